@@ -102,4 +102,18 @@ public class AutogradTests
         (x * x).Backward(Tensor.FromArray([1f, 0f, -1f]));
         Assert.Equal([2f, 0f, -6f], x.Grad!.ToArray());
     }
+
+    [Fact]
+    public void InPlaceUpdatesNeedNoGradForParameters()
+    {
+        var p = Tensor.FromArray([1f, 2f, 3f]).RequireGrad();
+        var e = Assert.Throws<InvalidOperationException>(() => p.AddInPlace(Tensor.Ones(3)));
+        Assert.Contains("NoGrad", e.Message);
+        using (GradMode.NoGrad()) p.AddInPlace(Tensor.FromArray([1f, 1f, 1f]), alpha: -0.5f);
+        Assert.Equal([0.5f, 1.5f, 2.5f], p.ToArray());
+        var view = Tensor.Zeros(2, 3).Transpose(0, 1);
+        view.AddInPlace(Tensor.FromArray([1f, 2f]));
+        Assert.Equal([1f, 2f, 1f, 2f, 1f, 2f], view.ToArray());
+        Assert.Throws<ShapeMismatchException>(() => Tensor.Zeros(3).AddInPlace(Tensor.Ones(2, 3)));
+    }
 }

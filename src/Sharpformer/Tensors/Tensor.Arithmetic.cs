@@ -26,20 +26,34 @@ public sealed partial class Tensor
                   other.RequiresGrad ? g.Mul(y).Div(other).Neg().SumToShape(other._shape) : null]);
     }
 
-    /// <summary>this ^ exponent (elementwise), broadcasting.</summary>
+    /// <summary>this ^ exponent (elementwise), broadcasting. As in PyTorch, the gradient is 0 where the exponent is 0 (base side) and where the base is 0 with a non-negative exponent (exponent side).</summary>
     public Tensor Pow(Tensor exponent)
     {
         var y = Binary<PowOp>(this, exponent, "Pow");
-        return Record(y, "Pow", [this, exponent],
-            g => [RequiresGrad ? g.Mul(exponent).Mul(Binary<PowOp>(this, exponent.Sub(Scalar(1)), "Pow")).SumToShape(_shape) : null,
-                  exponent.RequiresGrad ? g.Mul(y).Mul(Log()).SumToShape(exponent._shape) : null]);
+        return Record(y, "Pow", [this, exponent], g =>
+        [
+            RequiresGrad ? Where(exponent, g.Mul(exponent).Mul(Binary<PowOp>(this, exponent.Sub(Scalar(1)), "Pow")), Scalar(0)).SumToShape(_shape) : null,
+            exponent.RequiresGrad ? Where(ZeroBaseMask(exponent), Scalar(0), g.Mul(y).Mul(Log())).SumToShape(exponent._shape) : null,
+        ]);
     }
 
-    /// <summary>this ^ exponent (elementwise).</summary>
+    /// <summary>this ^ exponent (elementwise); the gradient is 0 everywhere for exponent 0.</summary>
     public Tensor Pow(float exponent)
     {
         var y = Binary<PowOp>(this, Scalar(exponent), "Pow");
-        return Record(y, "Pow", [this], g => [g.Mul(Binary<PowOp>(this, Scalar(exponent - 1), "Pow")).Mul(Scalar(exponent))]);
+        return Record(y, "Pow", [this], g => [exponent == 0 ? ZerosLike(this)
+            : g.Mul(Binary<PowOp>(this, Scalar(exponent - 1), "Pow")).Mul(Scalar(exponent))]);
+    }
+
+    // 1 where this (base) is 0 and the exponent is ≥ 0: there log(base) is −∞ but the true derivative is 0.
+    private Tensor ZeroBaseMask(Tensor exponent)
+    {
+        var shape = Shapes.Broadcast(_shape, exponent._shape, "Pow");
+        var a = Detach().Expand(shape).ToArray();
+        var e = exponent.Detach().Expand(shape).ToArray();
+        var mask = new float[a.Length];
+        for (int i = 0; i < mask.Length; i++) mask[i] = a[i] == 0 && e[i] >= 0 ? 1f : 0f;
+        return new Tensor(mask, shape);
     }
 
     /// <summary>−this.</summary>

@@ -1,0 +1,31 @@
+using Sharpformer.Tensors;
+
+namespace Sharpformer.NN;
+
+/// <summary>A stack of encoder layers and an optional final layer norm (as torch.nn.TransformerEncoder).</summary>
+public sealed class Encoder : Module
+{
+    /// <summary>Stacks <paramref name="layers"/>; <paramref name="finalNorm"/> normalizes the output.</summary>
+    public Encoder(IEnumerable<EncoderLayer> layers, LayerNorm? finalNorm)
+    {
+        Layers = RegisterModule("layers", new ModuleList<EncoderLayer>(layers));
+        if (finalNorm is not null) FinalNorm = RegisterModule("norm", finalNorm);
+    }
+
+    /// <summary>The layers, input first.</summary>
+    public ModuleList<EncoderLayer> Layers { get; }
+
+    /// <summary>The norm after the last layer, if any.</summary>
+    public LayerNorm? FinalNorm { get; }
+
+    /// <summary>x: [B, S, d_model] → memory [B, S, d_model]; with <paramref name="weights"/>, each layer's self-attention weights are added to it.</summary>
+    public Tensor Forward(Tensor x, AttentionMask? mask = null, List<Tensor>? weights = null)
+    {
+        foreach (var layer in Layers.Items)
+        {
+            (x, var w) = layer.Forward(x, mask, weights is not null);
+            if (w is not null) weights!.Add(w);
+        }
+        return FinalNorm?.Forward(x) ?? x;
+    }
+}

@@ -1,0 +1,44 @@
+using Sharpformer.Tensors;
+
+namespace Sharpformer.NN;
+
+/// <summary>y = x·Wᵀ + b, as torch.nn.Linear: weight [out, in], bias [out].</summary>
+public sealed class Linear : Module
+{
+    /// <summary>A linear layer with PyTorch's default initialization, or sharing an existing <paramref name="weight"/> (tying).</summary>
+    public Linear(int inFeatures, int outFeatures, Rng rng, bool bias = true, Tensor? weight = null)
+    {
+        if (weight is not null && !weight.Shape.SequenceEqual([outFeatures, inFeatures]))
+            throw new ShapeMismatchException($"Linear: a shared weight must have shape [{outFeatures}, {inFeatures}], got {Shapes.Format(weight.Shape)}");
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = RegisterParameter("weight", weight ?? Tensor.Zeros(outFeatures, inFeatures));
+        if (weight is null) Init.LinearDefault(Weight, rng, inFeatures);
+        if (bias)
+        {
+            Bias = RegisterParameter("bias", Tensor.Zeros(outFeatures));
+            Init.LinearDefault(Bias, rng, inFeatures);
+        }
+    }
+
+    /// <summary>Input width.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Output width.</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>W: [out, in].</summary>
+    public Tensor Weight { get; }
+
+    /// <summary>b: [out], or null without bias.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>x: [..., in] → [..., out].</summary>
+    public Tensor Forward(Tensor x)
+    {
+        if (x.Rank == 0 || x.Size(-1) != InFeatures)
+            throw new ShapeMismatchException($"Linear: input shape {Shapes.Format(x.Shape)} does not end in {InFeatures} features");
+        var y = x.MatMul(Weight.Transpose(0, 1));
+        return Bias is null ? y : y + Bias;
+    }
+}

@@ -1,0 +1,87 @@
+using Sharpformer.Tensors;
+
+namespace Sharpformer.NN;
+
+/// <summary>
+/// Multi-head attention as torch.nn.MultiheadAttention (batch-first): queries, keys and values are
+/// projected by one packed in-projection [3E, E], split into heads, attended, concatenated, and
+/// projected by out_proj. Self-attention when query, key and value are the same tensor;
+/// cross-attention when keys and values come from the encoder.
+/// </summary>
+public sealed class MultiHeadAttention : Module
+{
+    private readonly ScaledDotProductAttention _attention;
+
+    /// <summary><paramref name="heads"/> heads over width <paramref name="embedDim"/> (which the head count must divide).</summary>
+    public MultiHeadAttention(int embedDim, int heads, float dropout, Rng rng)
+    {
+        if (heads <= 0 || embedDim % heads != 0)
+            throw new ArgumentException($"MultiHeadAttention: {heads} heads do not divide the model width {embedDim}");
+        EmbedDim = embedDim;
+        Heads = heads;
+        InProjWeight = RegisterParameter("in_proj_weight", Tensor.Zeros(3 * embedDim, embedDim));
+        InProjBias = RegisterParameter("in_proj_bias", Tensor.Zeros(3 * embedDim));
+        OutProj = RegisterModule("out_proj", new Linear(embedDim, embedDim, rng));
+        _attention = new ScaledDotProductAttention(dropout, rng);
+        RegisterModule("", _attention);
+        Init.XavierUniform(InProjWeight, rng);
+        Init.Constant(OutProj.Bias!, 0f);
+    }
+
+    /// <summary>Model width E.</summary>
+    public int EmbedDim { get; }
+
+    /// <summary>Number of heads.</summary>
+    public int Heads { get; }
+
+    /// <summary>Packed [W_q; W_k; W_v]: [3E, E].</summary>
+    public Tensor InProjWeight { get; }
+
+    /// <summary>Packed [b_q; b_k; b_v]: [3E].</summary>
+    public Tensor InProjBias { get; }
+
+    /// <summary>The output projection W_o: E → E.</summary>
+    public Linear OutProj { get; }
+
+    /// <summary>
+    /// query: [B, T, E], key and value: [B, S, E] → output [B, T, E] and, on request, the attention
+    /// weights per head [B, heads, T, S].
+    /// </summary>
+    public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value, AttentionMask? mask = null, bool returnWeights = false)
+    {
+        int e = EmbedDim;
+        if (query.Rank != 3 || query.Size(-1) != e || key.Rank != 3 || key.Size(-1) != e || value.Rank != 3 || value.Size(-1) != e || key.Size(1) != value.Size(1))
+            throw new ShapeMismatchException($"MultiHeadAttention: expected query [B, T, {e}] and key, value [B, S, {e}], got {Shapes.Format(query.Shape)}, {Shapes.Format(key.Shape)}, {Shapes.Format(value.Shape)}");
+        Tensor q, k, v;
+        if (ReferenceEquals(query, key) && ReferenceEquals(key, value))
+        {
+            var qkv = Project(query, 0, 3).Split(e, -1);                           // 3 × [B, T, E]
+            (q, k, v) = (qkv[0], qkv[1], qkv[2]);
+        }
+        else if (ReferenceEquals(key, value))
+        {
+            q = Project(query, 0, 1);
+            var kv = Project(key, 1, 2).Split(e, -1);                              // 2 × [B, S, E]
+            (k, v) = (kv[0], kv[1]);
+        }
+        else
+        {
+            (q, k, v) = (Project(query, 0, 1), Project(key, 1, 1), Project(value, 2, 1));
+        }
+        var (heads, weights) = _attention.Forward(SplitHeads(q), SplitHeads(k), SplitHeads(v), mask, returnWeights); // [B, H, T, d]
+        int b = query.Size(0), t = query.Size(1);
+        var merged = heads.Transpose(1, 2).Reshape(b, t, e);                       // [B, T, E]
+        return (OutProj.Forward(merged), weights);
+    }
+
+    // x: [B, L, E] → x·W[first·E : (first+count)·E]ᵀ + b[...]: [B, L, count·E]
+    private Tensor Project(Tensor x, int first, int count)
+    {
+        var w = InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim);
+        var bias = InProjBias.Narrow(0, first * EmbedDim, count * EmbedDim);
+        return x.MatMul(w.Transpose(0, 1)) + bias;
+    }
+
+    // [B, L, E] → [B, H, L, E/H]
+    private Tensor SplitHeads(Tensor x) => x.Reshape(x.Size(0), x.Size(1), Heads, EmbedDim / Heads).Transpose(1, 2);
+}

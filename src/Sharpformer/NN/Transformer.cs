@@ -1,0 +1,95 @@
+using Sharpformer.Tensors;
+
+namespace Sharpformer.NN;
+
+/// <summary>Attention weights of one forward pass, per layer, each [B, heads, T_query, T_key].</summary>
+public sealed record TransformerAttention(IReadOnlyList<Tensor> Encoder, IReadOnlyList<DecoderAttention> Decoder);
+
+/// <summary>
+/// The encoder-decoder Transformer of "Attention Is All You Need": token embeddings scaled by √d_model
+/// plus sinusoidal positions (with dropout), the encoder and decoder stacks, and a linear projection to
+/// target-vocabulary logits. Parameter names follow torch.nn.Transformer under <c>transformer.</c>,
+/// plus <c>src_embed</c>, <c>tgt_embed</c> and <c>generator</c>.
+/// </summary>
+public sealed class Transformer : Module
+{
+    private readonly Dropout _sourceDropout, _targetDropout;
+    private readonly float _embedScale;
+
+    /// <summary>Builds the model and initializes it: PyTorch defaults, then Xavier-uniform on every matrix.</summary>
+    public Transformer(TransformerConfig config, Rng rng)
+    {
+        config.Validate();
+        Config = config;
+        _embedScale = MathF.Sqrt(config.DModel);
+        SourceEmbedding = RegisterModule("src_embed", new Embedding(config.SourceVocab, config.DModel, rng));
+        TargetEmbedding = config.ShareEmbeddings ? SourceEmbedding : new Embedding(config.TargetVocab, config.DModel, rng);
+        RegisterModule("tgt_embed", TargetEmbedding);
+        PositionalEncoding = new SinusoidalPositionalEncoding(config.DModel, config.MaxLength);
+        _sourceDropout = new Dropout(config.Dropout, rng);
+        _targetDropout = new Dropout(config.Dropout, rng);
+        Core = RegisterModule("transformer", new EncoderDecoder(config, rng));
+        Generator = RegisterModule("generator", new Linear(config.DModel, config.TargetVocab, rng, weight: config.TieOutput ? TargetEmbedding.Weight : null));
+        foreach (var p in Parameters())
+            if (p.Rank > 1) Init.XavierUniform(p, rng);
+    }
+
+    /// <summary>The architecture.</summary>
+    public TransformerConfig Config { get; }
+
+    /// <summary>Source token embeddings.</summary>
+    public Embedding SourceEmbedding { get; }
+
+    /// <summary>Target token embeddings (the source's when shared).</summary>
+    public Embedding TargetEmbedding { get; }
+
+    /// <summary>The fixed positional encoding (its <see cref="SinusoidalPositionalEncoding.Table"/> is the matrix to picture).</summary>
+    public SinusoidalPositionalEncoding PositionalEncoding { get; }
+
+    /// <summary>The encoder and decoder stacks.</summary>
+    public EncoderDecoder Core { get; }
+
+    /// <summary>The projection from d_model to target-vocabulary logits.</summary>
+    public Linear Generator { get; }
+
+    /// <summary>src: [B, S] and tgt: [B, T] token ids → logits [B, T, target vocabulary], with padding and causal masks.</summary>
+    public Tensor Forward(Tensor src, Tensor tgt) => ForwardCore(src, tgt, null, null);
+
+    /// <summary>The forward pass that also returns every layer's attention weights per head (for pictures).</summary>
+    public (Tensor Logits, TransformerAttention Attention) ForwardWithAttention(Tensor src, Tensor tgt)
+    {
+        var encoder = new List<Tensor>();
+        var decoder = new List<DecoderAttention>();
+        var logits = ForwardCore(src, tgt, encoder, decoder);
+        return (logits, new TransformerAttention(encoder, decoder));
+    }
+
+    /// <summary>src: [B, S] ids → memory [B, S, d_model].</summary>
+    public Tensor Encode(Tensor src, List<Tensor>? weights = null) =>
+        Core.Encoder.Forward(Embed(SourceEmbedding, _sourceDropout, src), SourceMask(src), weights);
+
+    /// <summary>tgt: [B, T] ids and the memory of src → logits [B, T, target vocabulary].</summary>
+    public Tensor Decode(Tensor tgt, Tensor memory, Tensor src, List<DecoderAttention>? weights = null)
+    {
+        var hidden = Core.Decoder.Forward(Embed(TargetEmbedding, _targetDropout, tgt), memory, TargetMask(tgt), SourceMask(src), weights);
+        return Generator.Forward(hidden);
+    }
+
+    /// <summary>Blocks source padding keys: [B, 1, 1, S].</summary>
+    public AttentionMask SourceMask(Tensor src) => AttentionMask.KeyPadding(src, Config.PadId);
+
+    /// <summary>Blocks future positions and target padding keys.</summary>
+    public AttentionMask TargetMask(Tensor tgt) => AttentionMask.Combine(AttentionMask.Causal(tgt.Size(1)), AttentionMask.KeyPadding(tgt, Config.PadId))!;
+
+    private Tensor ForwardCore(Tensor src, Tensor tgt, List<Tensor>? encoderWeights, List<DecoderAttention>? decoderWeights)
+    {
+        if (src.Rank != 2 || tgt.Rank != 2 || src.Size(0) != tgt.Size(0))
+            throw new ShapeMismatchException($"Transformer: expected source [B, S] and target [B, T] token ids, got {Shapes.Format(src.Shape)} and {Shapes.Format(tgt.Shape)}");
+        var memory = Encode(src, encoderWeights);
+        return Decode(tgt, memory, src, decoderWeights);
+    }
+
+    // ids: [B, L] → dropout(embedding·√d_model + PE): [B, L, d_model]
+    private Tensor Embed(Embedding embedding, Dropout dropout, Tensor ids) =>
+        dropout.Forward(PositionalEncoding.Forward(embedding.Forward(ids) * _embedScale));
+}

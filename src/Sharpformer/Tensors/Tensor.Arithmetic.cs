@@ -1,0 +1,92 @@
+using Sharpformer.Kernels;
+
+namespace Sharpformer.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>this + other, broadcasting.</summary>
+    public Tensor Add(Tensor other) => Record(Binary<AddOp>(this, other, "Add"), "Add", [this, other],
+        g => [g.SumToShape(_shape), g.SumToShape(other._shape)]);
+
+    /// <summary>this − other, broadcasting.</summary>
+    public Tensor Sub(Tensor other) => Record(Binary<SubOp>(this, other, "Sub"), "Sub", [this, other],
+        g => [g.SumToShape(_shape), other.RequiresGrad ? g.Neg().SumToShape(other._shape) : null]);
+
+    /// <summary>this ⊙ other (elementwise), broadcasting.</summary>
+    public Tensor Mul(Tensor other) => Record(Binary<MulOp>(this, other, "Mul"), "Mul", [this, other],
+        g => [RequiresGrad ? g.Mul(other).SumToShape(_shape) : null,
+              other.RequiresGrad ? g.Mul(this).SumToShape(other._shape) : null]);
+
+    /// <summary>this / other (elementwise), broadcasting.</summary>
+    public Tensor Div(Tensor other)
+    {
+        var y = Binary<DivOp>(this, other, "Div");
+        return Record(y, "Div", [this, other],
+            g => [RequiresGrad ? g.Div(other).SumToShape(_shape) : null,
+                  other.RequiresGrad ? g.Mul(y).Div(other).Neg().SumToShape(other._shape) : null]);
+    }
+
+    /// <summary>this ^ exponent (elementwise), broadcasting.</summary>
+    public Tensor Pow(Tensor exponent)
+    {
+        var y = Binary<PowOp>(this, exponent, "Pow");
+        return Record(y, "Pow", [this, exponent],
+            g => [RequiresGrad ? g.Mul(exponent).Mul(Binary<PowOp>(this, exponent.Sub(Scalar(1)), "Pow")).SumToShape(_shape) : null,
+                  exponent.RequiresGrad ? g.Mul(y).Mul(Log()).SumToShape(exponent._shape) : null]);
+    }
+
+    /// <summary>this ^ exponent (elementwise).</summary>
+    public Tensor Pow(float exponent)
+    {
+        var y = Binary<PowOp>(this, Scalar(exponent), "Pow");
+        return Record(y, "Pow", [this], g => [g.Mul(Binary<PowOp>(this, Scalar(exponent - 1), "Pow")).Mul(Scalar(exponent))]);
+    }
+
+    /// <summary>−this.</summary>
+    public Tensor Neg() => Record(Binary<MulOp>(this, Scalar(-1), "Neg"), "Neg", [this], g => [g.Neg()]);
+
+    /// <summary>this + value.</summary>
+    public Tensor Add(float value) => Add(Scalar(value));
+
+    /// <summary>this ⊙ value.</summary>
+    public Tensor Mul(float value) => Mul(Scalar(value));
+
+    /// <inheritdoc cref="Add(Tensor)"/>
+    public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
+    /// <inheritdoc cref="Sub(Tensor)"/>
+    public static Tensor operator -(Tensor a, Tensor b) => a.Sub(b);
+    /// <inheritdoc cref="Mul(Tensor)"/>
+    public static Tensor operator *(Tensor a, Tensor b) => a.Mul(b);
+    /// <inheritdoc cref="Div(Tensor)"/>
+    public static Tensor operator /(Tensor a, Tensor b) => a.Div(b);
+    /// <inheritdoc cref="Neg"/>
+    public static Tensor operator -(Tensor a) => a.Neg();
+    /// <summary>a + s.</summary>
+    public static Tensor operator +(Tensor a, float s) => a.Add(Scalar(s));
+    /// <summary>s + a.</summary>
+    public static Tensor operator +(float s, Tensor a) => Scalar(s).Add(a);
+    /// <summary>a − s.</summary>
+    public static Tensor operator -(Tensor a, float s) => a.Sub(Scalar(s));
+    /// <summary>s − a.</summary>
+    public static Tensor operator -(float s, Tensor a) => Scalar(s).Sub(a);
+    /// <summary>a ⊙ s.</summary>
+    public static Tensor operator *(Tensor a, float s) => a.Mul(Scalar(s));
+    /// <summary>s ⊙ a.</summary>
+    public static Tensor operator *(float s, Tensor a) => Scalar(s).Mul(a);
+    /// <summary>a / s.</summary>
+    public static Tensor operator /(Tensor a, float s) => a.Div(Scalar(s));
+    /// <summary>s / a.</summary>
+    public static Tensor operator /(float s, Tensor a) => Scalar(s).Div(a);
+
+    /// <summary>Computes op(a, b) with broadcasting into a new dense tensor (no graph).</summary>
+    private static Tensor Binary<TOp>(Tensor a, Tensor b, string name) where TOp : IBinaryOp
+    {
+        var shape = Shapes.Broadcast(a._shape, b._shape, name);
+        var data = new float[Shapes.Count(shape)];
+        if (a.IsContiguous && b.IsContiguous && a.Length == data.Length && b.Length == data.Length)
+            TOp.Apply(a.AsSpan(), b.AsSpan(), data);
+        else
+            BroadcastBinary.Run<TOp>(a.Storage, a.Offset, a.BroadcastStrides(shape), b.Storage, b.Offset, b.BroadcastStrides(shape), shape, data);
+        return new Tensor(data, shape);
+    }
+}

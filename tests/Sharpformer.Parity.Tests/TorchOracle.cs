@@ -40,6 +40,7 @@ public static class TorchOracle
     /// <summary>The tensor's elements in row-major order, converted to float32.</summary>
     public static float[] ToFloats(TorchTensor t)
     {
+        if (t.numel() == 0) return []; // TorchSharp's accessor throws on empty tensors
         using var c = t.detach().to_type(torch.ScalarType.Float32).contiguous();
         return c.data<float>().ToArray();
     }
@@ -47,6 +48,7 @@ public static class TorchOracle
     /// <summary>The tensor's elements in row-major order, converted to float64.</summary>
     public static double[] ToDoubles(TorchTensor t)
     {
+        if (t.numel() == 0) return []; // TorchSharp's accessor throws on empty tensors
         using var c = t.detach().to_type(torch.ScalarType.Float64).contiguous();
         return c.data<double>().ToArray();
     }
@@ -54,6 +56,7 @@ public static class TorchOracle
     /// <summary>The tensor's elements in row-major order, converted to int64 (for argmax and the like).</summary>
     public static long[] ToLongs(TorchTensor t)
     {
+        if (t.numel() == 0) return []; // TorchSharp's accessor throws on empty tensors
         using var c = t.detach().to_type(torch.ScalarType.Int64).contiguous();
         return c.data<long>().ToArray();
     }

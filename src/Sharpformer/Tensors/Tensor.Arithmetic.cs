@@ -51,6 +51,21 @@ public sealed partial class Tensor
     /// <summary>this ⊙ value.</summary>
     public Tensor Mul(float value) => Mul(Scalar(value));
 
+    /// <summary>
+    /// this += alpha·other in place (other broadcasts to this shape), e.g. an optimizer step. Not
+    /// recorded: a tensor that requires grad can only be updated under <see cref="Autograd.GradMode.NoGrad"/>.
+    /// </summary>
+    public void AddInPlace(Tensor other, float alpha = 1f)
+    {
+        if (RequiresGrad && Autograd.GradMode.IsEnabled)
+            throw new InvalidOperationException("AddInPlace: a tensor that requires grad can only be updated in place under GradMode.NoGrad()");
+        var shape = Shapes.Broadcast(_shape, other._shape, "AddInPlace");
+        if (!shape.AsSpan().SequenceEqual(_shape))
+            throw new ShapeMismatchException($"AddInPlace: shape {Shapes.Format(other._shape)} does not broadcast to {Shapes.Format(_shape)}");
+        var scaled = alpha == 1f ? other : Binary<MulOp>(other, Scalar(alpha), "AddInPlace");
+        CopyFrom(Binary<AddOp>(this, scaled, "AddInPlace"));
+    }
+
     /// <inheritdoc cref="Add(Tensor)"/>
     public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
     /// <inheritdoc cref="Sub(Tensor)"/>

@@ -221,4 +221,40 @@ public class ElementwiseParityTests
         Check($"MaskedFill({value})", seed, [a, mask], x => x[0].MaskedFill(x[1], value),
             x => x[0].masked_fill(x[1] != 0, value), rtol: 0, atol: 0, gradRtol: 1e-5, gradAtol: 1e-5);
     }
+
+    /// <summary>a += α·b in place (b broadcasts), also through a strided view into a larger tensor; not differentiable.</summary>
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void AddInPlace(int seed)
+    {
+        var rng = new Random(seed);
+        int[] shape = RandomShape(rng, rng.Next(1, 4));
+        int[] other = BroadcastableTo(rng, shape);
+        float alpha = seed == 1 ? 1f : (float)(rng.NextDouble() * 4 - 2);
+        float[] a = TorchOracle.RandomFloats(seed * 10 + 1, TorchOracle.Count(shape));
+        float[] b = TorchOracle.RandomFloats(seed * 10 + 2, TorchOracle.Count(other));
+        using var scope = torch.NewDisposeScope();
+
+        var ours = Tensor.FromArray(a, shape);
+        ours.AddInPlace(Tensor.FromArray(b, other), alpha);
+        var theirs = TorchOracle.ToTorch(a, shape, float64: true);
+        theirs.add_(TorchOracle.ToTorch(b, other, float64: true), alpha);
+        AssertScaledClose(theirs, ours.ToArray(), ours.ShapeArray(), 1e-6, 1e-6, $"AddInPlace(α={alpha}) of {TorchOracle.Count(other)} into [{string.Join(", ", shape)}]");
+
+        // Into every other column of a [rows, 2·cols] tensor: the other columns stay as they were.
+        int rows = shape[0], cols = a.Length / rows;
+        float[] wide = TorchOracle.RandomFloats(seed * 10 + 3, rows * 2 * cols);
+        float[] row = TorchOracle.RandomFloats(seed * 10 + 4, cols);
+        var oursWide = Tensor.FromArray(wide, rows, 2 * cols);
+        oursWide.Slice(1, 1, 2 * cols, 2).AddInPlace(Tensor.FromArray(row, cols), alpha);
+        var theirsWide = TorchOracle.ToTorch(wide, [rows, 2 * cols], float64: true);
+        theirsWide.slice(1, 1, 2 * cols, 2).add_(TorchOracle.ToTorch(row, [cols], float64: true), alpha);
+        AssertScaledClose(theirsWide, oursWide.ToArray(), oursWide.ShapeArray(), 1e-6, 1e-6, "AddInPlace through a strided view");
+
+        // A parameter (requires grad) is updated under NoGrad, as an optimizer step does.
+        var param = Tensor.FromArray(a, shape).RequireGrad();
+        using (Sharpformer.Autograd.GradMode.NoGrad())
+            param.AddInPlace(Tensor.FromArray(b, other), alpha);
+        AssertScaledClose(theirs, param.ToArray(), param.ShapeArray(), 1e-6, 1e-6, "AddInPlace on a parameter under NoGrad");
+    }
 }

@@ -25,9 +25,9 @@ public sealed class Transformer : Module
         SourceEmbedding = RegisterModule("src_embed", new Embedding(config.SourceVocab, config.DModel, rng));
         TargetEmbedding = config.ShareEmbeddings ? SourceEmbedding : new Embedding(config.TargetVocab, config.DModel, rng);
         RegisterModule("tgt_embed", TargetEmbedding);
-        PositionalEncoding = new SinusoidalPositionalEncoding(config.DModel, config.MaxLength);
-        _sourceDropout = new Dropout(config.Dropout, rng);
-        _targetDropout = new Dropout(config.Dropout, rng);
+        PositionalEncoding = RegisterModule("pos_encoding", new SinusoidalPositionalEncoding(config.DModel, config.MaxLength));
+        _sourceDropout = RegisterModule("src_dropout", new Dropout(config.Dropout, rng));
+        _targetDropout = RegisterModule("tgt_dropout", new Dropout(config.Dropout, rng));
         Core = RegisterModule("transformer", new EncoderDecoder(config, rng));
         Generator = RegisterModule("generator", new Linear(config.DModel, config.TargetVocab, rng, weight: config.TieOutput ? TargetEmbedding.Weight : null));
         foreach (var p in Parameters())

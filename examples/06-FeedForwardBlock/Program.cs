@@ -1,0 +1,33 @@
+// Week 6 mini project: the feed-forward block with GELU, layer normalization and a residual connection,
+// in both placements: post-norm y = LN(x + FFN(x)) as the paper, pre-norm y = x + FFN(LN(x)).
+// Prints the statistics that make each placement what it is.
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+
+const int dModel = 16, dFF = 64;
+var rng = new Rng(seed: 6);
+var ffn = new FeedForward(dModel, dFF, ActivationKind.Gelu, dropout: 0f, rng);
+var norm = new LayerNorm(dModel);
+var x = Tensor.Normal([4, 5, dModel], rng, mean: 3f, std: 4f);             // x: [B, T, d_model], far from normalized
+
+var post = norm.Forward(x + ffn.Forward(x));
+var pre = x + ffn.Forward(norm.Forward(x));
+Console.WriteLine($"input      : {Stats(x)}");
+Console.WriteLine($"LN(x)      : {Stats(norm.Forward(x))}   ← each vector normalized over its {dModel} features");
+Console.WriteLine($"post-norm  : {Stats(post)}   ← output normalized; the residual path passes through LN");
+Console.WriteLine($"pre-norm   : {Stats(pre)}   ← output keeps x's scale; the residual path is the identity");
+Console.WriteLine($"FFN params : {ffn.ParameterCount()} (2·d_model·d_ff + d_ff + d_model = {2 * dModel * dFF + dFF + dModel})");
+
+// Numerical stability: layer norm of huge or nearly constant vectors stays finite.
+var huge = Tensor.Normal([1, dModel], rng, std: 1e6f) + 1e7f;
+var flat = Tensor.Full([1, dModel], 5f);
+Console.WriteLine($"LN of values ~1e7: {Stats(norm.Forward(huge))};  LN of a constant vector: {Stats(norm.Forward(flat))} (eps keeps it finite)");
+
+static string Stats(Tensor t)
+{
+    // mean and standard deviation of each last-dimension vector, averaged
+    var rows = t.Reshape(-1, t.Size(-1));
+    var mean = rows.Mean(1, keepDim: true);
+    var std = (rows - mean).Pow(2f).Mean(1).Sqrt();
+    return $"per-vector mean {mean.Mean().Item(),7:F3}, std {std.Mean().Item(),7:F3}";
+}

@@ -1,0 +1,54 @@
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Optim;
+
+/// <summary>
+/// Adam (Kingma &amp; Ba) as torch.optim.Adam, or AdamW (decoupled weight decay, Loshchilov &amp; Hutter)
+/// as torch.optim.AdamW:
+/// m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², p ← p − lr·(m / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε).
+/// Adam adds weight decay to the gradient (L2); AdamW shrinks the parameter by (1 − lr·λ) first.
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    private readonly float _beta1, _beta2, _eps;
+    private readonly bool _decoupled;
+
+    /// <summary>An Adam optimizer; <paramref name="decoupledWeightDecay"/> makes it AdamW.</summary>
+    public Adam(IEnumerable<ParameterGroup> groups, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f,
+                float weightDecay = 0f, bool decoupledWeightDecay = false) : base(groups, lr, weightDecay)
+    {
+        if (beta1 is < 0f or >= 1f || beta2 is < 0f or >= 1f || eps < 0f)
+            throw new ArgumentException($"Adam: betas ({beta1}, {beta2}) must be in [0, 1) and eps {eps} non-negative");
+        (_beta1, _beta2, _eps, _decoupled) = (beta1, beta2, eps, decoupledWeightDecay);
+    }
+
+    /// <summary>Adam over one group of parameters.</summary>
+    public Adam(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f, bool decoupledWeightDecay = false)
+        : this([new ParameterGroup(parameters)], lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay) { }
+
+    /// <summary>AdamW (decoupled weight decay, PyTorch's default λ = 0.01).</summary>
+    public static Adam AdamW(IEnumerable<ParameterGroup> groups, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0.01f) =>
+        new(groups, lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay: true);
+
+    /// <inheritdoc/>
+    protected override int BuffersPerParameter => 2;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, float lr, float weightDecay)
+    {
+        float[] m = state[0], v = state[1];
+        double biasCorrection1 = 1 - Math.Pow(_beta1, StepCount);
+        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(_beta2, StepCount));
+        float stepSize = (float)(lr / biasCorrection1);
+        float shrink = _decoupled ? 1f - lr * weightDecay : 1f;
+        float l2 = _decoupled ? 0f : weightDecay;
+        for (int i = 0; i < p.Length; i++)
+        {
+            float grad = g[i] + l2 * p[i];
+            m[i] = _beta1 * m[i] + (1 - _beta1) * grad;
+            v[i] = _beta2 * v[i] + (1 - _beta2) * grad * grad;
+            float denom = (float)(MathF.Sqrt(v[i]) / biasCorrection2Sqrt) + _eps;
+            p[i] = p[i] * shrink - stepSize * m[i] / denom;
+        }
+    }
+}

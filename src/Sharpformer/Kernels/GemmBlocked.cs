@@ -10,6 +10,7 @@ namespace Sharpformer.Kernels;
 internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
 {
     /// <summary>Computes the product on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(in GemmProblem g)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
@@ -99,6 +100,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
     }
 
     // C[rows, cols] = alpha·tile + beta·C for a partial tile; tile: [MR, NR] with row stride tileStride.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteEdge(float* tile, int tileStride, float* c, nint ldc, int rows, int cols, float alpha, float beta)
     {
         for (int i = 0; i < rows; i++, tile += tileStride, c += ldc)

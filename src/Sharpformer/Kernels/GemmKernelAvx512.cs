@@ -7,7 +7,9 @@ namespace Sharpformer.Kernels;
 /// <summary>
 /// AVX-512 micro-kernel: a 12 × 32 tile of C held in 24 zmm accumulators. Per step of k it loads one row of
 /// the B panel (two vectors), broadcasts the 12 values of the A panel and issues 24 FMAs.
-/// KC = 256 keeps the B micro-panel [256, 32] (32 KB) in the 48 KB L1 while A panels stream from L2.
+/// Blocking (measured on a 2-core AVX-512 EPYC with 48 KB L1 and 1 MB L2 per core): KC = 256 keeps the B
+/// micro-panel [256, 32] (32 KB) in L1 while A panels stream from L2; MC = 192 makes the A block 192 KB and
+/// NC = 512 the B block 512 KB, so both stay in L2 (NC = 2048 was 10% slower on 2048³).
 /// </summary>
 internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
 {
@@ -15,7 +17,7 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     public static int NR => 32;
     public static int KC => 256;
     public static int MC => 192;
-    public static int NC => 2048;
+    public static int NC => 512;
     public static bool AvxPacking => true;
 
     public static bool IsSupported => Avx512F.IsSupported;
@@ -36,6 +38,12 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
         Vector512<float> c9_0 = default, c9_1 = default;
         Vector512<float> c10_0 = default, c10_1 = default;
         Vector512<float> c11_0 = default, c11_1 = default;
+        // Start fetching the C tile now so that it is in L1 by the write-back.
+        for (int r = 0; r < 12; r++)
+        {
+            Sse.Prefetch0(c + r * ldc);
+            Sse.Prefetch0(c + r * ldc + 16);
+        }
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.LoadAligned(b);

@@ -15,6 +15,7 @@ internal static unsafe class GemmPacking
     /// Packs op(A)[mc, kc] (top-left element at <paramref name="a"/>) into MR-row panels:
     /// A block: [mc / MR] panels, each [kc, MR].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<TKernel>(bool transA, float* a, nint lda, int mc, int kc, float* dst)
         where TKernel : IGemmKernel
     {
@@ -33,6 +34,7 @@ internal static unsafe class GemmPacking
     /// Packs op(B)[kc, nc] (top-left element at <paramref name="b"/>) into NR-column panels:
     /// B block: [nc / NR] panels, each [kc, NR].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<TKernel>(bool transB, float* b, nint ldb, int kc, int nc, float* dst)
         where TKernel : IGemmKernel
     {
@@ -48,6 +50,7 @@ internal static unsafe class GemmPacking
     }
 
     // Source vectors run across memory: element (r, p) is src[p·ld + r]. Panel: [kc, width].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackStrided(float* src, nint ld, int count, int kc, float* dst, int width)
     {
         for (int p = 0; p < kc; p++, src += ld, dst += width)
@@ -68,6 +71,7 @@ internal static unsafe class GemmPacking
     }
 
     // Source vectors run along memory: element (r, p) is src[r·ld + p]. Panel: [kc, width].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTransposed(float* src, nint ld, int count, int kc, float* dst, int width, bool avx)
     {
         int p = 0;

@@ -61,6 +61,49 @@ public static unsafe class Gemm
             Run(batched.Entry(i), threads, batched.Path);
     }
 
+    /// <summary>Span form of <see cref="Sgemm(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int)"/>; checks that every matrix fits its span.</summary>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        Validate(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckFits(a.Length, Extent(transA ? k : m, transA ? m : k, lda), nameof(a));
+        CheckFits(b.Length, Extent(transB ? n : k, transB ? k : n, ldb), nameof(b));
+        CheckFits(c.Length, Extent(m, n, ldc), nameof(c));
+        fixed (float* pa = a, pb = b, pc = c)
+            Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+    }
+
+    /// <summary>Span form of <see cref="SgemmBatched(bool, bool, int, int, int, float, float*, int, long, float*, int, long, float, float*, int, long, int)"/>; checks that every matrix fits its span.</summary>
+    public static void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB, float beta,
+        Span<float> c, int ldc, long strideC, int batch)
+    {
+        Validate(transA, transB, m, n, k, lda, ldb, ldc);
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(strideA);
+        ArgumentOutOfRangeException.ThrowIfNegative(strideB);
+        ArgumentOutOfRangeException.ThrowIfNegative(strideC);
+        if (batch > 0)
+        {
+            CheckFits(a.Length, BatchExtent(Extent(transA ? k : m, transA ? m : k, lda), strideA, batch), nameof(a));
+            CheckFits(b.Length, BatchExtent(Extent(transB ? n : k, transB ? k : n, ldb), strideB, batch), nameof(b));
+            CheckFits(c.Length, BatchExtent(Extent(m, n, ldc), strideC, batch), nameof(c));
+        }
+        fixed (float* pa = a, pb = b, pc = c)
+            SgemmBatched(transA, transB, m, n, k, alpha, pa, lda, strideA, pb, ldb, strideB, beta, pc, ldc, strideC, batch);
+    }
+
+    // Elements spanned by a rows × cols matrix with row stride ld (0 when it is empty).
+    private static long Extent(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+
+    private static long BatchExtent(long extent, long stride, int batch) => extent == 0 ? 0 : (batch - 1) * stride + extent;
+
+    private static void CheckFits(int length, long needed, string name)
+    {
+        if (length < needed)
+            throw new ArgumentException($"The span holds {length} elements; the matrix needs {needed}.", name);
+    }
+
     /// <summary>The micro-kernel family used by this thread's calls: the best supported one unless forced.</summary>
     internal static GemmPath Path
     {

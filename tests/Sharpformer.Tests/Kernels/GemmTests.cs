@@ -93,9 +93,10 @@ public sealed unsafe class GemmTests
         float[] c = [42f];
         fixed (float* pc = c)
         {
-            Gemm.Sgemm(false, false, 0, 1, 5, 1, null, 5, null, 1, 0, pc, 1);
-            Gemm.Sgemm(false, false, 1, 0, 5, 1, null, 5, null, 1, 0, pc, 1);
-            Gemm.SgemmBatched(false, false, 1, 1, 1, 1, null, 1, 0, null, 1, 0, 0, pc, 1, 1, batch: 0);
+            float* none = null;
+            Gemm.Sgemm(false, false, 0, 1, 5, 1, none, 5, none, 1, 0, pc, 1);
+            Gemm.Sgemm(false, false, 1, 0, 5, 1, none, 5, none, 1, 0, pc, 1);
+            Gemm.SgemmBatched(false, false, 1, 1, 1, 1, none, 1, 0, none, 1, 0, 0, pc, 1, 1, batch: 0);
         }
         Assert.Equal(42f, c[0]);
     }
@@ -103,10 +104,30 @@ public sealed unsafe class GemmTests
     [Fact]
     public void RejectsLeadingDimensionsSmallerThanTheWidth()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1, null, 2, null, 2, 0, null, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(true, false, 4, 2, 3, 1, null, 3, null, 2, 0, null, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, true, 2, 2, 3, 1, null, 3, null, 2, 0, null, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, false, 2, 5, 3, 1, null, 3, null, 5, 0, null, 4));
+        float* none = null;
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1, none, 2, none, 2, 0, none, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(true, false, 4, 2, 3, 1, none, 3, none, 2, 0, none, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, true, 2, 2, 3, 1, none, 3, none, 2, 0, none, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, false, 2, 5, 3, 1, none, 3, none, 5, 0, none, 4));
+    }
+
+    [Fact]
+    public void SpanOverloadsComputeAndCheckLengths()
+    {
+        float[] a = [1, 2, 3, 4, 5, 6];          // [2, 3]
+        float[] b = [1, 0, 0, 1, 1, 1];          // [3, 2]
+        float[] c = new float[4];
+        Gemm.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2);
+        Assert.Equal([4f, 5, 10, 11], c);
+
+        float[] batchC = new float[8];
+        Gemm.SgemmBatched(false, false, 2, 2, 3, 2, a, 3, 0, b, 2, 0, 0, batchC, 2, 4, 2);
+        Assert.Equal([8f, 10, 20, 22, 8, 10, 20, 22], batchC);
+
+        Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1, a.AsSpan(1), 3, b, 2, 0, c, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c.AsSpan(0, 3), 2));
+        Assert.Throws<ArgumentException>(() =>
+            Gemm.SgemmBatched(false, false, 2, 2, 3, 1, a, 3, 0, b, 2, 0, 0, batchC, 2, 4, 3));
     }
 
     [Theory]

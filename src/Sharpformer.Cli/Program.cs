@@ -1,4 +1,20 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using Sharpformer.Cli.Commands;
 
-var root = new RootCommand("Sharpformer: the Transformer of \"Attention Is All You Need\", from scratch in C#.");
-return root.Parse(args).Invoke();
+// A plain root command rather than RootCommand, whose name would follow the assembly (Sharpformer.Cli).
+var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attention Is All You Need\", from scratch in C#.")
+{
+    new HelpOption(),
+    new VersionOption(),
+    BenchCommand.Create(),
+};
+
+// Bad input: one line on standard error and a non-zero exit code, not the parser's help screen.
+ParseResult parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    Console.Error.WriteLine($"sharpformer: {parsed.Errors[0].Message}");
+    return 2;
+}
+return parsed.Invoke();

@@ -94,8 +94,8 @@ public sealed partial class Tensor
     {
         int rows = t._shape[^2], cols = t._shape[^1];
         int rs = t._strides[^2], cs = t._strides[^1];
-        if ((cs == 1 || cols == 1) && (rows == 1 || rs >= cols)) return (false, rows == 1 ? Math.Max(cols, 1) : rs, t);
-        if ((rs == 1 || rows == 1) && (cols == 1 || cs >= rows)) return (true, cols == 1 ? Math.Max(rows, 1) : cs, t);
+        if ((cs == 1 || cols == 1) && (rows == 1 || rs >= cols)) return (false, Math.Max(1, rows == 1 ? cols : rs), t);
+        if ((rs == 1 || rows == 1) && (cols == 1 || cs >= rows)) return (true, Math.Max(1, cols == 1 ? rows : cs), t);
         return AsGemmOperand(t.Detach().Contiguous());
     }
 

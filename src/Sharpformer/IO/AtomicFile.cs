@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace Sharpformer.IO;
+
+/// <summary>
+/// Writes files so that readers see either the old content or the complete new content, never a
+/// partial file: the data goes to a uniquely named temporary file in the same directory, is flushed to
+/// disk, and then replaces the target with a rename.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>
+    /// Writes <paramref name="path"/> atomically. <paramref name="write"/> receives a writable stream
+    /// (it must not dispose it). If anything fails, the temporary file is deleted, an existing target is
+    /// left untouched, and the exception propagates.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
+        string target = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(target)
+            ?? throw new ArgumentException($"AtomicFile: '{path}' names no file", nameof(path));
+        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte order mark) to <paramref name="path"/> atomically.</summary>
+    public static void WriteAllText(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(text)));
+    }
+}

@@ -7,7 +7,7 @@ using Sharpformer.Tensors;
 foreach (var (name, config) in new[] { ("small", TransformerConfig.Small()), ("big", TransformerConfig.Big()) })
 {
     var model = new Transformer(config, new Rng(10));
-    Console.WriteLine($"{name}: d_model {config.DModel}, {config.Heads} heads, d_ff {config.DFF}, {config.EncoderLayers}+{config.DecoderLayers} layers, vocabulary {config.SourceVocab}");
+    Console.WriteLine($"{name}: d_model {config.DModel}, {config.Heads} heads, d_ff {config.DimFeedForward}, {config.EncoderLayers}+{config.DecoderLayers} layers, vocabulary {config.SourceVocab}");
     foreach (var (childName, child) in model.Children())
     {
         long count = child.ParameterCount();

@@ -7,6 +7,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
 {
     new HelpOption(),
     new VersionOption(),
+    TrainCommand.Create(),
     BenchCommand.Create(),
 };
 

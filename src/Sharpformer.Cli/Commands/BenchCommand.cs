@@ -13,20 +13,8 @@ internal static class BenchCommand
 
     private static Command CreateGemm()
     {
-        var threads = new Option<int>("--threads")
-        {
-            Description = "Threads to use (default: all cores).",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
-            CustomParser = result =>
-            {
-                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-                if (int.TryParse(text, out int value) && value >= 1)
-                    return value;
-                result.AddError($"--threads must be a whole number of at least 1, not '{text}'.");
-                return 0;
-            },
-        };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object on standard output." };
+        var threads = CliOptions.Threads();
+        var json = CliOptions.Json();
 
         var command = new Command("gemm", "Single-precision GEMM throughput (GFLOP/s) on square and Transformer shapes.")
         {

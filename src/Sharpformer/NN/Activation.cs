@@ -6,9 +6,11 @@ namespace Sharpformer.NN;
 public enum ActivationKind
 {
     /// <summary>max(x, 0), as the paper.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("relu")]
     Relu,
 
     /// <summary>GELU with the exact error function.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("gelu")]
     Gelu,
 }
 

@@ -4,8 +4,10 @@ namespace Sharpformer.NN;
 public enum NormPlacement
 {
     /// <summary>x = norm(x + sublayer(x)), as the paper (PyTorch's norm_first=false).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("post")]
     Post,
 
     /// <summary>x = x + sublayer(norm(x)), which trains more stably in deep stacks (norm_first=true).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("pre")]
     Pre,
 }

@@ -16,7 +16,7 @@ public sealed record TransformerConfig
     public int Heads { get; init; } = 2;
 
     /// <summary>Inner width of the feed-forward blocks.</summary>
-    public int DFF { get; init; } = 512;
+    public int DimFeedForward { get; init; } = 512;
 
     /// <summary>Encoder layers.</summary>
     public int EncoderLayers { get; init; } = 2;
@@ -49,16 +49,16 @@ public sealed record TransformerConfig
     public int PadId { get; init; }
 
     /// <summary>Tiny: for toy tasks and tests (d_model 64, 2 heads, d_ff 256, 2 + 2 layers).</summary>
-    public static TransformerConfig Tiny(int vocab) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 64, Heads = 2, DFF = 256, EncoderLayers = 2, DecoderLayers = 2 };
+    public static TransformerConfig Tiny(int vocab) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 64, Heads = 2, DimFeedForward = 256, EncoderLayers = 2, DecoderLayers = 2 };
 
     /// <summary>The <c>small</c> reference: d_model 128, 2 heads, d_ff 512, 2 + 2 layers, vocabulary 1000.</summary>
     public static TransformerConfig Small(int vocab = 1000) => new() { SourceVocab = vocab, TargetVocab = vocab };
 
     /// <summary>The <c>big</c> reference: d_model 256, 4 heads, d_ff 1024, 3 + 3 layers, vocabulary 8000.</summary>
-    public static TransformerConfig Big(int vocab = 8000) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 256, Heads = 4, DFF = 1024, EncoderLayers = 3, DecoderLayers = 3 };
+    public static TransformerConfig Big(int vocab = 8000) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 256, Heads = 4, DimFeedForward = 1024, EncoderLayers = 3, DecoderLayers = 3 };
 
     /// <summary>The paper's base model: d_model 512, 8 heads, d_ff 2048, 6 + 6 layers.</summary>
-    public static TransformerConfig Base(int vocab) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 512, Heads = 8, DFF = 2048, EncoderLayers = 6, DecoderLayers = 6 };
+    public static TransformerConfig Base(int vocab) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 512, Heads = 8, DimFeedForward = 2048, EncoderLayers = 6, DecoderLayers = 6 };
 
     /// <summary>Throws a clear error if the settings are inconsistent.</summary>
     public void Validate()
@@ -68,7 +68,7 @@ public sealed record TransformerConfig
             if (!ok) throw new ArgumentException("TransformerConfig: " + message);
         }
         Require(SourceVocab > 0 && TargetVocab > 0, "vocabulary sizes must be positive");
-        Require(DModel > 0 && DFF > 0 && EncoderLayers >= 0 && DecoderLayers > 0, "widths must be positive and there must be a decoder layer");
+        Require(DModel > 0 && DimFeedForward > 0 && EncoderLayers >= 0 && DecoderLayers > 0, "widths must be positive and there must be a decoder layer");
         Require(Heads > 0 && DModel % Heads == 0, $"{Heads} heads do not divide d_model {DModel}");
         Require(Dropout is >= 0f and < 1f, $"dropout {Dropout} must be in [0, 1)");
         Require(!ShareEmbeddings || SourceVocab == TargetVocab, "shared embeddings need equal source and target vocabularies");

@@ -69,7 +69,7 @@ public class NNGradCheckTests
     {
         var config = new TransformerConfig
         {
-            SourceVocab = 7, TargetVocab = 7, DModel = 4, Heads = 2, DFF = 6, EncoderLayers = 1, DecoderLayers = 1,
+            SourceVocab = 7, TargetVocab = 7, DModel = 4, Heads = 2, DimFeedForward = 6, EncoderLayers = 1, DecoderLayers = 1,
             Dropout = 0f, Norm = norm, Activation = activation, TieOutput = true,
         };
         var model = new Transformer(config, new Rng(4));

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Sharpformer.Cli.Commands;
+
+/// <summary>Options shared by several commands, with parsers that reject bad values in one line.</summary>
+internal static class CliOptions
+{
+    /// <summary>A whole number of at least <paramref name="minimum"/>.</summary>
+    public static Option<int> Int(string name, string description, int defaultValue, int minimum = 1) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum) return value;
+            result.AddError($"{name} must be a whole number of at least {minimum}, not '{text}'");
+            return defaultValue;
+        },
+    };
+
+    /// <summary>A finite number in [minimum, maximum].</summary>
+    public static Option<float> Float(string name, string description, float defaultValue, float minimum, float maximum) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value) && value >= minimum && value <= maximum) return value;
+            result.AddError($"{name} must be a number in [{minimum.ToString(CultureInfo.InvariantCulture)}, {maximum.ToString(CultureInfo.InvariantCulture)}], not '{text}'");
+            return defaultValue;
+        },
+    };
+
+    /// <summary>--threads: kernel threads, default all cores.</summary>
+    public static Option<int> Threads() => Int("--threads", "Threads to use (default: all cores).", Environment.ProcessorCount);
+
+    /// <summary>--json: one JSON object on standard output.</summary>
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON object on standard output." };
+}

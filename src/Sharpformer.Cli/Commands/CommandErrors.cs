@@ -1,0 +1,20 @@
+namespace Sharpformer.Cli.Commands;
+
+/// <summary>Turns the errors a user can cause into one line on standard error and exit code 1.</summary>
+internal static class CommandErrors
+{
+    /// <summary>Runs <paramref name="action"/>, reporting bad input, unreadable files and divergence as one line.</summary>
+    public static int Run(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
+                                      or KeyNotFoundException or IndexOutOfRangeException or Sharpformer.Training.TrainingDivergedException)
+        {
+            Console.Error.WriteLine($"sharpformer: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Sharpformer.Autograd;
+using Sharpformer.Data;
+using Sharpformer.Losses;
+using Sharpformer.NN;
+
+namespace Sharpformer.Training;
+
+/// <summary>Loss and token accuracy with the reference target as decoder input (no generation).</summary>
+public static class TeacherForcedEvaluation
+{
+    /// <summary>
+    /// Mean cross-entropy per target token (no label smoothing) and the fraction of target tokens whose
+    /// most likely prediction is right, over <paramref name="batches"/>, in evaluation mode.
+    /// </summary>
+    public static (float Loss, float Accuracy) Run(Transformer model, IEnumerable<Batch> batches)
+    {
+        bool wasTraining = model.IsTraining;
+        model.Eval();
+        double lossSum = 0;
+        long tokens = 0, correct = 0;
+        using (GradMode.NoGrad())
+        {
+            foreach (var batch in batches)
+            {
+                var logits = model.Forward(batch.Source, batch.TargetInput);
+                var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: SpecialTokens.Pad);
+                var predicted = logits.ArgMax(-1).ToArray();
+                var expected = batch.TargetOutput.ToArray();
+                int counted = 0;
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    if (expected[i] == SpecialTokens.Pad) continue;
+                    counted++;
+                    if (predicted[i] == expected[i]) correct++;
+                }
+                lossSum += (double)loss.Item() * counted;
+                tokens += counted;
+            }
+        }
+        model.Train(wasTraining);
+        return tokens == 0 ? (float.NaN, float.NaN) : ((float)(lossSum / tokens), (float)correct / tokens);
+    }
+}

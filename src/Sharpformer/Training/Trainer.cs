@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using Sharpformer.Autograd;
+using Sharpformer.Data;
+using Sharpformer.IO;
+using Sharpformer.Losses;
+using Sharpformer.NN;
+using Sharpformer.Optim;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Training;
+
+/// <summary>
+/// The training loop: teacher-forced cross-entropy, gradient accumulation, clipping, Adam(W) with a
+/// learning-rate schedule, periodic evaluation, metrics.jsonl, and checkpoints that resume exactly
+/// (same losses as an uninterrupted run with the same seed and thread count).
+/// </summary>
+public sealed class Trainer
+{
+    /// <summary>The resume file: parameters, optimizer moments, and the <see cref="TrainerCheckpoint"/> as metadata.</summary>
+    public const string StateFile = "trainer-state.safetensors";
+
+    /// <summary>A readable copy of the checkpoint's metadata.</summary>
+    public const string StateJsonFile = "trainer.json";
+
+    private const string CheckpointKey = "trainer";
+    private readonly Transformer _model;
+    private readonly Rng _modelRng;
+    private readonly IBatchSource _train;
+    private readonly IReadOnlyList<Batch> _valid;
+    private readonly TrainingOptions _options;
+    private readonly string _directory;
+    private readonly Optimizer _optimizer;
+    private readonly LearningRateSchedule _schedule;
+    private readonly MetricsLog _metrics;
+
+    /// <summary>
+    /// A trainer for <paramref name="model"/>, whose dropout draws from <paramref name="modelRng"/> (its
+    /// state is checkpointed), writing into <paramref name="directory"/>.
+    /// </summary>
+    public Trainer(Transformer model, Rng modelRng, IBatchSource train, IReadOnlyList<Batch> valid, TrainingOptions options, string directory)
+    {
+        options.Validate();
+        (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
+        _optimizer = Adam.AdamW(ParameterGroups(model, options.WeightDecay), options.Lr, beta2: options.Beta2, eps: 1e-9f, weightDecay: options.WeightDecay);
+        _schedule = options.Schedule switch
+        {
+            ScheduleKind.Cosine => LearningRateSchedule.WarmupCosine(options.Lr, options.Warmup, options.Steps),
+            ScheduleKind.Linear => LearningRateSchedule.WarmupLinear(options.Lr, options.Warmup, options.Steps),
+            ScheduleKind.InverseSqrt => LearningRateSchedule.Noam(model.Config.DModel, options.Warmup, options.Lr * MathF.Sqrt(model.Config.DModel) * MathF.Sqrt(Math.Max(options.Warmup, 1))),
+            _ => LearningRateSchedule.Constant(options.Lr),
+        };
+        Directory.CreateDirectory(directory);
+        _metrics = new MetricsLog(Path.Combine(directory, MetricsLog.FileName));
+    }
+
+    /// <summary>Updates completed so far.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Called after every update (for a progress display).</summary>
+    public Action<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Restores the last checkpoint in the directory; a missing, corrupt or mismatched checkpoint is an <see cref="InvalidDataException"/> and changes nothing.</summary>
+    public void Resume()
+    {
+        string path = Path.Combine(_directory, StateFile);
+        if (!File.Exists(path)) throw new InvalidDataException($"{path}: no checkpoint to resume from");
+        var file = SafeTensors.Read(path);
+        if (!file.Metadata.TryGetValue(CheckpointKey, out var json))
+            throw new InvalidDataException($"{path}: the checkpoint has no trainer metadata");
+        TrainerCheckpoint checkpoint;
+        try
+        {
+            checkpoint = System.Text.Json.JsonSerializer.Deserialize(json, SharpformerJson.Default.TrainerCheckpoint)
+                ?? throw new InvalidDataException($"{path}: empty trainer metadata");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"{path}: unreadable trainer metadata: {e.Message}", e);
+        }
+        var parameters = file.Tensors.Where(t => t.Key.StartsWith("model.", StringComparison.Ordinal))
+            .ToDictionary(t => t.Key["model.".Length..], t => t.Value, StringComparer.Ordinal);
+        var moments = file.Tensors.Where(t => t.Key.StartsWith("optim.", StringComparison.Ordinal))
+            .ToDictionary(t => t.Key["optim.".Length..], t => t.Value.ToArray(), StringComparer.Ordinal);
+        try
+        {
+            _model.LoadStateDict(parameters);
+            _optimizer.LoadState(moments, checkpoint.OptimizerSteps);
+            _train.LoadState(checkpoint.DataState);
+            _modelRng.State = checkpoint.DropoutRngState;
+        }
+        catch (Exception e) when (e is KeyNotFoundException or ShapeMismatchException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint does not fit this model: {e.Message}", e);
+        }
+        Step = checkpoint.Step;
+        _metrics.TruncateAfter(Step);
+    }
+
+    /// <summary>Trains until <see cref="TrainingOptions.Steps"/> updates are done, then writes the final checkpoint and model files.</summary>
+    public void Run(CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        int firstStep = Step;
+        long tokensSinceLog = 0;
+        var logClock = Stopwatch.StartNew();
+        _model.Train();
+        while (Step < _options.Steps && !cancel.IsCancellationRequested)
+        {
+            float lr = _schedule.At(Step);
+            var (loss, tokens) = AccumulateGradients();
+            if (!float.IsFinite(loss))
+                throw new TrainingDivergedException($"training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} at step {Step + 1}; the last checkpoint in {_directory} is kept");
+            float norm = _options.ClipNorm > 0
+                ? GradientClipping.ClipByGlobalNorm(_model.Parameters(), _options.ClipNorm)
+                : GradientClipping.ClipByGlobalNorm(_model.Parameters(), float.MaxValue);
+            _optimizer.Lr = lr;
+            _optimizer.Step();
+            _optimizer.ZeroGrad();
+            Step++;
+            tokensSinceLog += tokens;
+
+            bool last = Step == _options.Steps;
+            float? validLoss = null, validAccuracy = null;
+            if (_valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last))
+                (validLoss, validAccuracy) = TeacherForcedEvaluation.Run(_model, _valid);
+            double tokensPerSecond = tokensSinceLog / Math.Max(logClock.Elapsed.TotalSeconds, 1e-9);
+            if (Step % _options.LogEvery == 0 || validLoss is not null || last)
+            {
+                _metrics.Append(Step, _train.Epoch, loss, lr, norm, tokensPerSecond, validLoss, validAccuracy);
+                tokensSinceLog = 0;
+                logClock.Restart();
+            }
+            if ((_options.SaveEvery > 0 && Step % _options.SaveEvery == 0) || last) SaveCheckpoint();
+            var elapsed = clock.Elapsed;
+            Progress?.Invoke(new TrainingProgress(Step, _options.Steps, _train.Epoch, loss, lr, norm, tokensPerSecond, elapsed,
+                elapsed / (Step - firstStep) * (_options.Steps - Step), validLoss, validAccuracy));
+        }
+    }
+
+    /// <summary>Writes trainer-state.safetensors (atomically), then trainer.json and the model directory files.</summary>
+    public void SaveCheckpoint()
+    {
+        var checkpoint = new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), _modelRng.State, _options);
+        string json = System.Text.Json.JsonSerializer.Serialize(checkpoint, SharpformerJson.Default.TrainerCheckpoint);
+        var tensors = _model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value))
+            .Concat(_optimizer.SaveState().Select(s => new KeyValuePair<string, Tensor>("optim." + s.Key, Tensor.FromArray(s.Value))));
+        SafeTensors.Write(Path.Combine(_directory, StateFile), tensors, new Dictionary<string, string> { [CheckpointKey] = json });
+        AtomicFile.WriteAllText(Path.Combine(_directory, StateJsonFile), json + "\n");
+        ModelDirectory.Save(_model, _directory);
+    }
+
+    // One update's worth of micro-batches: gradients of the mean loss accumulate in the parameters.
+    private (float Loss, long TargetTokens) AccumulateGradients()
+    {
+        double lossSum = 0;
+        long tokens = 0;
+        for (int micro = 0; micro < _options.Accumulation; micro++)
+        {
+            var batch = _train.Next();
+            var logits = _model.Forward(batch.Source, batch.TargetInput);
+            var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: SpecialTokens.Pad, labelSmoothing: _options.LabelSmoothing);
+            (loss * (1f / _options.Accumulation)).Backward();
+            lossSum += loss.Item();
+            tokens += batch.TargetTokens;
+        }
+        return ((float)(lossSum / _options.Accumulation), tokens);
+    }
+
+    // Weight decay only on matrices that are not embeddings: biases, norms and embedding tables keep theirs.
+    private static IEnumerable<ParameterGroup> ParameterGroups(Transformer model, float weightDecay)
+    {
+        var embeddings = new HashSet<Tensor>([model.SourceEmbedding.Weight, model.TargetEmbedding.Weight], ReferenceEqualityComparer.Instance);
+        var all = model.Parameters().ToList();
+        var decayed = all.Where(p => p.Rank > 1 && !embeddings.Contains(p)).ToList();
+        var rest = all.Where(p => !decayed.Contains(p)).ToList();
+        return [new ParameterGroup(decayed, weightDecay), new ParameterGroup(rest, 0f)];
+    }
+}

@@ -1,0 +1,82 @@
+namespace Sharpformer.Training;
+
+/// <summary>The shape of the learning-rate curve.</summary>
+public enum ScheduleKind
+{
+    /// <summary>Linear warmup, then cosine decay to zero at the last step.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("cosine")]
+    Cosine,
+
+    /// <summary>Linear warmup, then linear decay to zero.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("linear")]
+    Linear,
+
+    /// <summary>The paper's warmup then inverse square root, peaking at the given learning rate.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("inverse_sqrt")]
+    InverseSqrt,
+
+    /// <summary>The same rate throughout.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("constant")]
+    Constant,
+}
+
+/// <summary>How to train: steps, optimizer and schedule settings, logging, evaluation and checkpoints.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Optimizer updates to make.</summary>
+    public int Steps { get; init; } = 1000;
+
+    /// <summary>Peak learning rate.</summary>
+    public float Lr { get; init; } = 1e-3f;
+
+    /// <summary>Warmup updates.</summary>
+    public int Warmup { get; init; } = 100;
+
+    /// <summary>Learning-rate curve.</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+
+    /// <summary>Adam's β₂ (the paper uses 0.98).</summary>
+    public float Beta2 { get; init; } = 0.98f;
+
+    /// <summary>Decoupled weight decay (AdamW); 0 for plain Adam. Never applied to biases, norms and embeddings.</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>Label smoothing ε of the loss (the paper uses 0.1).</summary>
+    public float LabelSmoothing { get; init; } = 0.1f;
+
+    /// <summary>Global gradient-norm limit (0: no clipping).</summary>
+    public float ClipNorm { get; init; } = 1f;
+
+    /// <summary>Micro-batches whose gradients add up to one update.</summary>
+    public int Accumulation { get; init; } = 1;
+
+    /// <summary>Evaluate on the validation set every this many updates (0: only at the end).</summary>
+    public int EvalEvery { get; init; } = 200;
+
+    /// <summary>Write a checkpoint every this many updates (0: only at the end).</summary>
+    public int SaveEvery { get; init; } = 500;
+
+    /// <summary>Append a metrics line every this many updates.</summary>
+    public int LogEvery { get; init; } = 10;
+
+    /// <summary>Seed of the model initialization, dropout and data order.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Throws a clear error for values that cannot work.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException("training options: " + message);
+        }
+        Require(Steps > 0, $"steps must be positive, got {Steps}");
+        Require(Lr > 0 && float.IsFinite(Lr), $"learning rate must be positive, got {Lr}");
+        Require(Warmup >= 0, $"warmup must not be negative, got {Warmup}");
+        Require(Beta2 is > 0f and < 1f, $"beta2 must be in (0, 1), got {Beta2}");
+        Require(WeightDecay >= 0, $"weight decay must not be negative, got {WeightDecay}");
+        Require(LabelSmoothing is >= 0f and < 1f, $"label smoothing must be in [0, 1), got {LabelSmoothing}");
+        Require(ClipNorm >= 0, $"clip norm must not be negative, got {ClipNorm}");
+        Require(Accumulation >= 1, $"accumulation must be at least 1, got {Accumulation}");
+        Require(EvalEvery >= 0 && SaveEvery >= 0 && LogEvery >= 1, "eval-every and save-every must not be negative, log-every must be positive");
+    }
+}

@@ -137,7 +137,7 @@ public sealed unsafe class GemmTests
         WithSettings(path, threads, () =>
         {
             // Small entries (spread across the batch) and large ones (each spread over the threads).
-            foreach (var (m, n, k, batch) in new[] { (32, 32, 64, 12), (24, 64, 24, 5), (150, 130, 140, 2) })
+            foreach (var (m, n, k, batch) in new[] { (32, 32, 64, 40), (24, 64, 24, 5), (150, 130, 140, 2) })
             {
                 foreach (var (broadcastA, broadcastB) in new[] { (false, false), (true, false), (false, true) })
                     CheckBatched(m, n, k, batch, transA: broadcastB, transB: !broadcastA, broadcastA, broadcastB);

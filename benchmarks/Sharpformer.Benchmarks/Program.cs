@@ -8,7 +8,8 @@ using Sharpformer.Kernels;
 // Sharpformer's GEMM against OpenBLAS on the same shapes, alternating call by call so that both sides see the
 // same machine noise. Run through run-gemm-vs-openblas.sh, which selects OpenBLAS's SkylakeX kernels.
 // Options: --threads 1,2   --seconds S (timed seconds per side and case)   --out FILE (JSON results)
-//          --shape MxKxN (repeatable; default: the CLI's shapes)   --allow-any-core (accept other OpenBLAS kernels)
+//          --shape MxKxN (repeatable; default: the CLI's shapes)   --batch B (products per call)
+//          --allow-any-core (accept other OpenBLAS kernels)
 
 const int Rounds = 3;             // alternating blocks per side and case
 const int RestMilliseconds = 250; // pause after each block
@@ -39,18 +40,18 @@ if (!core.Equals("SkylakeX", StringComparison.OrdinalIgnoreCase) && !options.All
     (1024, 256, 1024), (1024, 1024, 256), (1024, 256, 8000),
 ];
 
-Console.Error.WriteLine($"OpenBLAS core: {core}; Sharpformer path: {Gemm.Path}; {options.Seconds:0.##} s per side and case; GFLOP/s are medians of single calls.");
+Console.Error.WriteLine($"OpenBLAS core: {core}; Sharpformer path: {Gemm.Path}; {options.Seconds:0.##} s per side and case; GFLOP/s are medians over samples of calls.");
 var results = new List<Result>();
-Console.WriteLine($"{"M x K x N",-18} {"transB",6} {"threads",7} {"Sharpformer",11} {"OpenBLAS",9} {"ratio",6}");
+Console.WriteLine($"{"M x K x N",-18} {"batch",5} {"transB",6} {"threads",7} {"Sharpformer",11} {"OpenBLAS",9} {"ratio",6}");
 foreach (int threads in options.Threads)
 {
     foreach (var (m, k, n) in shapes)
     {
         foreach (bool transB in new[] { false, true })
         {
-            var r = Measure(m, n, k, transB, threads, options.Seconds);
+            var r = Measure(m, n, k, transB, threads, options.Batch, options.Seconds);
             results.Add(r);
-            Console.WriteLine($"{$"{m} x {k} x {n}",-18} {(transB ? "yes" : "no"),6} {threads,7} {r.SharpformerGflops,11:0.0} {r.OpenBlasGflops,9:0.0} {r.Ratio,6:0.00}");
+            Console.WriteLine($"{$"{m} x {k} x {n}",-18} {options.Batch,5} {(transB ? "yes" : "no"),6} {threads,7} {r.SharpformerGflops,11:0.0} {r.OpenBlasGflops,9:0.0} {r.Ratio,6:0.00}");
         }
     }
 }
@@ -60,33 +61,45 @@ File.WriteAllText(options.Out, JsonSerializer.Serialize(report, ReportJson.Defau
 Console.Error.WriteLine($"wrote {options.Out}");
 return 0;
 
-static unsafe Result Measure(int m, int n, int k, bool transB, int threads, double seconds)
+// One call computes `batch` products (Sharpformer: one batched call; OpenBLAS: a loop over the entries).
+static unsafe Result Measure(int m, int n, int k, bool transB, int threads, int batch, double seconds)
 {
-    float* a = Alloc((long)m * k), b = Alloc((long)k * n), c = Alloc((long)m * n);
+    long sa = (long)m * k, sb = (long)k * n, sc = (long)m * n;
+    float* a = Alloc(sa * batch), b = Alloc(sb * batch), c = Alloc(sc * batch);
     try
     {
         Parallelism.Threads = threads;
         OpenBlas.Threads = threads;
         int ldb = transB ? k : n;
-        void Ours() => Gemm.Sgemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, c, n);
-        void Theirs() => OpenBlas.Sgemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, c, n);
+        void Ours()
+        {
+            if (batch == 1)
+                Gemm.Sgemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, c, n);
+            else
+                Gemm.SgemmBatched(false, transB, m, n, k, 1, a, k, sa, b, ldb, sb, 0, c, n, sc, batch);
+        }
+        void Theirs()
+        {
+            for (int i = 0; i < batch; i++)
+                OpenBlas.Sgemm(false, transB, m, n, k, 1, a + i * sa, k, b + i * sb, ldb, 0, c + i * sc, n);
+        }
 
-        Block(Ours, [], 0.1);
-        Block(Theirs, [], 0.1);
+        int reps = Block(Ours, [], 0.1, 1);
+        Block(Theirs, [], 0.1, reps);
         // Alternate in blocks, resting between them: OpenBLAS's idle workers spin for about 0.1 s after a
         // call and would otherwise steal the second core from whichever side runs next.
         var ours = new List<double>();
         var theirs = new List<double>();
         for (int round = 0; round < Rounds; round++)
         {
-            Block(Ours, ours, seconds / Rounds);
+            Block(Ours, ours, seconds / Rounds, reps);
             Thread.Sleep(RestMilliseconds);
-            Block(Theirs, theirs, seconds / Rounds);
+            Block(Theirs, theirs, seconds / Rounds, reps);
             Thread.Sleep(RestMilliseconds);
         }
-        double flop = 2.0 * m * n * k;
+        double flop = 2.0 * m * n * k * batch;
         double oursGflops = flop / Median(ours) / 1e9, theirsGflops = flop / Median(theirs) / 1e9;
-        return new Result(m, n, k, transB, threads, oursGflops, theirsGflops, oursGflops / theirsGflops);
+        return new Result(m, n, k, batch, transB, threads, oursGflops, theirsGflops, oursGflops / theirsGflops);
     }
     finally
     {
@@ -96,18 +109,22 @@ static unsafe Result Measure(int m, int n, int k, bool transB, int threads, doub
     }
 }
 
-// Times single calls until `seconds` have passed (at least two calls).
-static void Block(Action action, List<double> times, double seconds)
+// Times samples of `reps` calls until `seconds` have passed (at least two samples), recording seconds per
+// call. Returns how many calls make a sample of about 50 µs, so that tiny products outlast the timer's grain.
+static int Block(Action action, List<double> times, double seconds, int reps)
 {
     double total = 0;
-    for (int calls = 0; calls < 2 || total < seconds; calls++)
+    int samples = 0;
+    for (; samples < 2 || total < seconds; samples++)
     {
         long start = Stopwatch.GetTimestamp();
-        action();
+        for (int i = 0; i < reps; i++)
+            action();
         double t = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        times.Add(t);
+        times.Add(t / reps);
         total += t;
     }
+    return (int)Math.Clamp(Math.Ceiling(50e-6 * samples * reps / total), 1, 1_000_000);
 }
 
 static double Median(List<double> values)
@@ -126,11 +143,11 @@ static unsafe float* Alloc(long count)
     return p;
 }
 
-internal sealed record BenchOptions(int[] Threads, double Seconds, string Out, bool AllowAnyCore, (int M, int K, int N)[]? Shapes)
+internal sealed record BenchOptions(int[] Threads, double Seconds, string Out, bool AllowAnyCore, (int M, int K, int N)[]? Shapes, int Batch)
 {
     public static BenchOptions? Parse(string[] args)
     {
-        var o = new BenchOptions([1, 2], 0.6, "gemm-vs-openblas.json", false, null);
+        var o = new BenchOptions([1, 2], 0.6, "gemm-vs-openblas.json", false, null, 1);
         for (int i = 0; i < args.Length; i++)
         {
             string? value = i + 1 < args.Length ? args[i + 1] : null;
@@ -152,11 +169,15 @@ internal sealed record BenchOptions(int[] Threads, double Seconds, string Out, b
                     o = o with { Shapes = [.. o.Shapes ?? [], shape] };
                     i++;
                     break;
+                case "--batch" when int.TryParse(value, out int batch) && batch >= 1:
+                    o = o with { Batch = batch };
+                    i++;
+                    break;
                 case "--allow-any-core":
                     o = o with { AllowAnyCore = true };
                     break;
                 default:
-                    Console.Error.WriteLine($"bad option '{args[i]}' (options: --threads 1,2 --seconds S --out FILE --shape MxKxN --allow-any-core)");
+                    Console.Error.WriteLine($"bad option '{args[i]}' (options: --threads 1,2 --seconds S --out FILE --shape MxKxN --batch B --allow-any-core)");
                     return null;
             }
         }

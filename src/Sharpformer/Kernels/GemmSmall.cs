@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Sharpformer.Kernels;
 
@@ -79,6 +80,7 @@ internal static unsafe class GemmSmall
     }
 
     // y[0..n) += s·x[0..n)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Axpy(float s, float* x, float* y, int n)
     {
         var vs = new Vector<float>(s);
@@ -89,6 +91,7 @@ internal static unsafe class GemmSmall
             y[j] += s * x[j];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Dot(float* x, float* y, int n)
     {
         var acc = Vector<float>.Zero;

@@ -22,7 +22,7 @@ public sealed unsafe class GemmTests
     // m, n, k: tiny (direct path), odd edges, several K/M blocks, N beyond one N block, both thread splits.
     private static readonly (int M, int N, int K)[] Shapes =
     [
-        (1, 1, 1), (2, 5, 13), (5, 2, 1), (13, 31, 33), (33, 65, 31), (65, 100, 257), (100, 65, 31),
+        (1, 1, 1), (2, 5, 13), (5, 2, 1), (16, 16, 16), (13, 31, 33), (33, 65, 31), (65, 100, 257), (100, 65, 31),
         (257, 33, 65), (31, 257, 100), (200, 150, 100), (20, 2100, 60), (97, 129, 520),
     ];
 
@@ -137,7 +137,7 @@ public sealed unsafe class GemmTests
         WithSettings(path, threads, () =>
         {
             // Small entries (spread across the batch) and large ones (each spread over the threads).
-            foreach (var (m, n, k, batch) in new[] { (32, 32, 64, 12), (24, 64, 24, 5), (150, 130, 140, 2) })
+            foreach (var (m, n, k, batch) in new[] { (32, 32, 64, 40), (24, 64, 24, 5), (150, 130, 140, 2) })
             {
                 foreach (var (broadcastA, broadcastB) in new[] { (false, false), (true, false), (false, true) })
                     CheckBatched(m, n, k, batch, transA: broadcastB, transB: !broadcastA, broadcastA, broadcastB);

@@ -32,11 +32,12 @@ internal static class TrainCommand
         var threads = CliOptions.Threads();
         var saveEvery = CliOptions.Int("--save-every", "Checkpoint every N updates (0: only at the end).", 500, minimum: 0);
         var evalEvery = CliOptions.Int("--eval-every", "Validate every N updates (0: only at the end).", 200, minimum: 0);
+        var logEvery = CliOptions.Int("--log-every", "Append a line to metrics.jsonl every N updates.", 10);
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (same settings; --steps may extend the run)." };
 
         var command = new Command("train", "Train a Transformer and write its model directory (config, weights, metrics, checkpoint).")
         {
-            task, output, preset, config, steps, batchTokens, lr, warmup, seed, threads, saveEvery, evalEvery, resume,
+            task, output, preset, config, steps, batchTokens, lr, warmup, seed, threads, saveEvery, evalEvery, logEvery, resume,
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
@@ -61,6 +62,7 @@ internal static class TrainCommand
                 {
                     Steps = result.GetValue(steps), Lr = result.GetValue(lr), Warmup = result.GetValue(warmup),
                     Seed = (ulong)result.GetValue(seed), SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery),
+                    LogEvery = result.GetValue(logEvery),
                 };
             }
             if (modelConfig.SourceVocab != toy.Vocab || modelConfig.TargetVocab != toy.Vocab)

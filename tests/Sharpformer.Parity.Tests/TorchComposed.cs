@@ -100,11 +100,11 @@ public sealed class TorchDecoderLayer : nn.Module<TorchTensor, TorchTensor, Torc
 /// <summary>Encoder layers (native or composed) and an optional final norm: parameters layers.N.* and norm.*.</summary>
 public sealed class TorchEncoderStack : nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor>
 {
-    private readonly ModuleList<nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor>> _layers;
+    private readonly ModuleList<nn.Module> _layers;
     private readonly LayerNorm? _norm;
 
-    /// <summary>Stacks <paramref name="layers"/>, then <paramref name="norm"/> if given.</summary>
-    public TorchEncoderStack(IEnumerable<nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor>> layers, LayerNorm? norm) : base(nameof(TorchEncoderStack))
+    /// <summary>Stacks <paramref name="layers"/> (libtorch TransformerEncoderLayers or <see cref="TorchEncoderLayer"/>s), then <paramref name="norm"/> if given.</summary>
+    public TorchEncoderStack(IEnumerable<nn.Module> layers, LayerNorm? norm) : base(nameof(TorchEncoderStack))
     {
         _layers = nn.ModuleList(layers.ToArray());
         register_module("layers", _layers);
@@ -115,9 +115,17 @@ public sealed class TorchEncoderStack : nn.Module<TorchTensor, TorchTensor, Torc
     /// <summary>x: [S, B, E] with the self-attention mask and key padding → [S, B, E].</summary>
     public override TorchTensor forward(TorchTensor x, TorchTensor mask, TorchTensor padding)
     {
-        foreach (var layer in _layers) x = layer.call(x, mask, padding);
+        foreach (var layer in _layers) x = CallEncoderLayer(layer, x, mask, padding);
         return _norm is null ? x : _norm.call(x);
     }
+
+    /// <summary>Runs a libtorch TransformerEncoderLayer (whose three-argument call is not its generic forward) or a composed layer.</summary>
+    public static TorchTensor CallEncoderLayer(nn.Module layer, TorchTensor x, TorchTensor mask, TorchTensor padding) => layer switch
+    {
+        TransformerEncoderLayer native => native.call(x, mask, padding),
+        nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor> composed => composed.call(x, mask, padding),
+        _ => throw new ArgumentException($"not an encoder layer: {layer.GetType().Name}"),
+    };
 }
 
 /// <summary>Decoder layers (native or composed) and an optional final norm.</summary>
@@ -181,13 +189,13 @@ public sealed class TorchEncoderDecoder : nn.Module
 public sealed class TorchSeq2Seq : nn.Module
 {
     private readonly Embedding _sourceEmbedding, _targetEmbedding;
-    private readonly Linear _generator;
+    private readonly nn.Module<TorchTensor, TorchTensor> _generator;
     private readonly TorchCore _core;
     private readonly TorchTensor _table;
     private readonly double _scale;
 
     /// <summary>Registers the parts under their torch-style names; <paramref name="table"/> is the [L, d] positional table.</summary>
-    public TorchSeq2Seq(Embedding sourceEmbedding, Embedding? targetEmbedding, nn.Module core, TorchCore run, Linear generator, TorchTensor table, long dModel)
+    public TorchSeq2Seq(Embedding sourceEmbedding, Embedding? targetEmbedding, nn.Module core, TorchCore run, nn.Module<TorchTensor, TorchTensor> generator, TorchTensor table, long dModel)
         : base(nameof(TorchSeq2Seq))
     {
         _sourceEmbedding = sourceEmbedding;
@@ -234,4 +242,22 @@ public sealed class TorchFeedForward : nn.Module<TorchTensor, TorchTensor>
         var h = linear1.call(x);
         return linear2.call(_gelu ? nn.functional.gelu(h) : nn.functional.relu(h));
     }
+}
+
+/// <summary>An output projection tied to an embedding table: logits = x·Eᵀ + bias; only generator.bias is its own.</summary>
+public sealed class TorchTiedGenerator : nn.Module<TorchTensor, TorchTensor>
+{
+    private readonly Parameter bias;
+    private readonly Func<TorchTensor> _weight;
+
+    /// <summary>Projects with the current weight of <paramref name="embedding"/> (read at each call, so dtype changes follow).</summary>
+    public TorchTiedGenerator(Embedding embedding) : base(nameof(TorchTiedGenerator))
+    {
+        _weight = () => embedding.weight!;
+        bias = nn.Parameter(torch.zeros(embedding.weight!.shape[0]));
+        RegisterComponents();
+    }
+
+    /// <summary>x: [..., d] → [..., V].</summary>
+    public override TorchTensor forward(TorchTensor x) => nn.functional.linear(x, _weight(), bias);
 }

@@ -86,9 +86,10 @@ public class ModuleParityTests
         CopyWeights(ours, theirs);
         float[] data = RandomFloats(5, 16, 0.999f, 1.001f);
         var x = new Leaf("x", Tensor.FromArray(data, 2, 8).RequireGrad(), ToTorch(data, [2, 8], float64: true, requiresGrad: true));
-        // Gradients here are large (∝ 1/√(var + eps)) and cancel: relative error grows, hence 1e-4.
+        // x − mean is a difference of nearly equal float32 numbers and the result is divided by √(var + eps) ≈ 3e-3,
+        // so float32 rounding is amplified: the largest scaled error measured is 6e-6; 5e-5 leaves room.
         Verify($"LayerNorm nearly constant eps={eps:G2}", 5, [new("y", ours.Forward(x.Ours), theirs.call(x.Theirs))], [x], ours, theirs,
-            rtol: 1e-4, atol: 1e-4);
+            rtol: 5e-5, atol: 5e-5);
     }
 
     [Theory]

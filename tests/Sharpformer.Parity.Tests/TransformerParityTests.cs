@@ -177,6 +177,52 @@ public class TransformerParityTests
         Verify($"Transformer {norm} {act} {embeddings}", seed, [new("logits", logits, expected)], [src, tgt], ours, theirs, Map);
     }
 
+    /// <summary>
+    /// The attention weights a forward pass exposes (for pictures): one [B, H, T_query, T_key] tensor per layer
+    /// and attention, rows summing to 1, zero on padded keys and on future target positions, and the logits
+    /// unchanged by asking for them.
+    /// </summary>
+    [Fact]
+    public void ForwardWithAttentionExposesMaskedWeights()
+    {
+        var config = new TransformerConfig { SourceVocab = 11, TargetVocab = 11, DModel = E, Heads = Heads, DFF = Dff, EncoderLayers = 2, DecoderLayers = 3, Dropout = 0f, MaxLength = 16 };
+        var model = new Sharpformer.NN.Transformer(config, new Rng(3));
+        int b = 2, s = 6, t = 4;
+        int[] sourceIds = PaddedIds(1, [6, 3], s, 11), targetIds = PaddedIds(2, [4, 2], t, 11);
+        var src = IdsTensor(sourceIds, b, s);
+        var tgt = IdsTensor(targetIds, b, t);
+        var (logits, attention) = model.ForwardWithAttention(src, tgt);
+        Assert.Equal(model.Forward(src, tgt).ToArray(), logits.ToArray());
+        Assert.Equal(2, attention.Encoder.Count);
+        Assert.Equal(3, attention.Decoder.Count);
+
+        void Check(Tensor? w, int queries, int keys, int[] keyIds, bool causal)
+        {
+            Assert.NotNull(w);
+            Assert.Equal([b, Heads, queries, keys], w!.ShapeArray());
+            float[] v = w.ToArray();
+            for (int n = 0; n < b; n++)
+                for (int h = 0; h < Heads; h++)
+                    for (int i = 0; i < queries; i++)
+                    {
+                        double sum = 0;
+                        for (int j = 0; j < keys; j++)
+                        {
+                            float x = v[((n * Heads + h) * queries + i) * keys + j];
+                            if (keyIds[n * keys + j] == 0 || (causal && j > i)) Assert.Equal(0f, x);
+                            sum += x;
+                        }
+                        Assert.Equal(1.0, sum, 5);
+                    }
+        }
+        foreach (var w in attention.Encoder) Check(w, s, s, sourceIds, causal: false);
+        foreach (var d in attention.Decoder)
+        {
+            Check(d.SelfAttention, t, t, targetIds, causal: true);
+            Check(d.CrossAttention, t, s, sourceIds, causal: false);
+        }
+    }
+
     /// <summary>The reference sizes of ARCHITECTURE.md, in Sharpformer and in the equivalent torch model (which has the same names and shapes).</summary>
     [Theory]
     [InlineData("big", 9_634_624L)]

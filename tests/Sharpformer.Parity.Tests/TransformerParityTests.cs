@@ -131,7 +131,7 @@ public class TransformerParityTests
         int sourceVocab = 11, targetVocab = embeddings == Embeddings.Separate ? 13 : 11;
         var config = new TransformerConfig
         {
-            SourceVocab = sourceVocab, TargetVocab = targetVocab, DModel = E, Heads = Heads, DFF = Dff,
+            SourceVocab = sourceVocab, TargetVocab = targetVocab, DModel = E, Heads = Heads, DimFeedForward = Dff,
             EncoderLayers = 2, DecoderLayers = 2, Dropout = 0f, Activation = act, Norm = norm, MaxLength = 16,
             ShareEmbeddings = embeddings != Embeddings.Separate, TieOutput = embeddings == Embeddings.SharedAndTiedOutput,
         };
@@ -185,7 +185,7 @@ public class TransformerParityTests
     [Fact]
     public void ForwardWithAttentionExposesMaskedWeights()
     {
-        var config = new TransformerConfig { SourceVocab = 11, TargetVocab = 11, DModel = E, Heads = Heads, DFF = Dff, EncoderLayers = 2, DecoderLayers = 3, Dropout = 0f, MaxLength = 16 };
+        var config = new TransformerConfig { SourceVocab = 11, TargetVocab = 11, DModel = E, Heads = Heads, DimFeedForward = Dff, EncoderLayers = 2, DecoderLayers = 3, Dropout = 0f, MaxLength = 16 };
         var model = new Sharpformer.NN.Transformer(config, new Rng(3));
         int b = 2, s = 6, t = 4;
         int[] sourceIds = PaddedIds(1, [6, 3], s, 11), targetIds = PaddedIds(2, [4, 2], t, 11);
@@ -236,7 +236,7 @@ public class TransformerParityTests
 
         var theirs = new TorchSeq2Seq(
             torch.nn.Embedding(config.SourceVocab, config.DModel), null,
-            torch.nn.Transformer(config.DModel, config.Heads, config.EncoderLayers, config.DecoderLayers, config.DFF, 0.1),
+            torch.nn.Transformer(config.DModel, config.Heads, config.EncoderLayers, config.DecoderLayers, config.DimFeedForward, 0.1),
             (_, _, _, _, _) => throw new NotSupportedException(),
             torch.nn.Linear(config.DModel, config.TargetVocab), torch.zeros(1), config.DModel);
         var torchParameters = TorchParameters(theirs);

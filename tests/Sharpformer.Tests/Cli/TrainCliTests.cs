@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using Sharpformer.Tests.Training;
+
+namespace Sharpformer.Tests.Cli;
+
+/// <summary>End-to-end: the real `sharpformer train` process, killed and resumed.</summary>
+public sealed class TrainCliTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static string[] TrainArgs(string directory, params string[] extra) =>
+        ["train", "--task", "reverse", "--out", directory, "--steps", "60", "--save-every", "20", "--log-every", "1",
+         "--eval-every", "0", "--seed", "5", "--threads", "1", "--batch-tokens", "256", .. extra];
+
+    [Fact]
+    public void SigkillThenResumeGivesTheSameLossesAsAnUninterruptedRun()
+    {
+        string whole = Path.Combine(_root, "whole"), killed = Path.Combine(_root, "killed");
+        var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(whole));
+        Assert.True(code == 0, stderr);
+
+        using (var process = CliRunner.Start(TrainArgs(killed)))
+        {
+            string metrics = Path.Combine(killed, "metrics.jsonl");
+            var deadline = DateTime.UtcNow + Timeout;
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.False(process.HasExited, "the run finished before it could be killed");
+            process.Kill(); // SIGKILL on Linux: no chance to clean up
+            process.WaitForExit();
+        }
+        (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(killed, "--resume"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("resuming at step 40", stderr);
+
+        var expected = File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss).ToList();
+        var actual = File.ReadAllLines(Path.Combine(killed, "metrics.jsonl")).Select(TrainingTests.Loss).ToList();
+        Assert.Equal(60, expected.Count);
+        Assert.Equal(expected, actual);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")), File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("truncate")]
+    [InlineData("garbage")]
+    public void ACorruptCheckpointIsAOneLineErrorAndTouchesNothing(string damage)
+    {
+        string directory = Path.Combine(_root, damage);
+        var (code, _, stderr) = CliRunner.Run(Timeout, ["train", "--task", "copy", "--out", directory, "--steps", "3", "--threads", "1", "--batch-tokens", "128"]);
+        Assert.True(code == 0, stderr);
+        string state = Path.Combine(directory, "trainer-state.safetensors");
+        var bytes = File.ReadAllBytes(state);
+        if (damage == "truncate") File.WriteAllBytes(state, bytes[..(bytes.Length / 2)]);
+        else
+        {
+            bytes[10] ^= 0x5A;
+            bytes[20] ^= 0x5A;
+            File.WriteAllBytes(state, bytes);
+        }
+        var before = Snapshot(directory);
+
+        (code, var stdout, stderr) = CliRunner.Run(Timeout, ["train", "--task", "copy", "--out", directory, "--steps", "6", "--resume"]);
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("sharpformer: ", lines[0]);
+        Assert.Contains("trainer-state.safetensors", lines[0]);
+        Assert.Equal(before, Snapshot(directory));
+    }
+
+    [Fact]
+    public void BadOptionsAreOneLineErrors()
+    {
+        foreach (var args in new[]
+        {
+            new[] { "train", "--task", "copy", "--out", Path.Combine(_root, "x"), "--steps", "0" },
+            ["train", "--task", "nonsense", "--out", Path.Combine(_root, "y")],
+            ["train", "--task", "copy", "--out", Path.Combine(_root, "z"), "--lr", "abc"],
+            ["train", "--task", "copy"],
+            ["train", "--task", "copy", "--out", Path.Combine(_root, "missing"), "--resume"],
+        })
+        {
+            var (code, _, stderr) = CliRunner.Run(Timeout, args);
+            Assert.NotEqual(0, code);
+            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.DoesNotContain("   at ", stderr);
+        }
+    }
+
+    private static Dictionary<string, string> Snapshot(string directory) =>
+        Directory.GetFiles(directory).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+}

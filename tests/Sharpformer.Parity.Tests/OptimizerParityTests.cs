@@ -169,6 +169,9 @@ public class OptimizerParityTests(ITestOutputHelper output)
     // count t (bias correction) counts only the steps on which that parameter had a gradient, and SGD's
     // momentum buffer starts as the first gradient the parameter receives. The second tensor below gets
     // no gradient on steps 0–2 and on step 10; the others get one every step.
+    // Ours keeps one StepCount for the whole optimizer: Adam's bias correction for that tensor uses t = 4
+    // on its first update (torch: t = 1), so its first step is about 0.58·lr instead of lr; Sgd's "first
+    // step" test is StepCount == 1, so its buffer starts at (1 − dampening)·d instead of d.
 
     static bool SometimesNoGrad(int step, int tensor) => tensor != 1 || !(step < 3 || step == 10);
 

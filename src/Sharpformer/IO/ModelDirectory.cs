@@ -17,7 +17,7 @@ public static class ModelDirectory
     public const string WeightsFile = "model.safetensors";
 
     /// <summary>Writes the config and the weights into <paramref name="directory"/> (created if needed), each file atomically.</summary>
-    public static void Save(Transformer model, string directory)
+    public static void Save(SequenceModel model, string directory)
     {
         Directory.CreateDirectory(directory);
         JsonFiles.Write(Path.Combine(directory, ConfigFile), model.Config, SharpformerJson.Default.TransformerConfig);
@@ -30,11 +30,11 @@ public static class ModelDirectory
             new Dictionary<string, string> { ["format"] = "pt" });
 
     /// <summary>Builds the model described by <c>config.json</c> and loads <c>model.safetensors</c>; clear errors for missing or bad files.</summary>
-    public static Transformer Load(string directory)
+    public static SequenceModel Load(string directory)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such model directory");
         var config = ReadConfig(directory);
-        var model = new Transformer(config, new Rng(0));
+        var model = SequenceModel.Create(config, new Rng(0));
         LoadWeights(model, Path.Combine(directory, WeightsFile));
         return model;
     }

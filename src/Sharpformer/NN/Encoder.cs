@@ -28,4 +28,11 @@ public sealed class Encoder : Module
         }
         return FinalNorm?.Forward(x) ?? x;
     }
+
+    /// <summary>One new position of a causal stack: x: [B, 1, d_model], reading and extending the self-attention caches.</summary>
+    public Tensor ForwardStep(Tensor x, KeyValueCache cache)
+    {
+        for (int i = 0; i < Layers.Count; i++) x = Layers[i].ForwardStep(x, cache.Self[i]);
+        return FinalNorm?.Forward(x) ?? x;
+    }
 }

@@ -57,4 +57,19 @@ public sealed class EncoderLayer : Module
         }
         return (x, weights);
     }
+
+    /// <summary>
+    /// One new position of a causal stack (a decoder-only model): x: [B, 1, d_model], attending to the
+    /// positions in <paramref name="cache"/>, which it extends.
+    /// </summary>
+    public Tensor ForwardStep(Tensor x, AttentionCache cache)
+    {
+        if (Norm == NormPlacement.Post)
+        {
+            x = Norm1.Forward(x + _dropout1.Forward(SelfAttention.ForwardSelfStep(x, cache)));
+            return Norm2.Forward(x + _dropout2.Forward(FeedForward.Forward(x)));
+        }
+        x = x + _dropout1.Forward(SelfAttention.ForwardSelfStep(Norm1.Forward(x), cache));
+        return x + _dropout2.Forward(FeedForward.Forward(Norm2.Forward(x)));
+    }
 }

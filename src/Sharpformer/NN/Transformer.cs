@@ -11,7 +11,7 @@ public sealed record TransformerAttention(IReadOnlyList<Tensor> Encoder, IReadOn
 /// target-vocabulary logits. Parameter names follow torch.nn.Transformer under <c>transformer.</c>,
 /// plus <c>src_embed</c>, <c>tgt_embed</c> and <c>generator</c>.
 /// </summary>
-public sealed class Transformer : Module
+public sealed class Transformer : SequenceModel
 {
     private readonly Dropout _sourceDropout, _targetDropout;
     private readonly float _embedScale;
@@ -20,6 +20,7 @@ public sealed class Transformer : Module
     public Transformer(TransformerConfig config, Rng rng)
     {
         config.Validate();
+        if (config.Architecture != Architecture.EncoderDecoder) throw new ArgumentException("Transformer: the config describes a decoder-only model; use LanguageModel");
         Config = config;
         _embedScale = MathF.Sqrt(config.DModel);
         SourceEmbedding = RegisterModule("src_embed", new Embedding(config.SourceVocab, config.DModel, rng));
@@ -34,8 +35,11 @@ public sealed class Transformer : Module
             if (p.Rank > 1) Init.XavierUniform(p, rng);
     }
 
-    /// <summary>The architecture.</summary>
-    public TransformerConfig Config { get; }
+    /// <inheritdoc/>
+    public override TransformerConfig Config { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Tensor> EmbeddingWeights => [SourceEmbedding.Weight, TargetEmbedding.Weight];
 
     /// <summary>Source token embeddings.</summary>
     public Embedding SourceEmbedding { get; }
@@ -54,6 +58,9 @@ public sealed class Transformer : Module
 
     /// <summary>src: [B, S] and tgt: [B, T] token ids → logits [B, T, target vocabulary], with padding and causal masks.</summary>
     public Tensor Forward(Tensor src, Tensor tgt) => ForwardCore(src, tgt, null, null);
+
+    /// <inheritdoc/>
+    public override Tensor TeacherForcedLogits(Tensor source, Tensor targetInput) => Forward(source, targetInput);
 
     /// <summary>The forward pass that also returns every layer's attention weights per head (for pictures).</summary>
     public (Tensor Logits, TransformerAttention Attention) ForwardWithAttention(Tensor src, Tensor tgt)

@@ -1,8 +1,23 @@
 namespace Sharpformer.NN;
 
+/// <summary>Which kind of Transformer a config describes.</summary>
+public enum Architecture
+{
+    /// <summary>Encoder and decoder with cross-attention, for translation (the paper's model).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("encoder-decoder")]
+    EncoderDecoder,
+
+    /// <summary>A causal stack without cross-attention, for language modelling (GPT-style).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("decoder-only")]
+    DecoderOnly,
+}
+
 /// <summary>The architecture of an encoder-decoder Transformer. Presets cover the sizes used in this project.</summary>
 public sealed record TransformerConfig
 {
+    /// <summary>Encoder-decoder (translation) or decoder-only (language model).</summary>
+    public Architecture Architecture { get; init; } = Architecture.EncoderDecoder;
+
     /// <summary>Source vocabulary size.</summary>
     public int SourceVocab { get; init; } = 1000;
 
@@ -21,7 +36,7 @@ public sealed record TransformerConfig
     /// <summary>Encoder layers.</summary>
     public int EncoderLayers { get; init; } = 2;
 
-    /// <summary>Decoder layers.</summary>
+    /// <summary>Decoder layers (the blocks of a decoder-only model).</summary>
     public int DecoderLayers { get; init; } = 2;
 
     /// <summary>Dropout probability (embeddings, attention weights, sublayer outputs, feed-forward).</summary>
@@ -57,6 +72,9 @@ public sealed record TransformerConfig
     /// <summary>The <c>big</c> reference: d_model 256, 4 heads, d_ff 1024, 3 + 3 layers, vocabulary 8000.</summary>
     public static TransformerConfig Big(int vocab = 8000) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 256, Heads = 4, DimFeedForward = 1024, EncoderLayers = 3, DecoderLayers = 3 };
 
+    /// <summary>A decoder-only language model of the tiny size (d_model 64, 2 heads, d_ff 256, 4 blocks).</summary>
+    public static TransformerConfig TinyLanguageModel(int vocab) => Tiny(vocab) with { Architecture = Architecture.DecoderOnly, EncoderLayers = 0, DecoderLayers = 4, TieOutput = true };
+
     /// <summary>The paper's base model: d_model 512, 8 heads, d_ff 2048, 6 + 6 layers.</summary>
     public static TransformerConfig Base(int vocab) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 512, Heads = 8, DimFeedForward = 2048, EncoderLayers = 6, DecoderLayers = 6 };
 
@@ -69,9 +87,11 @@ public sealed record TransformerConfig
         }
         Require(SourceVocab > 0 && TargetVocab > 0, "vocabulary sizes must be positive");
         Require(DModel > 0 && DimFeedForward > 0 && EncoderLayers >= 0 && DecoderLayers > 0, "widths must be positive and there must be a decoder layer");
+        Require(Architecture != Architecture.DecoderOnly || EncoderLayers == 0, "a decoder-only model has no encoder layers");
         Require(Heads > 0 && DModel % Heads == 0, $"{Heads} heads do not divide d_model {DModel}");
         Require(Dropout is >= 0f and < 1f, $"dropout {Dropout} must be in [0, 1)");
         Require(!ShareEmbeddings || SourceVocab == TargetVocab, "shared embeddings need equal source and target vocabularies");
+        Require(Architecture != Architecture.DecoderOnly || SourceVocab == TargetVocab, "a decoder-only model has one vocabulary (source = target)");
         Require(MaxLength > 0, "max length must be positive");
         Require(PadId >= 0 && PadId < Math.Min(SourceVocab, TargetVocab), $"pad id {PadId} is outside the vocabulary");
     }

@@ -12,7 +12,7 @@ public static class TeacherForcedEvaluation
     /// Mean cross-entropy per target token (no label smoothing) and the fraction of target tokens whose
     /// most likely prediction is right, over <paramref name="batches"/>, in evaluation mode.
     /// </summary>
-    public static (float Loss, float Accuracy) Run(Transformer model, IEnumerable<Batch> batches)
+    public static (float Loss, float Accuracy) Run(SequenceModel model, IEnumerable<Batch> batches)
     {
         bool wasTraining = model.IsTraining;
         model.Eval();
@@ -22,7 +22,7 @@ public static class TeacherForcedEvaluation
         {
             foreach (var batch in batches)
             {
-                var logits = model.Forward(batch.Source, batch.TargetInput);
+                var logits = model.TeacherForcedLogits(batch.Source, batch.TargetInput);
                 var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: SpecialTokens.Pad);
                 var predicted = logits.ArgMax(-1).ToArray();
                 var expected = batch.TargetOutput.ToArray();

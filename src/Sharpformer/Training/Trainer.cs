@@ -24,7 +24,7 @@ public sealed class Trainer
     public const string StateJsonFile = "trainer.json";
 
     private const string CheckpointKey = "trainer";
-    private readonly Transformer _model;
+    private readonly SequenceModel _model;
     private readonly Rng _modelRng;
     private readonly IBatchSource _train;
     private readonly IReadOnlyList<Batch> _valid;
@@ -38,7 +38,7 @@ public sealed class Trainer
     /// A trainer for <paramref name="model"/>, whose dropout draws from <paramref name="modelRng"/> (its
     /// state is checkpointed), writing into <paramref name="directory"/>.
     /// </summary>
-    public Trainer(Transformer model, Rng modelRng, IBatchSource train, IReadOnlyList<Batch> valid, TrainingOptions options, string directory)
+    public Trainer(SequenceModel model, Rng modelRng, IBatchSource train, IReadOnlyList<Batch> valid, TrainingOptions options, string directory)
     {
         options.Validate();
         (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
@@ -158,7 +158,7 @@ public sealed class Trainer
         for (int micro = 0; micro < _options.Accumulation; micro++)
         {
             var batch = _train.Next();
-            var logits = _model.Forward(batch.Source, batch.TargetInput);
+            var logits = _model.TeacherForcedLogits(batch.Source, batch.TargetInput);
             var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: SpecialTokens.Pad, labelSmoothing: _options.LabelSmoothing);
             (loss * (1f / _options.Accumulation)).Backward();
             lossSum += loss.Item();
@@ -168,9 +168,9 @@ public sealed class Trainer
     }
 
     // Weight decay only on matrices that are not embeddings: biases, norms and embedding tables keep theirs.
-    private static IEnumerable<ParameterGroup> ParameterGroups(Transformer model, float weightDecay)
+    private static IEnumerable<ParameterGroup> ParameterGroups(SequenceModel model, float weightDecay)
     {
-        var embeddings = new HashSet<Tensor>([model.SourceEmbedding.Weight, model.TargetEmbedding.Weight], ReferenceEqualityComparer.Instance);
+        var embeddings = new HashSet<Tensor>(model.EmbeddingWeights, ReferenceEqualityComparer.Instance);
         var all = model.Parameters().ToList();
         var decayed = all.Where(p => p.Rank > 1 && !embeddings.Contains(p)).ToList();
         var rest = all.Where(p => !decayed.Contains(p)).ToList();

@@ -141,6 +141,11 @@ public static unsafe class Gemm
             GemmSmall.Run(g);
             return;
         }
+        if (g.M == 1)
+        {
+            GemmVector.Run(g, threads);
+            return;
+        }
         bool parallel = threads > 1 && work >= ParallelWork;
         switch (path)
         {

@@ -63,6 +63,25 @@ public sealed unsafe class GemmTests
 
     [Theory]
     [MemberData(nameof(PathsAndThreads))]
+    public void SingleRowProductsStreamB(string path, int threads)
+    {
+        // m = 1 (incremental decoding) takes the vector path once the product is past the small size,
+        // including products big enough to split over threads (1·3000·1024 ≥ 2M multiply-adds).
+        WithSettings(path, threads, () =>
+        {
+            int seed = 40;
+            foreach (var (n, k) in new[] { (70, 90), (300, 257), (3000, 1024) })
+                foreach (bool transA in new[] { false, true })
+                    foreach (bool transB in new[] { false, true })
+                    {
+                        Check(new Case(transA, transB, 1, n, k, 1.25f, 0, Seed: seed++, NaNInC: true));
+                        Check(new Case(transA, transB, 1, n, k, -0.5f, 0.75f, Seed: seed++, Pad: 3));
+                    }
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndThreads))]
     public void WorksOnSubmatricesWithLargerLeadingDimensions(string path, int threads)
     {
         WithSettings(path, threads, () =>

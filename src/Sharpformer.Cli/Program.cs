@@ -9,6 +9,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     new VersionOption(),
     TrainCommand.Create(),
     BenchCommand.Create(),
+    TokenizerCommand.Create(),
 };
 
 // Bad input: one line on standard error and a non-zero exit code, not the parser's help screen.

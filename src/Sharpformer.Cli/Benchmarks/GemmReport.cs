@@ -22,4 +22,5 @@ internal sealed record GemmReport(string Benchmark, int Threads, string Statisti
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(GemmReport))]
+[JsonSerializable(typeof(TokenizerReport))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -15,8 +15,9 @@ public sealed partial class BpeTokenizer
     public static BpeTokenizer FromGpt2Tiktoken(TextReader tiktoken) => FromTiktoken(tiktoken, [new SpecialToken(Gpt2EndOfText, 50256)]);
 
     /// <summary>
-    /// A tokenizer from a tiktoken vocabulary: one "base64-bytes rank" line per token, ranks 0, 1, 2, …
-    /// (they become the ids), then <paramref name="specialTokens"/> at the ids given (after the ranks).
+    /// A tokenizer from a tiktoken vocabulary: one line per token, "base64-bytes rank" with ranks 0, 1, 2, …,
+    /// or the bytes alone with the rank implied by the order (after an optional "Capacity: N" line, as in
+    /// the NuGet package's file). Ranks become the ids; then <paramref name="specialTokens"/> at the ids given (after the ranks).
     /// A token's rank orders it among the merges; the merge that makes it is found by running the merges
     /// of lower rank over its bytes, which must leave exactly two tokens.
     /// </summary>
@@ -29,19 +30,11 @@ public sealed partial class BpeTokenizer
         for (string? line = tiktoken.ReadLine(); line is not null; line = tiktoken.ReadLine())
         {
             lineNumber++;
-            if (line.Length == 0) continue;
+            if (line.Length == 0 || (lineNumber == 1 && line.StartsWith("Capacity:", StringComparison.Ordinal))) continue;
             string[] parts = line.Split(' ');
-            byte[] bytes;
-            try
-            {
-                bytes = parts.Length == 2 ? Convert.FromBase64String(parts[0]) : [];
-            }
-            catch (FormatException)
-            {
-                bytes = [];
-            }
-            if (bytes.Length == 0 || !int.TryParse(parts[1], out int rank) || rank != ranked.Count)
-                throw new InvalidDataException($"tiktoken line {lineNumber}: expected \"<base64 bytes> {ranked.Count}\"");
+            byte[]? bytes = parts.Length <= 2 ? TryBase64(parts[0]) : null;
+            if (bytes is not { Length: > 0 } || (parts.Length == 2 && parts[1] != ranked.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                throw new InvalidDataException($"tiktoken line {lineNumber}: expected \"<base64 bytes>\" or \"<base64 bytes> {ranked.Count}\"");
             ranked.Add(bytes);
         }
         var tokenBytes = new byte[]?[ranked.Count + specialTokens.Count];
@@ -55,6 +48,18 @@ public sealed partial class BpeTokenizer
             }
         }
         return new BpeTokenizer(tokenBytes, DeriveMerges(tokenBytes), specials);
+    }
+
+    private static byte[]? TryBase64(string text)
+    {
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private static List<(int, int, int)> DeriveMerges(byte[]?[] tokenBytes)

@@ -93,6 +93,7 @@ internal static class TokenizerFile
         if (!Property(root, "version", JsonValueKind.Number).TryGetInt32(out int version) || version != Version)
             throw new FormatException($"unsupported \"version\" (this build reads version {Version})");
         string type = String(root, "type");
+        if (!TokenizerTrainer.Types.Contains(type)) throw new FormatException($"unknown \"type\" '{type}' (expected {string.Join(", ", TokenizerTrainer.Types)})");
         var specials = new SpecialTokenSet(Property(root, "special_tokens", JsonValueKind.Array).EnumerateArray().Select((token, i) =>
         {
             if (token.ValueKind != JsonValueKind.Object) throw new FormatException($"special_tokens[{i}] is not an object");
@@ -111,8 +112,7 @@ internal static class TokenizerFile
         {
             "char" => new CharTokenizer(vocab, specials),
             "word" => new WordTokenizer(vocab, specials),
-            "bpe" => Bpe(vocab, Strings(root, "merges"), specials),
-            _ => throw new FormatException($"unknown \"type\" '{type}' (expected char, word or bpe)"),
+            _ => Bpe(vocab, Strings(root, "merges"), specials),
         };
     }
 

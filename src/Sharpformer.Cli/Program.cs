@@ -16,7 +16,9 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    Console.Error.WriteLine($"sharpformer: {parsed.Errors[0].Message}");
+    // Some parser messages span lines (e.g. the list of accepted values): keep them on one.
+    string message = string.Join(' ', parsed.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    Console.Error.WriteLine($"sharpformer: {message}");
     return 2;
 }
 return parsed.Invoke();

@@ -29,7 +29,8 @@ public static class BpeTrainer
 
         var counts = PieceCounter.Count(texts, Gpt2PreTokenizer.PieceEnd);
         var state = new TrainingState(counts, firstByte);
-        progress?.Invoke($"counted {counts.Count:N0} distinct pieces ({state.TotalPieces:N0} in all) in {clock.Elapsed.TotalSeconds:F2} s");
+        double countSeconds = clock.Elapsed.TotalSeconds;
+        progress?.Invoke($"counted {counts.Count:N0} distinct pieces ({state.TotalPieces:N0} in all) in {countSeconds:F2} s");
 
         var tokenBytes = new List<byte[]?>(options.VocabSize);
         tokenBytes.AddRange(Enumerable.Repeat<byte[]?>(null, firstByte));
@@ -42,7 +43,7 @@ public static class BpeTrainer
             merges.Add((left, right, result));
             state.Merge(left, right, result);
         }
-        progress?.Invoke($"learned {merges.Count:N0} merges ({tokenBytes.Count:N0} tokens, first merged id {firstMerged}) in {clock.Elapsed.TotalSeconds:F2} s");
+        progress?.Invoke($"learned {merges.Count:N0} merges ({tokenBytes.Count:N0} tokens, first merged id {firstMerged}) in {clock.Elapsed.TotalSeconds - countSeconds:F2} s");
         return new BpeTokenizer([.. tokenBytes], merges, specials);
     }
 

@@ -36,7 +36,8 @@ public sealed partial class BpeTokenizer : ITokenizer
         for (int id = 0; id < tokenBytes.Length; id++)
         {
             bool special = specialTokens.TryGetText(id, out _);
-            if (special != tokenBytes[id] is null) throw new ArgumentException($"token {id} must be {(special ? "a special token" : "a byte sequence")}");
+            if (special != (tokenBytes[id] is null)) throw new ArgumentException($"token {id} must be {(special ? "a special token" : "a byte sequence")}");
+            if (tokenBytes[id] is { Length: 0 }) throw new ArgumentException($"token {id} is empty");
             if (tokenBytes[id] is { Length: 1 } single)
             {
                 if (_byteIds[single[0]] >= 0) throw new ArgumentException($"byte 0x{single[0]:X2} has two tokens ({_byteIds[single[0]]} and {id})");

@@ -10,6 +10,7 @@ internal static class BenchCommand
     {
         CreateGemm(),
         CreateTokenizer(),
+        CreateDecode(),
     };
 
     private static Command CreateTokenizer()
@@ -30,6 +31,29 @@ internal static class BenchCommand
             else report.WriteTable(Console.Out);
             return 0;
         }));
+        return command;
+    }
+
+    private static Command CreateDecode()
+    {
+        var config = new Option<string>("--config") { Description = "Reference configuration: big or small.", DefaultValueFactory = _ => "big" };
+        config.AcceptOnlyFromAmong("big", "small");
+        var threads = CliOptions.Threads();
+        var json = CliOptions.Json();
+        var command = new Command("decode", "Greedy decoding of 32 tokens at batch 1 (source length 32), with and without the key/value cache.")
+        {
+            config,
+            threads,
+            json,
+        };
+        command.SetAction(result =>
+        {
+            Kernels.Parallelism.Threads = result.GetValue(threads);
+            var report = DecodeBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), Console.Error);
+            if (result.GetValue(json)) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.DecodeReport));
+            else report.WriteTable(Console.Out);
+            return 0;
+        });
         return command;
     }
 

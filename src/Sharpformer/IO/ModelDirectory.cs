@@ -66,7 +66,7 @@ public static class ModelDirectory
         {
             model.LoadStateDict(file.Tensors.ToDictionary(StringComparer.Ordinal));
         }
-        catch (Exception e) when (e is KeyNotFoundException or ShapeMismatchException)
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: the weights do not fit the model: {e.Message}", e);
         }

@@ -28,4 +28,11 @@ public sealed class Decoder : Module
         }
         return FinalNorm?.Forward(x) ?? x;
     }
+
+    /// <summary>One new position: x: [B, 1, d_model] → [B, 1, d_model], reading and extending <paramref name="cache"/>.</summary>
+    public Tensor ForwardStep(Tensor x, Tensor memory, KeyValueCache cache, AttentionMask? memoryMask)
+    {
+        for (int i = 0; i < Layers.Count; i++) x = Layers[i].ForwardStep(x, memory, cache.Self[i], cache.Cross[i], memoryMask);
+        return FinalNorm?.Forward(x) ?? x;
+    }
 }

@@ -76,4 +76,21 @@ public sealed class DecoderLayer : Module
         }
         return (x, new DecoderAttention(self, cross));
     }
+
+    /// <summary>
+    /// One new position during incremental decoding: x: [B, 1, d_model] → [B, 1, d_model], with the
+    /// layer's self- and cross-attention caches (the same computation as <see cref="Forward"/> on the whole prefix).
+    /// </summary>
+    public Tensor ForwardStep(Tensor x, Tensor memory, AttentionCache self, AttentionCache cross, AttentionMask? memoryMask)
+    {
+        if (Norm == NormPlacement.Post)
+        {
+            x = Norm1.Forward(x + _dropout1.Forward(SelfAttention.ForwardSelfStep(x, self)));
+            x = Norm2.Forward(x + _dropout2.Forward(CrossAttention.ForwardCrossStep(x, memory, cross, memoryMask)));
+            return Norm3.Forward(x + _dropout3.Forward(FeedForward.Forward(x)));
+        }
+        x = x + _dropout1.Forward(SelfAttention.ForwardSelfStep(Norm1.Forward(x), self));
+        x = x + _dropout2.Forward(CrossAttention.ForwardCrossStep(Norm2.Forward(x), memory, cross, memoryMask));
+        return x + _dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
+    }
 }

@@ -108,8 +108,14 @@ public abstract class Module
             }
             if (!source.Shape.SequenceEqual(target.Shape))
                 throw new ShapeMismatchException($"LoadStateDict: '{name}' has shape {Shapes.Format(source.Shape)} in the state dict but {Shapes.Format(target.Shape)} in the model");
+            if (!loaded.Add(target))
+            {
+                // A tensor shared under several names: every name must hold the same values.
+                if (!source.ToArray().AsSpan().SequenceEqual(target.ToArray()))
+                    throw new ArgumentException($"LoadStateDict: '{name}' names a tensor this model shares with another name, but the state dict holds different values for them");
+                continue;
+            }
             target.CopyFrom(source);
-            loaded.Add(target);
         }
         if (!strict) return;
         var reallyMissing = missing.Where(n => !loaded.Contains(all.First(p => p.Name == n).Value)).ToList();

@@ -68,9 +68,41 @@ public sealed class MultiHeadAttention : Module
         {
             (q, k, v) = (Project(query, 0, 1), Project(key, 1, 1), Project(value, 2, 1));
         }
-        var (heads, weights) = _attention.Forward(SplitHeads(q), SplitHeads(k), SplitHeads(v), mask, returnWeights); // [B, H, T, d]
-        int b = query.Size(0), t = query.Size(1);
-        var merged = heads.Transpose(1, 2).Reshape(b, t, e);                       // [B, T, E]
+        return Attend(SplitHeads(q), SplitHeads(k), SplitHeads(v), mask, returnWeights);
+    }
+
+    /// <summary>
+    /// Self-attention for one new position during incremental decoding: x: [B, 1, E] → [B, 1, E]. The
+    /// position's keys and values are appended to <paramref name="cache"/>, and the query attends to
+    /// every cached position (all earlier ones, so no causal mask is needed).
+    /// </summary>
+    public Tensor ForwardSelfStep(Tensor x, AttentionCache cache)
+    {
+        var qkv = Project(x, 0, 3).Split(EmbedDim, -1);                              // 3 × [B, 1, E]
+        cache.Append(SplitHeads(qkv[1]), SplitHeads(qkv[2]));                       // [B, H, 1, d] each
+        return Attend(SplitHeads(qkv[0]), cache.Keys!, cache.Values!, null, false).Output;
+    }
+
+    /// <summary>
+    /// Cross-attention for one new position: x: [B, 1, E] over memory [B, S, E]. The memory's keys and
+    /// values are projected on the first call and kept in <paramref name="cache"/>.
+    /// </summary>
+    public Tensor ForwardCrossStep(Tensor x, Tensor memory, AttentionCache cache, AttentionMask? mask)
+    {
+        if (cache.Keys is null)
+        {
+            var kv = Project(memory, 1, 2).Split(EmbedDim, -1);                    // 2 × [B, S, E]
+            cache.Append(SplitHeads(kv[0]).Contiguous(), SplitHeads(kv[1]).Contiguous());
+        }
+        return Attend(SplitHeads(Project(x, 0, 1)), cache.Keys!, cache.Values!, mask, false).Output;
+    }
+
+    // q: [B, H, T, d], k, v: [B, H, S, d] → out_proj(concat of heads): [B, T, E], and the weights on request
+    private (Tensor Output, Tensor? Weights) Attend(Tensor q, Tensor k, Tensor v, AttentionMask? mask, bool returnWeights)
+    {
+        var (heads, weights) = _attention.Forward(q, k, v, mask, returnWeights);   // [B, H, T, d]
+        int b = q.Size(0), t = q.Size(2);
+        var merged = heads.Transpose(1, 2).Reshape(b, t, EmbedDim);                // [B, T, E]
         return (OutProj.Forward(merged), weights);
     }
 

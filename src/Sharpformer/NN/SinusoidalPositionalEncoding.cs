@@ -36,12 +36,12 @@ public sealed class SinusoidalPositionalEncoding : Module
     /// <summary>The encoding matrix: [maxLength, dim] (for pictures and inspection).</summary>
     public Tensor Table { get; }
 
-    /// <summary>x: [B, T, dim] → x + PE[0:T].</summary>
-    public Tensor Forward(Tensor x)
+    /// <summary>x: [B, T, dim] → x + PE[offset : offset + T] (offset: the first position's index, for incremental decoding).</summary>
+    public Tensor Forward(Tensor x, int offset = 0)
     {
         int t = x.Size(-2);
-        if (t > MaxLength)
-            throw new ArgumentException($"PositionalEncoding: sequence length {t} exceeds the maximum {MaxLength}");
-        return x + Table.Narrow(0, 0, t);
+        if (offset < 0 || offset + t > MaxLength)
+            throw new ArgumentException($"PositionalEncoding: positions up to {offset + t} exceed the maximum length {MaxLength}");
+        return x + Table.Narrow(0, offset, t);
     }
 }

@@ -75,6 +75,22 @@ public sealed class Transformer : Module
         return Generator.Forward(hidden);
     }
 
+    /// <summary>
+    /// Incremental decoding: the next token of each row, tokens: [B] ids at position cache.Length → logits
+    /// [B, target vocabulary]. Equals the last position of <see cref="Decode"/> on the whole prefix.
+    /// </summary>
+    public Tensor DecodeStep(Tensor tokens, Tensor memory, AttentionMask? sourceMask, KeyValueCache cache)
+    {
+        var x = tokens.Reshape(-1, 1);                                                // [B, 1]
+        var embedded = _targetDropout.Forward(PositionalEncoding.Forward(TargetEmbedding.Forward(x) * _embedScale, cache.Length));
+        var hidden = Core.Decoder.ForwardStep(embedded, memory, cache, sourceMask);   // [B, 1, d_model]
+        cache.Length++;
+        return Generator.Forward(hidden).Reshape(x.Size(0), -1);
+    }
+
+    /// <summary>An empty cache for <see cref="DecodeStep"/>.</summary>
+    public KeyValueCache NewCache() => new(Config.DecoderLayers);
+
     /// <summary>Blocks source padding keys: [B, 1, 1, S].</summary>
     public AttentionMask SourceMask(Tensor src) => AttentionMask.KeyPadding(src, Config.PadId);
 

@@ -34,11 +34,11 @@ public sealed class Adam : Optimizer
     protected override int BuffersPerParameter => 2;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, float lr, float weightDecay)
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, int step, float lr, float weightDecay)
     {
         float[] m = state[0], v = state[1];
-        double biasCorrection1 = 1 - Math.Pow(_beta1, StepCount);
-        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(_beta2, StepCount));
+        double biasCorrection1 = 1 - Math.Pow(_beta1, step);
+        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(_beta2, step));
         float stepSize = (float)(lr / biasCorrection1);
         float shrink = _decoupled ? 1f - lr * weightDecay : 1f;
         float l2 = _decoupled ? 0f : weightDecay;

@@ -27,7 +27,7 @@ public abstract class Optimizer
     public float WeightDecay { get; }
 
     /// <summary>Steps taken so far.</summary>
-    public int StepCount { get; protected set; }
+    public int StepCount { get; private set; }
 
     /// <summary>Applies one update to every parameter that has a gradient.</summary>
     public void Step()
@@ -40,7 +40,9 @@ public abstract class Optimizer
             foreach (var p in group.Parameters)
             {
                 if (p.Grad is null) continue;
-                Update(p.AsSpan(), p.Grad.Contiguous().AsSpan(), StateOf(p), lr, decay);
+                var state = StateOf(p);
+                state.Step++;
+                Update(p.AsSpan(), p.Grad.Contiguous().AsSpan(), state.Buffers, state.Step, lr, decay);
             }
         }
     }
@@ -52,14 +54,20 @@ public abstract class Optimizer
             foreach (var p in group.Parameters) p.ZeroGrad();
     }
 
-    /// <summary>The state buffers of every parameter, by a stable key "group.index.buffer", for checkpoints.</summary>
+    /// <summary>
+    /// The state of every parameter that has been updated, by stable keys "group.index.buffer" and
+    /// "group.index.step" (the parameter's own update count), for checkpoints.
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, float[]>> SaveState()
     {
         var result = new List<KeyValuePair<string, float[]>>();
         for (int g = 0; g < Groups.Count; g++)
             for (int i = 0; i < Groups[g].Parameters.Count; i++)
-                if (_state.TryGetValue(Groups[g].Parameters[i], out var buffers))
-                    for (int b = 0; b < buffers.Length; b++) result.Add(new($"{g}.{i}.{b}", buffers[b]));
+                if (_state.TryGetValue(Groups[g].Parameters[i], out var state))
+                {
+                    result.Add(new($"{g}.{i}.step", [state.Step]));
+                    for (int b = 0; b < state.Buffers.Length; b++) result.Add(new($"{g}.{i}.{b}", state.Buffers[b]));
+                }
         return result;
     }
 
@@ -71,14 +79,15 @@ public abstract class Optimizer
             for (int i = 0; i < Groups[g].Parameters.Count; i++)
             {
                 var p = Groups[g].Parameters[i];
-                var buffers = new List<float[]>();
-                for (int b = 0; state.TryGetValue($"{g}.{i}.{b}", out var buffer); b++)
+                if (!state.TryGetValue($"{g}.{i}.step", out var step)) continue;
+                var buffers = new float[BuffersPerParameter][];
+                for (int b = 0; b < buffers.Length; b++)
                 {
-                    if (buffer.Length != p.Length)
-                        throw new InvalidDataException($"Optimizer state {g}.{i}.{b} has {buffer.Length} values, the parameter has {p.Length}");
-                    buffers.Add((float[])buffer.Clone());
+                    if (!state.TryGetValue($"{g}.{i}.{b}", out var buffer) || buffer.Length != p.Length)
+                        throw new InvalidDataException($"Optimizer state {g}.{i}.{b} is missing or does not have the parameter's {p.Length} values");
+                    buffers[b] = (float[])buffer.Clone();
                 }
-                if (buffers.Count > 0) _state[p] = [.. buffers];
+                _state[p] = new ParameterState(buffers) { Step = (int)step[0] };
             }
         StepCount = stepCount;
     }
@@ -86,19 +95,29 @@ public abstract class Optimizer
     /// <summary>How many state buffers each parameter needs (e.g. 2 for Adam's moments).</summary>
     protected abstract int BuffersPerParameter { get; }
 
-    /// <summary>Updates one parameter in place: p: [n], g: [n], state: buffers of [n].</summary>
-    protected abstract void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, float lr, float weightDecay);
+    /// <summary>
+    /// Updates one parameter in place: p: [n], g: [n], state: buffers of [n]; <paramref name="step"/> counts
+    /// this parameter's updates including this one (as PyTorch, a parameter without a gradient is not stepped).
+    /// </summary>
+    protected abstract void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, int step, float lr, float weightDecay);
 
-    private readonly Dictionary<Tensor, float[][]> _state = new(ReferenceEqualityComparer.Instance);
-
-    private float[][] StateOf(Tensor p)
+    private sealed class ParameterState(float[][] buffers)
     {
-        if (!_state.TryGetValue(p, out var buffers))
+        public float[][] Buffers { get; } = buffers;
+
+        public int Step { get; set; }
+    }
+
+    private readonly Dictionary<Tensor, ParameterState> _state = new(ReferenceEqualityComparer.Instance);
+
+    private ParameterState StateOf(Tensor p)
+    {
+        if (!_state.TryGetValue(p, out var state))
         {
-            buffers = new float[BuffersPerParameter][];
+            var buffers = new float[BuffersPerParameter][];
             for (int b = 0; b < buffers.Length; b++) buffers[b] = new float[p.Length];
-            _state[p] = buffers;
+            _state[p] = state = new ParameterState(buffers);
         }
-        return buffers;
+        return state;
     }
 }

@@ -28,9 +28,9 @@ public sealed class Sgd : Optimizer
     protected override int BuffersPerParameter => _momentum == 0f ? 0 : 1;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, float lr, float weightDecay)
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, int step, float lr, float weightDecay)
     {
-        bool first = StepCount == 1;
+        bool first = step == 1;
         for (int i = 0; i < p.Length; i++)
         {
             float d = g[i] + weightDecay * p[i];

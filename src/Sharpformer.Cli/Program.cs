@@ -9,13 +9,16 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     new VersionOption(),
     TrainCommand.Create(),
     BenchCommand.Create(),
+    TokenizerCommand.Create(),
 };
 
 // Bad input: one line on standard error and a non-zero exit code, not the parser's help screen.
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    Console.Error.WriteLine($"sharpformer: {parsed.Errors[0].Message}");
+    // Some parser messages span lines (e.g. the list of accepted values): keep them on one.
+    string message = string.Join(' ', parsed.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    Console.Error.WriteLine($"sharpformer: {message}");
     return 2;
 }
 return parsed.Invoke();

@@ -22,5 +22,6 @@ internal sealed record GemmReport(string Benchmark, int Threads, string Statisti
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(GemmReport))]
+[JsonSerializable(typeof(TokenizerReport))]
 [JsonSerializable(typeof(DecodeReport))]
 internal sealed partial class CliJson : JsonSerializerContext;

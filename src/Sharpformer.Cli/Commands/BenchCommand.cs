@@ -9,8 +9,30 @@ internal static class BenchCommand
     public static Command Create() => new("bench", "Measure throughput.")
     {
         CreateGemm(),
+        CreateTokenizer(),
         CreateDecode(),
     };
+
+    private static Command CreateTokenizer()
+    {
+        var input = new Option<string[]>("--input")
+        {
+            Description = "Text files (each line a text) or .tsv files (each field a text); trained on together, measured one by one.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var vocabSize = CliOptions.Int("--vocab-size", "Vocabulary size.", 8000);
+        var json = CliOptions.Json();
+        var command = new Command("tokenizer", "Byte-level BPE: training time, encoding MB/s on one thread, bytes per token.") { input, vocabSize, json };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            var report = TokenizerBenchmark.Run(result.GetValue(input)!, result.GetValue(vocabSize), Console.Error);
+            if (result.GetValue(json)) Console.WriteLine(report.ToJson());
+            else report.WriteTable(Console.Out);
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command CreateDecode()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Sharpformer.Tests.Cli;
 
@@ -10,16 +11,24 @@ internal static class CliRunner
     /// <summary>Starts the command with <paramref name="args"/>, output redirected.</summary>
     public static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            StandardOutputEncoding = new UTF8Encoding(false), StandardErrorEncoding = new UTF8Encoding(false),
+        };
         info.ArgumentList.Add(CliDll.Value);
         foreach (var a in args) info.ArgumentList.Add(a);
         return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
     }
 
     /// <summary>Runs the command to completion (killed after <paramref name="timeout"/>) and returns its exit code and output.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, params string[] args) => RunWithInput(timeout, "", args);
+
+    /// <summary>As <see cref="Run"/>, with <paramref name="input"/> (UTF-8) on standard input.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunWithInput(TimeSpan timeout, string input, params string[] args)
     {
         using var process = Start(args);
+        process.StandardInput.BaseStream.Write(new UTF8Encoding(false).GetBytes(input));
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -36,4 +36,24 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
         }
         return new Batch(Tensor.FromArray(source, pairs.Count, s), Tensor.FromArray(input, pairs.Count, t), Tensor.FromArray(output, pairs.Count, t), sourceTokens, targetTokens);
     }
+
+    /// <summary>
+    /// Language-model batch from equal-length token windows: the input is each window without its last
+    /// token, the expected output each window without its first; no source ([B, 0]).
+    /// </summary>
+    public static Batch ForLanguageModel(IReadOnlyList<int[]> windows)
+    {
+        if (windows.Count == 0) throw new ArgumentException("Batch: no windows");
+        int t = windows[0].Length - 1;
+        if (t < 1 || windows.Any(w => w.Length != t + 1)) throw new ArgumentException("Batch: windows must all have the same length, at least 2");
+        var input = new float[windows.Count * t];
+        var output = new float[windows.Count * t];
+        for (int b = 0; b < windows.Count; b++)
+            for (int i = 0; i < t; i++)
+            {
+                input[b * t + i] = windows[b][i];
+                output[b * t + i] = windows[b][i + 1];
+            }
+        return new Batch(Tensor.Zeros(windows.Count, 0), Tensor.FromArray(input, windows.Count, t), Tensor.FromArray(output, windows.Count, t), 0, windows.Count * t);
+    }
 }

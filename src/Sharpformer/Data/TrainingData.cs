@@ -1,0 +1,125 @@
+using Sharpformer.NN;
+using Sharpformer.Text;
+
+namespace Sharpformer.Data;
+
+/// <summary>Where training data comes from: a built-in task name, or TSV files.</summary>
+public sealed record DataSpec(string? Task, string? TrainFile, string? ValidFile)
+{
+    /// <summary>The names `--task` accepts.</summary>
+    public static readonly string[] TaskNames = ["copy", "reverse", "sort", "bible-en-es", "austen"];
+
+    /// <summary>A short name for messages.</summary>
+    public string Describe() => Task ?? Path.GetFileName(TrainFile)!;
+}
+
+/// <summary>How to batch and tokenize.</summary>
+public sealed record DataSettings(int BatchTokens, int MaxLength, int VocabSize, bool SkipBadLines, ulong Seed);
+
+/// <summary>
+/// Everything training needs from the data side: the tokenizer (trained here, or the one a resumed run
+/// saved), the training stream, validation batches, and what was truncated or skipped on the way.
+/// </summary>
+public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IReadOnlyList<Batch> Valid, Architecture Architecture, int BatchesPerEpoch, int Truncated, int SkippedLines)
+{
+    /// <summary>Ordinary symbols of the generated toy tasks: letters a–p, ids 4–19.</summary>
+    public const string ToyAlphabet = "abcdefghijklmnop";
+
+    /// <summary>Length range of generated toy sequences.</summary>
+    public const int ToyMinLength = 4, ToyMaxLength = 12;
+
+    /// <summary>Builds the data for <paramref name="spec"/>; <paramref name="tokenizer"/> is reused when given (resume), else trained.</summary>
+    public static TrainingData Load(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
+    {
+        if (spec.Task is not null && spec.TrainFile is not null) throw new ArgumentException("give either --task or --train, not both");
+        if (spec.TrainFile is not null) return FromTsv(spec, settings, tokenizer, progress);
+        return spec.Task switch
+        {
+            null => throw new ArgumentException("give --task NAME or --train FILE.tsv"),
+            "bible-en-es" => FromPairs(Corpora.BibleVerses(Split.Train).Select(v => (v.English, v.Spanish)).ToList(),
+                                       Corpora.BibleVerses(Split.Valid).Select(v => (v.English, v.Spanish)).ToList(), 0, settings, tokenizer, progress),
+            "austen" => Austen(settings, tokenizer, progress),
+            _ when ToyTask.Parse(spec.Task) is { } kind => Toy(kind, settings),
+            _ => throw new ArgumentException($"unknown task '{spec.Task}' (known: {string.Join(", ", DataSpec.TaskNames)})"),
+        };
+    }
+
+    /// <summary>The character tokenizer of the toy tasks: the reserved tokens, then the letters a–p.</summary>
+    public static CharTokenizer ToyTokenizer() =>
+        new([.. SpecialTokens.Names, .. ToyAlphabet.Select(c => c.ToString())], SpecialTokenSet.Reserved());
+
+    private static TrainingData Toy(ToyTaskKind kind, DataSettings settings)
+    {
+        var task = new ToyTask(kind, SpecialTokens.Count + ToyAlphabet.Length, ToyMinLength, ToyMaxLength);
+        int batchSize = Math.Max(1, settings.BatchTokens / (ToyMaxLength + 1));
+        return new TrainingData(ToyTokenizer(), new ToyTaskBatches(task, batchSize, settings.Seed + 1),
+            ToyTaskBatches.Fixed(task, batchSize, count: 4, seed: settings.Seed + 2), Architecture.EncoderDecoder, 0, 0, 0);
+    }
+
+    private static TrainingData FromTsv(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
+    {
+        var train = TsvReader.Read(spec.TrainFile!, settings.SkipBadLines);
+        var valid = spec.ValidFile is null ? null : TsvReader.Read(spec.ValidFile, settings.SkipBadLines);
+        if (train.Pairs.Count == 0) throw new InvalidDataException($"{spec.TrainFile}: no training pairs");
+        return FromPairs(train.Pairs, valid?.Pairs ?? [], train.SkippedLines + (valid?.SkippedLines ?? 0), settings, tokenizer, progress);
+    }
+
+    private static TrainingData FromPairs(IReadOnlyList<(string Source, string Target)> train, IReadOnlyList<(string Source, string Target)> valid,
+                                          int skipped, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
+    {
+        tokenizer ??= TrainTokenizer(train.SelectMany(p => new[] { p.Source, p.Target }), settings, progress);
+        var encodedTrain = EncodedPairs.Encode(train, tokenizer.Encode, settings.MaxLength);
+        var encodedValid = EncodedPairs.Encode(valid, tokenizer.Encode, settings.MaxLength);
+        var batcher = new BucketBatcher(encodedTrain.Pairs, settings.BatchTokens, settings.Seed + 1);
+        var validBatches = encodedValid.Pairs.Count == 0 ? [] : BatchInOrder(encodedValid.Pairs, settings.BatchTokens);
+        progress($"{train.Count:N0} training pairs ({batcher.BatchesPerEpoch:N0} batches an epoch), {valid.Count:N0} validation pairs; " +
+                 $"{encodedTrain.Truncated + encodedValid.Truncated:N0} truncated to {settings.MaxLength} tokens, {skipped:N0} bad lines skipped");
+        return new TrainingData(tokenizer, batcher, validBatches, Architecture.EncoderDecoder, batcher.BatchesPerEpoch, encodedTrain.Truncated + encodedValid.Truncated, skipped);
+    }
+
+    private static TrainingData Austen(DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
+    {
+        // The last twentieth of each novel is held out for validation.
+        var novels = Corpora.AustenNovels.Select(Corpora.AustenText).ToList();
+        var trainText = novels.Select(t => t[..(t.Length * 19 / 20)]).ToList();
+        var validText = novels.Select(t => t[(t.Length * 19 / 20)..]).ToList();
+        tokenizer ??= TrainTokenizer(trainText.SelectMany(t => t.Split('\n')), settings, progress);
+        int context = Math.Max(8, settings.MaxLength - 1);
+        int batchSize = Math.Max(1, settings.BatchTokens / context);
+        int[] Stream(IEnumerable<string> texts) => [.. texts.SelectMany(t => tokenizer.Encode(t))];
+        var train = new TextWindows(Stream(trainText), context, batchSize, settings.Seed + 1);
+        var valid = new TextWindows(Stream(validText), context, batchSize, settings.Seed + 2).All();
+        progress($"Austen: {train.Windows:N0} training windows of {context} tokens ({train.BatchesPerEpoch:N0} batches an epoch), {valid.Count:N0} validation batches");
+        return new TrainingData(tokenizer, train, valid, Architecture.DecoderOnly, train.BatchesPerEpoch, 0, 0);
+    }
+
+    private static ITokenizer TrainTokenizer(IEnumerable<string> texts, DataSettings settings, Action<string> progress)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var tokenizer = TokenizerTrainer.Train("bpe", texts, new TokenizerTrainingOptions { VocabSize = settings.VocabSize });
+        progress($"trained a byte-level BPE tokenizer of {tokenizer.VocabSize:N0} tokens in {clock.Elapsed.TotalSeconds:F1} s");
+        return tokenizer;
+    }
+
+    // Validation batches in corpus order, each within the token budget.
+    private static List<Batch> BatchInOrder(IReadOnlyList<SequencePair> pairs, int batchTokens)
+    {
+        var batches = new List<Batch>();
+        var current = new List<SequencePair>();
+        int longest = 0;
+        foreach (var pair in pairs)
+        {
+            int cost = Math.Max(pair.Source.Length, pair.Target.Length + 1);
+            if (current.Count > 0 && (current.Count + 1) * Math.Max(longest, cost) > batchTokens)
+            {
+                batches.Add(Batch.FromPairs(current));
+                current = [];
+                longest = 0;
+            }
+            current.Add(pair);
+            longest = Math.Max(longest, cost);
+        }
+        if (current.Count > 0) batches.Add(Batch.FromPairs(current));
+        return batches;
+    }
+}

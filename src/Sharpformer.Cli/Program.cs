@@ -8,6 +8,9 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     new HelpOption(),
     new VersionOption(),
     TrainCommand.Create(),
+    TranslateCommand.Create(),
+    GenerateCommand.Create(),
+    InfoCommand.Create(),
     BenchCommand.Create(),
     TokenizerCommand.Create(),
 };

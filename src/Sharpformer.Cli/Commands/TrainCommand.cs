@@ -32,6 +32,8 @@ internal static class TrainCommand
         var maxLength = CliOptions.Int("--max-length", "Longest sequence in tokens; longer ones are cut (and counted).", 128, minimum: 4);
         var vocabSize = CliOptions.Int("--vocab-size", "Size of the BPE vocabulary trained on the data.", 8000, minimum: 260);
         var lr = CliOptions.Float("--lr", "Peak learning rate.", 1e-3f, 1e-8f, 10f);
+        var dropout = CliOptions.Float("--dropout", "Dropout probability (default: the preset's, 0.1).", 0.1f, 0f, 0.9f);
+        var labelSmoothing = CliOptions.Float("--label-smoothing", "Label smoothing of the loss.", 0.1f, 0f, 0.9f);
         var warmup = CliOptions.Int("--warmup", "Warmup updates.", 100, minimum: 0);
         var seed = CliOptions.Int("--seed", "Seed of initialization, dropout and data order.", 1, minimum: 0);
         var threads = CliOptions.Threads();
@@ -43,7 +45,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a Transformer and write its model directory (config, weights, tokenizer, metrics, checkpoint).")
         {
-            task, train, valid, output, preset, config, steps, epochs, batchTokens, maxLength, vocabSize, lr, warmup, seed, threads,
+            task, train, valid, output, preset, config, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout, labelSmoothing, warmup, seed, threads,
             saveEvery, evalEvery, logEvery, skipBad, resume,
         };
         command.SetAction(result => CommandErrors.Run(() =>
@@ -72,12 +74,13 @@ internal static class TrainCommand
             else
             {
                 modelConfig = ModelConfig(result.GetValue(config), result.GetValue(preset)!, data, settings.MaxLength);
+                if (result.GetResult(dropout) is { Implicit: false }) modelConfig = modelConfig with { Dropout = result.GetValue(dropout) };
                 int totalSteps = result.GetResult(epochs) is { Implicit: false }
                     ? Math.Max(1, result.GetValue(epochs) * (data.BatchesPerEpoch > 0 ? data.BatchesPerEpoch : throw new ArgumentException("--epochs needs a fixed data set (--train or a corpus task); use --steps for generated tasks")))
                     : result.GetValue(steps);
                 options = new TrainingOptions
                 {
-                    Steps = totalSteps, Lr = result.GetValue(lr), Warmup = result.GetValue(warmup), Seed = runSeed,
+                    Steps = totalSteps, Lr = result.GetValue(lr), Warmup = result.GetValue(warmup), Seed = runSeed, LabelSmoothing = result.GetValue(labelSmoothing),
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
                 };
                 Directory.CreateDirectory(directory);

@@ -1,0 +1,30 @@
+using Sharpformer.IO;
+using Sharpformer.NN;
+using Sharpformer.Text;
+
+namespace Sharpformer.Cli.Commands;
+
+/// <summary>A trained model directory opened for use: the model (in evaluation mode) and its tokenizer.</summary>
+internal sealed record ModelFiles(SequenceModel Model, ITokenizer Tokenizer)
+{
+    /// <summary>Loads config.json, model.safetensors and tokenizer.json from <paramref name="directory"/>.</summary>
+    public static ModelFiles Open(string directory)
+    {
+        var model = ModelDirectory.Load(directory);
+        string tokenizerPath = Path.Combine(directory, TrainCommand.TokenizerFile);
+        if (!File.Exists(tokenizerPath)) throw new FileNotFoundException($"{tokenizerPath}: no tokenizer in the model directory");
+        var tokenizer = ITokenizer.Load(tokenizerPath);
+        if (tokenizer.VocabSize != model.Config.TargetVocab)
+            throw new InvalidDataException($"{tokenizerPath}: {tokenizer.VocabSize} tokens, but the model's vocabulary is {model.Config.TargetVocab}");
+        model.Eval();
+        return new ModelFiles(model, tokenizer);
+    }
+
+    /// <summary>The encoder-decoder model, or a clear error for a language model.</summary>
+    public Transformer Translator => Model as Transformer
+        ?? throw new ArgumentException("this model is a decoder-only language model: use `sharpformer generate`");
+
+    /// <summary>The language model, or a clear error for an encoder-decoder model.</summary>
+    public LanguageModel LanguageModel => Model as LanguageModel
+        ?? throw new ArgumentException("this model is an encoder-decoder (translation) model: use `sharpformer translate`");
+}

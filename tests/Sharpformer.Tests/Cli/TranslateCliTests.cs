@@ -1,0 +1,66 @@
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Tests.Cli;
+
+/// <summary>End-to-end: a model trained by `sharpformer train` reverses unseen sequences through `sharpformer translate`.</summary>
+public sealed class TranslateCliTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-translate-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void ReverseTaskModelTranslatesUnseenSequencesExactlyByGreedyAndBeam()
+    {
+        string model = Path.Combine(_root, "reverse");
+        var (code, _, stderr) = CliRunner.Run(Timeout, "train", "--task", "reverse", "--out", model, "--steps", "1000", "--dropout", "0",
+            "--seed", "1", "--eval-every", "0", "--save-every", "0");
+        Assert.True(code == 0, stderr);
+
+        // Fresh sequences of the task's alphabet and lengths, from a generator training never used.
+        var rng = new Rng(2024);
+        var inputs = Enumerable.Range(0, 200).Select(_ => new string([.. Enumerable.Range(0, 4 + rng.NextInt(9)).Select(_ => (char)('a' + rng.NextInt(16)))])).ToList();
+        string stdin = string.Join('\n', inputs) + "\n";
+        foreach (var strategy in new[] { new[] { "--greedy" }, new[] { "--beam", "4" } })
+        {
+            var (translateCode, stdout, translateErr) = CliRunner.RunWithInput(Timeout, stdin, ["translate", "--model", model, .. strategy]);
+            Assert.True(translateCode == 0, translateErr);
+            var outputs = stdout.Split('\n')[..^1];
+            Assert.Equal(inputs.Count, outputs.Length);
+            double exact = inputs.Zip(outputs).Count(p => new string([.. p.First.Reverse()]) == p.Second) / (double)inputs.Count;
+            Assert.True(exact >= 0.99, $"{strategy[0]}: exact match {exact:P1} < 99%");
+        }
+
+        var (infoCode, info, _) = CliRunner.Run(Timeout, "info", "--model", model);
+        Assert.Equal(0, infoCode);
+        Assert.Contains("encoder-decoder", info);
+        Assert.Contains("parameters", info);
+
+        var (argCode, argOut, _) = CliRunner.Run(Timeout, "translate", "--model", model, "abcd", "ponm");
+        Assert.Equal(0, argCode);
+        Assert.Equal(["dcba", "mnop"], argOut.Split('\n')[..^1]);
+    }
+
+    [Fact]
+    public void BadUsesAreOneLineErrors()
+    {
+        string missing = Path.Combine(_root, "nothing-here");
+        foreach (var args in new[]
+        {
+            new[] { "translate", "--model", missing, "abc" },
+            ["translate", "--model", missing, "--beam", "2", "--sample"],
+            ["generate", "--model", missing, "--prompt", "It is"],
+            ["info", "--model", missing],
+            ["translate", "--model", missing, "--beam", "0"],
+            ["translate", "--model", missing, "--top-p", "1.5"],
+        })
+        {
+            var (code, _, stderr) = CliRunner.Run(Timeout, args);
+            Assert.NotEqual(0, code);
+            var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(lines);
+            Assert.StartsWith("sharpformer: ", lines[0]);
+        }
+    }
+}

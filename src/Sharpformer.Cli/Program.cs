@@ -10,6 +10,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     TrainCommand.Create(),
     TranslateCommand.Create(),
     GenerateCommand.Create(),
+    EvalCommand.Create(),
     InfoCommand.Create(),
     BenchCommand.Create(),
     TokenizerCommand.Create(),

@@ -56,4 +56,26 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
             }
         return new Batch(Tensor.Zeros(windows.Count, 0), Tensor.FromArray(input, windows.Count, t), Tensor.FromArray(output, windows.Count, t), 0, windows.Count * t);
     }
+
+    /// <summary>Batches of <paramref name="pairs"/> in their order (for evaluation), each within the token budget.</summary>
+    public static List<Batch> InOrder(IReadOnlyList<SequencePair> pairs, int batchTokens)
+    {
+        var batches = new List<Batch>();
+        var current = new List<SequencePair>();
+        int longest = 0;
+        foreach (var pair in pairs)
+        {
+            int cost = Math.Max(pair.Source.Length, pair.Target.Length + 1);
+            if (current.Count > 0 && (current.Count + 1) * Math.Max(longest, cost) > batchTokens)
+            {
+                batches.Add(FromPairs(current));
+                current = [];
+                longest = 0;
+            }
+            current.Add(pair);
+            longest = Math.Max(longest, cost);
+        }
+        if (current.Count > 0) batches.Add(FromPairs(current));
+        return batches;
+    }
 }

@@ -71,7 +71,7 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
         var encodedTrain = EncodedPairs.Encode(train, tokenizer.Encode, settings.MaxLength);
         var encodedValid = EncodedPairs.Encode(valid, tokenizer.Encode, settings.MaxLength);
         var batcher = new BucketBatcher(encodedTrain.Pairs, settings.BatchTokens, settings.Seed + 1);
-        var validBatches = encodedValid.Pairs.Count == 0 ? [] : BatchInOrder(encodedValid.Pairs, settings.BatchTokens);
+        var validBatches = encodedValid.Pairs.Count == 0 ? [] : Batch.InOrder(encodedValid.Pairs, settings.BatchTokens);
         progress($"{train.Count:N0} training pairs ({batcher.BatchesPerEpoch:N0} batches an epoch), {valid.Count:N0} validation pairs; " +
                  $"{encodedTrain.Truncated + encodedValid.Truncated:N0} truncated to {settings.MaxLength} tokens, {skipped:N0} bad lines skipped");
         return new TrainingData(tokenizer, batcher, validBatches, Architecture.EncoderDecoder, batcher.BatchesPerEpoch, encodedTrain.Truncated + encodedValid.Truncated, skipped);
@@ -99,27 +99,5 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
         var tokenizer = TokenizerTrainer.Train("bpe", texts, new TokenizerTrainingOptions { VocabSize = settings.VocabSize });
         progress($"trained a byte-level BPE tokenizer of {tokenizer.VocabSize:N0} tokens in {clock.Elapsed.TotalSeconds:F1} s");
         return tokenizer;
-    }
-
-    // Validation batches in corpus order, each within the token budget.
-    private static List<Batch> BatchInOrder(IReadOnlyList<SequencePair> pairs, int batchTokens)
-    {
-        var batches = new List<Batch>();
-        var current = new List<SequencePair>();
-        int longest = 0;
-        foreach (var pair in pairs)
-        {
-            int cost = Math.Max(pair.Source.Length, pair.Target.Length + 1);
-            if (current.Count > 0 && (current.Count + 1) * Math.Max(longest, cost) > batchTokens)
-            {
-                batches.Add(Batch.FromPairs(current));
-                current = [];
-                longest = 0;
-            }
-            current.Add(pair);
-            longest = Math.Max(longest, cost);
-        }
-        if (current.Count > 0) batches.Add(Batch.FromPairs(current));
-        return batches;
     }
 }

@@ -6,9 +6,9 @@ namespace Sharpformer.Generation;
 
 /// <summary>
 /// Beam search over all rows at once (B × K decoder rows). Each step extends every live beam by every
-/// token, keeps the K best continuations per example, and sets aside a hypothesis when its best-ranked
-/// candidate is eos; an example stops when K hypotheses have ended (or at the length limit, where live
-/// beams are taken as they are). Hypotheses are ranked by log-probability divided by GNMT's length
+/// token, keeps the K best continuations per example, and sets aside an ended hypothesis when an eos
+/// candidate ranks among the K best. An example stops when K hypotheses have ended and no live beam
+/// can beat the worst of them any more (or at the length limit, where live beams are taken as they are). Hypotheses are ranked by log-probability divided by GNMT's length
 /// penalty ((5 + length) / 6)^α, length counting eos.
 /// </summary>
 public static class BeamSearch
@@ -43,20 +43,24 @@ public static class BeamSearch
                     for (int j = 0; j < k; j++) (nextRows[first + j], nextTokens[first + j], nextScores[first + j], nextBeams[first + j]) = (first + j, SpecialTokens.Pad, double.NegativeInfinity, beams[first + j]);
                     continue;
                 }
-                int filled = 0;
+                int filled = 0, rank = 0;
                 foreach (var (row, token, score) in Candidates(logProbs, beamScores, first, k, vocab, 2 * k))
                 {
                     if (token == SpecialTokens.Eos)
                     {
-                        if (filled < k && finished[b].Count < k) finished[b].Add(new Hypothesis(beams[row], Normalize(score, beams[row].Length + 1, lengthPenalty), true));
+                        // An ended hypothesis counts only if it ranks among the K best candidates.
+                        if (rank++ < k) Keep(finished[b], new Hypothesis(beams[row], Normalize(score, beams[row].Length + 1, lengthPenalty), true), k);
                         continue;
                     }
+                    rank++;
                     if (filled == k) continue;
                     (nextRows[first + filled], nextTokens[first + filled], nextScores[first + filled], nextBeams[first + filled]) = (row, token, score, [.. beams[row], token]);
                     filled++;
                 }
                 for (; filled < k; filled++) (nextRows[first + filled], nextTokens[first + filled], nextScores[first + filled], nextBeams[first + filled]) = (first, SpecialTokens.Pad, double.NegativeInfinity, beams[first]);
-                if (finished[b].Count >= k) done[b] = true;
+                // Done when K hypotheses have ended and no live beam could still beat the worst of them.
+                double bestLive = nextScores.AsSpan(first, k).ToArray().Max();
+                done[b] = finished[b].Count == k && (double.IsNegativeInfinity(bestLive) || Normalize(bestLive, step + 1, lengthPenalty) <= finished[b].Min(h => h.Score));
             }
             decoder.Reorder(nextRows);
             (beams, beamScores, last) = (nextBeams, nextScores, nextTokens);
@@ -71,6 +75,13 @@ public static class BeamSearch
             result[b] = finished[b].OrderByDescending(h => h.Score).First();
         }
         return result;
+    }
+
+    // Adds an ended hypothesis, keeping only the k best.
+    private static void Keep(List<Hypothesis> finished, Hypothesis hypothesis, int k)
+    {
+        finished.Add(hypothesis);
+        if (finished.Count > k) finished.Remove(finished.MinBy(h => h.Score)!);
     }
 
     /// <summary>GNMT length normalization: log-probability / ((5 + length) / 6)^α.</summary>

@@ -32,6 +32,18 @@ public sealed class TranslateCliTests : IDisposable
             Assert.True(exact >= 0.99, $"{strategy[0]}: exact match {exact:P1} < 99%");
         }
 
+        string tsv = Path.Combine(_root, "reverse.tsv");
+        File.WriteAllLines(tsv, inputs.Take(50).Select(i => i + "\t" + new string([.. i.Reverse()])));
+        var (evalCode, evalJson, evalErr) = CliRunner.Run(Timeout, "eval", "--model", model, "--data", tsv, "--beam", "2", "--json");
+        Assert.True(evalCode == 0, evalErr);
+        using (var doc = System.Text.Json.JsonDocument.Parse(evalJson))
+        {
+            Assert.Equal(50, doc.RootElement.GetProperty("pairs").GetInt32());
+            Assert.True(doc.RootElement.GetProperty("exact_match").GetDouble() >= 0.99, evalJson);
+            Assert.True(doc.RootElement.GetProperty("chrf").GetDouble() >= 99, evalJson);
+            Assert.True(doc.RootElement.GetProperty("perplexity").GetDouble() < 1.5, evalJson);
+        }
+
         var (infoCode, info, _) = CliRunner.Run(Timeout, "info", "--model", model);
         Assert.Equal(0, infoCode);
         Assert.Contains("encoder-decoder", info);
@@ -52,6 +64,7 @@ public sealed class TranslateCliTests : IDisposable
             ["translate", "--model", missing, "--beam", "2", "--sample"],
             ["generate", "--model", missing, "--prompt", "It is"],
             ["info", "--model", missing],
+            ["eval", "--model", missing, "--data", missing],
             ["translate", "--model", missing, "--beam", "0"],
             ["translate", "--model", missing, "--top-p", "1.5"],
         })

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Sharpformer.Data;
+using Sharpformer.Evaluation;
+using Sharpformer.Tensors;
+using Sharpformer.Training;
+
+namespace Sharpformer.Cli.Commands;
+
+/// <summary><c>sharpformer eval</c>: BLEU, chrF, exact match, loss and perplexity of a model on TSV pairs.</summary>
+internal static class EvalCommand
+{
+    private const int LinesPerBatch = 32;
+
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model directory.", Required = true };
+        var data = new Option<string?>("--data") { Description = "Pairs to evaluate on (TSV: source<TAB>reference)." };
+        var task = new Option<string?>("--task") { Description = "A built-in corpus instead of --data: bible-en-es." };
+        var split = new Option<string>("--split") { Description = "Split of --task: valid or test.", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("valid", "test");
+        var limit = CliOptions.Int("--limit", "Evaluate only the first N pairs.", int.MaxValue);
+        var json = CliOptions.Json();
+        var decoding = new DecodingOptions();
+        var command = new Command("eval", "Translate pairs and score them: corpus BLEU (sacreBLEU 13a), chrF, exact match, loss and perplexity.") { model, data, task, split, limit, json };
+        decoding.AddTo(command);
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            var files = ModelFiles.Open(result.GetValue(model)!);
+            var translator = files.Translator;
+            var strategy = decoding.Read(result);
+            var pairs = ReadPairs(result.GetValue(data), result.GetValue(task), result.GetValue(split)!).Take(result.GetValue(limit)).ToList();
+            if (pairs.Count == 0) throw new ArgumentException("no pairs to evaluate");
+
+            var clock = Stopwatch.StartNew();
+            var rng = new Rng(strategy.Seed);
+            var hypotheses = new List<string>(pairs.Count);
+            foreach (var chunk in pairs.Chunk(LinesPerBatch))
+            {
+                hypotheses.AddRange(TranslateCommand.Translate(translator, files.Tokenizer, [.. chunk.Select(p => p.Source)], strategy, translator.Config.MaxLength - 2, rng));
+                if (!Console.IsErrorRedirected) Console.Error.Write($"\r{hypotheses.Count}/{pairs.Count} translated");
+            }
+            if (!Console.IsErrorRedirected) Console.Error.WriteLine();
+            double seconds = clock.Elapsed.TotalSeconds;
+            var references = pairs.Select(p => p.Target).ToList();
+            var bleu = Bleu.Corpus(hypotheses, [references]);
+            var chrf = Chrf.Corpus(hypotheses, [references]);
+            double exact = ExactMatch.Fraction(hypotheses, references);
+            var encoded = EncodedPairs.Encode(pairs, files.Tokenizer.Encode, translator.Config.MaxLength - 2);
+            var (loss, accuracy) = TeacherForcedEvaluation.Run(translator, Batch.InOrder(encoded.Pairs, 2048));
+            long outputTokens = hypotheses.Sum(h => (long)files.Tokenizer.Encode(h).Length);
+
+            if (result.GetValue(json))
+            {
+                using var stream = Console.OpenStandardOutput();
+                using var writer = new Utf8JsonWriter(stream);
+                writer.WriteStartObject();
+                writer.WriteString("decoding", strategy.Name);
+                writer.WriteNumber("pairs", pairs.Count);
+                writer.WriteNumber("bleu", Math.Round(bleu.Score, 4));
+                writer.WriteNumber("chrf", Math.Round(chrf.Score, 4));
+                writer.WriteNumber("exact_match", Math.Round(exact, 6));
+                writer.WriteNumber("loss", Math.Round(loss, 6));
+                writer.WriteNumber("perplexity", Math.Round(Perplexity.FromMeanLoss(loss), 4));
+                writer.WriteNumber("token_accuracy", Math.Round(accuracy, 6));
+                writer.WriteNumber("hypothesis_tokens_per_reference_token", Math.Round(bleu.Ratio, 4));
+                writer.WriteNumber("decode_seconds", Math.Round(seconds, 3));
+                writer.WriteNumber("output_tokens_per_s", Math.Round(outputTokens / seconds, 1));
+                writer.WriteString("bleu_signature", bleu.Signature);
+                writer.WriteEndObject();
+                writer.Flush();
+                stream.WriteByte((byte)'\n');
+            }
+            else
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pairs.Count} pairs, {strategy.Name}, {seconds:F1} s ({outputTokens / seconds:F0} output tokens/s)"));
+                Console.WriteLine(bleu.ToString());
+                Console.WriteLine(chrf.ToString());
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exact match {exact:P2}, loss {loss:F4}, perplexity {Perplexity.FromMeanLoss(loss):F2}, token accuracy {accuracy:P2}"));
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    private static IEnumerable<(string Source, string Target)> ReadPairs(string? data, string? task, string split)
+    {
+        if ((data is null) == (task is null)) throw new ArgumentException("give either --data FILE.tsv or --task bible-en-es");
+        if (data is not null) return TsvReader.Read(data).Pairs;
+        if (task != "bible-en-es") throw new ArgumentException($"--task for eval must be bible-en-es, not '{task}'");
+        return Corpora.BibleVerses(split == "valid" ? Split.Valid : Split.Test).Select(v => (v.English, v.Spanish));
+    }
+}

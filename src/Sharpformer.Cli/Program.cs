@@ -7,6 +7,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
 {
     new HelpOption(),
     new VersionOption(),
+    DemoCommand.Create(),
     TrainCommand.Create(),
     TranslateCommand.Create(),
     GenerateCommand.Create(),

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Sharpformer.Cli.Display;
+using Sharpformer.Data;
+using Sharpformer.Evaluation;
+using Sharpformer.Generation;
+using Sharpformer.Kernels;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+using Sharpformer.Training;
+
+namespace Sharpformer.Cli.Commands;
+
+/// <summary>
+/// <c>sharpformer demo</c>, the main job: trains a small Transformer to reverse letter sequences, shows
+/// greedy, beam and sampled translations side by side, scores them on unseen sequences, and writes the
+/// model directory and pictures into an output folder.
+/// </summary>
+internal static class DemoCommand
+{
+    private const int Steps = 800, Shown = 8, Evaluated = 200;
+
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Folder for the model and pictures.", DefaultValueFactory = _ => "sharpformer-demo" };
+        var steps = CliOptions.Int("--steps", "Training updates.", Steps);
+        var threads = CliOptions.Threads();
+        var command = new Command("demo", "Train a small Transformer on a built-in task, compare decoding strategies, and draw pictures (a few minutes).") { output, steps, threads };
+        command.SetAction(result => CommandErrors.Run(() => Run(Path.GetFullPath(result.GetValue(output)!), result.GetValue(steps), result.GetValue(threads))));
+        return command;
+    }
+
+    private static int Run(string directory, int steps, int threads)
+    {
+        Parallelism.Threads = threads;
+        if (File.Exists(Path.Combine(directory, Trainer.StateFile)))
+            throw new ArgumentException($"{directory} already holds a trained model: remove it or pass another --out");
+        var clock = Stopwatch.StartNew();
+        var w = Console.Out;
+        w.WriteLine("Sharpformer demo: an encoder-decoder Transformer learns to reverse sequences of letters.");
+        w.WriteLine($"Everything goes to {directory}\n");
+
+        // 1. Train.
+        var data = TrainingData.Load(new DataSpec("reverse", null, null), new DataSettings(1024, 32, 0, false, 1), null, _ => { });
+        var config = TransformerConfig.Tiny(data.Tokenizer.VocabSize) with { Dropout = 0f, MaxLength = 34 };
+        var rng = new Rng(1);
+        var model = new Transformer(config, rng);
+        var options = new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5 };
+        Directory.CreateDirectory(directory);
+        data.Tokenizer.Save(Path.Combine(directory, TrainCommand.TokenizerFile));
+        var trainer = new Trainer(model, rng, data.Train, data.Valid, options, directory) { Progress = new TrainingProgressBar(Console.Error, !Console.IsErrorRedirected).Report };
+        w.WriteLine($"1. Training {model.ParameterCount():N0} parameters for {steps} steps on {threads} thread(s) (progress on standard error)...");
+        trainer.Run();
+        var (validLoss, validAccuracy) = TeacherForcedEvaluation.Run(model, data.Valid);
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   done in {clock.Elapsed.TotalSeconds:F0} s: validation loss {validLoss:F3}, token accuracy {validAccuracy:P1}\n"));
+
+        // 2. Decode unseen sequences three ways.
+        var sampleRng = new Rng(7);
+        var inputs = Enumerable.Range(0, Evaluated).Select(_ => RandomWord(new Rng(1000 + (ulong)_))).ToList();
+        var strategies = new[]
+        {
+            new Strategy(0, null, 7, 0.6f),
+            new Strategy(4, null, 7, 0.6f),
+            new Strategy(0, new SamplingOptions(Temperature: 1f), 7, 0.6f),
+        };
+        var outputs = strategies.Select(s => Decode(model, data, inputs, s, sampleRng)).ToList();
+        w.WriteLine("2. Unseen sequences, three ways to decode (✓ = exactly reversed):");
+        w.WriteLine($"   {"source",-14} {"greedy",-16} {"beam 4",-16} {"sample (T = 1)",-16}");
+        for (int i = 0; i < Shown; i++)
+        {
+            string expected = new([.. inputs[i].Reverse()]);
+            w.WriteLine($"   {inputs[i],-14} " + string.Join(" ", outputs.Select(o => $"{o.Texts[i] + (o.Texts[i] == expected ? " ✓" : " ✗"),-16}")));
+        }
+
+        // 3. Score them.
+        var references = inputs.Select(s => new string([.. s.Reverse()])).ToList();
+        w.WriteLine($"\n3. Scores on {Evaluated} unseen sequences:");
+        w.WriteLine($"   {"decoding",-16} {"exact match",12} {"chrF",8} {"sequences/s",12}");
+        for (int s = 0; s < strategies.Length; s++)
+        {
+            var chrf = Chrf.Corpus(outputs[s].Texts, [references]);
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"   {(s == 2 ? "sample (T = 1)" : strategies[s].Name),-16} {ExactMatch.Fraction(outputs[s].Texts, references),12:P1} {chrf.Score,8:F2} {Evaluated / outputs[s].Seconds,12:F0}"));
+        }
+
+        // 4. Save the model.
+        IO.ModelDirectory.Save(model, directory);
+        w.WriteLine($"\n4. Model directory written: {directory} (try: sharpformer translate --model {directory} --beam 4 abcdef)");
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\nFinished in {clock.Elapsed.TotalSeconds:F0} s."));
+        return 0;
+    }
+
+    private static (string[] Texts, double Seconds) Decode(Transformer model, TrainingData data, List<string> inputs, Strategy strategy, Rng rng)
+    {
+        var clock = Stopwatch.StartNew();
+        var texts = inputs.Chunk(50).SelectMany(chunk => TranslateCommand.Translate(model, data.Tokenizer, chunk, strategy, 20, rng)).ToArray();
+        return (texts, clock.Elapsed.TotalSeconds);
+    }
+
+    private static string RandomWord(Rng rng)
+    {
+        int length = TrainingData.ToyMinLength + rng.NextInt(TrainingData.ToyMaxLength - TrainingData.ToyMinLength + 1);
+        return new string([.. Enumerable.Range(0, length).Select(_ => TrainingData.ToyAlphabet[rng.NextInt(TrainingData.ToyAlphabet.Length)])]);
+    }
+}

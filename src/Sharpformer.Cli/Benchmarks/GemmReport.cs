@@ -24,4 +24,5 @@ internal sealed record GemmReport(string Benchmark, int Threads, string Statisti
 [JsonSerializable(typeof(GemmReport))]
 [JsonSerializable(typeof(TokenizerReport))]
 [JsonSerializable(typeof(DecodeReport))]
+[JsonSerializable(typeof(TrainReport))]
 internal sealed partial class CliJson : JsonSerializerContext;

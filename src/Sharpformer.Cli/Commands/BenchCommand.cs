@@ -11,7 +11,27 @@ internal static class BenchCommand
         CreateGemm(),
         CreateTokenizer(),
         CreateDecode(),
+        CreateTrain(),
     };
+
+    private static Command CreateTrain()
+    {
+        var config = new Option<string>("--config") { Description = "Reference configuration: big or small.", DefaultValueFactory = _ => "big" };
+        config.AcceptOnlyFromAmong("big", "small");
+        var threads = CliOptions.Threads();
+        var steps = CliOptions.Int("--steps", "Timed training steps (after 3 warm-up steps).", 20);
+        var json = CliOptions.Json();
+        var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.") { config, threads, steps, json };
+        command.SetAction(result =>
+        {
+            Kernels.Parallelism.Threads = result.GetValue(threads);
+            var report = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), Console.Error);
+            if (result.GetValue(json)) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.TrainReport));
+            else report.WriteTable(Console.Out);
+            return 0;
+        });
+        return command;
+    }
 
     private static Command CreateTokenizer()
     {

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Sharpformer.Data;
+using Sharpformer.Losses;
+using Sharpformer.NN;
+using Sharpformer.Optim;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Cli.Benchmarks;
+
+/// <summary>Training-step throughput on a reference configuration (ARCHITECTURE.md), with allocation and GC figures.</summary>
+internal sealed record TrainReport(
+    [property: JsonPropertyName("benchmark")] string Benchmark,
+    [property: JsonPropertyName("config")] string Config,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("batch")] int Batch,
+    [property: JsonPropertyName("source_length")] int SourceLength,
+    [property: JsonPropertyName("target_length")] int TargetLength,
+    [property: JsonPropertyName("steps")] int Steps,
+    [property: JsonPropertyName("median_step_ms")] double MedianStepMilliseconds,
+    [property: JsonPropertyName("target_tokens_per_s")] double TargetTokensPerSecond,
+    [property: JsonPropertyName("tokens_per_s")] double TokensPerSecond,
+    [property: JsonPropertyName("allocated_bytes_per_step")] long AllocatedBytesPerStep,
+    [property: JsonPropertyName("gen2_collections")] int Gen2Collections,
+    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMegabytes)
+{
+    public void WriteTable(TextWriter output)
+    {
+        output.WriteLine($"training steps, {Config} model, batch {Batch} × ({SourceLength} + {TargetLength}) tokens, Adam, dropout 0.1, {Threads} thread(s)");
+        output.WriteLine($"  median step           : {MedianStepMilliseconds,10:F1} ms over {Steps} steps");
+        output.WriteLine($"  target tokens/s       : {TargetTokensPerSecond,10:F0}");
+        output.WriteLine($"  source+target tokens/s: {TokensPerSecond,10:F0}");
+        output.WriteLine($"  allocated per step    : {AllocatedBytesPerStep / 1048576.0,10:F1} MB;  gen-2 collections: {Gen2Collections}");
+        output.WriteLine($"  peak working set      : {PeakWorkingSetMegabytes,10:F0} MB");
+    }
+}
+
+internal static class TrainBenchmark
+{
+    public static TrainReport Run(string configName, int threads, int steps, TextWriter progress)
+    {
+        bool big = configName == "big";
+        var config = big ? TransformerConfig.Big() : TransformerConfig.Small();
+        int batch = big ? 32 : 64, length = big ? 32 : 24;
+        var model = new Transformer(config, new Rng(1));
+        var adam = new Adam(model.Parameters(), lr: 1e-4f);
+        var rng = new Rng(2);
+        Tensor Tokens() => Tensor.FromArray([.. Enumerable.Range(0, batch * length).Select(_ => (float)(SpecialTokens.Count + rng.NextInt(config.SourceVocab - SpecialTokens.Count)))], batch, length);
+        var source = Tokens();
+        var target = Tokens();
+        var expected = Tokens();
+        progress.WriteLine($"bench train: {configName} ({model.ParameterCount():N0} parameters), {threads} thread(s), {steps} timed steps");
+
+        void Step()
+        {
+            var loss = CrossEntropy.Loss(model.Forward(source, target), expected);
+            adam.ZeroGrad();
+            loss.Backward();
+            adam.Step();
+        }
+        for (int i = 0; i < 3; i++) Step(); // warm-up: JIT and optimizer state
+        int gen2 = GC.CollectionCount(2);
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        var times = new List<double>();
+        for (int i = 0; i < steps; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            Step();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        long perStep = (GC.GetAllocatedBytesForCurrentThread() - allocated) / steps;
+        times.Sort();
+        double median = times[times.Count / 2];
+        double targetTokens = batch * length;
+        return new TrainReport("train", configName, threads, batch, length, length, steps, median,
+            targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2,
+            Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
+    }
+}

@@ -32,7 +32,8 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
     public static TrainingData Load(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
     {
         if (spec.Task is not null && spec.TrainFile is not null) throw new ArgumentException("give either --task or --train, not both");
-        if (spec.TrainFile is not null) return FromTsv(spec, settings, tokenizer, progress);
+        if (spec.TrainFile is not null)
+            return spec.TrainFile.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? FromTsv(spec, settings, tokenizer, progress) : FromText(spec, settings, tokenizer, progress);
         return spec.Task switch
         {
             null => throw new ArgumentException("give --task NAME or --train FILE.tsv"),
@@ -77,19 +78,42 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
         return new TrainingData(tokenizer, batcher, validBatches, Architecture.EncoderDecoder, batcher.BatchesPerEpoch, encodedTrain.Truncated + encodedValid.Truncated, skipped);
     }
 
-    private static TrainingData Austen(DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
+    private static TrainingData Austen(DataSettings settings, ITokenizer? tokenizer, Action<string> progress) =>
+        LanguageModelling("Austen", [.. Corpora.AustenNovels.Select(Corpora.AustenText)], settings, tokenizer, progress);
+
+    // Any plain-text file (not .tsv) trains a language model; --valid may give held-out text, else its last twentieth is held out.
+    private static TrainingData FromText(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
     {
-        // The last twentieth of each novel is held out for validation.
-        var novels = Corpora.AustenNovels.Select(Corpora.AustenText).ToList();
-        var trainText = novels.Select(t => t[..(t.Length * 19 / 20)]).ToList();
-        var validText = novels.Select(t => t[(t.Length * 19 / 20)..]).ToList();
+        string text = ReadText(spec.TrainFile!);
+        if (spec.ValidFile is null) return LanguageModelling(Path.GetFileName(spec.TrainFile)!, [text], settings, tokenizer, progress);
+        return LanguageModelling(Path.GetFileName(spec.TrainFile)!, [text], settings, tokenizer, progress, ReadText(spec.ValidFile));
+    }
+
+    private static string ReadText(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
+        try
+        {
+            return File.ReadAllText(path, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true));
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new InvalidDataException($"{path}: not valid UTF-8");
+        }
+    }
+
+    private static TrainingData LanguageModelling(string name, IReadOnlyList<string> texts, DataSettings settings, ITokenizer? tokenizer, Action<string> progress, string? heldOut = null)
+    {
+        // Without separate validation text, the last twentieth of each text is held out.
+        var trainText = heldOut is null ? texts.Select(t => t[..(t.Length * 19 / 20)]).ToList() : [.. texts];
+        var validText = heldOut is null ? texts.Select(t => t[(t.Length * 19 / 20)..]).ToList() : [heldOut];
         tokenizer ??= TrainTokenizer(trainText.SelectMany(t => t.Split('\n')), settings, progress);
         int context = Math.Max(8, settings.MaxLength - 1);
         int batchSize = Math.Max(1, settings.BatchTokens / context);
         int[] Stream(IEnumerable<string> texts) => [.. texts.SelectMany(t => tokenizer.Encode(t))];
         var train = new TextWindows(Stream(trainText), context, batchSize, settings.Seed + 1);
         var valid = new TextWindows(Stream(validText), context, batchSize, settings.Seed + 2).All();
-        progress($"Austen: {train.Windows:N0} training windows of {context} tokens ({train.BatchesPerEpoch:N0} batches an epoch), {valid.Count:N0} validation batches");
+        progress($"{name}: {train.Windows:N0} training windows of {context} tokens ({train.BatchesPerEpoch:N0} batches an epoch), {valid.Count:N0} validation batches");
         return new TrainingData(tokenizer, train, valid, Architecture.DecoderOnly, train.BatchesPerEpoch, 0, 0);
     }
 

@@ -40,15 +40,27 @@ internal static class CliRunner
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    // The test assembly lives in tests/Sharpformer.Tests/bin/<Configuration>/net10.0/; the CLI in src/Sharpformer.Cli/bin/<Configuration>/net10.0/.
+    private static readonly DirectoryInfo TestDirectory = new(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+
+    /// <summary>The build configuration the tests run in (the test assembly lives in tests/Sharpformer.Tests/bin/&lt;Configuration&gt;/&lt;Framework&gt;/).</summary>
+    public static string Configuration => TestDirectory.Parent!.Name;
+
+    /// <summary>The target framework folder name, e.g. net10.0.</summary>
+    public static string Framework => TestDirectory.Name;
+
+    /// <summary>The repository root: the first folder above the tests holding Sharpformer.slnx.</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        var root = TestDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Sharpformer.slnx"))) root = root.Parent;
+        return root?.FullName ?? throw new InvalidOperationException("repository root (Sharpformer.slnx) not found above " + AppContext.BaseDirectory);
+    }
+
     private static string FindCli()
     {
-        var testDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string framework = testDirectory.Name, configuration = testDirectory.Parent!.Name;
-        var root = testDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Sharpformer.slnx"))) root = root.Parent;
-        if (root is null) throw new InvalidOperationException("repository root (Sharpformer.slnx) not found above " + AppContext.BaseDirectory);
-        string dll = Path.Combine(root.FullName, "src", "Sharpformer.Cli", "bin", configuration, framework, "Sharpformer.Cli.dll");
+        string dll = Path.Combine(RepositoryRoot, "src", "Sharpformer.Cli", "bin", Configuration, Framework, "Sharpformer.Cli.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("the CLI is not built", dll);
     }
 }

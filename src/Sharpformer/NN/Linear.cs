@@ -38,7 +38,6 @@ public sealed class Linear : Module
     {
         if (x.Rank == 0 || x.Size(-1) != InFeatures)
             throw new ShapeMismatchException($"Linear: input shape {Shapes.Format(x.Shape)} does not end in {InFeatures} features");
-        var y = x.MatMul(Weight.Transpose(0, 1));
-        return Bias is null ? y : y + Bias;
+        return x.Linear(Weight, Bias);
     }
 }

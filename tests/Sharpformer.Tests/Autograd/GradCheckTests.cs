@@ -186,4 +186,12 @@ public class GradCheckTests
         Assert.False(result.Passed, result.Report);
         Assert.Contains("FAILED", result.Report);
     }
+
+    [Fact]
+    public void LinearOpWithAndWithoutBias()
+    {
+        Check(x => x[0].Linear(x[1], x[2]), Rand(50, 2, 3, 4), Rand(51, 5, 4), Rand(52, 5));
+        Check(x => x[0].Linear(x[1], null), Rand(53, 4), Rand(54, 3, 4));
+        Check(x => x[0].Transpose(0, 1).Linear(x[1], null), Rand(55, 4, 2), Rand(56, 3, 4));
+    }
 }

@@ -1,0 +1,49 @@
+using Sharpformer.Kernels;
+
+namespace Sharpformer.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// this·weightᵀ + bias as one op (torch.nn.functional.linear): this: [..., in], weight: [out, in],
+    /// bias: [out] or null → [..., out]. The bias is written into the output before one GEMM accumulates
+    /// the product, and the backward pass computes dx = g·W, dW = gᵀ·x and db = Σ g directly.
+    /// </summary>
+    public unsafe Tensor Linear(Tensor weight, Tensor? bias)
+    {
+        if (Rank == 0 || weight.Rank != 2 || _shape[^1] != weight._shape[1] || (bias is not null && (bias.Rank != 1 || bias.Length != weight._shape[0])))
+            throw new ShapeMismatchException($"Linear: input {Shapes.Format(_shape)}, weight {Shapes.Format(weight._shape)} and bias {(bias is null ? "none" : Shapes.Format(bias._shape))} do not fit ([..., in], [out, in], [out])");
+        int inFeatures = weight._shape[1], outFeatures = weight._shape[0], rows = inFeatures == 0 ? 0 : Length / inFeatures;
+        var x = Detach().Contiguous();                         // x: [N, in] in row-major order
+        var w = weight.Detach().Contiguous();                  // W: [out, in]
+        var b = bias?.Detach().Contiguous();
+        var y = new float[rows * outFeatures];                 // y: [N, out]
+        if (b is not null)
+            for (int r = 0; r < rows; r++) b.AsSpan().CopyTo(y.AsSpan(r * outFeatures, outFeatures));
+        fixed (float* px = x.Storage, pw = w.Storage, py = y)
+            Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, px + x.Offset, Math.Max(1, inFeatures), pw + w.Offset, Math.Max(1, inFeatures),
+                b is null ? 0f : 1f, py, Math.Max(1, outFeatures));
+        int[] shape = [.. _shape[..^1], outFeatures];
+        Tensor[] inputs = bias is null ? [this, weight] : [this, weight, bias];
+        return Record(new Tensor(y, shape), "Linear", inputs, g =>
+        {
+            var gc = g.Contiguous();                            // g: [N, out]
+            var dx = RequiresGrad ? new float[Length] : null;
+            var dw = weight.RequiresGrad ? new float[weight.Length] : null;
+            fixed (float* pg = gc.Storage, px = x.Storage, pw = w.Storage, pdx = dx, pdw = dw)
+            {
+                float* g0 = pg + gc.Offset;
+                if (dx is not null)   // dx = g·W: [N, in]
+                    Gemm.Sgemm(false, false, rows, inFeatures, outFeatures, 1f, g0, Math.Max(1, outFeatures), pw + w.Offset, Math.Max(1, inFeatures), 0f, pdx, Math.Max(1, inFeatures));
+                if (dw is not null)   // dW = gᵀ·x: [out, in]
+                    Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, Math.Max(1, outFeatures), px + x.Offset, Math.Max(1, inFeatures), 0f, pdw, Math.Max(1, inFeatures));
+            }
+            Tensor? dInput = dx is null ? null : new Tensor(dx, (int[])_shape.Clone());
+            Tensor? dWeight = dw is null ? null : new Tensor(dw, (int[])weight._shape.Clone());
+            if (bias is null) return [dInput, dWeight];
+            var db = new float[outFeatures];                    // db = Σ_rows g: [out]
+            Reductions.Sum(gc.AsSpan(), 1, rows, outFeatures, db);
+            return [dInput, dWeight, new Tensor(db, [outFeatures])];
+        });
+    }
+}

@@ -30,6 +30,7 @@ public static class BeamSearch
         for (int step = 0; step < maxLength && !done.All(d => d); step++)
         {
             var logits = decoder.NextLogits(last);
+            for (int r = 0; r < rows; r++) LogProbabilities.ForbidSpecial(logits.AsSpan(r * vocab, vocab));
             var logProbs = Enumerable.Range(0, rows).Select(r => LogProbabilities.Row(logits.AsSpan(r * vocab, vocab))).ToArray();
             var nextRows = new int[rows];
             var nextTokens = new int[rows];

@@ -16,6 +16,13 @@ internal static class LogProbabilities
         return result;
     }
 
+    /// <summary>Rules out the ids a decoder must never emit: padding and beginning-of-sequence.</summary>
+    public static void ForbidSpecial(Span<float> logits)
+    {
+        logits[Data.SpecialTokens.Pad] = float.NegativeInfinity;
+        logits[Data.SpecialTokens.Bos] = float.NegativeInfinity;
+    }
+
     /// <summary>Index of the largest value (the first on ties).</summary>
     public static int ArgMax(ReadOnlySpan<float> values)
     {

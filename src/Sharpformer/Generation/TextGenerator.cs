@@ -27,6 +27,7 @@ public static class TextGenerator
         double score = 0;
         for (int step = 0; step < maxTokens; step++)
         {
+            LogProbabilities.ForbidSpecial(logits);
             int next = Sampler.Choose(logits, options, rng);
             score += LogProbabilities.Row(logits)[next];
             if (next == SpecialTokens.Eos) return new Hypothesis([.. output], (float)score, true);

@@ -29,6 +29,7 @@ internal static class TokenByToken
                     continue;
                 }
                 var row = logits.AsSpan(r * vocab, vocab);
+                LogProbabilities.ForbidSpecial(row);
                 int next = choose(row);
                 scores[r] += LogProbabilities.Row(row)[next];
                 if (next == SpecialTokens.Eos) ended[r] = true;

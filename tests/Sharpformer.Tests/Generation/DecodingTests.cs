@@ -117,4 +117,13 @@ public class DecodingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new SamplingOptions(TopP: 0f).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => BeamSearch.Decode(Model(), Source, 0, 5));
     }
+
+    [Fact]
+    public void DecodersNeverEmitPaddingOrBos()
+    {
+        var model = Model();
+        var all = Sampler.Decode(model, Source, new SamplingOptions(Temperature: 3f), new Rng(9), 20)
+            .Concat(Greedy.Decode(model, Source, 20)).Concat(BeamSearch.Decode(model, Source, 3, 20));
+        Assert.All(all, h => Assert.DoesNotContain(h.Tokens, t => t == SpecialTokens.Pad || t == SpecialTokens.Bos));
+    }
 }

@@ -5,7 +5,10 @@ namespace Sharpformer.Viz;
 /// <summary>Draws <see cref="AttentionMap"/>s: one PNG per map (kind and layer) with a panel per head.</summary>
 public static class AttentionPictures
 {
-    /// <summary>Writes <paramref name="map"/> to <paramref name="path"/>: its heads side by side (at most four a row).</summary>
+    /// <summary>
+    /// Writes <paramref name="map"/> to <paramref name="path"/>: its heads side by side (at most four a row),
+    /// queries down and keys across, on one colour scale from 0 to the largest weight (rounded up to a tenth).
+    /// </summary>
     public static void Write(AttentionMap map, string path)
     {
         int heads = map.Weights.Length, queries = map.QueryTokens.Length, keys = map.KeyTokens.Length;
@@ -22,10 +25,14 @@ public static class AttentionPictures
             AttentionKind.DecoderSelf => ("key (decoder input)", "query (decoder input)"),
             _ => ("key (source token)", "query (decoder input)"),
         };
+        // One colour scale for all heads of the figure, from 0 to the largest weight rounded up to a tenth:
+        // a fixed 0–1 scale leaves the spread-out attention of long sentences all one dark colour.
+        float largest = map.Weights.Max(w => w.Cast<float>().Max());
+        double top = Math.Clamp(Math.Ceiling(largest * 10 - 1e-6) / 10, 0.1, 1);
         var panels = new Plot[heads];
         for (int h = 0; h < heads; h++)
             panels[h] = Heatmaps.Panel(map.Weights[h], new ScottPlot.Colormaps.Viridis(), $"head {h + 1}", xLabel, yLabel,
-                                       map.KeyTokens, map.QueryTokens, new ScottPlot.Range(0, 1), "attention weight", tickFont, rotate);
+                                       map.KeyTokens, map.QueryTokens, new ScottPlot.Range(0, top), "attention weight", tickFont, rotate);
         Figure.Save(path, panels, Math.Min(heads, 4), panelWidth, panelHeight, map.Title);
     }
 }

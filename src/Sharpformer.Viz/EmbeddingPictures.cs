@@ -14,7 +14,8 @@ public static class EmbeddingPictures
     /// <summary>
     /// Projects the target (decoder) embedding rows of up to <paramref name="tokens"/> tokens onto their
     /// top two principal components and writes the labelled scatter plot. Tokens are taken in id order,
-    /// skipping padding and tokens whose text is not whole characters (a lone byte of a byte-level BPE).
+    /// skipping padding, tokens whose text is not whole characters (a lone byte of a byte-level BPE) and
+    /// control characters other than line breaks and tabs.
     /// Points are coloured by kind: special token, letters, digits, punctuation and other.
     /// </summary>
     public static void Write(SequenceModel model, ITokenizer tokenizer, string path, int tokens = DefaultTokens)
@@ -27,7 +28,7 @@ public static class EmbeddingPictures
         {
             if (id == model.Config.PadId) continue;
             string text = tokenizer.Decode([id]);
-            if (text.Contains('\uFFFD')) continue;
+            if (text.Contains('\uFFFD') || text.Any(c => char.IsControl(c) && c is not '\n' and not '\t')) continue;
             chosen.Add((id, TokenLabels.Visible(text)));
         }
         if (chosen.Count < 2) throw new ArgumentException("the vocabulary has fewer than 2 tokens to show");

@@ -51,9 +51,6 @@ internal static class Figure
         AtomicFile.Write(path, stream => png.SaveTo(stream));
     }
 
-    /// <summary>Writes a single plot as a PNG of the given size.</summary>
-    public static void Save(string path, Plot plot, int width, int height) => Save(path, [plot], 1, width, height);
-
     // Draws text centred horizontally with its baseline at y; returns the baseline.
     private static float DrawCentered(SKCanvas canvas, string text, int width, float y, float size, bool bold)
     {

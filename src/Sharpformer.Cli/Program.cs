@@ -15,6 +15,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     InfoCommand.Create(),
     BenchCommand.Create(),
     TokenizerCommand.Create(),
+    VizCommand.Create(),
 };
 
 // Bad input: one line on standard error and a non-zero exit code, not the parser's help screen.

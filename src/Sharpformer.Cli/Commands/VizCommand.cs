@@ -1,0 +1,113 @@
+using System.CommandLine;
+using Sharpformer.IO;
+using Sharpformer.Training;
+using Sharpformer.Viz;
+
+namespace Sharpformer.Cli.Commands;
+
+/// <summary>
+/// <c>sharpformer viz attention | positional | curves | embeddings</c>: PNG pictures. Each prints the
+/// paths it wrote, one per line, on standard output.
+/// </summary>
+internal static class VizCommand
+{
+    public static Command Create() => new("viz", "Draw PNG pictures: attention heatmaps, the positional encoding, training curves, token embeddings.")
+    {
+        CreateAttention(),
+        CreatePositional(),
+        CreateCurves(),
+        CreateEmbeddings(),
+    };
+
+    private static Command CreateAttention()
+    {
+        var model = ModelOption(required: true);
+        var source = new Option<string>("--source") { Description = "Source sentence (for a language model: the text it reads).", Required = true };
+        var target = new Option<string>("--target") { Description = "Target sentence the decoder reads after <bos> (default: the model's greedy translation)." };
+        var output = new Option<string>("--out")
+        {
+            Description = "A folder, which receives attention-<kind>-layer<N>.png per kind and layer, or NAME.png, which gives NAME-<kind>-layer<N>.png beside it.",
+            Required = true,
+        };
+        var command = new Command("attention", "Attention heatmaps with the tokens on the axes: one PNG per kind (encoder self-, decoder self-, cross-attention) and layer, a panel per head.")
+        {
+            model, source, target, output,
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            var files = ModelFiles.Open(result.GetValue(model)!);
+            var paths = Pictures.WriteAttention(files.Model, files.Tokenizer, result.GetValue(source)!, result.GetValue(target), result.GetValue(output)!);
+            foreach (var path in paths) Console.WriteLine(path);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreatePositional()
+    {
+        var model = ModelOption(required: false);
+        var dim = CliOptions.Int("--dim", "Encoding width (without --model; default 128).", 128, minimum: 2);
+        var length = CliOptions.Int("--length", "Positions to draw (default: the model's maximum length, or 100 without --model).", 100);
+        var output = PngOption();
+        var command = new Command("positional", "The sinusoidal positional-encoding matrix (positions × dimensions) as a heatmap.") { model, dim, length, output };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            string path = PngPath(result.GetValue(output)!);
+            bool lengthGiven = result.GetResult(length) is { Implicit: false };
+            if (result.GetValue(model) is { } directory)
+            {
+                if (result.GetResult(dim) is { Implicit: false }) throw new ArgumentException("--dim comes from the model: give --model or --dim, not both");
+                var config = ModelDirectory.ReadConfig(directory);
+                int positions = lengthGiven ? Math.Min(result.GetValue(length), config.MaxLength) : config.MaxLength;
+                Pictures.WritePositionalEncoding(config.DModel, positions, path);
+            }
+            else
+            {
+                Pictures.WritePositionalEncoding(result.GetValue(dim), result.GetValue(length), path);
+            }
+            Console.WriteLine(path);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateCurves()
+    {
+        var metrics = new Option<string>("--metrics") { Description = $"The {MetricsLog.FileName} of a training run (or the model folder holding it).", Required = true };
+        var output = PngOption();
+        var command = new Command("curves", "Training and validation loss, learning rate and gradient norm against the step, in one PNG of three panels.") { metrics, output };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            string path = PngPath(result.GetValue(output)!);
+            string input = result.GetValue(metrics)!;
+            if (Directory.Exists(input)) input = Path.Combine(input, MetricsLog.FileName);
+            Console.WriteLine(Pictures.WriteCurves(input, path));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateEmbeddings()
+    {
+        var model = ModelOption(required: true);
+        var tokens = CliOptions.Int("--tokens", $"How many tokens to show, in id order (default {EmbeddingPictures.DefaultTokens}).", EmbeddingPictures.DefaultTokens, minimum: 2);
+        var output = PngOption();
+        var command = new Command("embeddings", "A 2-D PCA of the token embeddings, each point labelled with its token.") { model, tokens, output };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            string path = PngPath(result.GetValue(output)!);
+            var files = ModelFiles.Open(result.GetValue(model)!);
+            Console.WriteLine(Pictures.WriteEmbeddings(files.Model, files.Tokenizer, path, result.GetValue(tokens)));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Option<string> ModelOption(bool required) => new("--model") { Description = "Model directory (from `sharpformer train`).", Required = required };
+
+    private static Option<string> PngOption() => new("--out") { Description = "The PNG file to write.", Required = true };
+
+    private static string PngPath(string path) => path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
+        ? path
+        : throw new ArgumentException($"--out must name a .png file, not '{path}'");
+}

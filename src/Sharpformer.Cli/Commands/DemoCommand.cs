@@ -46,7 +46,7 @@ internal static class DemoCommand
         var config = TransformerConfig.Tiny(data.Tokenizer.VocabSize) with { Dropout = 0f, MaxLength = 34 };
         var rng = new Rng(1);
         var model = new Transformer(config, rng);
-        var options = new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5 };
+        var options = new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5, LabelSmoothing = 0f };
         Directory.CreateDirectory(directory);
         data.Tokenizer.Save(Path.Combine(directory, TrainCommand.TokenizerFile));
         var trainer = new Trainer(model, rng, data.Train, data.Valid, options, directory) { Progress = new TrainingProgressBar(Console.Error, !Console.IsErrorRedirected).Report };
@@ -84,9 +84,19 @@ internal static class DemoCommand
                 $"   {(s == 2 ? "sample (T = 1)" : strategies[s].Name),-16} {ExactMatch.Fraction(outputs[s].Texts, references),12:P1} {chrf.Score,8:F2} {Evaluated / outputs[s].Seconds,12:F0}"));
         }
 
-        // 4. Save the model.
+        // 4. Save the model and draw it.
         IO.ModelDirectory.Save(model, directory);
         w.WriteLine($"\n4. Model directory written: {directory} (try: sharpformer translate --model {directory} --beam 4 abcdef)");
+        string pictures = Path.Combine(directory, "pictures");
+        var drawn = new List<string>
+        {
+            Viz.Pictures.WriteCurves(Path.Combine(directory, MetricsLog.FileName), Path.Combine(pictures, "training-curves.png")),
+            Viz.Pictures.WritePositionalEncoding(model, Path.Combine(pictures, "positional-encoding.png")),
+            Viz.Pictures.WriteEmbeddings(model, data.Tokenizer, Path.Combine(pictures, "embeddings-pca.png")),
+        };
+        drawn.AddRange(Viz.Pictures.WriteAttention(model, data.Tokenizer, inputs[0], null, pictures));
+        w.WriteLine($"\n5. Pictures in {pictures}:");
+        foreach (var path in drawn) w.WriteLine($"   {Path.GetFileName(path)}");
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\nFinished in {clock.Elapsed.TotalSeconds:F0} s."));
         return 0;
     }

@@ -13,13 +13,19 @@ public static class GradientClipping
     {
         if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), $"ClipByGlobalNorm: max norm {maxNorm} must be positive");
         var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
-        double sumSquares = 0;
-        foreach (var g in grads)
-            foreach (float v in g.AsSpan()) sumSquares += (double)v * v; // gradients are dense: made by Clone or Add
-        float norm = (float)Math.Sqrt(sumSquares);
+        float norm = GlobalNorm(grads);
         float coefficient = maxNorm / (norm + 1e-6f);
         if (coefficient < 1f)
             foreach (var g in grads) System.Numerics.Tensors.TensorPrimitives.Multiply(g.AsSpan(), coefficient, g.AsSpan());
         return norm;
+    }
+
+    /// <summary>‖g‖: the L2 norm of all the gradients together (gradients are dense: made by Clone or Add).</summary>
+    public static float GlobalNorm(IEnumerable<Tensor> gradients)
+    {
+        double sumSquares = 0;
+        foreach (var g in gradients)
+            foreach (float v in g.AsSpan()) sumSquares += (double)v * v;
+        return (float)Math.Sqrt(sumSquares);
     }
 }

@@ -113,7 +113,7 @@ public sealed class Trainer
                 throw new TrainingDivergedException($"training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} at step {Step + 1}; the last checkpoint in {_directory} is kept");
             float norm = _options.ClipNorm > 0
                 ? GradientClipping.ClipByGlobalNorm(_model.Parameters(), _options.ClipNorm)
-                : GradientClipping.ClipByGlobalNorm(_model.Parameters(), float.MaxValue);
+                : GradientClipping.GlobalNorm(_model.Parameters().Select(p => p.Grad).OfType<Tensor>());
             _optimizer.Lr = lr;
             _optimizer.Step();
             _optimizer.ZeroGrad();

@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build benchmarks/Sharpformer.Benchmarks -c Release --nologo -v quiet >&2
 export OPENBLAS_CORETYPE=SkylakeX
-exec dotnet benchmarks/Sharpformer.Benchmarks/bin/Release/net10.0/Sharpformer.Benchmarks.dll "$@"
+exec dotnet benchmarks/Sharpformer.Benchmarks/bin/Release/net10.0/linux-x64/Sharpformer.Benchmarks.dll "$@"

@@ -11,6 +11,10 @@ using Sharpformer.Kernels;
 //          --shape MxKxN (repeatable; default: the CLI's shapes)   --batch B (products per call)
 //          --allow-any-core (accept other OpenBLAS kernels)
 
+// `torch` mode: Sharpformer against TorchSharp (libtorch) on whole training steps and greedy decoding (Torch/TorchBench.cs).
+if (args.Length > 0 && args[0] == "torch")
+    return Sharpformer.Benchmarks.Torch.TorchBench.Run(args[1..]);
+
 const int Rounds = 3;             // alternating blocks per side and case
 const int RestMilliseconds = 250; // pause after each block
 

@@ -68,8 +68,9 @@ public class DecodingTests
         var model = Model();
         var greedy = Greedy.Decode(model, Source, maxLength: 10);
         var beam = BeamSearch.Decode(model, Source, beamSize: 4, maxLength: 10, lengthPenalty: 0f); // α = 0: raw log-probability
+        // Every row is compared (ended or cut at the limit): the untrained model rarely ends within 10 tokens.
         for (int r = 0; r < greedy.Length; r++)
-            if (greedy[r].Ended && beam[r].Ended) Assert.True(beam[r].Score >= greedy[r].Score - 1e-4f, $"row {r}: beam {beam[r].Score} < greedy {greedy[r].Score}");
+            Assert.True(beam[r].Score >= greedy[r].Score - 1e-4f, $"row {r}: beam {beam[r].Score} < greedy {greedy[r].Score}");
     }
 
     [Fact]

@@ -37,7 +37,7 @@ internal sealed record TrainReport(
 
 internal static class TrainBenchmark
 {
-    public static TrainReport Run(string configName, int threads, int steps, TextWriter progress)
+    public static TrainReport Run(string configName, int threads, int steps, TextWriter progress, bool profile = false)
     {
         bool big = configName == "big";
         var config = big ? TransformerConfig.Big() : TransformerConfig.Small();
@@ -53,12 +53,19 @@ internal static class TrainBenchmark
 
         void Step()
         {
+            Autograd.OpProfiler.Mark();
             var loss = CrossEntropy.Loss(model.Forward(source, target), expected);
             adam.ZeroGrad();
+            long start = Stopwatch.GetTimestamp();
             loss.Backward();
+            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(backward total)", start);
+            start = Stopwatch.GetTimestamp();
             adam.Step();
+            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(optimizer)", start);
         }
         for (int i = 0; i < 3; i++) Step(); // warm-up: JIT and optimizer state
+        Autograd.OpProfiler.Enabled = profile;
+        Autograd.OpProfiler.Reset();
         int gen2 = GC.CollectionCount(2);
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         var times = new List<double>();
@@ -69,11 +76,20 @@ internal static class TrainBenchmark
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         long perStep = (GC.GetAllocatedBytesForCurrentThread() - allocated) / steps;
+        if (profile) WriteProfile(progress, steps);
         times.Sort();
         double median = times[times.Count / 2];
         double targetTokens = batch * length;
         return new TrainReport("train", configName, threads, batch, length, length, steps, median,
             targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2,
             Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
+    }
+
+    private static void WriteProfile(TextWriter output, int steps)
+    {
+        output.WriteLine($"{"op",-28} {"calls",6} {"fwd ms",9} {"bwd ms",9}   (per step)");
+        foreach (var e in Autograd.OpProfiler.Entries.OrderByDescending(e => e.ForwardSeconds + e.BackwardSeconds))
+            output.WriteLine($"{e.Name,-28} {e.Calls / steps,6} {e.ForwardSeconds * 1000 / steps,9:F2} {e.BackwardSeconds * 1000 / steps,9:F2}");
+        Autograd.OpProfiler.Enabled = false;
     }
 }

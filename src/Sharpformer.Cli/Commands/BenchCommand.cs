@@ -21,11 +21,12 @@ internal static class BenchCommand
         var threads = CliOptions.Threads();
         var steps = CliOptions.Int("--steps", "Timed training steps (after 3 warm-up steps).", 20);
         var json = CliOptions.Json();
-        var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.") { config, threads, steps, json };
+        var profile = new Option<bool>("--profile") { Description = "Also print the time per op, forward and backward, to stderr." };
+        var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.") { config, threads, steps, json, profile };
         command.SetAction(result =>
         {
             Kernels.Parallelism.Threads = result.GetValue(threads);
-            var report = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), Console.Error);
+            var report = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), Console.Error, result.GetValue(profile));
             if (result.GetValue(json)) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.TrainReport));
             else report.WriteTable(Console.Out);
             return 0;

@@ -32,8 +32,10 @@ internal static class BackwardEngine
                 t.Grad = t.Grad is null ? g.Clone() : t.Grad.Add(g);
                 continue;
             }
+            long start = OpProfiler.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             var inputGrads = t.GradFn.Backward(g);
             var inputs = t.GradFn.Inputs;
+            if (OpProfiler.Enabled) OpProfiler.Backward(t.GradFn.Name, start);
             for (int k = 0; k < inputs.Count; k++)
             {
                 var input = inputs[k];

@@ -68,4 +68,11 @@ public sealed partial class Tensor
         for (int i = 0; i < data.Length; i++) data[i] = low + (high - low) * rng.NextFloat();
         return new Tensor(data, (int[])shape.Clone());
     }
+
+    /// <summary>
+    /// A new contiguous tensor for an op's result, its storage from the active <see cref="TensorArena"/>
+    /// if any. Without <paramref name="zeroed"/> the values are arbitrary: the op must write them all.
+    /// </summary>
+    internal static Tensor Allocate(int[] shape, bool zeroed = true) =>
+        new(TensorArena.Rent(Shapes.Count(shape), zeroed), 0, shape, Shapes.ContiguousStrides(shape));
 }

@@ -12,6 +12,7 @@ public sealed partial class Tensor
     internal static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
     {
         if (!GradMode.IsEnabled) return result;
+        if (OpProfiler.Enabled) OpProfiler.Forward(name);
         foreach (var t in inputs)
             if (t.RequiresGrad) return result.WithGradFn(new Node(name, inputs, backward));
         return result;

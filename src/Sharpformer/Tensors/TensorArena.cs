@@ -1,0 +1,111 @@
+namespace Sharpformer.Tensors;
+
+/// <summary>
+/// Reuses the memory of intermediate tensors from one training step to the next. While an arena is
+/// active on a thread (<c>using (arena.Activate()) { forward; backward; step; }</c>), every tensor that
+/// an op makes on that thread takes its storage from the arena; when the scope ends, all of it is
+/// returned for the next step, so steady-state training allocates almost nothing.
+/// Tensors made inside the scope must not be used after it ends. Parameters, their gradients and
+/// optimizer state live outside any arena.
+/// </summary>
+public sealed class TensorArena
+{
+    [ThreadStatic] private static TensorArena? t_current;
+
+    // Free buffers by size class; buffers handed out during the active scope.
+    private readonly Dictionary<int, Stack<float[]>> _free = [];
+    private readonly List<float[]> _rented = [];
+    private bool _active;
+
+    /// <summary>Values held for reuse (rented and free), in bytes.</summary>
+    public long RetainedBytes { get; private set; }
+
+    /// <summary>Test hook: fill buffers with NaN when they are returned, so a tensor used after its scope shows up.</summary>
+    internal bool PoisonOnRelease { get; set; }
+
+    /// <summary>Makes this arena the source of tensor storage on this thread until the scope is disposed.</summary>
+    public Scope Activate()
+    {
+        if (_active) throw new InvalidOperationException("TensorArena: this arena is already active");
+        _active = true;
+        var previous = t_current;
+        t_current = this;
+        return new Scope(this, previous);
+    }
+
+    /// <summary>Drops the free buffers (the memory goes back to the garbage collector).</summary>
+    public void Trim()
+    {
+        foreach (var stack in _free.Values)
+            foreach (var buffer in stack) RetainedBytes -= buffer.Length * sizeof(float);
+        _free.Clear();
+    }
+
+    /// <summary>Ends an <see cref="Activate"/> scope: every buffer handed out in it is free again.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly TensorArena _arena;
+        private readonly TensorArena? _previous;
+
+        internal Scope(TensorArena arena, TensorArena? previous) => (_arena, _previous) = (arena, previous);
+
+        /// <summary>Restores the previous arena (or none) and frees this scope's buffers.</summary>
+        public void Dispose()
+        {
+            t_current = _previous;
+            _arena.ReleaseAll();
+        }
+    }
+
+    /// <summary>
+    /// A buffer of at least <paramref name="length"/> floats: from the active arena if there is one,
+    /// otherwise a new array. Zeroed when <paramref name="zeroed"/> is set; otherwise its contents are
+    /// arbitrary and the caller must write every element it reads.
+    /// </summary>
+    internal static float[] Rent(int length, bool zeroed = true)
+    {
+        var arena = t_current;
+        if (arena is null || length < MinimumPooled)
+            return zeroed || length < 1024 ? new float[length] : GC.AllocateUninitializedArray<float>(length);
+        var buffer = arena.Take(SizeClass(length));
+        if (zeroed) Array.Clear(buffer, 0, length);
+        return buffer;
+    }
+
+    // Below this, a fresh array is cheaper than the bookkeeping.
+    private const int MinimumPooled = 64;
+
+    private float[] Take(int size)
+    {
+        var buffer = _free.TryGetValue(size, out var stack) && stack.Count > 0 ? stack.Pop() : Grow(size);
+        _rented.Add(buffer);
+        return buffer;
+    }
+
+    private float[] Grow(int size)
+    {
+        RetainedBytes += size * sizeof(float);
+        return GC.AllocateUninitializedArray<float>(size);
+    }
+
+    private void ReleaseAll()
+    {
+        foreach (var buffer in _rented)
+        {
+            if (PoisonOnRelease) buffer.AsSpan().Fill(float.NaN);
+            if (!_free.TryGetValue(buffer.Length, out var stack)) _free[buffer.Length] = stack = new Stack<float[]>();
+            stack.Push(buffer);
+        }
+        _rented.Clear();
+        _active = false;
+    }
+
+    /// <summary>Rounds up to the next of 2ᵏ, 1.25·2ᵏ, 1.5·2ᵏ, 1.75·2ᵏ (at most 25 % unused).</summary>
+    internal static int SizeClass(int length)
+    {
+        int high = 31 - int.LeadingZeroCount(length);      // 2^high ≤ length
+        if (high < 3) return 8;
+        int quarter = 1 << (high - 2);
+        return (length + quarter - 1) / quarter * quarter;
+    }
+}

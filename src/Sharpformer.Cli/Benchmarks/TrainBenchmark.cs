@@ -51,8 +51,10 @@ internal static class TrainBenchmark
         var expected = Tokens();
         progress.WriteLine($"bench train: {configName} ({model.ParameterCount():N0} parameters), {threads} thread(s), {steps} timed steps");
 
+        var arena = new TensorArena();
         void Step()
         {
+            using var memory = arena.Activate();
             Autograd.OpProfiler.Mark();
             var loss = CrossEntropy.Loss(model.Forward(source, target), expected);
             adam.ZeroGrad();
@@ -67,7 +69,7 @@ internal static class TrainBenchmark
         Autograd.OpProfiler.Enabled = profile;
         Autograd.OpProfiler.Reset();
         int gen2 = GC.CollectionCount(2);
-        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var times = new List<double>();
         for (int i = 0; i < steps; i++)
         {
@@ -75,7 +77,7 @@ internal static class TrainBenchmark
             Step();
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
-        long perStep = (GC.GetAllocatedBytesForCurrentThread() - allocated) / steps;
+        long perStep = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / steps;
         if (profile) WriteProfile(progress, steps);
         times.Sort();
         double median = times[times.Count / 2];

@@ -29,7 +29,7 @@ internal static class BackwardEngine
             if (!grads.Remove(t, out var g)) continue;
             if (t.GradFn is null)
             {
-                t.Grad = t.Grad is null ? g.Clone() : t.Grad.Add(g);
+                t.AccumulateGrad(g);
                 continue;
             }
             long start = OpProfiler.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;

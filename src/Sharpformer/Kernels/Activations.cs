@@ -1,8 +1,23 @@
+using System.Runtime.Intrinsics;
+
 namespace Sharpformer.Kernels;
 
 /// <summary>Scalar activation functions and their derivatives (the GELU forms of Hendrycks &amp; Gimpel).</summary>
 internal static class Activations
 {
+    /// <summary>ReLU's backward from its output: dx = y &gt; 0 ? g : 0.</summary>
+    // y, g, dx: [n]
+    public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> dx)
+    {
+        int i = 0;
+        for (; i + 16 <= y.Length; i += 16)
+        {
+            var positive = Vector512.GreaterThan(Vector512.Create(y.Slice(i, 16)), Vector512<float>.Zero);
+            Vector512.BitwiseAnd(Vector512.Create(g.Slice(i, 16)), positive).CopyTo(dx.Slice(i, 16));
+        }
+        for (; i < y.Length; i++) dx[i] = y[i] > 0 ? g[i] : 0f;
+    }
+
     private const double InvSqrt2 = 0.70710678118654752440;
     private const double InvSqrt2Pi = 0.39894228040143267794;
     private const double Sqrt2OverPi = 0.79788456080286535588;

@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Sharpformer.Tensors;
 
 namespace Sharpformer.Losses;
@@ -29,35 +30,80 @@ public static class CrossEntropy
             if (ids[i] != ignoreIndex && (ids[i] < 0 || ids[i] >= classes))
                 throw new IndexOutOfRangeException($"CrossEntropy: target {ids[i]} at position {i} is outside [0, {classes})");
 
-        var x = logits.Contiguous().AsSpan();
-        var logProbs = new float[x.Length];
-        Kernels.Softmax.Forward(x, rows, classes, 1, logProbs, log: true);
+        var x = logits.Detach().Contiguous();                          // x: [N, C]
+        var logSumExp = Tensor.Allocate([rows], zeroed: false);        // per row: log Σ exp(x)
+        var rowLoss = Tensor.Allocate([rows], zeroed: false);          // per row: its loss, 0 if ignored
+        var forward = new ForwardJob(x.AsMemory(), ids, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(), rowLoss.AsMemory());
+        Kernels.ParallelRange.For(rows, 64, ref forward);
         double total = 0;
         int counted = 0;
         for (int r = 0; r < rows; r++)
         {
             if (ids[r] == ignoreIndex) continue;
-            var lp = logProbs.AsSpan(r * classes, classes);
-            double smooth = 0;
-            foreach (float v in lp) smooth += v;
-            total += -(1 - labelSmoothing) * lp[ids[r]] - labelSmoothing * smooth / classes;
+            total += rowLoss.AsSpan()[r];
             counted++;
         }
         var loss = Tensor.Scalar((float)(total / counted));
         return Tensor.Record(loss, "CrossEntropy", [logits], g =>
         {
             // d loss / d logits = (softmax − q) / counted, q = (1 − ε)·onehot + ε/C; 0 for ignored rows
-            float scale = g.Item() / counted;
-            var dx = new float[logProbs.Length];
-            for (int r = 0; r < rows; r++)
-            {
-                if (ids[r] == ignoreIndex) continue;
-                var d = dx.AsSpan(r * classes, classes);
-                var lp = logProbs.AsSpan(r * classes, classes);
-                for (int c = 0; c < classes; c++) d[c] = (MathF.Exp(lp[c]) - labelSmoothing / classes) * scale;
-                d[ids[r]] -= (1 - labelSmoothing) * scale;
-            }
-            return [Tensor.FromArray(dx, logits.ShapeArray())];
+            var dx = Tensor.Allocate(logits.ShapeArray(), zeroed: false);
+            var backward = new BackwardJob(x.AsMemory(), ids, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(), g.Item() / counted, dx.AsMemory());
+            Kernels.ParallelRange.For(rows, 64, ref backward);
+            return [dx];
         });
+    }
+
+    [ThreadStatic] private static float[]? t_row;
+
+    // Rows [start, end): loss_r = (1 − ε)·(lse − x_target) + ε·(lse − mean_c x_c), lse = log Σ_c exp(x_c)
+    private readonly struct ForwardJob(Memory<float> x, int[] ids, int classes, int ignoreIndex, float smoothing, Memory<float> logSumExp, Memory<float> rowLoss)
+        : Kernels.IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            if (t_row is null || t_row.Length < classes) t_row = new float[classes];
+            var scratch = t_row.AsSpan(0, classes);
+            for (int r = start; r < end; r++)
+            {
+                if (ids[r] == ignoreIndex)
+                {
+                    logSumExp.Span[r] = 0f;
+                    rowLoss.Span[r] = 0f;
+                    continue;
+                }
+                var xr = x.Span.Slice(r * classes, classes);
+                float max = TensorPrimitives.Max(xr);
+                TensorPrimitives.Subtract(xr, max, scratch);
+                TensorPrimitives.Exp(scratch, scratch);
+                float lse = max + MathF.Log(TensorPrimitives.Sum(scratch));
+                logSumExp.Span[r] = lse;
+                float nll = lse - xr[ids[r]];
+                rowLoss.Span[r] = smoothing == 0f ? nll : (1 - smoothing) * nll + smoothing * (lse - TensorPrimitives.Sum(xr) / classes);
+            }
+        }
+    }
+
+    // Rows [start, end): dx = (exp(x − lse) − ε/C)·scale, minus (1 − ε)·scale at the target; 0 for ignored rows
+    private readonly struct BackwardJob(Memory<float> x, int[] ids, int classes, int ignoreIndex, float smoothing, Memory<float> logSumExp, float scale, Memory<float> dx)
+        : Kernels.IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++)
+            {
+                var d = dx.Span.Slice(r * classes, classes);
+                if (ids[r] == ignoreIndex)
+                {
+                    d.Clear();
+                    continue;
+                }
+                TensorPrimitives.Subtract(x.Span.Slice(r * classes, classes), logSumExp.Span[r], d);
+                TensorPrimitives.Exp(d, d);
+                TensorPrimitives.Multiply(d, scale, d);
+                if (smoothing != 0f) TensorPrimitives.Subtract(d, smoothing / classes * scale, d);
+                d[ids[r]] -= (1 - smoothing) * scale;
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Sharpformer.Tensors;
 
 namespace Sharpformer.Optim;
@@ -34,20 +35,36 @@ public sealed class Adam : Optimizer
     protected override int BuffersPerParameter => 2;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, int step, float lr, float weightDecay)
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, StateSlice state, int step, float lr, float weightDecay)
     {
-        float[] m = state[0], v = state[1];
-        double biasCorrection1 = 1 - Math.Pow(_beta1, step);
-        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(_beta2, step));
-        float stepSize = (float)(lr / biasCorrection1);
+        Span<float> m = state[0], v = state[1];
+        float stepSize = (float)(lr / (1 - Math.Pow(_beta1, step)));
+        float correction2Sqrt = (float)Math.Sqrt(1 - Math.Pow(_beta2, step));
         float shrink = _decoupled ? 1f - lr * weightDecay : 1f;
         float l2 = _decoupled ? 0f : weightDecay;
-        for (int i = 0; i < p.Length; i++)
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var (b1, b2) = (Vector512.Create(_beta1), Vector512.Create(_beta2));
+            var (c1, c2) = (Vector512.Create(1 - _beta1), Vector512.Create(1 - _beta2));
+            for (; i + 16 <= p.Length; i += 16)
+            {
+                var pi = Vector512.Create(p.Slice(i, 16));
+                var grad = Vector512.Create(g.Slice(i, 16)) + l2 * pi;
+                var mi = b1 * Vector512.Create(m.Slice(i, 16)) + c1 * grad;
+                var vi = b2 * Vector512.Create(v.Slice(i, 16)) + c2 * grad * grad;
+                var denom = Vector512.Sqrt(vi) / correction2Sqrt + Vector512.Create(_eps);
+                mi.CopyTo(m.Slice(i, 16));
+                vi.CopyTo(v.Slice(i, 16));
+                (pi * shrink - stepSize * mi / denom).CopyTo(p.Slice(i, 16));
+            }
+        }
+        for (; i < p.Length; i++)
         {
             float grad = g[i] + l2 * p[i];
             m[i] = _beta1 * m[i] + (1 - _beta1) * grad;
             v[i] = _beta2 * v[i] + (1 - _beta2) * grad * grad;
-            float denom = (float)(MathF.Sqrt(v[i]) / biasCorrection2Sqrt) + _eps;
+            float denom = MathF.Sqrt(v[i]) / correction2Sqrt + _eps;
             p[i] = p[i] * shrink - stepSize * m[i] / denom;
         }
     }

@@ -25,7 +25,11 @@ public static class GradientClipping
     {
         double sumSquares = 0;
         foreach (var g in gradients)
-            foreach (float v in g.AsSpan()) sumSquares += (double)v * v;
+        {
+            var values = g.AsSpan();
+            for (int start = 0; start < values.Length; start += 4096)   // float sums of short runs, added in double
+                sumSquares += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(values.Slice(start, Math.Min(4096, values.Length - start)));
+        }
         return (float)Math.Sqrt(sumSquares);
     }
 }

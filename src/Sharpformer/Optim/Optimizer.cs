@@ -29,10 +29,11 @@ public abstract class Optimizer
     /// <summary>Steps taken so far.</summary>
     public int StepCount { get; private set; }
 
-    /// <summary>Applies one update to every parameter that has a gradient.</summary>
+    /// <summary>Applies one update to every parameter that has a gradient (large ones split over threads).</summary>
     public void Step()
     {
         StepCount++;
+        _work.Clear();
         foreach (var group in Groups)
         {
             float lr = Lr * group.LrScale;
@@ -42,9 +43,47 @@ public abstract class Optimizer
                 if (p.Grad is null) continue;
                 var state = StateOf(p);
                 state.Step++;
-                Update(p.AsSpan(), p.Grad.Contiguous().AsSpan(), state.Buffers, state.Step, lr, decay);
+                for (int start = 0; start < p.Length; start += SliceLength)
+                    _work.Add(new WorkItem(p, state, start, Math.Min(SliceLength, p.Length - start), lr, decay));
             }
         }
+        var job = new UpdateJob(this);
+        Kernels.ParallelRange.For(_work.Count, 1, ref job);
+    }
+
+    // Elements per unit of parallel work.
+    private const int SliceLength = 1 << 16;
+
+    private readonly record struct WorkItem(Tensor Parameter, ParameterState State, int Start, int Length, float Lr, float WeightDecay);
+
+    private readonly List<WorkItem> _work = [];
+
+    private readonly struct UpdateJob(Optimizer optimizer) : Kernels.IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+            {
+                var (p, state, first, length, lr, decay) = optimizer._work[i];
+                Update(optimizer, p, state, first, length, lr, decay);
+            }
+        }
+
+        private static void Update(Optimizer optimizer, Tensor p, ParameterState state, int first, int length, float lr, float decay) =>
+            optimizer.Update(p.AsSpan().Slice(first, length), p.Grad!.AsSpan().Slice(first, length),
+                new StateSlice(state.Buffers, first, length), state.Step, lr, decay);
+    }
+
+    /// <summary>The part of one parameter's state buffers that an <see cref="Update"/> call covers.</summary>
+    protected readonly struct StateSlice
+    {
+        private readonly float[][] _buffers;
+        private readonly int _start, _length;
+
+        internal StateSlice(float[][] buffers, int start, int length) => (_buffers, _start, _length) = (buffers, start, length);
+
+        /// <summary>Buffer <paramref name="index"/>, over the same elements as the parameter slice.</summary>
+        public Span<float> this[int index] => _buffers[index].AsSpan(_start, _length);
     }
 
     /// <summary>Clears every parameter's gradient.</summary>
@@ -96,10 +135,11 @@ public abstract class Optimizer
     protected abstract int BuffersPerParameter { get; }
 
     /// <summary>
-    /// Updates one parameter in place: p: [n], g: [n], state: buffers of [n]; <paramref name="step"/> counts
-    /// this parameter's updates including this one (as PyTorch, a parameter without a gradient is not stepped).
+    /// Updates a slice of one parameter in place: p: [n], g: [n], state: buffers of [n] over the same
+    /// elements; <paramref name="step"/> counts this parameter's updates including this one (as PyTorch, a
+    /// parameter without a gradient is not stepped). Slices of one step may run on different threads.
     /// </summary>
-    protected abstract void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, int step, float lr, float weightDecay);
+    protected abstract void Update(Span<float> p, ReadOnlySpan<float> g, StateSlice state, int step, float lr, float weightDecay);
 
     private sealed class ParameterState(float[][] buffers)
     {

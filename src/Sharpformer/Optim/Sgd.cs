@@ -28,15 +28,15 @@ public sealed class Sgd : Optimizer
     protected override int BuffersPerParameter => _momentum == 0f ? 0 : 1;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] state, int step, float lr, float weightDecay)
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, StateSlice state, int step, float lr, float weightDecay)
     {
         bool first = step == 1;
+        var buffer = _momentum != 0f ? state[0] : [];
         for (int i = 0; i < p.Length; i++)
         {
             float d = g[i] + weightDecay * p[i];
             if (_momentum != 0f)
             {
-                float[] buffer = state[0];
                 buffer[i] = first ? d : _momentum * buffer[i] + (1 - _dampening) * d;
                 d = _nesterov ? d + _momentum * buffer[i] : buffer[i];
             }

@@ -111,11 +111,26 @@ public sealed partial class Tensor
     private static Tensor Binary<TOp>(Tensor a, Tensor b, string name) where TOp : IBinaryOp
     {
         var shape = Shapes.Broadcast(a._shape, b._shape, name);
-        var data = new float[Shapes.Count(shape)];
-        if (a.IsContiguous && b.IsContiguous && a.Length == data.Length && b.Length == data.Length)
-            TOp.Apply(a.AsSpan(), b.AsSpan(), data);
+        var y = Allocate(shape, zeroed: false);
+        if (a.IsContiguous && b.IsContiguous && a.Length == y.Length && b.Length == y.Length)
+        {
+            var job = new DenseBinaryJob<TOp>(a.Storage, a.Offset, b.Storage, b.Offset, y.Storage);
+            ParallelRange.For(y.Length, ElementwiseGrain, ref job);
+        }
         else
-            BroadcastBinary.Run<TOp>(a.Storage, a.Offset, a.BroadcastStrides(shape), b.Storage, b.Offset, b.BroadcastStrides(shape), shape, data);
-        return new Tensor(data, shape);
+        {
+            BroadcastBinary.Run<TOp>(a.Storage, a.Offset, a.BroadcastStrides(shape), b.Storage, b.Offset, b.BroadcastStrides(shape), shape, y.AsSpan());
+        }
+        return y;
+    }
+
+    /// <summary>Elements per piece below which an elementwise op stays on one thread.</summary>
+    internal const int ElementwiseGrain = 1 << 15;
+
+    // y[i] = op(a[i], b[i]) over one piece of dense operands
+    private readonly struct DenseBinaryJob<TOp>(float[] a, int aOffset, float[] b, int bOffset, float[] y) : IRangeJob where TOp : IBinaryOp
+    {
+        public void Run(int start, int end) =>
+            TOp.Apply(a.AsSpan(aOffset + start, end - start), b.AsSpan(bOffset + start, end - start), y.AsSpan(start, end - start));
     }
 }

@@ -18,22 +18,24 @@ public sealed partial class Tensor
         var shape = (int[])_shape.Clone();
         shape[d] = ids.Length;
         var x = Contiguous().AsSpan();
-        var data = new float[outer * ids.Length * inner];
+        var y = Allocate(shape, zeroed: false);
+        var data = y.AsSpan();
         for (int o = 0; o < outer; o++)
             for (int j = 0; j < ids.Length; j++)
-                x.Slice((o * n + ids[j]) * inner, inner).CopyTo(data.AsSpan((o * ids.Length + j) * inner, inner));
+                x.Slice((o * n + ids[j]) * inner, inner).CopyTo(data.Slice((o * ids.Length + j) * inner, inner));
         var inputShape = _shape;
-        return Record(new Tensor(data, shape), "IndexSelect", [this], g =>
+        return Record(y, "IndexSelect", [this], g =>
         {
             var gs = g.Contiguous().AsSpan();
-            var dx = new float[outer * n * inner];
+            var dInput = Allocate((int[])inputShape.Clone());
+            var dx = dInput.AsSpan();
             for (int o = 0; o < outer; o++)
                 for (int j = 0; j < ids.Length; j++)
                 {
-                    var dst = dx.AsSpan((o * n + ids[j]) * inner, inner);
+                    var dst = dx.Slice((o * n + ids[j]) * inner, inner);
                     System.Numerics.Tensors.TensorPrimitives.Add(dst, gs.Slice((o * ids.Length + j) * inner, inner), dst);
                 }
-            return [new Tensor(dx, inputShape)];
+            return [dInput];
         });
     }
 
@@ -66,7 +68,7 @@ public sealed partial class Tensor
         return Record(new Tensor(data, (int[])index._shape.Clone()), "Gather", [this], g =>
         {
             var gs = g.Contiguous().AsSpan();
-            var dense = Zeros(inputShape);
+            var dense = Allocate((int[])inputShape.Clone());
             var targets = dense.GatherOffsets(index._shape, d, ids);
             for (int i = 0; i < gs.Length; i++) dense.Storage[targets[i]] += gs[i];
             return [dense];
@@ -89,7 +91,7 @@ public sealed partial class Tensor
         }
         var shape = (int[])first._shape.Clone();
         shape[d] = total;
-        var y = Zeros(shape);
+        var y = Allocate(shape, zeroed: false);
         var sizes = new int[tensors.Count];
         int at = 0;
         for (int i = 0; i < tensors.Count; i++)

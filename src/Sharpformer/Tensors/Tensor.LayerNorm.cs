@@ -16,21 +16,22 @@ public sealed partial class Tensor
         if (weight is not null && (weight.Rank != 1 || weight.Length != n || bias!.Rank != 1 || bias.Length != n))
             throw new ShapeMismatchException($"LayerNorm: weight {Shapes.Format(weight.Shape)} and bias {Shapes.Format(bias!.Shape)} must be [{n}] for input {Shapes.Format(_shape)}");
         var x = Contiguous();
-        float[] gamma = weight?.ToArray() ?? [];
-        float[] beta = bias?.ToArray() ?? [];
-        var y = new float[Length];
-        var mean = new float[rows];
-        var rstd = new float[rows];
-        Kernels.LayerNorm.Forward(x.AsSpan(), gamma, beta, rows, n, eps, y, mean, rstd);
+        var gamma = weight is null ? Memory<float>.Empty : weight.Contiguous().AsMemory();
+        var beta = bias is null ? Memory<float>.Empty : bias.Contiguous().AsMemory();
+        var y = Allocate(ShapeArray(), zeroed: false);
+        var stats = Allocate([2, rows], zeroed: false);                   // mean and rstd per row
+        var mean = stats.Storage.AsMemory(0, rows);
+        var rstd = stats.Storage.AsMemory(rows, rows);
+        Kernels.LayerNorm.Forward(x.AsSpan(), gamma.Span, beta.Span, rows, n, eps, y.AsSpan(), mean.Span, rstd.Span);
         Tensor[] inputs = weight is null ? [this] : [this, weight, bias!];
-        return Record(new Tensor(y, (int[])_shape.Clone()), "LayerNorm", inputs, g =>
+        return Record(y, "LayerNorm", inputs, g =>
         {
-            var dx = new float[Length];
-            var dGamma = weight is null ? [] : new float[n];
-            var dBeta = weight is null ? [] : new float[n];
-            Kernels.LayerNorm.Backward(x.AsSpan(), gamma, g.Contiguous().AsSpan(), mean, rstd, rows, n, dx, dGamma, dBeta);
-            var dInput = new Tensor(dx, (int[])_shape.Clone());
-            return weight is null ? [dInput] : [dInput, new Tensor(dGamma, [n]), new Tensor(dBeta, [n])];
+            var dx = Allocate(ShapeArray(), zeroed: false);
+            var dGamma = weight is null ? null : Allocate([n]);
+            var dBeta = weight is null ? null : Allocate([n]);
+            Kernels.LayerNorm.Backward(x.AsSpan(), gamma.Span, g.Contiguous().AsSpan(), mean.Span, rstd.Span, rows, n, dx.AsSpan(),
+                dGamma is null ? [] : dGamma.AsSpan(), dBeta is null ? [] : dBeta.AsSpan());
+            return weight is null ? [dx] : [dx, dGamma, dBeta];
         });
     }
 }

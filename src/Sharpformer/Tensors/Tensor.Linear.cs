@@ -17,20 +17,20 @@ public sealed partial class Tensor
         var x = Detach().Contiguous();                         // x: [N, in] in row-major order
         var w = weight.Detach().Contiguous();                  // W: [out, in]
         var b = bias?.Detach().Contiguous();
-        var y = new float[rows * outFeatures];                 // y: [N, out]
+        int[] shape = [.. _shape[..^1], outFeatures];
+        var y = Allocate(shape, zeroed: false);                // y: [N, out]
         if (b is not null)
-            for (int r = 0; r < rows; r++) b.AsSpan().CopyTo(y.AsSpan(r * outFeatures, outFeatures));
-        fixed (float* px = x.Storage, pw = w.Storage, py = y)
+            for (int r = 0; r < rows; r++) b.AsSpan().CopyTo(y.Storage.AsSpan(r * outFeatures, outFeatures));
+        fixed (float* px = x.Storage, pw = w.Storage, py = y.Storage)
             Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, px + x.Offset, Math.Max(1, inFeatures), pw + w.Offset, Math.Max(1, inFeatures),
                 b is null ? 0f : 1f, py, Math.Max(1, outFeatures));
-        int[] shape = [.. _shape[..^1], outFeatures];
         Tensor[] inputs = bias is null ? [this, weight] : [this, weight, bias];
-        return Record(new Tensor(y, shape), "Linear", inputs, g =>
+        return Record(y, "Linear", inputs, g =>
         {
             var gc = g.Contiguous();                            // g: [N, out]
-            var dx = RequiresGrad ? new float[Length] : null;
-            var dw = weight.RequiresGrad ? new float[weight.Length] : null;
-            fixed (float* pg = gc.Storage, px = x.Storage, pw = w.Storage, pdx = dx, pdw = dw)
+            var dx = RequiresGrad ? Allocate(ShapeArray(), zeroed: false) : null;
+            var dw = weight.RequiresGrad ? Allocate(weight.ShapeArray(), zeroed: false) : null;
+            fixed (float* pg = gc.Storage, px = x.Storage, pw = w.Storage, pdx = dx?.Storage, pdw = dw?.Storage)
             {
                 float* g0 = pg + gc.Offset;
                 if (dx is not null)   // dx = g·W: [N, in]
@@ -38,12 +38,10 @@ public sealed partial class Tensor
                 if (dw is not null)   // dW = gᵀ·x: [out, in]
                     Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, Math.Max(1, outFeatures), px + x.Offset, Math.Max(1, inFeatures), 0f, pdw, Math.Max(1, inFeatures));
             }
-            Tensor? dInput = dx is null ? null : new Tensor(dx, (int[])_shape.Clone());
-            Tensor? dWeight = dw is null ? null : new Tensor(dw, (int[])weight._shape.Clone());
-            if (bias is null) return [dInput, dWeight];
-            var db = new float[outFeatures];                    // db = Σ_rows g: [out]
-            Reductions.Sum(gc.AsSpan(), 1, rows, outFeatures, db);
-            return [dInput, dWeight, new Tensor(db, [outFeatures])];
+            if (bias is null) return [dx, dw];
+            var db = Allocate([outFeatures]);                   // db = Σ_rows g: [out]
+            Reductions.Sum(gc.AsSpan(), 1, rows, outFeatures, db.AsSpan());
+            return [dx, dw, db];
         });
     }
 }

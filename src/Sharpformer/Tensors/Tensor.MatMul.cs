@@ -29,7 +29,7 @@ public sealed partial class Tensor
             throw new ShapeMismatchException($"MatMul: shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)} cannot be multiplied ({k} columns vs {kb} rows)");
         var batch = Shapes.Broadcast(a._shape.AsSpan(0, a.Rank - 2), b._shape.AsSpan(0, b.Rank - 2), "MatMul");
         int[] outShape = [.. batch, m, n];
-        var y = new Tensor(new float[Shapes.Count(outShape)], outShape);
+        var y = Allocate(outShape);
         MatMulInto(a, b, y);
         return Record(y, "MatMul", [a, b], g =>
         [

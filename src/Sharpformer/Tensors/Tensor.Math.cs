@@ -49,8 +49,16 @@ public sealed partial class Tensor
     }
 
     /// <summary>max(x, 0).</summary>
-    public Tensor Relu() => Record(Map(static (x, y) => TensorPrimitives.Max(x, 0f, y)), "Relu", [this],
-        g => [ZipWithInput(g, static (gi, xi) => xi > 0 ? gi : 0f)]);
+    public Tensor Relu()
+    {
+        var y = Map(static (x, y) => TensorPrimitives.Max(x, 0f, y));
+        return Record(y, "Relu", [this], g =>
+        {
+            var dx = Allocate(ShapeArray(), zeroed: false);
+            Activations.ReluBackward(y.AsSpan(), g.Contiguous().AsSpan(), dx.AsSpan());
+            return [dx];
+        });
+    }
 
     /// <summary>GELU, exact (erf) by default or the tanh approximation.</summary>
     public Tensor Gelu(GeluApproximation approximation = GeluApproximation.None)
@@ -64,18 +72,18 @@ public sealed partial class Tensor
 
     private Tensor Map(SpanMap f)
     {
-        var x = Contiguous();
-        var data = new float[Length];
-        f(x.AsSpan(), data);
-        return new Tensor(data, (int[])_shape.Clone());
+        var y = Allocate(ShapeArray(), zeroed: false);
+        f(Contiguous().AsSpan(), y.AsSpan());
+        return y;
     }
 
     private Tensor MapScalar(Func<float, float> f)
     {
         var x = Contiguous().AsSpan();
-        var data = new float[Length];
+        var y = Allocate(ShapeArray(), zeroed: false);
+        var data = y.AsSpan();
         for (int i = 0; i < data.Length; i++) data[i] = f(x[i]);
-        return new Tensor(data, (int[])_shape.Clone());
+        return y;
     }
 
     /// <summary>f(g[i], this[i]) for a gradient g of this tensor's shape.</summary>
@@ -83,8 +91,9 @@ public sealed partial class Tensor
     {
         var x = Contiguous().AsSpan();
         var gs = g.Contiguous().AsSpan();
-        var data = new float[Length];
+        var y = Allocate(ShapeArray(), zeroed: false);
+        var data = y.AsSpan();
         for (int i = 0; i < data.Length; i++) data[i] = f(gs[i], x[i]);
-        return new Tensor(data, (int[])_shape.Clone());
+        return y;
     }
 }

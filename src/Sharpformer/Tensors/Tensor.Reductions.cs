@@ -9,11 +9,11 @@ public sealed partial class Tensor
     {
         int d = Shapes.NormalizeAxis(axis, Rank, "Sum");
         var (outer, n, inner) = Reductions.Split(_shape, d);
-        var data = new float[outer * inner];
-        Reductions.Sum(Contiguous().AsSpan(), outer, n, inner, data);
         var kept = KeptShape(d);
+        var y = Allocate(keepDim ? kept : Reduced(d));
+        Reductions.Sum(Contiguous().AsSpan(), outer, n, inner, y.AsSpan());
         var inputShape = _shape;
-        return Record(new Tensor(data, keepDim ? kept : Reduced(d)), "Sum", [this],
+        return Record(y, "Sum", [this],
             g => [g.Reshape(kept).Expand(inputShape)]);
     }
 

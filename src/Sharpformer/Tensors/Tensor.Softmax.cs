@@ -13,14 +13,13 @@ public sealed partial class Tensor
         string name = log ? "LogSoftmax" : "Softmax";
         int d = Shapes.NormalizeAxis(axis, Rank, name);
         var (outer, n, inner) = Kernels.Reductions.Split(_shape, d);
-        var data = new float[Length];
-        Kernels.Softmax.Forward(Contiguous().AsSpan(), outer, n, inner, data, log);
-        var y = new Tensor(data, (int[])_shape.Clone());
+        var y = Allocate(ShapeArray(), zeroed: false);
+        Kernels.Softmax.Forward(Contiguous().AsSpan(), outer, n, inner, y.AsSpan(), log);
         return Record(y, name, [this], g =>
         {
-            var dx = new float[Length];
-            Kernels.Softmax.Backward(y.AsSpan(), g.Contiguous().AsSpan(), outer, n, inner, dx, log);
-            return [new Tensor(dx, (int[])_shape.Clone())];
+            var dx = Allocate(ShapeArray(), zeroed: false);
+            Kernels.Softmax.Backward(y.AsSpan(), g.Contiguous().AsSpan(), outer, n, inner, dx.AsSpan(), log);
+            return [dx];
         });
     }
 }

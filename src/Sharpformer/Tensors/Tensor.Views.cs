@@ -68,7 +68,7 @@ public sealed partial class Tensor
         var inputShape = _shape;
         return Record(view, "Slice", [this], g =>
         {
-            var full = Zeros(inputShape);
+            var full = Allocate((int[])inputShape.Clone());
             full.Slice(d, s, e, step).CopyFrom(g);
             return [full];
         });
@@ -128,7 +128,12 @@ public sealed partial class Tensor
     public Tensor Contiguous() => IsContiguous ? this : Clone();
 
     /// <summary>A contiguous copy (gradients pass through, as torch.clone).</summary>
-    public Tensor Clone() => Record(new Tensor(ToArray(), (int[])_shape.Clone()), "Clone", [this], g => [g]);
+    public Tensor Clone()
+    {
+        var y = Allocate(ShapeArray(), zeroed: false);
+        StridedCopy.Run(this, y.AsSpan());
+        return Record(y, "Clone", [this], g => [g]);
+    }
 
     private int[] InferShape(int[] shape)
     {

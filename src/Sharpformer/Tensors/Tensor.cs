@@ -95,8 +95,30 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>Clears the accumulated gradient.</summary>
+    /// <summary>
+    /// Clears the accumulated gradient. Its memory is kept and reused by the next <see cref="Backward"/>,
+    /// so a <see cref="Grad"/> tensor read earlier is overwritten then (copy it to keep it).
+    /// </summary>
     public void ZeroGrad() => Grad = null;
+
+    // The leaf's gradient storage, outside any arena, reused from step to step.
+    private Tensor? _gradBuffer;
+
+    /// <summary>Adds <paramref name="g"/> (this tensor's shape) to <see cref="Grad"/>, which starts at zero.</summary>
+    internal void AccumulateGrad(Tensor g)
+    {
+        if (Grad is null)
+        {
+            if (_gradBuffer is null || !_gradBuffer.Shape.SequenceEqual(Shape)) _gradBuffer = new Tensor(new float[Length], ShapeArray());
+            Kernels.StridedCopy.Run(g, _gradBuffer.AsSpan());
+            Grad = _gradBuffer;
+        }
+        else
+        {
+            var sum = Grad.AsSpan();
+            System.Numerics.Tensors.TensorPrimitives.Add(sum, g.Contiguous().AsSpan(), sum);
+        }
+    }
 
     /// <summary>A tensor sharing this one's data but cut from the graph (no gradient flows through it).</summary>
     public Tensor Detach() => new(Storage, Offset, _shape, _strides);
@@ -147,6 +169,13 @@ public sealed partial class Tensor
     {
         if (!IsContiguous) throw new InvalidOperationException("AsSpan: tensor is not contiguous");
         return Storage.AsSpan(Offset, Length);
+    }
+
+    /// <summary>The elements of a contiguous tensor, in place, for use where a span cannot be held.</summary>
+    internal Memory<float> AsMemory()
+    {
+        if (!IsContiguous) throw new InvalidOperationException("AsMemory: tensor is not contiguous");
+        return Storage.AsMemory(Offset, Length);
     }
 
     internal int[] ShapeRef => _shape;

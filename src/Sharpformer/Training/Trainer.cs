@@ -150,6 +150,8 @@ public sealed class Trainer
         ModelDirectory.Save(_model, _directory);
     }
 
+    private readonly TensorArena _arena = new();
+
     // One update's worth of micro-batches: gradients of the mean loss accumulate in the parameters.
     private (float Loss, long TargetTokens) AccumulateGradients()
     {
@@ -158,6 +160,7 @@ public sealed class Trainer
         for (int micro = 0; micro < _options.Accumulation; micro++)
         {
             var batch = _train.Next();
+            using var memory = _arena.Activate();   // this micro-batch's tensors are reused by the next
             var logits = _model.TeacherForcedLogits(batch.Source, batch.TargetInput);
             var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: SpecialTokens.Pad, labelSmoothing: _options.LabelSmoothing);
             (loss * (1f / _options.Accumulation)).Backward();

@@ -1,0 +1,130 @@
+using Sharpformer.Autograd;
+using Sharpformer.Losses;
+using Sharpformer.NN;
+using Sharpformer.Optim;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Tests.Tensors;
+
+public class TensorArenaTests
+{
+    [Theory]
+    [InlineData(64, 64)]
+    [InlineData(65, 80)]
+    [InlineData(100, 112)]
+    [InlineData(1024, 1024)]
+    [InlineData(1025, 1280)]
+    [InlineData(1_000_000, 1_048_576)]
+    public void SizeClassesWasteAtMostAQuarter(int length, int expected)
+    {
+        int size = TensorArena.SizeClass(length);
+        Assert.Equal(expected, size);
+        Assert.True(size >= length && size <= length * 1.25);
+    }
+
+    [Fact]
+    public void BuffersAreReusedAfterTheScopeAndFreshOnesAreZero()
+    {
+        var arena = new TensorArena();
+        float[] first;
+        using (arena.Activate())
+        {
+            var t = Tensor.Ones(300).Add(1f);   // the result comes from the arena
+            first = t.Storage;
+            Assert.Equal(2f, t[0]);
+        }
+        long retained = arena.RetainedBytes;
+        using (arena.Activate())
+        {
+            var z = Tensor.Allocate([300]);
+            Assert.Same(first, z.Storage);
+            Assert.All(z.ToArray(), v => Assert.Equal(0f, v));
+        }
+        Assert.Equal(retained, arena.RetainedBytes);
+        arena.Trim();
+        Assert.Equal(0, arena.RetainedBytes);
+    }
+
+    [Fact]
+    public void WithoutAnActiveArenaTensorsOwnTheirMemory()
+    {
+        var a = Tensor.Ones(500).Add(1f);
+        var b = Tensor.Ones(500).Add(1f);
+        Assert.NotSame(a.Storage, b.Storage);
+    }
+
+    [Fact]
+    public void AnArenaCannotBeActivatedTwice()
+    {
+        var arena = new TensorArena();
+        using (arena.Activate())
+            Assert.Throws<InvalidOperationException>(() => arena.Activate());
+    }
+
+    // Trains a small model for a few steps, optionally with each step inside an arena that poisons
+    // released buffers with NaN: if any tensor outlived its step (a gradient, an optimizer moment, a
+    // cached module buffer), the poisoned run would diverge from the plain one.
+    private static (float[] Losses, float[] Parameters) Train(TensorArena? arena)
+    {
+        var config = TransformerConfig.Tiny(40) with { Dropout = 0.1f };
+        var model = new Transformer(config, new Rng(5));
+        model.Train();
+        var adam = new Adam(model.Parameters(), lr: 1e-3f);
+        var rng = new Rng(6);
+        Tensor Tokens(int b, int t) => Tensor.FromArray([.. Enumerable.Range(0, b * t).Select(_ => (float)(4 + rng.NextInt(36)))], b, t);
+        var losses = new List<float>();
+        for (int step = 0; step < 6; step++)
+        {
+            int b = 3 + step % 2, t = 5 + step % 3;   // shapes change from step to step
+            var (source, target, expected) = (Tokens(b, t + 1), Tokens(b, t), Tokens(b, t));
+            TensorArena.Scope? scope = arena?.Activate();
+            try
+            {
+                var loss = CrossEntropy.Loss(model.Forward(source, target), expected, ignoreIndex: 0, labelSmoothing: 0.1f);
+                adam.ZeroGrad();
+                loss.Backward();
+                GradientClipping.ClipByGlobalNorm(model.Parameters(), 1f);
+                adam.Step();
+                losses.Add(loss.Item());
+            }
+            finally
+            {
+                scope?.Dispose();
+            }
+        }
+        return ([.. losses], [.. model.Parameters().SelectMany(p => p.ToArray())]);
+    }
+
+    [Fact]
+    public void TrainingInAPoisonedArenaMatchesTrainingWithoutOne()
+    {
+        var plain = Train(null);
+        var pooled = Train(new TensorArena { PoisonOnRelease = true });
+        Assert.All(plain.Losses, l => Assert.True(float.IsFinite(l)));
+        Assert.Equal(plain.Losses, pooled.Losses);
+        Assert.Equal(plain.Parameters, pooled.Parameters);
+    }
+
+    [Fact]
+    public void ZeroGradThenBackwardGivesTheNewGradientOnly()
+    {
+        var x = Tensor.FromArray([1f, 2f, 3f]).RequireGrad();
+        (x * 2f).Sum().Backward();
+        (x * 2f).Sum().Backward();
+        Assert.Equal([4f, 4f, 4f], x.Grad!.ToArray());
+        x.ZeroGrad();
+        Assert.Null(x.Grad);
+        (x * x).Sum().Backward();
+        Assert.Equal([2f, 4f, 6f], x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void GradientsAreNotTakenFromTheArena()
+    {
+        var arena = new TensorArena { PoisonOnRelease = true };
+        var x = Tensor.FromArray([1f, 2f, 3f]).RequireGrad();
+        using (arena.Activate())
+            (x * 3f).Sum().Backward();
+        Assert.Equal([3f, 3f, 3f], x.Grad!.ToArray());
+    }
+}

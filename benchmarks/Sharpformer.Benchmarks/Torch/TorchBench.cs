@@ -59,6 +59,7 @@ internal static class TorchBench
     public static int Run(string[] args)
     {
         string config = "big", output = "benchmarks/results/train-vs-torchsharp.json";
+        string? only = null;
         int[] threadCounts = [1, 2];
         int rounds = 3, steps = 0, decodeRuns = 5;
         for (int i = 0; i < args.Length; i++)
@@ -72,8 +73,9 @@ internal static class TorchBench
                 case "--steps" when int.TryParse(v, out int s) && s >= 1: steps = s; i++; break;
                 case "--decode-runs" when int.TryParse(v, out int d) && d >= 1: decodeRuns = d; i++; break;
                 case "--out" when !string.IsNullOrEmpty(v): output = v; i++; break;
+                case "--only" when v is "sharpformer" or "torchsharp": only = v; i++; break;
                 default:
-                    Console.Error.WriteLine($"bad option '{args[i]}' (torch options: --config big|small --threads 1,2 --rounds N --steps K --decode-runs D --out FILE)");
+                    Console.Error.WriteLine($"bad option '{args[i]}' (torch options: --config big|small --threads 1,2 --rounds N --steps K --decode-runs D --out FILE --only sharpformer|torchsharp)");
                     return 2;
             }
         }
@@ -100,8 +102,10 @@ internal static class TorchBench
         var (sSrc, sTgt, sExp, sDec) = (Sf(src, batch, length), Sf(tgt, batch, length), Sf(expected, batch, length), Sf(decodeSrc, 1, DecodeSource));
         var (tSrc, tTgt, tExp, tDec) = (torch.tensor(src).reshape(batch, length), torch.tensor(tgt).reshape(batch, length), torch.tensor(expected), torch.tensor(decodeSrc).reshape(1, DecodeSource));
 
+        var arena = new TensorArena();
         void OursStep()
         {
+            using var memory = arena.Activate();
             ours.Train();
             var loss = CrossEntropy.Loss(ours.Forward(sSrc, sTgt), sExp);
             oursAdam.ZeroGrad();
@@ -150,6 +154,9 @@ internal static class TorchBench
             return tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
+        if (only is not null)
+            return MemoryOnly(only == "sharpformer" ? OursStep : TheirsStep, only, config, threadCounts[0], steps * rounds);
+
         var cases = new List<TorchCase>();
         foreach (int threads in threadCounts)
         {
@@ -185,6 +192,20 @@ internal static class TorchBench
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         File.WriteAllText(output, JsonSerializer.Serialize(report, TorchReportJson.Default.TorchReport));
         Console.Error.WriteLine($"wrote {output}");
+        return 0;
+    }
+
+    // One side alone, in a process of its own: training steps, then the peak working set of the process.
+    private static int MemoryOnly(Action step, string side, string config, int threads, int steps)
+    {
+        Parallelism.Threads = threads;
+        torch.set_num_threads(threads);
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < steps; i++) step();
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        using var process = Process.GetCurrentProcess();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"side\": \"{side}\", \"config\": \"{config}\", \"threads\": {threads}, \"steps\": {steps}, \"seconds\": {seconds:F2}, \"peak_working_set_mb\": {process.PeakWorkingSet64 / 1048576.0:F0}}}"));
         return 0;
     }
 

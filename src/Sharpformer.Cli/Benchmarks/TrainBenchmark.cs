@@ -22,7 +22,8 @@ internal sealed record TrainReport(
     [property: JsonPropertyName("tokens_per_s")] double TokensPerSecond,
     [property: JsonPropertyName("allocated_bytes_per_step")] long AllocatedBytesPerStep,
     [property: JsonPropertyName("gen2_collections")] int Gen2Collections,
-    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMegabytes)
+    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMegabytes,
+    [property: JsonPropertyName("step_arena_mb")] double ArenaMegabytes)
 {
     public void WriteTable(TextWriter output)
     {
@@ -31,7 +32,7 @@ internal sealed record TrainReport(
         output.WriteLine($"  target tokens/s       : {TargetTokensPerSecond,10:F0}");
         output.WriteLine($"  source+target tokens/s: {TokensPerSecond,10:F0}");
         output.WriteLine($"  allocated per step    : {AllocatedBytesPerStep / 1048576.0,10:F1} MB;  gen-2 collections: {Gen2Collections}");
-        output.WriteLine($"  peak working set      : {PeakWorkingSetMegabytes,10:F0} MB");
+        output.WriteLine($"  peak working set      : {PeakWorkingSetMegabytes,10:F0} MB (step arena {ArenaMegabytes:F0} MB)");
     }
 }
 
@@ -84,7 +85,7 @@ internal static class TrainBenchmark
         double targetTokens = batch * length;
         return new TrainReport("train", configName, threads, batch, length, length, steps, median,
             targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2,
-            Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
+            Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, arena.RetainedBytes / 1048576.0);
     }
 
     private static void WriteProfile(TextWriter output, int steps)

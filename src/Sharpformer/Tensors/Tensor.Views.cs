@@ -60,6 +60,7 @@ public sealed partial class Tensor
         int s = start < 0 ? start + size : start, e = end < 0 ? end + size : end;
         if (step <= 0 || s < 0 || e > size || s > e)
             throw new ArgumentOutOfRangeException(nameof(start), $"Slice: [{start}:{end}:{step}] is not a valid range of dimension {d} (size {size})");
+        if (s == 0 && e == size && step == 1) return this;   // the whole dimension: nothing to view or scatter back
         var shape = (int[])_shape.Clone();
         var strides = (int[])_strides.Clone();
         shape[d] = (e - s + step - 1) / step;

@@ -42,6 +42,22 @@ public class ModuleParityTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
+    public void LinearRelu(int seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var rng = new Random(seed);
+        int inF = rng.Next(3, 17), outF = rng.Next(3, 17);
+        var ours = new SfLinear(inF, outF, new Rng((ulong)seed));
+        Perturb(ours, seed);
+        var theirs = torch.nn.Linear(inF, outF);
+        CopyWeights(ours, theirs);
+        var x = Leaf.Random("x", seed, [rng.Next(2, 4), rng.Next(2, 6), inF]);
+        Verify($"relu(Linear {inF}→{outF})", seed,
+            [new("y", ours.ForwardRelu(x.Ours), torch.nn.functional.relu(theirs.call(x.Theirs)))], [x], ours, theirs);
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
     public void EmbeddingWithRepeatedIds(int seed)
     {
         using var scope = torch.NewDisposeScope();

@@ -31,8 +31,7 @@ public sealed class FeedForward : Module
     /// <summary>x: [B, T, d_model] → [B, T, d_model].</summary>
     public Tensor Forward(Tensor x)
     {
-        var h = Linear1.Forward(x);
-        h = Activation == ActivationKind.Relu ? h.Relu() : h.Gelu();
+        var h = Activation == ActivationKind.Relu ? Linear1.ForwardRelu(x) : Linear1.Forward(x).Gelu();
         return Linear2.Forward(_dropout.Forward(h));
     }
 }

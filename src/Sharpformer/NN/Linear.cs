@@ -34,10 +34,11 @@ public sealed class Linear : Module
     public Tensor? Bias { get; }
 
     /// <summary>x: [..., in] → [..., out].</summary>
-    public Tensor Forward(Tensor x)
-    {
-        if (x.Rank == 0 || x.Size(-1) != InFeatures)
-            throw new ShapeMismatchException($"Linear: input shape {Shapes.Format(x.Shape)} does not end in {InFeatures} features");
-        return x.Linear(Weight, Bias);
-    }
+    public Tensor Forward(Tensor x) => Checked(x).Linear(Weight, Bias);
+
+    /// <summary>max(0, <see cref="Forward"/>(x)) as one fused op (<see cref="Tensor.LinearRelu"/>).</summary>
+    public Tensor ForwardRelu(Tensor x) => Checked(x).LinearRelu(Weight, Bias);
+
+    private Tensor Checked(Tensor x) => x.Rank > 0 && x.Size(-1) == InFeatures ? x
+        : throw new ShapeMismatchException($"Linear: input shape {Shapes.Format(x.Shape)} does not end in {InFeatures} features");
 }

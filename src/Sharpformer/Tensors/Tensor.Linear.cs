@@ -9,7 +9,15 @@ public sealed partial class Tensor
     /// bias: [out] or null → [..., out]. The bias is written into the output before one GEMM accumulates
     /// the product, and the backward pass computes dx = g·W, dW = gᵀ·x and db = Σ g directly.
     /// </summary>
-    public unsafe Tensor Linear(Tensor weight, Tensor? bias)
+    public Tensor Linear(Tensor weight, Tensor? bias) => LinearCore(weight, bias, relu: false);
+
+    /// <summary>
+    /// max(0, this·weightᵀ + bias) as one op: the ReLU is applied to the output in place, and the
+    /// backward pass masks the incoming gradient by the output's sign before the three products.
+    /// </summary>
+    public Tensor LinearRelu(Tensor weight, Tensor? bias) => LinearCore(weight, bias, relu: true);
+
+    private unsafe Tensor LinearCore(Tensor weight, Tensor? bias, bool relu)
     {
         if (Rank == 0 || weight.Rank != 2 || _shape[^1] != weight._shape[1] || (bias is not null && (bias.Rank != 1 || bias.Length != weight._shape[0])))
             throw new ShapeMismatchException($"Linear: input {Shapes.Format(_shape)}, weight {Shapes.Format(weight._shape)} and bias {(bias is null ? "none" : Shapes.Format(bias._shape))} do not fit ([..., in], [out, in], [out])");
@@ -24,10 +32,17 @@ public sealed partial class Tensor
         fixed (float* px = x.Storage, pw = w.Storage, py = y.Storage)
             Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, px + x.Offset, Math.Max(1, inFeatures), pw + w.Offset, Math.Max(1, inFeatures),
                 b is null ? 0f : 1f, py, Math.Max(1, outFeatures));
+        if (relu) System.Numerics.Tensors.TensorPrimitives.Max(y.AsSpan(), 0f, y.AsSpan());
         Tensor[] inputs = bias is null ? [this, weight] : [this, weight, bias];
-        return Record(y, "Linear", inputs, g =>
+        return Record(y, relu ? "LinearRelu" : "Linear", inputs, g =>
         {
             var gc = g.Contiguous();                            // g: [N, out]
+            if (relu)
+            {
+                var masked = Allocate(y.ShapeArray(), zeroed: false);
+                Activations.ReluBackward(y.AsSpan(), gc.AsSpan(), masked.AsSpan());
+                gc = masked;
+            }
             var dx = RequiresGrad ? Allocate(ShapeArray(), zeroed: false) : null;
             var dw = weight.RequiresGrad ? Allocate(weight.ShapeArray(), zeroed: false) : null;
             fixed (float* pg = gc.Storage, px = x.Storage, pw = w.Storage, pdx = dx?.Storage, pdw = dw?.Storage)

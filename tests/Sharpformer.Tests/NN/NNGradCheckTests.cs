@@ -45,6 +45,19 @@ public class NNGradCheckTests
     }
 
     [Fact]
+    public void LinearReluModule()
+    {
+        var linear = new Linear(4, 6, new Rng(1));
+        var x = Tensor.Normal([3, 4], new Rng(2)).RequireGrad();
+        var y = linear.ForwardRelu(x.Detach()).ToArray();
+        Assert.Contains(y, v => v == 0f);                 // both sides of the kink are exercised
+        Assert.Contains(y, v => v > 0f);
+        Assert.Equal(linear.Forward(x.Detach()).Relu().ToArray(), y);
+        Check(t => linear.ForwardRelu(t[0]), x);
+        CheckModule(linear, () => linear.ForwardRelu(x.Detach()));
+    }
+
+    [Fact]
     public void EmbeddingModule()
     {
         var embedding = new Embedding(5, 3, new Rng(1));

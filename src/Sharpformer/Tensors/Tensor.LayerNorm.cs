@@ -20,16 +20,15 @@ public sealed partial class Tensor
         var beta = bias is null ? Memory<float>.Empty : bias.Contiguous().AsMemory();
         var y = Allocate(ShapeArray(), zeroed: false);
         var stats = Allocate([2, rows], zeroed: false);                   // mean and rstd per row
-        var mean = stats.Storage.AsMemory(0, rows);
-        var rstd = stats.Storage.AsMemory(rows, rows);
-        Kernels.LayerNorm.Forward(x.AsSpan(), gamma.Span, beta.Span, rows, n, eps, y.AsSpan(), mean.Span, rstd.Span);
+        var saved = new Kernels.LayerNormBuffers(x.AsMemory(), gamma, beta, stats.Storage.AsMemory(0, rows), stats.Storage.AsMemory(rows, rows), n);
+        Kernels.LayerNorm.Forward(saved, eps, y.AsMemory());
         Tensor[] inputs = weight is null ? [this] : [this, weight, bias!];
         return Record(y, "LayerNorm", inputs, g =>
         {
             var dx = Allocate(ShapeArray(), zeroed: false);
-            var dGamma = weight is null ? null : Allocate([n]);
-            var dBeta = weight is null ? null : Allocate([n]);
-            Kernels.LayerNorm.Backward(x.AsSpan(), gamma.Span, g.Contiguous().AsSpan(), mean.Span, rstd.Span, rows, n, dx.AsSpan(),
+            var dGamma = weight is null ? null : Allocate([n], zeroed: false);
+            var dBeta = weight is null ? null : Allocate([n], zeroed: false);
+            Kernels.LayerNorm.Backward(saved, g.Contiguous().AsMemory(), dx.AsMemory(),
                 dGamma is null ? [] : dGamma.AsSpan(), dBeta is null ? [] : dBeta.AsSpan());
             return weight is null ? [dx] : [dx, dGamma, dBeta];
         });

@@ -77,6 +77,33 @@ public class AttentionParityTests
             [new("output", output, expected), new("weights", weights!, expectedWeights, Backprop: false)], [q, k, v]);
     }
 
+    public enum SplitHeadsMask { None, Causal, KeyPadding }
+
+    /// <summary>
+    /// Tensor.Attention reading its heads in place from projections (strided views: q from [B, T, H, d], k
+    /// and v from one packed [B, S, H, 2d]), against torch's scaled_dot_product_attention on the same views.
+    /// </summary>
+    [Theory]
+    [InlineData(1, SplitHeadsMask.None)]
+    [InlineData(2, SplitHeadsMask.Causal)]
+    [InlineData(3, SplitHeadsMask.KeyPadding)]
+    public void FusedAttentionOnSplitHeads(int seed, SplitHeadsMask kind)
+    {
+        int b = 3, h = 2, t = 5, s = kind == SplitHeadsMask.Causal ? 5 : 7, d = 4;
+        var mask = kind switch
+        {
+            SplitHeadsMask.Causal => AttentionMask.Causal(t).Additive,
+            SplitHeadsMask.KeyPadding => AttentionMask.KeyPadding(Tensor.FromArray(PaddedIds(seed, [s, 3, 5], s, 9).Select(i => (float)i).ToArray(), b, s), 0).Additive,
+            _ => null,
+        };
+        var torchMask = mask is null ? null : ToTorch(mask.ToArray(), mask.ShapeArray(), float64: true);
+        OpParity.Check($"Attention on split heads, {kind}", seed,
+            [Input.Random(seed * 10 + 1, [b, t, h, d], -2f, 2f), Input.Random(seed * 10 + 2, [b, s, h, 2 * d], -2f, 2f)],
+            x => Tensor.Attention(x[0].Transpose(1, 2), x[1].Narrow(3, 0, d).Transpose(1, 2), x[1].Narrow(3, d, d).Transpose(1, 2), mask).Output,
+            x => torch.nn.functional.scaled_dot_product_attention(x[0].transpose(1, 2), x[1].narrow(3, 0, d).transpose(1, 2),
+                x[1].narrow(3, d, d).transpose(1, 2), torchMask!, 0.0, false));
+    }
+
     // Blocked (1) or allowed (0) for `count` [t, s] blocks, about a third blocked, never a whole row.
     static float[] RandomBlocked(Random rng, int count, int t, int s)
     {

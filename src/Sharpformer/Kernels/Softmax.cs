@@ -51,7 +51,8 @@ internal static class Softmax
         }
     }
 
-    private static void Row(ReadOnlySpan<float> x, Span<float> y, bool log)
+    // x, y: [n] (may be the same span); a fully masked row (all −∞) gives NaN, as in torch
+    public static void Row(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
         float max = TensorPrimitives.Max(x);
         if (float.IsNegativeInfinity(max)) max = 0; // a fully masked row: exp gives zeros, sum 0

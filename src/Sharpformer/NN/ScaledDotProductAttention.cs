@@ -11,16 +11,13 @@ public sealed class ScaledDotProductAttention : Module
     public ScaledDotProductAttention(float dropout, Rng rng) => _dropout = RegisterModule("dropout", new Dropout(dropout, rng));
 
     /// <summary>
-    /// q: [..., T, d], k: [..., S, d], v: [..., S, d_v] → output [..., T, d_v] and, on request, the
-    /// attention weights [..., T, S] (before dropout).
+    /// q: [B, H, T, d], k: [B, H, S, d], v: [B, H, S, d_v] → output [B, H, T, d_v] and, on request, the
+    /// attention weights [B, H, T, S] (before dropout); B, or B and H, may be left out. One fused op:
+    /// <see cref="Tensor.Attention"/>.
     /// </summary>
     public (Tensor Output, Tensor? Weights) Forward(Tensor q, Tensor k, Tensor v, AttentionMask? mask = null, bool returnWeights = false)
     {
-        int d = q.Size(-1);
-        var scores = q.MatMul(k.Transpose(-2, -1)) * (1f / MathF.Sqrt(d)); // [..., T, S]
-        if (mask is not null) scores = scores + mask.Additive;
-        var weights = scores.Softmax(-1);
-        var output = _dropout.Forward(weights).MatMul(v);                      // [..., T, d_v]
-        return (output, returnWeights ? weights.Detach() : null);
+        float p = _dropout.IsTraining ? _dropout.P : 0f;
+        return Tensor.Attention(q, k, v, mask?.Additive, p, _dropout.Rng, returnWeights);
     }
 }

@@ -111,7 +111,7 @@ public sealed class MultiHeadAttention : Module
     {
         var w = InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim);
         var bias = InProjBias.Narrow(0, first * EmbedDim, count * EmbedDim);
-        return x.MatMul(w.Transpose(0, 1)) + bias;
+        return x.Linear(w, bias);
     }
 
     // [B, L, E] → [B, H, L, E/H]

@@ -21,7 +21,21 @@ internal static class BackwardEngine
         }
 
         using var _ = GradMode.NoGrad();
+        bool early = TensorArena.BeginBackward();
+        try
+        {
+            Propagate(root, gradient, new PendingBuffers(early));
+        }
+        finally
+        {
+            if (early) TensorArena.EndBackward();
+        }
+    }
+
+    private static void Propagate(Tensor root, Tensor gradient, PendingBuffers pending)
+    {
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradient };
+        pending.Hold(gradient);
         var order = TopologicalOrder(root);
         for (int i = order.Count - 1; i >= 0; i--)
         {
@@ -30,6 +44,7 @@ internal static class BackwardEngine
             if (t.GradFn is null)
             {
                 t.AccumulateGrad(g);
+                pending.Drop(g);
                 continue;
             }
             long start = OpProfiler.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
@@ -40,11 +55,59 @@ internal static class BackwardEngine
             {
                 var input = inputs[k];
                 var ig = inputGrads[k];
-                if (!input.RequiresGrad || ig is null) continue;
-                if (!ig.Shape.SequenceEqual(input.Shape))
-                    throw new InvalidOperationException($"Backward of {t.GradFn.Name}: gradient of input {k} has shape {Shapes.Format(ig.Shape)}, expected {Shapes.Format(input.Shape)}");
-                grads[input] = grads.TryGetValue(input, out var acc) ? acc.Add(ig) : ig;
+                if (ig is null) continue;
+                pending.Hold(ig);
+                if (input.RequiresGrad)
+                {
+                    if (!ig.Shape.SequenceEqual(input.Shape))
+                        throw new InvalidOperationException($"Backward of {t.GradFn.Name}: gradient of input {k} has shape {Shapes.Format(ig.Shape)}, expected {Shapes.Format(input.Shape)}");
+                    if (grads.TryGetValue(input, out var acc))
+                    {
+                        var sum = acc.Add(ig);
+                        pending.Hold(sum);
+                        pending.Drop(acc);
+                        pending.Drop(ig);
+                        grads[input] = sum;
+                    }
+                    else
+                    {
+                        grads[input] = ig;
+                    }
+                }
+                else
+                {
+                    pending.Drop(ig);
+                }
             }
+            pending.Drop(g);
+        }
+    }
+
+    /// <summary>
+    /// How many pending gradients read each storage buffer (views share one). When none does, the buffer
+    /// goes back to the active <see cref="TensorArena"/> at once, so a backward pass needs memory for its
+    /// frontier of gradients rather than for all of them.
+    /// </summary>
+    private sealed class PendingBuffers(bool enabled)
+    {
+        private readonly Dictionary<float[], int> _counts = new(ReferenceEqualityComparer.Instance);
+
+        public void Hold(Tensor t)
+        {
+            if (enabled) _counts[t.Storage] = _counts.GetValueOrDefault(t.Storage) + 1;
+        }
+
+        public void Drop(Tensor t)
+        {
+            if (!enabled) return;
+            int left = _counts[t.Storage] - 1;
+            if (left > 0)
+            {
+                _counts[t.Storage] = left;
+                return;
+            }
+            _counts.Remove(t.Storage);
+            TensorArena.ReturnEarly(t.Storage);
         }
     }
 

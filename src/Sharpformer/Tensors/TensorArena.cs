@@ -17,6 +17,11 @@ public sealed class TensorArena
     private readonly List<float[]> _rented = [];
     private bool _active;
 
+    // Buffers handed out during a backward pass (which may give them back early), and those given back.
+    private readonly HashSet<float[]> _backwardBuffers = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<float[]> _returnedEarly = new(ReferenceEqualityComparer.Instance);
+    private bool _inBackward;
+
     /// <summary>Values held for reuse (rented and free), in bytes.</summary>
     public long RetainedBytes { get; private set; }
 
@@ -78,8 +83,40 @@ public sealed class TensorArena
     private float[] Take(int size)
     {
         var buffer = _free.TryGetValue(size, out var stack) && stack.Count > 0 ? stack.Pop() : Grow(size);
-        _rented.Add(buffer);
+        if (!_returnedEarly.Remove(buffer)) _rented.Add(buffer);   // one given back early is still on the rented list
+        if (_inBackward) _backwardBuffers.Add(buffer);
         return buffer;
+    }
+
+    /// <summary>
+    /// Marks the start of a backward pass on this thread's arena: buffers rented until <see cref="EndBackward"/>
+    /// may be given back early with <see cref="ReturnEarly"/>. Returns whether an arena is active.
+    /// </summary>
+    internal static bool BeginBackward()
+    {
+        if (t_current is not { } arena || arena._inBackward) return false;
+        arena._inBackward = true;
+        return true;
+    }
+
+    /// <summary>Ends what <see cref="BeginBackward"/> started.</summary>
+    internal static void EndBackward()
+    {
+        if (t_current is not { } arena) return;
+        arena._inBackward = false;
+        arena._backwardBuffers.Clear();
+    }
+
+    /// <summary>
+    /// Gives a buffer rented during the current backward pass back to the free lists before the scope ends
+    /// (the caller guarantees no tensor still reads it). Anything else is ignored.
+    /// </summary>
+    internal static void ReturnEarly(float[] buffer)
+    {
+        if (t_current is not { } arena || !arena._backwardBuffers.Remove(buffer)) return;
+        if (arena.PoisonOnRelease) buffer.AsSpan().Fill(float.NaN);
+        arena.Push(buffer);
+        arena._returnedEarly.Add(buffer);
     }
 
     private float[] Grow(int size)
@@ -92,12 +129,21 @@ public sealed class TensorArena
     {
         foreach (var buffer in _rented)
         {
+            if (_returnedEarly.Contains(buffer)) continue;
             if (PoisonOnRelease) buffer.AsSpan().Fill(float.NaN);
-            if (!_free.TryGetValue(buffer.Length, out var stack)) _free[buffer.Length] = stack = new Stack<float[]>();
-            stack.Push(buffer);
+            Push(buffer);
         }
         _rented.Clear();
+        _returnedEarly.Clear();
+        _backwardBuffers.Clear();
+        _inBackward = false;
         _active = false;
+    }
+
+    private void Push(float[] buffer)
+    {
+        if (!_free.TryGetValue(buffer.Length, out var stack)) _free[buffer.Length] = stack = new Stack<float[]>();
+        stack.Push(buffer);
     }
 
     /// <summary>Rounds up to the next of 2ᵏ, 1.25·2ᵏ, 1.5·2ᵏ, 1.75·2ᵏ (at most 25 % unused).</summary>

@@ -127,4 +127,22 @@ public class TensorArenaTests
             (x * 3f).Sum().Backward();
         Assert.Equal([3f, 3f, 3f], x.Grad!.ToArray());
     }
+
+    [Fact]
+    public void BackwardGivesGradientBuffersBackAsSoonAsTheyAreUsed()
+    {
+        // 20 chained ops: the forward pass keeps 20 buffers; a backward pass that kept every gradient
+        // would add 20 more, one that frees each gradient once consumed needs only a couple.
+        var arena = new TensorArena { PoisonOnRelease = true };
+        var x = Tensor.Ones(1000).RequireGrad();
+        using (arena.Activate())
+        {
+            var y = x;
+            for (int i = 0; i < 20; i++) y = y.Mul(Tensor.Full([1000], 1.1f));
+            y.Sum().Backward();
+        }
+        Assert.Equal(Math.Pow(1.1, 20), x.Grad!.ToArray()[0], 4);
+        long buffer = TensorArena.SizeClass(1000) * sizeof(float);
+        Assert.InRange(arena.RetainedBytes, 20 * buffer, 25 * buffer);
+    }
 }

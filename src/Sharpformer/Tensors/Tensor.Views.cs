@@ -4,14 +4,61 @@ namespace Sharpformer.Tensors;
 
 public sealed partial class Tensor
 {
-    /// <summary>The same elements in a new shape (one dimension may be −1, inferred). A view when contiguous, else a copy.</summary>
+    /// <summary>
+    /// The same elements in a new shape (one dimension may be −1, inferred): a view whenever strides can
+    /// express it (always for a contiguous tensor; e.g. splitting the last dimension of a column slice),
+    /// else a contiguous copy.
+    /// </summary>
     public Tensor Reshape(params int[] shape)
     {
         var target = InferShape(shape);
-        var source = IsContiguous ? this : Contiguous();
-        var view = new Tensor(source.Storage, source.Offset, target, Shapes.ContiguousStrides(target));
         var inputShape = _shape;
+        var source = this;
+        var strides = IsContiguous ? Shapes.ContiguousStrides(target) : ViewStrides(target);
+        if (strides is null)
+        {
+            source = Contiguous();
+            strides = Shapes.ContiguousStrides(target);
+        }
+        var view = new Tensor(source.Storage, source.Offset, target, strides);
         return Record(view, "Reshape", [source], g => [g.Reshape(inputShape)]);
+    }
+
+    /// <summary>
+    /// Strides that read this tensor's elements, in row-major order, as shape <paramref name="target"/>
+    /// (same element count), or null if there are none. Dimensions of size 1 do not matter; the rest
+    /// fall into runs in which each stride is the next one times its size, and each run must be split
+    /// into (or merged from) whole target dimensions.
+    /// </summary>
+    private int[]? ViewStrides(int[] target)
+    {
+        var strides = new int[target.Length];
+        if (Length == 0) return Shapes.ContiguousStrides(target);
+        var sizes = new List<(int Size, int Stride)>(Rank);
+        for (int i = 0; i < Rank; i++)
+            if (_shape[i] != 1) sizes.Add((_shape[i], _strides[i]));
+        int v = target.Length - 1;
+        for (int last = sizes.Count - 1; last >= 0;)
+        {
+            int first = last;
+            long runLength = sizes[last].Size;
+            while (first > 0 && sizes[first - 1].Stride == (long)sizes[first].Stride * sizes[first].Size)
+                runLength *= sizes[--first].Size;
+            long covered = 1;
+            while (v >= 0 && covered < runLength)
+            {
+                strides[v] = (int)(sizes[last].Stride * covered);
+                covered *= target[v--];
+            }
+            if (covered != runLength) return null;
+            last = first - 1;
+        }
+        for (; v >= 0; v--)
+        {
+            if (target[v] != 1) return null;
+            strides[v] = 1;
+        }
+        return strides;
     }
 
     /// <summary>All elements as one dimension.</summary>

@@ -64,18 +64,20 @@ public class TensorArenaTests
     // Trains a small model for a few steps, optionally with each step inside an arena that poisons
     // released buffers with NaN: if any tensor outlived its step (a gradient, an optimizer moment, a
     // cached module buffer), the poisoned run would diverge from the plain one.
-    private static (float[] Losses, float[] Parameters) Train(TensorArena? arena)
+    private static (float[] Losses, float[] Parameters) Train(TensorArena? arena, bool large = false)
     {
-        var config = TransformerConfig.Tiny(40) with { Dropout = 0.1f };
+        var config = large
+            ? new TransformerConfig { SourceVocab = 300, TargetVocab = 300, DModel = 128, Heads = 4, DimFeedForward = 512, EncoderLayers = 1, DecoderLayers = 1 }
+            : TransformerConfig.Tiny(40) with { Dropout = 0.1f };
         var model = new Transformer(config, new Rng(5));
         model.Train();
         var adam = new Adam(model.Parameters(), lr: 1e-3f);
         var rng = new Rng(6);
-        Tensor Tokens(int b, int t) => Tensor.FromArray([.. Enumerable.Range(0, b * t).Select(_ => (float)(4 + rng.NextInt(36)))], b, t);
+        Tensor Tokens(int b, int t) => Tensor.FromArray([.. Enumerable.Range(0, b * t).Select(_ => (float)(4 + rng.NextInt(config.SourceVocab - 4)))], b, t);
         var losses = new List<float>();
-        for (int step = 0; step < 6; step++)
+        for (int step = 0; step < (large ? 3 : 6); step++)
         {
-            int b = 3 + step % 2, t = 5 + step % 3;   // shapes change from step to step
+            int b = (large ? 16 : 3) + step % 2, t = (large ? 32 : 5) + step % 3;   // shapes change from step to step
             var (source, target, expected) = (Tokens(b, t + 1), Tokens(b, t), Tokens(b, t));
             TensorArena.Scope? scope = arena?.Activate();
             try
@@ -103,6 +105,26 @@ public class TensorArenaTests
         Assert.All(plain.Losses, l => Assert.True(float.IsFinite(l)));
         Assert.Equal(plain.Losses, pooled.Losses);
         Assert.Equal(plain.Parameters, pooled.Parameters);
+    }
+
+    [Fact]
+    public void TrainingGivesTheSameBitsOnOneAndTwoThreads()
+    {
+        // Large enough that the GEMMs, elementwise ops, attention, layer norm, cross-entropy and Adam all split their work.
+        int saved = Sharpformer.Kernels.Parallelism.Threads;
+        try
+        {
+            Sharpformer.Kernels.Parallelism.Threads = 1;
+            var one = Train(new TensorArena(), large: true);
+            Sharpformer.Kernels.Parallelism.Threads = 2;
+            var two = Train(new TensorArena(), large: true);
+            Assert.Equal(one.Losses, two.Losses);
+            Assert.Equal(one.Parameters, two.Parameters);
+        }
+        finally
+        {
+            Sharpformer.Kernels.Parallelism.Threads = saved;
+        }
     }
 
     [Fact]

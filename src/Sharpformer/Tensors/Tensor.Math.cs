@@ -64,10 +64,17 @@ public sealed partial class Tensor
     public Tensor Gelu(GeluApproximation approximation = GeluApproximation.None)
     {
         bool tanh = approximation == GeluApproximation.Tanh;
-        var y = tanh ? MapScalar(Activations.GeluTanh) : MapScalar(Activations.Gelu);
-        return Record(y, tanh ? "GeluTanh" : "Gelu", [this], g => [tanh
-            ? ZipWithInput(g, static (gi, xi) => gi * Activations.GeluTanhGrad(xi))
-            : ZipWithInput(g, static (gi, xi) => gi * Activations.GeluGrad(xi))]);
+        var x = Contiguous();
+        var y = Allocate(ShapeArray(), zeroed: false);
+        var forward = new GeluJob(x.AsMemory(), default, y.AsMemory(), tanh);
+        ParallelRange.For(Length, ElementwiseGrain, ref forward);
+        return Record(y, tanh ? "GeluTanh" : "Gelu", [this], g =>
+        {
+            var dx = Allocate(ShapeArray(), zeroed: false);
+            var backward = new GeluJob(x.AsMemory(), g.Contiguous().AsMemory(), dx.AsMemory(), tanh);
+            ParallelRange.For(Length, ElementwiseGrain, ref backward);
+            return [dx];
+        });
     }
 
     private Tensor Map(SpanMap f)
@@ -77,43 +84,14 @@ public sealed partial class Tensor
         return y;
     }
 
-    private Tensor MapScalar(Func<float, float> f)
-    {
-        var y = Allocate(ShapeArray(), zeroed: false);
-        var job = new MapJob(Contiguous().AsMemory(), y.AsMemory(), f);
-        ParallelRange.For(Length, ScalarFunctionGrain, ref job);
-        return y;
-    }
-
-    /// <summary>f(g[i], this[i]) for a gradient g of this tensor's shape.</summary>
-    private Tensor ZipWithInput(Tensor g, Func<float, float, float> f)
-    {
-        var y = Allocate(ShapeArray(), zeroed: false);
-        var job = new ZipJob(g.Contiguous().AsMemory(), Contiguous().AsMemory(), y.AsMemory(), f);
-        ParallelRange.For(Length, ScalarFunctionGrain, ref job);
-        return y;
-    }
-
-    // Elements per piece for per-element functions that cost tens of nanoseconds (GELU's erf).
-    private const int ScalarFunctionGrain = 1 << 12;
-
-    // y[i] = f(x[i])
-    private readonly struct MapJob(Memory<float> x, Memory<float> y, Func<float, float> f) : IRangeJob
+    // GELU over one piece: forward y = GELU(x) when there is no gradient, else y = g·GELU′(x)
+    private readonly struct GeluJob(Memory<float> x, Memory<float> g, Memory<float> y, bool tanh) : IRangeJob
     {
         public void Run(int start, int end)
         {
-            Span<float> xs = x.Span, ys = y.Span;
-            for (int i = start; i < end; i++) ys[i] = f(xs[i]);
-        }
-    }
-
-    // y[i] = f(g[i], x[i])
-    private readonly struct ZipJob(Memory<float> g, Memory<float> x, Memory<float> y, Func<float, float, float> f) : IRangeJob
-    {
-        public void Run(int start, int end)
-        {
-            Span<float> gs = g.Span, xs = x.Span, ys = y.Span;
-            for (int i = start; i < end; i++) ys[i] = f(gs[i], xs[i]);
+            var xs = x.Span[start..end];
+            if (g.IsEmpty) Kernels.Gelu.Forward(xs, y.Span[start..end], tanh);
+            else Kernels.Gelu.Backward(xs, g.Span[start..end], y.Span[start..end], tanh);
         }
     }
 }

@@ -1,16 +1,28 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sharpformer.Kernels;
 
 /// <summary>
-/// Products with a single row of C (vector × matrix, as in incremental decoding). Packing would copy B
-/// only to read it once, so B is streamed in place: dot products against its rows when it is stored
-/// transposed (a Linear layer's weight), scaled row sums otherwise. Threads split the columns.
+/// Products with a single row of C (vector × matrix, as in incremental decoding). Each element of B is
+/// read once for one multiply-add, so the speed is the speed at which B streams in: B is read in place,
+/// never packed. When B is stored transposed (a Linear layer's weight [n, k]) blocks of eight rows are
+/// dotted with x at once while the block two ahead is prefetched (on a 2-core AVX-512 EPYC this took
+/// decoder weights streaming from L3 from about 40 to 70 GB/s); otherwise scaled rows of B are summed.
+/// Threads split the columns into contiguous ranges.
 /// </summary>
 internal static unsafe class GemmVector
 {
-    private const int ColumnsPerTask = 128;
+    private const int BlockRows = 8;
+    private const int PrefetchBlocks = 2;
+    private const int CacheLineFloats = 16;
+    private const int ColumnsPerChunk = 128;
     private const int MaxStackFloats = 16384;
+
+    // From this many multiply-adds (1 MB of B) a second thread's share of the bandwidth outweighs waking it.
+    internal const long ParallelWork = 1L << 18;
 
     // c: [1, n] = α·x[1, k]·op(B)[k, n] + β·c
     public static void Run(in GemmProblem g, int threads)
@@ -28,38 +40,95 @@ internal static unsafe class GemmVector
                 x = dst;
             }
         }
-        var job = new Job(g, x);
-        int tasks = (g.N + ColumnsPerTask - 1) / ColumnsPerTask;
-        if (threads > 1 && g.Work >= Gemm.ParallelWork) WorkerPool.For(tasks, threads, &RunTask, &job);
-        else for (int t = 0; t < tasks; t++) RunTask(t, &job);
+        // Several ranges per thread, so that a thread that wakes late still finds work.
+        int tasks = threads > 1 && g.Work >= ParallelWork ? Math.Min(4 * threads, (g.N + BlockRows - 1) / BlockRows) : 1;
+        int columnsPerTask = ((g.N + tasks - 1) / tasks + BlockRows - 1) / BlockRows * BlockRows;
+        var job = new Job(g, x, columnsPerTask);
+        if (tasks > 1) WorkerPool.For(tasks, threads, &RunTask, &job);
+        else RunTask(0, &job);
         GC.KeepAlive(heap);
     }
 
-    private readonly struct Job(GemmProblem g, float* x)
+    private readonly struct Job(GemmProblem g, float* x, int columnsPerTask)
     {
         public readonly GemmProblem G = g;
         public readonly float* X = x;
+        public readonly int ColumnsPerTask = columnsPerTask;
     }
 
     private static void RunTask(int task, void* state)
     {
         ref readonly Job job = ref *(Job*)state;
-        ref readonly GemmProblem g = ref job.G;
-        int j0 = task * ColumnsPerTask, j1 = Math.Min(g.N, j0 + ColumnsPerTask);
-        var x = new ReadOnlySpan<float>(job.X, g.K);
-        Span<float> sums = stackalloc float[j1 - j0];
-        if (g.TransB)
+        int j0 = task * job.ColumnsPerTask, j1 = Math.Min(job.G.N, j0 + job.ColumnsPerTask);
+        if (j0 >= j1) return;
+        if (job.G.TransB) RowDots(job.G, job.X, j0, j1);
+        else RowSums(job.G, job.X, j0, j1);
+    }
+
+    // B stored [n, k]: c[j] = α·(x · B[j, :]) + β·c[j] for j in [j0, j1), eight rows of B at a time.
+    private static void RowDots(in GemmProblem g, float* x, int j0, int j1)
+    {
+        nint ldb = g.Ldb, blockFloats = BlockRows * ldb;
+        Span<float> dots = stackalloc float[BlockRows];
+        int j = j0;
+        for (; j + BlockRows <= j1; j += BlockRows)
         {
-            for (int j = j0; j < j1; j++) sums[j - j0] = TensorPrimitives.Dot(x, new ReadOnlySpan<float>(g.B + j * g.Ldb, g.K));
+            float* block = g.B + j * ldb;
+            if (j + (PrefetchBlocks + 1) * BlockRows <= j1) Prefetch(block + PrefetchBlocks * blockFloats, blockFloats);
+            DotBlock(x, block, ldb, g.K, dots);
+            for (int r = 0; r < BlockRows; r++) Store(g, j + r, dots[r]);
         }
-        else
+        for (; j < j1; j++)
+            Store(g, j, TensorPrimitives.Dot(new ReadOnlySpan<float>(x, g.K), new ReadOnlySpan<float>(g.B + j * ldb, g.K)));
+    }
+
+    // dots[r] = x · block[r, :] for the eight rows of block ([8, k] with row stride ldb)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotBlock(float* x, float* block, nint ldb, int k, Span<float> dots)
+    {
+        Vector<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        int p = 0;
+        for (; p + Vector<float>.Count <= k; p += Vector<float>.Count)
         {
-            sums.Clear();
+            var xv = Vector.Load(x + p);
+            float* b = block + p;
+            s0 = Vector.MultiplyAddEstimate(Vector.Load(b), xv, s0);
+            s1 = Vector.MultiplyAddEstimate(Vector.Load(b + ldb), xv, s1);
+            s2 = Vector.MultiplyAddEstimate(Vector.Load(b + 2 * ldb), xv, s2);
+            s3 = Vector.MultiplyAddEstimate(Vector.Load(b + 3 * ldb), xv, s3);
+            s4 = Vector.MultiplyAddEstimate(Vector.Load(b + 4 * ldb), xv, s4);
+            s5 = Vector.MultiplyAddEstimate(Vector.Load(b + 5 * ldb), xv, s5);
+            s6 = Vector.MultiplyAddEstimate(Vector.Load(b + 6 * ldb), xv, s6);
+            s7 = Vector.MultiplyAddEstimate(Vector.Load(b + 7 * ldb), xv, s7);
+        }
+        (dots[0], dots[1], dots[2], dots[3]) = (Vector.Sum(s0), Vector.Sum(s1), Vector.Sum(s2), Vector.Sum(s3));
+        (dots[4], dots[5], dots[6], dots[7]) = (Vector.Sum(s4), Vector.Sum(s5), Vector.Sum(s6), Vector.Sum(s7));
+        for (; p < k; p++)
+            for (int r = 0; r < BlockRows; r++) dots[r] += x[p] * block[r * ldb + p];
+    }
+
+    // B stored [k, n]: c[j0..j1) = α·Σp x[p]·B[p, j0..j1) + β·c, a chunk of columns at a time.
+    private static void RowSums(in GemmProblem g, float* x, int j0, int j1)
+    {
+        Span<float> sums = stackalloc float[ColumnsPerChunk];
+        for (int c0 = j0; c0 < j1; c0 += ColumnsPerChunk)
+        {
+            var chunk = sums[..Math.Min(ColumnsPerChunk, j1 - c0)];
+            chunk.Clear();
             for (int p = 0; p < g.K; p++)
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(g.B + p * g.Ldb + j0, j1 - j0), x[p], sums, sums);
+                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(g.B + p * g.Ldb + c0, chunk.Length), x[p], chunk, chunk);
+            for (int j = 0; j < chunk.Length; j++) Store(g, c0 + j, chunk[j]);
         }
-        var c = new Span<float>(g.C + j0, j1 - j0);
-        if (g.Beta == 0) TensorPrimitives.Multiply(sums, g.Alpha, c);
-        else for (int j = 0; j < c.Length; j++) c[j] = g.Alpha * sums[j] + g.Beta * c[j];
+    }
+
+    // c[j] = α·dot + β·c[j], never reading c when β is 0
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(in GemmProblem g, int j, float dot) => g.C[j] = g.Beta == 0 ? g.Alpha * dot : g.Alpha * dot + g.Beta * g.C[j];
+
+    // Asks for the cache lines of [start, start + count) without waiting for them.
+    private static void Prefetch(float* start, nint count)
+    {
+        if (!Sse.IsSupported) return;
+        for (nint o = 0; o < count; o += CacheLineFloats) Sse.Prefetch0(start + o);
     }
 }

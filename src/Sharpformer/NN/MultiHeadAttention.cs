@@ -74,27 +74,52 @@ public sealed class MultiHeadAttention : Module
     /// <summary>
     /// Self-attention for one new position during incremental decoding: x: [B, 1, E] → [B, 1, E]. The
     /// position's keys and values are appended to <paramref name="cache"/>, and the query attends to
-    /// every cached position (all earlier ones, so no causal mask is needed).
+    /// every cached position (all earlier ones, so no causal mask is needed). For inference: the
+    /// attention itself is not recorded for gradients.
     /// </summary>
     public Tensor ForwardSelfStep(Tensor x, AttentionCache cache)
     {
-        var qkv = Project(x, 0, 3).Split(EmbedDim, -1);                              // 3 × [B, 1, E]
-        cache.Append(SplitHeads(qkv[1]), SplitHeads(qkv[2]));                       // [B, H, 1, d] each
-        return Attend(SplitHeads(qkv[0]), cache.Keys!, cache.Values!, null, false).Output;
+        int e = EmbedDim;
+        CheckStep(x);
+        var qkv = x.Linear(InProjWeight, InProjBias);                                      // [B, 1, 3E]: q | k | v
+        cache.Append(SplitHeads(qkv.Narrow(-1, e, e)), SplitHeads(qkv.Narrow(-1, 2 * e, e)));   // [B, H, 1, d] each
+        return AttendStep(qkv, cache, null);
     }
 
     /// <summary>
     /// Cross-attention for one new position: x: [B, 1, E] over memory [B, S, E]. The memory's keys and
-    /// values are projected on the first call and kept in <paramref name="cache"/>.
+    /// values are projected on the first call and kept in <paramref name="cache"/>. For inference, as
+    /// <see cref="ForwardSelfStep"/>.
     /// </summary>
     public Tensor ForwardCrossStep(Tensor x, Tensor memory, AttentionCache cache, AttentionMask? mask)
     {
+        int e = EmbedDim;
+        CheckStep(x);
         if (cache.Keys is null)
         {
-            var kv = Project(memory, 1, 2).Split(EmbedDim, -1);                    // 2 × [B, S, E]
-            cache.Append(SplitHeads(kv[0]).Contiguous(), SplitHeads(kv[1]).Contiguous());
+            var kv = Project(memory, 1, 2).Split(e, -1);                                     // 2 × [B, S, E]
+            cache.Append(SplitHeads(kv[0]), SplitHeads(kv[1]));
         }
-        return Attend(SplitHeads(Project(x, 0, 1)), cache.Keys!, cache.Values!, mask, false).Output;
+        return AttendStep(x.Linear(InProjWeight.Narrow(0, 0, e), InProjBias.Narrow(0, 0, e)), cache, mask);
+    }
+
+    private void CheckStep(Tensor x)
+    {
+        if (x.Rank != 3 || x.Size(1) != 1 || x.Size(2) != EmbedDim)
+            throw new ShapeMismatchException($"MultiHeadAttention: a decoding step takes one position [B, 1, {EmbedDim}], got {Shapes.Format(x.Shape)}");
+    }
+
+    // queries: [B, 1, ≥E] whose first E columns are the query → out_proj(heads attending to every cached position): [B, 1, E]
+    private Tensor AttendStep(Tensor queries, AttentionCache cache, AttentionMask? mask)
+    {
+        int b = queries.Size(0), length = cache.Length, d = EmbedDim / Heads;
+        if (cache.Rows != b)
+            throw new ShapeMismatchException($"MultiHeadAttention: the cache holds {cache.Rows} rows, the step {b}");
+        var stepMask = mask?.Additive.Expand(b, Heads, 1, length).Contiguous();                // [B, H, 1, S]
+        var heads = Tensor.Zeros(b, 1, EmbedDim);                                             // [B, 1, E]: heads side by side
+        Kernels.AttentionStep.Run(queries.AsSpan(), queries.Size(-1), cache.KeyBuffer, cache.ValueBuffer, b, Heads, cache.Capacity, length, d,
+            1f / MathF.Sqrt(d), stepMask is null ? [] : stepMask.AsSpan(), heads.AsSpan());
+        return OutProj.Forward(heads);
     }
 
     // q: [B, H, T, d], k, v: [B, H, S, d] → out_proj(concat of heads): [B, T, E], and the weights on request

@@ -38,13 +38,41 @@ public sealed class AttentionCache
     /// <summary>Adds positions: k, v: [B, H, n, d] (after the first call, with the same B, H and d).</summary>
     public void Append(Tensor k, Tensor v)
     {
-        if (k.Rank != 4 || !k.Shape.SequenceEqual(v.Shape) || (_keys is not null && (k.Size(0) != _keys.Size(0) || k.Size(1) != _keys.Size(1) || k.Size(3) != _keys.Size(3))))
-            throw new ShapeMismatchException($"AttentionCache: cannot append keys {Shapes.Format(k.Shape)} and values {Shapes.Format(v.Shape)} to a cache of {(_keys is null ? "nothing" : Shapes.Format(_keys.Shape))}");
+        if (k.Rank != 4 || !k.Shape.SequenceEqual(v.Shape))
+            throw new ShapeMismatchException($"AttentionCache: keys {Shapes.Format(k.Shape)} and values {Shapes.Format(v.Shape)} must both be [B, H, n, d]");
         int n = k.Size(2);
-        if (Length + n > Capacity) Grow(Math.Max(Length + n, Math.Max(2 * Capacity, MinimumCapacity)), k.Size(0), k.Size(1), k.Size(3));
+        MakeRoom(k.Size(0), k.Size(1), n, k.Size(3));
         _keys!.Narrow(2, Length, n).CopyFrom(k);
         _values!.Narrow(2, Length, n).CopyFrom(v);
         Length += n;
+    }
+
+    /// <summary>
+    /// Adds one position from rows of projections: row b's keys are keys[b·stride .. + H·d] (heads side
+    /// by side), its values likewise.
+    /// </summary>
+    internal void AppendPosition(ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int stride, int rows, int heads, int width)
+    {
+        MakeRoom(rows, heads, 1, width);
+        int capacity = Capacity;
+        var k = _keys!.AsSpan();
+        var v = _values!.AsSpan();
+        for (int b = 0; b < rows; b++)
+            for (int h = 0; h < heads; h++)
+            {
+                int at = ((b * heads + h) * capacity + Length) * width;
+                keys.Slice(b * stride + h * width, width).CopyTo(k.Slice(at, width));
+                values.Slice(b * stride + h * width, width).CopyTo(v.Slice(at, width));
+            }
+        Length++;
+    }
+
+    // Room for n more positions of [rows, heads, ·, width], growing the buffers when full.
+    private void MakeRoom(int rows, int heads, int n, int width)
+    {
+        if (_keys is not null && (rows != _keys.Size(0) || heads != _keys.Size(1) || width != _keys.Size(3)))
+            throw new ShapeMismatchException($"AttentionCache: cannot append [{rows}, {heads}, {n}, {width}] to a cache of {Shapes.Format(_keys.Shape)}");
+        if (Length + n > Capacity) Grow(Math.Max(Length + n, Math.Max(2 * Capacity, MinimumCapacity)), rows, heads, width);
     }
 
     /// <summary>Keeps batch rows <paramref name="rows"/> in that order (beam search reorders its beams; a row may repeat).</summary>
@@ -94,6 +122,8 @@ public sealed class AttentionCache
 /// </summary>
 public sealed class KeyValueCache
 {
+    private StepBuffers? _buffers;
+
     /// <summary>An empty cache for a decoder of <paramref name="layers"/> layers.</summary>
     public KeyValueCache(int layers)
     {
@@ -109,6 +139,9 @@ public sealed class KeyValueCache
 
     /// <summary>Positions decoded so far (the next token's position).</summary>
     public int Length { get; internal set; }
+
+    /// <summary>Working memory for a step of <paramref name="rows"/> rows, kept for the next step.</summary>
+    internal StepBuffers Buffers(int rows, int width, int hidden) => _buffers = StepBuffers.Fit(_buffers, rows, width, hidden);
 
     /// <summary>Keeps batch rows <paramref name="rows"/> in that order, in every layer.</summary>
     public void Reorder(int[] rows)

@@ -74,52 +74,66 @@ public sealed class MultiHeadAttention : Module
     /// <summary>
     /// Self-attention for one new position during incremental decoding: x: [B, 1, E] → [B, 1, E]. The
     /// position's keys and values are appended to <paramref name="cache"/>, and the query attends to
-    /// every cached position (all earlier ones, so no causal mask is needed). For inference: the
-    /// attention itself is not recorded for gradients.
+    /// every cached position (all earlier ones, so no causal mask is needed). Computed as at inference:
+    /// no dropout, nothing recorded for gradients.
     /// </summary>
     public Tensor ForwardSelfStep(Tensor x, AttentionCache cache)
     {
-        int e = EmbedDim;
-        CheckStep(x);
-        var qkv = x.Linear(InProjWeight, InProjBias);                                      // [B, 1, 3E]: q | k | v
-        cache.Append(SplitHeads(qkv.Narrow(-1, e, e)), SplitHeads(qkv.Narrow(-1, 2 * e, e)));   // [B, H, 1, d] each
-        return AttendStep(qkv, cache, null);
+        StepOps.RequireInference(this, "MultiHeadAttention");
+        var buffers = StepOps.Input(x, EmbedDim, hidden: 0);
+        SelfStep(buffers.X, buffers.Sublayer, cache, buffers);
+        return StepOps.Output(buffers.Sublayer, buffers);
     }
 
     /// <summary>
     /// Cross-attention for one new position: x: [B, 1, E] over memory [B, S, E]. The memory's keys and
-    /// values are projected on the first call and kept in <paramref name="cache"/>. For inference, as
-    /// <see cref="ForwardSelfStep"/>.
+    /// values are projected on the first call and kept in <paramref name="cache"/>. Computed as at
+    /// inference, as <see cref="ForwardSelfStep"/>.
     /// </summary>
     public Tensor ForwardCrossStep(Tensor x, Tensor memory, AttentionCache cache, AttentionMask? mask)
     {
+        StepOps.RequireInference(this, "MultiHeadAttention");
+        var buffers = StepOps.Input(x, EmbedDim, hidden: 0);
+        CrossStep(buffers.X, buffers.Sublayer, memory, cache, mask, buffers);
+        return StepOps.Output(buffers.Sublayer, buffers);
+    }
+
+    // x: [B, E] rows → y: [B, E], appending the position's keys and values to the cache first
+    internal void SelfStep(ReadOnlySpan<float> x, Span<float> y, AttentionCache cache, StepBuffers buffers)
+    {
         int e = EmbedDim;
-        CheckStep(x);
-        if (cache.Keys is null)
+        var qkv = buffers.Projected.AsSpan(0, buffers.Rows * 3 * e);                           // [B, 3E]: q | k | v
+        StepOps.Affine(x, InProjWeight.AsSpan(), InProjBias.AsSpan(), qkv, buffers.Rows, e, 3 * e);
+        cache.AppendPosition(qkv[e..], qkv[(2 * e)..], 3 * e, buffers.Rows, Heads, e / Heads);
+        AttendStep(qkv, 3 * e, cache, [], y, buffers);
+    }
+
+    // x: [B, E] rows → y: [B, E] attending to memory [B, S, E], whose keys and values the first call caches
+    internal void CrossStep(ReadOnlySpan<float> x, Span<float> y, Tensor memory, AttentionCache cache, AttentionMask? mask, StepBuffers buffers)
+    {
+        int e = EmbedDim;
+        if (cache.Length == 0)
         {
-            var kv = Project(memory, 1, 2).Split(e, -1);                                     // 2 × [B, S, E]
+            if (memory.Rank != 3 || memory.Size(0) != buffers.Rows || memory.Size(2) != e)
+                throw new ShapeMismatchException($"MultiHeadAttention: memory must be [{buffers.Rows}, S, {e}], got {Shapes.Format(memory.Shape)}");
+            using var _ = Autograd.GradMode.NoGrad();
+            var kv = Project(memory, 1, 2).Split(e, -1);                                         // 2 × [B, S, E]
             cache.Append(SplitHeads(kv[0]), SplitHeads(kv[1]));
         }
-        return AttendStep(x.Linear(InProjWeight.Narrow(0, 0, e), InProjBias.Narrow(0, 0, e)), cache, mask);
+        var q = buffers.Projected.AsSpan(0, buffers.Rows * e);                                  // [B, E]
+        StepOps.Affine(x, InProjWeight.AsSpan()[..(e * e)], InProjBias.AsSpan()[..e], q, buffers.Rows, e, e);
+        AttendStep(q, e, cache, buffers.MaskRows(mask, Heads, cache.Length), y, buffers);
     }
 
-    private void CheckStep(Tensor x)
+    // q: [B, E] queries at row stride `stride`, over every cached position → y = out_proj(heads): [B, E]
+    private void AttendStep(ReadOnlySpan<float> q, int stride, AttentionCache cache, ReadOnlySpan<float> mask, Span<float> y, StepBuffers buffers)
     {
-        if (x.Rank != 3 || x.Size(1) != 1 || x.Size(2) != EmbedDim)
-            throw new ShapeMismatchException($"MultiHeadAttention: a decoding step takes one position [B, 1, {EmbedDim}], got {Shapes.Format(x.Shape)}");
-    }
-
-    // queries: [B, 1, ≥E] whose first E columns are the query → out_proj(heads attending to every cached position): [B, 1, E]
-    private Tensor AttendStep(Tensor queries, AttentionCache cache, AttentionMask? mask)
-    {
-        int b = queries.Size(0), length = cache.Length, d = EmbedDim / Heads;
-        if (cache.Rows != b)
-            throw new ShapeMismatchException($"MultiHeadAttention: the cache holds {cache.Rows} rows, the step {b}");
-        var stepMask = mask?.Additive.Expand(b, Heads, 1, length).Contiguous();                // [B, H, 1, S]
-        var heads = Tensor.Zeros(b, 1, EmbedDim);                                             // [B, 1, E]: heads side by side
-        Kernels.AttentionStep.Run(queries.AsSpan(), queries.Size(-1), cache.KeyBuffer, cache.ValueBuffer, b, Heads, cache.Capacity, length, d,
-            1f / MathF.Sqrt(d), stepMask is null ? [] : stepMask.AsSpan(), heads.AsSpan());
-        return OutProj.Forward(heads);
+        if (cache.Rows != buffers.Rows)
+            throw new ShapeMismatchException($"MultiHeadAttention: the cache holds {cache.Rows} rows, the step {buffers.Rows}");
+        int d = EmbedDim / Heads;
+        Kernels.AttentionStep.Run(q, stride, cache.KeyBuffer, cache.ValueBuffer, buffers.Rows, Heads, cache.Capacity, cache.Length, d,
+            1f / MathF.Sqrt(d), mask, buffers.Heads);
+        StepOps.Linear(OutProj, buffers.Heads, y, buffers.Rows);
     }
 
     // q: [B, H, T, d], k, v: [B, H, S, d] → out_proj(concat of heads): [B, T, E], and the weights on request

@@ -70,7 +70,7 @@ public sealed unsafe class GemmTests
         WithSettings(path, threads, () =>
         {
             int seed = 40;
-            foreach (var (n, k) in new[] { (70, 90), (300, 257), (3000, 1024) })
+            foreach (var (n, k) in new[] { (70, 90), (41, 256), (24, 1024), (300, 257), (3000, 1024) })
                 foreach (bool transA in new[] { false, true })
                     foreach (bool transB in new[] { false, true })
                     {

@@ -1,7 +1,7 @@
-using System.Numerics.Tensors;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using Sharpformer.Kernels;
 using Sharpformer.Tensors;
-using Tensor = Sharpformer.Tensors.Tensor;
 
 namespace Sharpformer.NN;
 
@@ -29,7 +29,7 @@ internal static class StepOps
         Kernels.LayerNorm.Forward(x, norm.Weight.AsSpan(), norm.Bias.AsSpan(), buffers.Rows, buffers.Width, norm.Eps, y, buffers.Mean, buffers.Rstd);
 
     /// <summary>x ← x + sublayer: the pre-norm residual connection.</summary>
-    public static void AddResidual(StepBuffers buffers) => TensorPrimitives.Add(buffers.X, buffers.Sublayer, buffers.X);
+    public static void AddResidual(StepBuffers buffers) => AddInPlace(buffers.X, buffers.Sublayer);
 
     /// <summary>x ← norm(x + sublayer): the post-norm residual connection.</summary>
     public static void AddNorm(LayerNorm norm, StepBuffers buffers)
@@ -50,7 +50,7 @@ internal static class StepOps
     {
         var hidden = buffers.HiddenLayer.AsSpan(0, buffers.Rows * block.Linear1.OutFeatures);
         Linear(block.Linear1, x, hidden, buffers.Rows);
-        if (block.Activation == ActivationKind.Relu) TensorPrimitives.Max(hidden, 0f, hidden);
+        if (block.Activation == ActivationKind.Relu) Relu(hidden);
         else foreach (ref float h in hidden) h = Activations.Gelu(h);
         Linear(block.Linear2, hidden, y, buffers.Rows);
     }
@@ -71,8 +71,9 @@ internal static class StepOps
             if (tokens[r] < 0 || tokens[r] >= embedding.Count)
                 throw new IndexOutOfRangeException($"Embedding: token {tokens[r]} is out of range for a vocabulary of {embedding.Count}");
             var row = x.Slice(r * width, width);
-            TensorPrimitives.Multiply(table.Slice(tokens[r] * width, width), scale, row);
-            TensorPrimitives.Add(row, pe, row);
+            table.Slice(tokens[r] * width, width).CopyTo(row);
+            ScaleInPlace(row, scale);
+            AddInPlace(row, pe);
         }
     }
 
@@ -102,6 +103,39 @@ internal static class StepOps
             if (ids[i] != values[i]) throw new ArgumentException($"DecodeStep: token {values[i]} is not a whole number");
         }
         return ids;
+    }
+
+    // The elementwise steps as plain vector loops, compiled optimized from the first call (the generic
+    // TensorPrimitives methods are slow until the runtime recompiles them, which a short decode never sees).
+
+    // x += y
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddInPlace(Span<float> x, ReadOnlySpan<float> y)
+    {
+        int i = 0;
+        for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            (new Vector<float>(x[i..]) + new Vector<float>(y[i..])).CopyTo(x[i..]);
+        for (; i < x.Length; i++) x[i] += y[i];
+    }
+
+    // x *= s
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleInPlace(Span<float> x, float s)
+    {
+        int i = 0;
+        for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            (new Vector<float>(x[i..]) * s).CopyTo(x[i..]);
+        for (; i < x.Length; i++) x[i] *= s;
+    }
+
+    // x = max(x, 0), NaN staying NaN (as TensorPrimitives.Max)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Relu(Span<float> x)
+    {
+        int i = 0;
+        for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            Vector.Max(new Vector<float>(x[i..]), Vector<float>.Zero).CopyTo(x[i..]);
+        for (; i < x.Length; i++) x[i] = MathF.Max(x[i], 0f);
     }
 
     /// <summary>Throws if a dropout inside <paramref name="module"/> is active: steps compute as at inference.</summary>

@@ -55,8 +55,8 @@ public sealed class IncrementalDecoder
             throw new InvalidOperationException($"IncrementalDecoder: the target is longer than the model's maximum length {_model.Config.MaxLength}");
         if (_useCache)
         {
-            // The cache already holds every position before the last fed token.
-            var next = new float[Rows * Vocab];
+            // The cache already holds every position before the last fed token; the step writes every logit.
+            var next = GC.AllocateUninitializedArray<float>(Rows * Vocab);
             _model.DecodeStep([.. _prefixes.Select(p => p[^1])], _memory, _sourceMask, _cache, next);
             return next;
         }

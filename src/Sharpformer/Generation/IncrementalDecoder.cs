@@ -53,13 +53,14 @@ public sealed class IncrementalDecoder
         }
         if (Length > _model.Config.MaxLength)
             throw new InvalidOperationException($"IncrementalDecoder: the target is longer than the model's maximum length {_model.Config.MaxLength}");
-        using var _ = GradMode.NoGrad();
         if (_useCache)
         {
-            var fed = Tensor.FromArray([.. _prefixes.Select(p => (float)p[^1])], Rows);
-            // The cache already holds every position before the last fed token.
-            return _model.DecodeStep(fed, _memory, _sourceMask, _cache).ToArray();
+            // The cache already holds every position before the last fed token; the step writes every logit.
+            var next = GC.AllocateUninitializedArray<float>(Rows * Vocab);
+            _model.DecodeStep([.. _prefixes.Select(p => p[^1])], _memory, _sourceMask, _cache, next);
+            return next;
         }
+        using var _ = GradMode.NoGrad();
         var prefix = Tensor.FromArray([.. _prefixes.SelectMany(p => p.Select(t => (float)t))], Rows, Length);
         var logits = _model.Decode(prefix, _memory, _source);                         // [rows, T, V]
         return logits.Narrow(1, Length - 1, 1).ToArray();

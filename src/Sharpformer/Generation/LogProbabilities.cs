@@ -1,19 +1,31 @@
+using System.Numerics.Tensors;
+
 namespace Sharpformer.Generation;
 
 /// <summary>Row-wise numerics on flat [rows·vocab] logits.</summary>
 internal static class LogProbabilities
 {
-    /// <summary>log softmax of one row, computed stably in double precision.</summary>
+    /// <summary>log softmax of one row in double precision: logits[i] − log Σ exp(logits).</summary>
     public static double[] Row(ReadOnlySpan<float> logits)
     {
-        float max = float.NegativeInfinity;
-        foreach (float v in logits) max = MathF.Max(max, v);
-        double sum = 0;
-        foreach (float v in logits) sum += Math.Exp(v - max);
-        double logSum = max + Math.Log(sum);
         var result = new double[logits.Length];
-        for (int i = 0; i < result.Length; i++) result[i] = logits[i] - logSum;
+        double logSum = LogSumExp(logits, result);
+        TensorPrimitives.ConvertTruncating(logits, result);
+        TensorPrimitives.Subtract(result, logSum, result);
         return result;
+    }
+
+    /// <summary>
+    /// log Σ exp(logits), computed stably (max + log Σ exp(logit − max)) in double precision;
+    /// <paramref name="scratch"/> holds at least as many values as the logits.
+    /// </summary>
+    public static double LogSumExp(ReadOnlySpan<float> logits, Span<double> scratch)
+    {
+        float max = TensorPrimitives.Max(logits);
+        var shifted = scratch[..logits.Length];
+        for (int i = 0; i < logits.Length; i++) shifted[i] = logits[i] - max;
+        TensorPrimitives.Exp(shifted, shifted);
+        return max + Math.Log(TensorPrimitives.Sum<double>(shifted));
     }
 
     /// <summary>Rules out the ids a decoder must never emit: padding and beginning-of-sequence.</summary>

@@ -1,4 +1,3 @@
-using Sharpformer.Autograd;
 using Sharpformer.Data;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
@@ -19,20 +18,20 @@ public static class TextGenerator
         if (prompt.Length + maxTokens > model.Config.MaxLength)
             throw new ArgumentException($"TextGenerator: prompt ({prompt.Length}) plus {maxTokens} new tokens exceed the model's maximum length {model.Config.MaxLength}");
         model.Eval();
-        using var _ = GradMode.NoGrad();
         var cache = model.NewCache();
-        float[] logits = [];
-        foreach (int token in prompt) logits = model.DecodeStep(Tensor.FromArray([token]), cache).ToArray();
+        var logits = new float[model.Config.TargetVocab];
+        var scratch = new double[logits.Length];
+        foreach (int token in prompt) model.DecodeStep([token], cache, logits);
         var output = new List<int>();
         double score = 0;
         for (int step = 0; step < maxTokens; step++)
         {
             LogProbabilities.ForbidSpecial(logits);
             int next = Sampler.Choose(logits, options, rng);
-            score += LogProbabilities.Row(logits)[next];
+            score += logits[next] - LogProbabilities.LogSumExp(logits, scratch);
             if (next == SpecialTokens.Eos) return new Hypothesis([.. output], (float)score, true);
             output.Add(next);
-            logits = model.DecodeStep(Tensor.FromArray([next]), cache).ToArray();
+            model.DecodeStep([next], cache, logits);
         }
         return new Hypothesis([.. output], (float)score, false);
     }

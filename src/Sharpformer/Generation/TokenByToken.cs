@@ -16,6 +16,7 @@ internal static class TokenByToken
         var tokens = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
         var scores = new double[rows];
         var ended = new bool[rows];
+        var scratch = new double[vocab];
         int[]? last = null;
         for (int step = 0; step < maxLength && !ended.All(e => e); step++)
         {
@@ -31,7 +32,7 @@ internal static class TokenByToken
                 var row = logits.AsSpan(r * vocab, vocab);
                 LogProbabilities.ForbidSpecial(row);
                 int next = choose(row);
-                scores[r] += LogProbabilities.Row(row)[next];
+                scores[r] += row[next] - LogProbabilities.LogSumExp(row, scratch);
                 if (next == SpecialTokens.Eos) ended[r] = true;
                 else tokens[r].Add(next);
                 last[r] = next;

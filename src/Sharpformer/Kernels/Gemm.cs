@@ -141,7 +141,7 @@ public static unsafe class Gemm
             GemmSmall.Run(g);
             return;
         }
-        if (g.M == 1)
+        if (GemmVector.Handles(g))
         {
             GemmVector.Run(g, threads);
             return;

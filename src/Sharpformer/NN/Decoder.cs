@@ -29,10 +29,22 @@ public sealed class Decoder : Module
         return FinalNorm?.Forward(x) ?? x;
     }
 
-    /// <summary>One new position: x: [B, 1, d_model] → [B, 1, d_model], reading and extending <paramref name="cache"/>.</summary>
+    /// <summary>
+    /// One new position: x: [B, 1, d_model] → [B, 1, d_model], reading and extending <paramref name="cache"/>
+    /// (at inference: no dropout, nothing recorded for gradients).
+    /// </summary>
     public Tensor ForwardStep(Tensor x, Tensor memory, KeyValueCache cache, AttentionMask? memoryMask)
     {
-        for (int i = 0; i < Layers.Count; i++) x = Layers[i].ForwardStep(x, memory, cache.Self[i], cache.Cross[i], memoryMask);
-        return FinalNorm?.Forward(x) ?? x;
+        StepOps.RequireInference(this, "Decoder");
+        var buffers = StepOps.Input(x, x.Size(-1), Layers.Count == 0 ? 0 : Layers[0].FeedForward.Linear1.OutFeatures);
+        Step(buffers, memory, cache, memoryMask);
+        return StepOps.Output(buffers.X, buffers);
+    }
+
+    // The step on the buffers' residual stream X: [B, d_model], in place.
+    internal void Step(StepBuffers s, Tensor memory, KeyValueCache cache, AttentionMask? memoryMask)
+    {
+        for (int i = 0; i < Layers.Count; i++) Layers[i].Step(s, memory, cache.Self[i], cache.Cross[i], memoryMask);
+        if (FinalNorm is not null) StepOps.NormInPlace(FinalNorm, s);
     }
 }

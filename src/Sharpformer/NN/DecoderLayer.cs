@@ -79,18 +79,38 @@ public sealed class DecoderLayer : Module
 
     /// <summary>
     /// One new position during incremental decoding: x: [B, 1, d_model] → [B, 1, d_model], with the
-    /// layer's self- and cross-attention caches (the same computation as <see cref="Forward"/> on the whole prefix).
+    /// layer's self- and cross-attention caches (the same computation as <see cref="Forward"/> on the
+    /// whole prefix, at inference: no dropout, nothing recorded for gradients).
     /// </summary>
     public Tensor ForwardStep(Tensor x, Tensor memory, AttentionCache self, AttentionCache cross, AttentionMask? memoryMask)
     {
+        StepOps.RequireInference(this, "DecoderLayer");
+        var buffers = StepOps.Input(x, Norm1.Weight.Length, FeedForward.Linear1.OutFeatures);
+        Step(buffers, memory, self, cross, memoryMask);
+        return StepOps.Output(buffers.X, buffers);
+    }
+
+    // The step on the buffers' residual stream X: [B, d_model], in place.
+    internal void Step(StepBuffers s, Tensor memory, AttentionCache self, AttentionCache cross, AttentionMask? memoryMask)
+    {
         if (Norm == NormPlacement.Post)
         {
-            x = Norm1.Forward(x + _dropout1.Forward(SelfAttention.ForwardSelfStep(x, self)));
-            x = Norm2.Forward(x + _dropout2.Forward(CrossAttention.ForwardCrossStep(x, memory, cross, memoryMask)));
-            return Norm3.Forward(x + _dropout3.Forward(FeedForward.Forward(x)));
+            SelfAttention.SelfStep(s.X, s.Sublayer, self, s);
+            StepOps.AddNorm(Norm1, s);
+            CrossAttention.CrossStep(s.X, s.Sublayer, memory, cross, memoryMask, s);
+            StepOps.AddNorm(Norm2, s);
+            StepOps.FeedForward(FeedForward, s.X, s.Sublayer, s);
+            StepOps.AddNorm(Norm3, s);
+            return;
         }
-        x = x + _dropout1.Forward(SelfAttention.ForwardSelfStep(Norm1.Forward(x), self));
-        x = x + _dropout2.Forward(CrossAttention.ForwardCrossStep(Norm2.Forward(x), memory, cross, memoryMask));
-        return x + _dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
+        StepOps.Norm(Norm1, s.X, s.Normed, s);
+        SelfAttention.SelfStep(s.Normed, s.Sublayer, self, s);
+        StepOps.AddResidual(s);
+        StepOps.Norm(Norm2, s.X, s.Normed, s);
+        CrossAttention.CrossStep(s.Normed, s.Sublayer, memory, cross, memoryMask, s);
+        StepOps.AddResidual(s);
+        StepOps.Norm(Norm3, s.X, s.Normed, s);
+        StepOps.FeedForward(FeedForward, s.Normed, s.Sublayer, s);
+        StepOps.AddResidual(s);
     }
 }

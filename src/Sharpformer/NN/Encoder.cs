@@ -29,10 +29,22 @@ public sealed class Encoder : Module
         return FinalNorm?.Forward(x) ?? x;
     }
 
-    /// <summary>One new position of a causal stack: x: [B, 1, d_model], reading and extending the self-attention caches.</summary>
+    /// <summary>
+    /// One new position of a causal stack: x: [B, 1, d_model], reading and extending the self-attention
+    /// caches (at inference: no dropout, nothing recorded for gradients).
+    /// </summary>
     public Tensor ForwardStep(Tensor x, KeyValueCache cache)
     {
-        for (int i = 0; i < Layers.Count; i++) x = Layers[i].ForwardStep(x, cache.Self[i]);
-        return FinalNorm?.Forward(x) ?? x;
+        StepOps.RequireInference(this, "Encoder");
+        var buffers = StepOps.Input(x, x.Size(-1), Layers.Count == 0 ? 0 : Layers[0].FeedForward.Linear1.OutFeatures);
+        Step(buffers, cache);
+        return StepOps.Output(buffers.X, buffers);
+    }
+
+    // The step on the buffers' residual stream X: [B, d_model], in place.
+    internal void Step(StepBuffers s, KeyValueCache cache)
+    {
+        for (int i = 0; i < Layers.Count; i++) Layers[i].Step(s, cache.Self[i]);
+        if (FinalNorm is not null) StepOps.NormInPlace(FinalNorm, s);
     }
 }

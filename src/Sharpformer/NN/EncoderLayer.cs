@@ -60,16 +60,33 @@ public sealed class EncoderLayer : Module
 
     /// <summary>
     /// One new position of a causal stack (a decoder-only model): x: [B, 1, d_model], attending to the
-    /// positions in <paramref name="cache"/>, which it extends.
+    /// positions in <paramref name="cache"/>, which it extends. Computed at inference: no dropout,
+    /// nothing recorded for gradients.
     /// </summary>
     public Tensor ForwardStep(Tensor x, AttentionCache cache)
     {
+        StepOps.RequireInference(this, "EncoderLayer");
+        var buffers = StepOps.Input(x, Norm1.Weight.Length, FeedForward.Linear1.OutFeatures);
+        Step(buffers, cache);
+        return StepOps.Output(buffers.X, buffers);
+    }
+
+    // The step on the buffers' residual stream X: [B, d_model], in place.
+    internal void Step(StepBuffers s, AttentionCache cache)
+    {
         if (Norm == NormPlacement.Post)
         {
-            x = Norm1.Forward(x + _dropout1.Forward(SelfAttention.ForwardSelfStep(x, cache)));
-            return Norm2.Forward(x + _dropout2.Forward(FeedForward.Forward(x)));
+            SelfAttention.SelfStep(s.X, s.Sublayer, cache, s);
+            StepOps.AddNorm(Norm1, s);
+            StepOps.FeedForward(FeedForward, s.X, s.Sublayer, s);
+            StepOps.AddNorm(Norm2, s);
+            return;
         }
-        x = x + _dropout1.Forward(SelfAttention.ForwardSelfStep(Norm1.Forward(x), cache));
-        return x + _dropout2.Forward(FeedForward.Forward(Norm2.Forward(x)));
+        StepOps.Norm(Norm1, s.X, s.Normed, s);
+        SelfAttention.SelfStep(s.Normed, s.Sublayer, cache, s);
+        StepOps.AddResidual(s);
+        StepOps.Norm(Norm2, s.X, s.Normed, s);
+        StepOps.FeedForward(FeedForward, s.Normed, s.Sublayer, s);
+        StepOps.AddResidual(s);
     }
 }

@@ -61,16 +61,30 @@ public sealed class LanguageModel : SequenceModel
     /// <inheritdoc/>
     public override Tensor TeacherForcedLogits(Tensor source, Tensor targetInput) => Forward(targetInput);
 
-    /// <summary>Incremental generation: tokens: [B] at position cache.Length → logits [B, vocabulary].</summary>
+    /// <summary>
+    /// Incremental generation: tokens: [B] at position cache.Length → logits [B, vocabulary]. Inference
+    /// only: the model must not be dropping out (see <see cref="Module.Eval"/>), and nothing is recorded
+    /// for gradients.
+    /// </summary>
     public Tensor DecodeStep(Tensor tokens, KeyValueCache cache)
     {
-        var x = tokens.Reshape(-1, 1);
-        var embedded = _dropout.Forward(PositionalEncoding.Forward(Embedding.Forward(x) * _embedScale, cache.Length));
-        var hidden = Blocks.ForwardStep(embedded, cache);
-        cache.Length++;
-        return Generator.Forward(hidden).Reshape(x.Size(0), -1);
+        var ids = StepOps.Tokens(tokens);
+        var logits = Tensor.Zeros(ids.Length, Config.TargetVocab);
+        DecodeStep(ids, cache, logits.AsSpan());
+        return logits;
     }
 
-    /// <summary>An empty cache for <see cref="DecodeStep"/>.</summary>
+    /// <summary><see cref="DecodeStep(Tensor, KeyValueCache)"/> writing the logits [B·vocabulary] into <paramref name="logits"/>.</summary>
+    internal void DecodeStep(ReadOnlySpan<int> tokens, KeyValueCache cache, Span<float> logits)
+    {
+        StepOps.RequireInference(this, "DecodeStep");
+        var s = cache.Buffers(tokens.Length, Config.DModel, Config.DimFeedForward);
+        StepOps.Embed(Embedding, _embedScale, PositionalEncoding, cache.Length, tokens, s.X);
+        Blocks.Step(s, cache);
+        StepOps.Linear(Generator, s.X, logits, s.Rows);
+        cache.Length++;
+    }
+
+    /// <summary>An empty cache for <see cref="DecodeStep(Tensor, KeyValueCache)"/>.</summary>
     public KeyValueCache NewCache() => new(Config.DecoderLayers);
 }

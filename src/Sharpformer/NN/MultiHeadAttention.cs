@@ -74,27 +74,66 @@ public sealed class MultiHeadAttention : Module
     /// <summary>
     /// Self-attention for one new position during incremental decoding: x: [B, 1, E] → [B, 1, E]. The
     /// position's keys and values are appended to <paramref name="cache"/>, and the query attends to
-    /// every cached position (all earlier ones, so no causal mask is needed).
+    /// every cached position (all earlier ones, so no causal mask is needed). Computed as at inference:
+    /// no dropout, nothing recorded for gradients.
     /// </summary>
     public Tensor ForwardSelfStep(Tensor x, AttentionCache cache)
     {
-        var qkv = Project(x, 0, 3).Split(EmbedDim, -1);                              // 3 × [B, 1, E]
-        cache.Append(SplitHeads(qkv[1]), SplitHeads(qkv[2]));                       // [B, H, 1, d] each
-        return Attend(SplitHeads(qkv[0]), cache.Keys!, cache.Values!, null, false).Output;
+        StepOps.RequireInference(this, "MultiHeadAttention");
+        var buffers = StepOps.Input(x, EmbedDim, hidden: 0);
+        SelfStep(buffers.X, buffers.Sublayer, cache, buffers);
+        return StepOps.Output(buffers.Sublayer, buffers);
     }
 
     /// <summary>
     /// Cross-attention for one new position: x: [B, 1, E] over memory [B, S, E]. The memory's keys and
-    /// values are projected on the first call and kept in <paramref name="cache"/>.
+    /// values are projected on the first call and kept in <paramref name="cache"/>. Computed as at
+    /// inference, as <see cref="ForwardSelfStep"/>.
     /// </summary>
     public Tensor ForwardCrossStep(Tensor x, Tensor memory, AttentionCache cache, AttentionMask? mask)
     {
-        if (cache.Keys is null)
+        StepOps.RequireInference(this, "MultiHeadAttention");
+        var buffers = StepOps.Input(x, EmbedDim, hidden: 0);
+        CrossStep(buffers.X, buffers.Sublayer, memory, cache, mask, buffers);
+        return StepOps.Output(buffers.Sublayer, buffers);
+    }
+
+    // x: [B, E] rows → y: [B, E], appending the position's keys and values to the cache first
+    internal void SelfStep(ReadOnlySpan<float> x, Span<float> y, AttentionCache cache, StepBuffers buffers)
+    {
+        int e = EmbedDim;
+        var qkv = buffers.Projected.AsSpan(0, buffers.Rows * 3 * e);                           // [B, 3E]: q | k | v
+        StepOps.Affine(x, InProjWeight.AsSpan(), InProjBias.AsSpan(), qkv, buffers.Rows, e, 3 * e);
+        cache.AppendPosition(qkv[e..], qkv[(2 * e)..], 3 * e, buffers.Rows, Heads, e / Heads);
+        AttendStep(qkv, 3 * e, cache, [], y, buffers);
+    }
+
+    // x: [B, E] rows → y: [B, E] attending to memory [B, S, E], whose keys and values the first call caches
+    internal void CrossStep(ReadOnlySpan<float> x, Span<float> y, Tensor memory, AttentionCache cache, AttentionMask? mask, StepBuffers buffers)
+    {
+        int e = EmbedDim;
+        if (cache.Length == 0)
         {
-            var kv = Project(memory, 1, 2).Split(EmbedDim, -1);                    // 2 × [B, S, E]
-            cache.Append(SplitHeads(kv[0]).Contiguous(), SplitHeads(kv[1]).Contiguous());
+            if (memory.Rank != 3 || memory.Size(0) != buffers.Rows || memory.Size(2) != e)
+                throw new ShapeMismatchException($"MultiHeadAttention: memory must be [{buffers.Rows}, S, {e}], got {Shapes.Format(memory.Shape)}");
+            using var _ = Autograd.GradMode.NoGrad();
+            var kv = Project(memory, 1, 2).Split(e, -1);                                         // 2 × [B, S, E]
+            cache.Append(SplitHeads(kv[0]), SplitHeads(kv[1]));
         }
-        return Attend(SplitHeads(Project(x, 0, 1)), cache.Keys!, cache.Values!, mask, false).Output;
+        var q = buffers.Projected.AsSpan(0, buffers.Rows * e);                                  // [B, E]
+        StepOps.Affine(x, InProjWeight.AsSpan()[..(e * e)], InProjBias.AsSpan()[..e], q, buffers.Rows, e, e);
+        AttendStep(q, e, cache, buffers.MaskRows(mask, Heads, cache.Length), y, buffers);
+    }
+
+    // q: [B, E] queries at row stride `stride`, over every cached position → y = out_proj(heads): [B, E]
+    private void AttendStep(ReadOnlySpan<float> q, int stride, AttentionCache cache, ReadOnlySpan<float> mask, Span<float> y, StepBuffers buffers)
+    {
+        if (cache.Rows != buffers.Rows)
+            throw new ShapeMismatchException($"MultiHeadAttention: the cache holds {cache.Rows} rows, the step {buffers.Rows}");
+        int d = EmbedDim / Heads;
+        Kernels.AttentionStep.Run(q, stride, cache.KeyBuffer, cache.ValueBuffer, buffers.Rows, Heads, cache.Capacity, cache.Length, d,
+            1f / MathF.Sqrt(d), mask, buffers.Heads);
+        StepOps.Linear(OutProj, buffers.Heads, y, buffers.Rows);
     }
 
     // q: [B, H, T, d], k, v: [B, H, S, d] → out_proj(concat of heads): [B, T, E], and the weights on request

@@ -85,17 +85,29 @@ public sealed class Transformer : SequenceModel
     /// <summary>
     /// Incremental decoding: the next token of each row, tokens: [B] ids at position cache.Length → logits
     /// [B, target vocabulary]. Equals the last position of <see cref="Decode"/> on the whole prefix.
+    /// Inference only: the model must not be dropping out (see <see cref="Module.Eval"/>), and nothing
+    /// is recorded for gradients.
     /// </summary>
     public Tensor DecodeStep(Tensor tokens, Tensor memory, AttentionMask? sourceMask, KeyValueCache cache)
     {
-        var x = tokens.Reshape(-1, 1);                                                // [B, 1]
-        var embedded = _targetDropout.Forward(PositionalEncoding.Forward(TargetEmbedding.Forward(x) * _embedScale, cache.Length));
-        var hidden = Core.Decoder.ForwardStep(embedded, memory, cache, sourceMask);   // [B, 1, d_model]
-        cache.Length++;
-        return Generator.Forward(hidden).Reshape(x.Size(0), -1);
+        var ids = StepOps.Tokens(tokens);
+        var logits = Tensor.Zeros(ids.Length, Config.TargetVocab);
+        DecodeStep(ids, memory, sourceMask, cache, logits.AsSpan());
+        return logits;
     }
 
-    /// <summary>An empty cache for <see cref="DecodeStep"/>.</summary>
+    /// <summary><see cref="DecodeStep(Tensor, Tensor, AttentionMask?, KeyValueCache)"/> writing the logits [B·vocabulary] into <paramref name="logits"/>.</summary>
+    internal void DecodeStep(ReadOnlySpan<int> tokens, Tensor memory, AttentionMask? sourceMask, KeyValueCache cache, Span<float> logits)
+    {
+        StepOps.RequireInference(this, "DecodeStep");
+        var s = cache.Buffers(tokens.Length, Config.DModel, Config.DimFeedForward);
+        StepOps.Embed(TargetEmbedding, _embedScale, PositionalEncoding, cache.Length, tokens, s.X);
+        Core.Decoder.Step(s, memory, cache, sourceMask);
+        StepOps.Linear(Generator, s.X, logits, s.Rows);
+        cache.Length++;
+    }
+
+    /// <summary>An empty cache for <see cref="DecodeStep(Tensor, Tensor, AttentionMask?, KeyValueCache)"/>.</summary>
     public KeyValueCache NewCache() => new(Config.DecoderLayers);
 
     /// <summary>Blocks source padding keys: [B, 1, 1, S].</summary>

@@ -42,6 +42,40 @@ public class DecodingTests
     }
 
     [Fact]
+    public void CachedAndUncachedDecodingAgreeWhenReorderingChangesTheNumberOfRows()
+    {
+        var model = Model(NormPlacement.Pre);
+        var cached = new IncrementalDecoder(model, Source, useCache: true);
+        var uncached = new IncrementalDecoder(model, Source, useCache: false);
+        int[]? last = null;
+        int[][] orders = [[1, 1, 2, 0, 2], [4, 0], [1, 1, 1]];                 // 3 → 5 → 2 → 3 rows
+        for (int step = 0; step < 6; step++)
+        {
+            var a = cached.NextLogits(last);
+            var b = uncached.NextLogits(last);
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5f * Math.Max(1f, Math.Abs(b[i])), $"step {step}, logit {i}: cached {a[i]} vs uncached {b[i]}");
+            if (step % 2 == 1)
+            {
+                cached.Reorder(orders[step / 2]);
+                uncached.Reorder(orders[step / 2]);
+            }
+            last = [.. Enumerable.Range(0, cached.Rows).Select(r => SpecialTokens.Count + (step * 7 + r * 3) % 26)];
+        }
+    }
+
+    [Fact]
+    public void LogProbabilitiesAreALogSoftmaxInDoublePrecision()
+    {
+        float[] logits = [2.5f, -1f, float.NegativeInfinity, 0.25f, 7f, 7f];
+        double logSum = 7 + Math.Log(Math.Exp(2.5 - 7) + Math.Exp(-8) + Math.Exp(0.25 - 7) + 2);
+        Assert.Equal(logSum, LogProbabilities.LogSumExp(logits, new double[logits.Length]), 1e-12);
+        var row = LogProbabilities.Row(logits);
+        for (int i = 0; i < logits.Length; i++) Assert.Equal(logits[i] - logSum, row[i], 1e-12);
+        Assert.Equal(1.0, row.Sum(Math.Exp), 1e-12);
+    }
+
+    [Fact]
     public void GreedyDecodingIsTheSameWithAndWithoutTheCache()
     {
         var model = Model();

@@ -70,13 +70,30 @@ public sealed unsafe class GemmTests
         WithSettings(path, threads, () =>
         {
             int seed = 40;
-            foreach (var (n, k) in new[] { (70, 90), (300, 257), (3000, 1024) })
+            foreach (var (n, k) in new[] { (70, 90), (41, 256), (24, 1024), (300, 257), (3000, 1024) })
                 foreach (bool transA in new[] { false, true })
                     foreach (bool transB in new[] { false, true })
                     {
                         Check(new Case(transA, transB, 1, n, k, 1.25f, 0, Seed: seed++, NaNInC: true));
                         Check(new Case(transA, transB, 1, n, k, -0.5f, 0.75f, Seed: seed++, Pad: 3));
                     }
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndThreads))]
+    public void FewRowProductsWithTransposedBStreamB(string path, int threads)
+    {
+        // 2 to 8 rows against a transposed B (beams decoding together) also stream B: pairs of rows, an odd
+        // last row, column tails, K tails, and splits over threads.
+        WithSettings(path, threads, () =>
+        {
+            int seed = 80;
+            foreach (var (m, n, k) in new[] { (2, 70, 90), (3, 41, 256), (5, 24, 1024), (8, 300, 257), (7, 3000, 64) })
+            {
+                Check(new Case(false, true, m, n, k, 1.25f, 0, Seed: seed++, NaNInC: true));
+                Check(new Case(false, true, m, n, k, -0.5f, 0.75f, Seed: seed++, Pad: 3));
+            }
         });
     }
 

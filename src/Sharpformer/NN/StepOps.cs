@@ -1,0 +1,148 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Sharpformer.Kernels;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.NN;
+
+/// <summary>
+/// The layers' forward passes on plain rows, for decoding steps: each computes what the corresponding
+/// tensor op computes, with the same kernels and in the same order, but writes into buffers it is
+/// given and records nothing for gradients.
+/// </summary>
+internal static class StepOps
+{
+    /// <summary>y: [rows, out] = x: [rows, in]·Wᵀ + b (W: [out, in]), as <see cref="Tensor.Linear"/>: the bias is written first, then the product added.</summary>
+    public static void Affine(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int rows, int inFeatures, int outFeatures)
+    {
+        if (!bias.IsEmpty)
+            for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outFeatures, outFeatures));
+        Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures, bias.IsEmpty ? 0f : 1f, y, outFeatures);
+    }
+
+    /// <summary><paramref name="layer"/> on rows: x: [rows, in] → y: [rows, out].</summary>
+    public static void Linear(Linear layer, ReadOnlySpan<float> x, Span<float> y, int rows) =>
+        Affine(x, layer.Weight.AsSpan(), layer.Bias is null ? [] : layer.Bias.AsSpan(), y, rows, layer.InFeatures, layer.OutFeatures);
+
+    /// <summary><paramref name="norm"/> on rows: x, y: [rows, width] (distinct), statistics into the buffers'.</summary>
+    public static void Norm(LayerNorm norm, ReadOnlySpan<float> x, Span<float> y, StepBuffers buffers) =>
+        Kernels.LayerNorm.Forward(x, norm.Weight.AsSpan(), norm.Bias.AsSpan(), buffers.Rows, buffers.Width, norm.Eps, y, buffers.Mean, buffers.Rstd);
+
+    /// <summary>x ← x + sublayer: the pre-norm residual connection.</summary>
+    public static void AddResidual(StepBuffers buffers) => AddInPlace(buffers.X, buffers.Sublayer);
+
+    /// <summary>x ← norm(x + sublayer): the post-norm residual connection.</summary>
+    public static void AddNorm(LayerNorm norm, StepBuffers buffers)
+    {
+        AddResidual(buffers);
+        NormInPlace(norm, buffers);
+    }
+
+    /// <summary>x ← norm(x).</summary>
+    public static void NormInPlace(LayerNorm norm, StepBuffers buffers)
+    {
+        Norm(norm, buffers.X, buffers.Normed, buffers);
+        buffers.Normed.CopyTo(buffers.X, 0);
+    }
+
+    /// <summary>The feed-forward block on rows: x: [rows, d_model] → y: [rows, d_model], through the buffers' hidden layer.</summary>
+    public static void FeedForward(FeedForward block, ReadOnlySpan<float> x, Span<float> y, StepBuffers buffers)
+    {
+        var hidden = buffers.HiddenLayer.AsSpan(0, buffers.Rows * block.Linear1.OutFeatures);
+        Linear(block.Linear1, x, hidden, buffers.Rows);
+        if (block.Activation == ActivationKind.Relu) Relu(hidden);
+        else foreach (ref float h in hidden) h = Activations.Gelu(h);
+        Linear(block.Linear2, hidden, y, buffers.Rows);
+    }
+
+    /// <summary>
+    /// x[r] ← embedding[tokens[r]]·scale + PE[position], as <see cref="Transformer"/>'s embedding of one
+    /// position (dropout is off at inference).
+    /// </summary>
+    public static void Embed(Embedding embedding, float scale, SinusoidalPositionalEncoding positions, int position, ReadOnlySpan<int> tokens, Span<float> x)
+    {
+        if (position < 0 || position >= positions.MaxLength)
+            throw new ArgumentException($"PositionalEncoding: positions up to {position + 1} exceed the maximum length {positions.MaxLength}");
+        int width = embedding.Dim;
+        var table = embedding.Weight.AsSpan();
+        var pe = positions.Table.AsSpan().Slice(position * width, width);
+        for (int r = 0; r < tokens.Length; r++)
+        {
+            if (tokens[r] < 0 || tokens[r] >= embedding.Count)
+                throw new IndexOutOfRangeException($"Embedding: token {tokens[r]} is out of range for a vocabulary of {embedding.Count}");
+            var row = x.Slice(r * width, width);
+            table.Slice(tokens[r] * width, width).CopyTo(row);
+            ScaleInPlace(row, scale);
+            AddInPlace(row, pe);
+        }
+    }
+
+    /// <summary>Buffers for the rows of x: [B, 1, width], holding them in <see cref="StepBuffers.X"/>.</summary>
+    public static StepBuffers Input(Tensor x, int width, int hidden)
+    {
+        if (x.Rank != 3 || x.Size(1) != 1 || x.Size(2) != width)
+            throw new ShapeMismatchException($"DecodeStep: a step takes one position per row, [B, 1, {width}], got {Shapes.Format(x.Shape)}");
+        var buffers = new StepBuffers(x.Size(0), width, hidden);
+        x.ToArray().CopyTo(buffers.X, 0);
+        return buffers;
+    }
+
+    /// <summary>Rows [B, width] of the buffers as a new tensor [B, 1, width].</summary>
+    public static Tensor Output(float[] rows, StepBuffers buffers) => Tensor.FromArray(rows, buffers.Rows, 1, buffers.Width);
+
+    /// <summary>Token ids held in a tensor [B] (or [B, 1]) as integers.</summary>
+    public static int[] Tokens(Tensor tokens)
+    {
+        if (tokens.Rank > 2 || (tokens.Rank == 2 && tokens.Size(1) != 1))
+            throw new ShapeMismatchException($"DecodeStep: expected one token per row, [B], got {Shapes.Format(tokens.Shape)}");
+        var values = tokens.ToArray();
+        var ids = new int[values.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = (int)values[i];
+            if (ids[i] != values[i]) throw new ArgumentException($"DecodeStep: token {values[i]} is not a whole number");
+        }
+        return ids;
+    }
+
+    // The elementwise steps as plain vector loops, compiled optimized from the first call (the generic
+    // TensorPrimitives methods are slow until the runtime recompiles them, which a short decode never sees).
+
+    // x += y
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddInPlace(Span<float> x, ReadOnlySpan<float> y)
+    {
+        int i = 0;
+        for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            (new Vector<float>(x[i..]) + new Vector<float>(y[i..])).CopyTo(x[i..]);
+        for (; i < x.Length; i++) x[i] += y[i];
+    }
+
+    // x *= s
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleInPlace(Span<float> x, float s)
+    {
+        int i = 0;
+        for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            (new Vector<float>(x[i..]) * s).CopyTo(x[i..]);
+        for (; i < x.Length; i++) x[i] *= s;
+    }
+
+    // x = max(x, 0), NaN staying NaN (as TensorPrimitives.Max)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Relu(Span<float> x)
+    {
+        int i = 0;
+        for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            Vector.Max(new Vector<float>(x[i..]), Vector<float>.Zero).CopyTo(x[i..]);
+        for (; i < x.Length; i++) x[i] = MathF.Max(x[i], 0f);
+    }
+
+    /// <summary>Throws if a dropout inside <paramref name="module"/> is active: steps compute as at inference.</summary>
+    public static void RequireInference(Module module, string what)
+    {
+        bool dropping = false;
+        module.Apply(m => dropping |= m is Dropout { IsTraining: true, P: > 0 });
+        if (dropping) throw new InvalidOperationException($"{what}: incremental decoding runs at inference only; call Eval() first (dropout is active in training mode)");
+    }
+}

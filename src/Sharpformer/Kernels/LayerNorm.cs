@@ -42,24 +42,31 @@ internal static class LayerNorm
         }
     }
 
+    /// <summary>The forward pass on one thread: x, y: [rows, n] (distinct); mean, rstd: [rows].</summary>
+    public static void ForwardRows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int rows, int n, float eps,
+                                   Span<float> y, Span<float> mean, Span<float> rstd)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * n, n);
+            var yr = y.Slice(r * n, n);
+            float m = TensorPrimitives.Sum(xr) / n;
+            TensorPrimitives.Subtract(xr, m, yr);                       // y ← x − mean
+            float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(yr) / n + eps);
+            mean[r] = m;
+            rstd[r] = rs;
+            TensorPrimitives.Multiply(yr, rs, yr);                      // y ← x̂
+            if (!gamma.IsEmpty) TensorPrimitives.FusedMultiplyAdd(yr, gamma, beta, yr);
+        }
+    }
+
     private readonly struct ForwardJob(LayerNormBuffers b, float eps, Memory<float> y) : IRangeJob
     {
         public void Run(int start, int end)
         {
-            int n = b.N;
-            Span<float> gamma = b.Gamma.Span, beta = b.Beta.Span;
-            for (int r = start; r < end; r++)
-            {
-                var xr = b.X.Span.Slice(r * n, n);
-                var yr = y.Span.Slice(r * n, n);
-                float m = TensorPrimitives.Sum(xr) / n;
-                TensorPrimitives.Subtract(xr, m, yr);                       // y ← x − mean
-                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(yr) / n + eps);
-                b.Mean.Span[r] = m;
-                b.Rstd.Span[r] = rs;
-                TensorPrimitives.Multiply(yr, rs, yr);                      // y ← x̂
-                if (!gamma.IsEmpty) TensorPrimitives.FusedMultiplyAdd(yr, gamma, beta, yr);
-            }
+            int n = b.N, rows = end - start;
+            ForwardRows(b.X.Span.Slice(start * n, rows * n), b.Gamma.Span, b.Beta.Span, rows, n, eps,
+                y.Span.Slice(start * n, rows * n), b.Mean.Span.Slice(start, rows), b.Rstd.Span.Slice(start, rows));
         }
     }
 

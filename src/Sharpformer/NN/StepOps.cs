@@ -26,7 +26,7 @@ internal static class StepOps
 
     /// <summary><paramref name="norm"/> on rows: x, y: [rows, width] (distinct), statistics into the buffers'.</summary>
     public static void Norm(LayerNorm norm, ReadOnlySpan<float> x, Span<float> y, StepBuffers buffers) =>
-        Kernels.LayerNorm.Forward(x, norm.Weight.AsSpan(), norm.Bias.AsSpan(), buffers.Rows, buffers.Width, norm.Eps, y, buffers.Mean, buffers.Rstd);
+        Kernels.LayerNorm.ForwardRows(x, norm.Weight.AsSpan(), norm.Bias.AsSpan(), buffers.Rows, buffers.Width, norm.Eps, y, buffers.Mean, buffers.Rstd);
 
     /// <summary>x ← x + sublayer: the pre-norm residual connection.</summary>
     public static void AddResidual(StepBuffers buffers) => AddInPlace(buffers.X, buffers.Sublayer);
@@ -51,7 +51,7 @@ internal static class StepOps
         var hidden = buffers.HiddenLayer.AsSpan(0, buffers.Rows * block.Linear1.OutFeatures);
         Linear(block.Linear1, x, hidden, buffers.Rows);
         if (block.Activation == ActivationKind.Relu) Relu(hidden);
-        else foreach (ref float h in hidden) h = Activations.Gelu(h);
+        else Kernels.Gelu.Forward(hidden, hidden, tanh: false);
         Linear(block.Linear2, hidden, y, buffers.Rows);
     }
 

@@ -162,9 +162,13 @@ internal static class TorchBench
         {
             Parallelism.Threads = threads;
             torch.set_num_threads(threads);
-            // Warm-up: JIT, optimizer state, libtorch's allocator and thread pool.
-            for (int i = 0; i < 3; i++) { OursStep(); TheirsStep(); }
-            for (int i = 0; i < 3; i++) { OursDecode(); TheirsDecode(); }
+            // Warm-up: JIT (hot methods are recompiled optimized after about a second), optimizer state,
+            // libtorch's allocator and thread pool.
+            foreach (var action in new[] { OursStep, TheirsStep, OursDecode, TheirsDecode })
+            {
+                var warmUp = Stopwatch.StartNew();
+                for (int i = 0; i < 3 || warmUp.Elapsed.TotalSeconds < 1.5; i++) action();
+            }
             var train = new List<TorchRound>();
             var decode = new List<TorchRound>();
             for (int round = 1; round <= rounds; round++)

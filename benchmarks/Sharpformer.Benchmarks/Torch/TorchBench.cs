@@ -121,8 +121,10 @@ internal static class TorchBench
             loss.backward();
             theirsAdam.step();
         }
+        var decodeArena = new TensorArena();
         void OursDecode()
         {
+            using var memory = decodeArena.Activate();   // as Greedy.Decode does
             var decoder = new IncrementalDecoder(ours, sDec, useCache: true);
             int[]? last = null;
             for (int step = 0; step < NewTokens; step++)
@@ -149,6 +151,7 @@ internal static class TorchBench
         double trainTokens = (double)batch * length * steps, decodeTokens = (double)NewTokens * decodeRuns;
         double Rate(Action action, int times, double tokens)
         {
+            Thread.Sleep(300);   // let the other side's threads (libtorch's OpenMP pool spins for a while) go idle
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < times; i++) action();
             return tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;

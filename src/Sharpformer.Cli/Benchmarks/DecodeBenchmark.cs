@@ -64,8 +64,12 @@ internal static class DecodeBenchmark
         return rates[rates.Count / 2];
     }
 
+    private static readonly TensorArena s_arena = new();
+
+    // As Greedy.Decode: with the cache, the decode's tensors come from an arena and go back when it ends.
     private static void Decode(Transformer model, Tensor source, bool useCache)
     {
+        using var memory = useCache ? s_arena.Activate() : default(TensorArena.Scope?);
         var decoder = new IncrementalDecoder(model, source, useCache);
         int[]? last = null;
         for (int step = 0; step < NewTokens; step++)

@@ -18,6 +18,7 @@ public static class BeamSearch
     {
         if (beamSize < 1) throw new ArgumentOutOfRangeException(nameof(beamSize), $"beam size {beamSize} must be at least 1");
         int batch = source.Size(0), k = beamSize;
+        using var memory = DecodingMemory.Enter(useCache);
         var expanded = source.IndexSelect(0, [.. Enumerable.Range(0, batch * k).Select(r => r / k)]);
         var decoder = new IncrementalDecoder(model, expanded, useCache);
         int vocab = decoder.Vocab, rows = batch * k;

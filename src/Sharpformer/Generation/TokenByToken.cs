@@ -11,6 +11,7 @@ internal static class TokenByToken
 
     public static Hypothesis[] Decode(Transformer model, Tensor source, int maxLength, bool useCache, Choose choose)
     {
+        using var memory = DecodingMemory.Enter(useCache);
         var decoder = new IncrementalDecoder(model, source, useCache);
         int rows = decoder.Rows, vocab = decoder.Vocab;
         var tokens = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();

@@ -22,6 +22,9 @@ public sealed class TensorArena
     private readonly HashSet<float[]> _returnedEarly = new(ReferenceEqualityComparer.Instance);
     private bool _inBackward;
 
+    /// <summary>Whether an arena is active on this thread.</summary>
+    public static bool IsActive => t_current is not null;
+
     /// <summary>Values held for reuse (rented and free), in bytes.</summary>
     public long RetainedBytes { get; private set; }
 

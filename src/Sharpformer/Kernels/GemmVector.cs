@@ -233,14 +233,7 @@ internal static unsafe class GemmVector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchColumn(float* start, nint ld)
     {
-        if (!Sse.IsSupported) return;
-        Sse.Prefetch0(start);
-        Sse.Prefetch0(start + ld);
-        Sse.Prefetch0(start + 2 * ld);
-        Sse.Prefetch0(start + 3 * ld);
-        Sse.Prefetch0(start + 4 * ld);
-        Sse.Prefetch0(start + 5 * ld);
-        Sse.Prefetch0(start + 6 * ld);
-        Sse.Prefetch0(start + 7 * ld);
+        PrefetchColumn4(start, ld);
+        PrefetchColumn4(start + 4 * ld, ld);
     }
 }

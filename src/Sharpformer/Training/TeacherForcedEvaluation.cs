@@ -2,6 +2,7 @@ using Sharpformer.Autograd;
 using Sharpformer.Data;
 using Sharpformer.Losses;
 using Sharpformer.NN;
+using Sharpformer.Tensors;
 
 namespace Sharpformer.Training;
 
@@ -18,10 +19,12 @@ public static class TeacherForcedEvaluation
         model.Eval();
         double lossSum = 0;
         long tokens = 0, correct = 0;
+        var arena = new TensorArena();
         using (GradMode.NoGrad())
         {
             foreach (var batch in batches)
             {
+                using var memory = TensorArena.IsActive ? default(TensorArena.Scope?) : arena.Activate();   // each batch's tensors serve the next
                 var logits = model.TeacherForcedLogits(batch.Source, batch.TargetInput);
                 var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: SpecialTokens.Pad);
                 var predicted = logits.ArgMax(-1).ToArray();

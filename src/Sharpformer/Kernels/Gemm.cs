@@ -146,6 +146,11 @@ public static unsafe class Gemm
             GemmVector.Run(g, threads);
             return;
         }
+        if (path == GemmPath.Avx512 && GemmFewRows.Handles(g))
+        {
+            GemmFewRows.Run(g, threads);
+            return;
+        }
         bool parallel = threads > 1 && work >= ParallelWork;
         switch (path)
         {

@@ -99,6 +99,23 @@ public sealed unsafe class GemmTests
 
     [Theory]
     [MemberData(nameof(PathsAndThreads))]
+    public void ShortSequenceProductsWithTransposedBReadBInPlace(string path, int threads)
+    {
+        // 20 to 32 rows against a transposed B (encoding one sentence) take the few-rows path on AVX-512:
+        // whole 12-row blocks of B, a partial last block, long K, padded leading dimensions, threads.
+        WithSettings(path, threads, () =>
+        {
+            int seed = 120;
+            foreach (var (m, n, k) in new[] { (20, 24, 16), (32, 768, 256), (27, 37, 100), (32, 257, 1024), (23, 3000, 64) })
+            {
+                Check(new Case(false, true, m, n, k, 1.25f, 0, Seed: seed++, NaNInC: true));
+                Check(new Case(false, true, m, n, k, -0.5f, 0.75f, Seed: seed++, Pad: 3));
+            }
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndThreads))]
     public void WorksOnSubmatricesWithLargerLeadingDimensions(string path, int threads)
     {
         WithSettings(path, threads, () =>

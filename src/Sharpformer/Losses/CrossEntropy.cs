@@ -37,10 +37,11 @@ public static class CrossEntropy
         Kernels.ParallelRange.For(rows, 64, ref forward);
         double total = 0;
         int counted = 0;
+        var losses = rowLoss.AsSpan();
         for (int r = 0; r < rows; r++)
         {
             if (ids[r] == ignoreIndex) continue;
-            total += rowLoss.AsSpan()[r];
+            total += losses[r];
             counted++;
         }
         var loss = Tensor.Scalar((float)(total / counted));

@@ -23,7 +23,7 @@ public sealed partial class Tensor
     {
         var y = Allocate(ShapeArray(), zeroed: false);
         var job = new DropoutJob(Storage, Offset, y.Storage, key, p);
-        ParallelRange.For(Length, 1 << 14, ref job);
+        ParallelRange.For(Length, ElementwiseGrain, ref job);
         return y;
     }
 

@@ -109,7 +109,7 @@ public sealed partial class Tensor
     {
         if (Grad is null)
         {
-            if (_gradBuffer is null || !_gradBuffer.Shape.SequenceEqual(Shape)) _gradBuffer = new Tensor(new float[Length], ShapeArray());
+            _gradBuffer ??= new Tensor(new float[Length], ShapeArray());
             Kernels.StridedCopy.Run(g, _gradBuffer.AsSpan());
             Grad = _gradBuffer;
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Sharpformer.IO;
 
 namespace Sharpformer.Viz;
 
@@ -16,52 +17,77 @@ public sealed record MetricsPoint(int Step, double Loss, double LearningRate, do
 public static class MetricsFile
 {
     /// <summary>
-    /// The points of <paramref name="path"/>, one per non-blank line. A missing file throws
-    /// <see cref="FileNotFoundException"/>; a line that is not a metrics object, or a file without one,
-    /// throws <see cref="InvalidDataException"/> naming the file and line.
+    /// The points of <paramref name="path"/>, one per non-blank line. A missing or unreadable file, a line
+    /// that is not a metrics object, or a file without one throws <see cref="InvalidFileException"/>
+    /// naming the file (and the line).
     /// </summary>
     public static IReadOnlyList<MetricsPoint> Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such metrics file", path);
-        var points = new List<MetricsPoint>();
-        int number = 0;
-        foreach (var line in File.ReadLines(path))
+        if (!File.Exists(path)) throw InvalidFileException.Missing(path, "metrics file");
+        string[] lines;
+        try
         {
-            number++;
+            lines = File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidFileException(path, $"cannot be read ({e.Message})", e);
+        }
+        var points = new List<MetricsPoint>();
+        for (int number = 1; number <= lines.Length; number++)
+        {
+            string line = lines[number - 1];
             if (string.IsNullOrWhiteSpace(line)) continue;
             try
             {
-                using var doc = JsonDocument.Parse(line);
+                using var doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 8 });
                 var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("not a JSON object");
+                if (root.ValueKind != JsonValueKind.Object) throw new FormatException("not a JSON object");
+                double step = Required(root, "step");
+                if (step is not (>= 0 and <= int.MaxValue) || step != Math.Floor(step)) throw new FormatException("\"step\" is not a whole number");
                 points.Add(new MetricsPoint(
-                    (int)Required(root, "step"),
+                    (int)step,
                     Optional(root, "loss") ?? double.NaN,
                     Optional(root, "lr") ?? double.NaN,
                     Optional(root, "grad_norm") ?? double.NaN,
                     Optional(root, "val_loss"),
                     Optional(root, "val_accuracy")));
             }
-            catch (Exception e) when (e is JsonException or InvalidDataException or FormatException or InvalidOperationException)
+            catch (JsonException)
             {
-                throw new InvalidDataException($"{path}:{number}: not a metrics line ({FirstLine(e.Message)})");
+                throw new InvalidFileException(path, number, "not a metrics line (not valid JSON)");
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidFileException(path, number, $"not a metrics line ({e.Message})");
             }
         }
-        if (points.Count == 0) throw new InvalidDataException($"{path}: no metrics in the file");
+        if (points.Count == 0) throw new InvalidFileException(path, "no metrics in the file");
         return points;
     }
 
     private static double Required(JsonElement root, string name) =>
-        Optional(root, name) ?? throw new InvalidDataException($"no \"{name}\"");
+        Optional(root, name) ?? throw new FormatException($"no \"{name}\"");
 
     // A number, or one of the strings that stand for non-finite values ("NaN", "Infinity", "-Infinity").
     private static double? Optional(JsonElement root, string name)
     {
         if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
         if (value.ValueKind == JsonValueKind.Number) return value.GetDouble();
-        if (value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed)) return parsed;
-        throw new InvalidDataException($"\"{name}\" is not a number");
+        if (value.ValueKind == JsonValueKind.String && double.TryParse(Text(value), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed)) return parsed;
+        throw new FormatException($"\"{name}\" is not a number");
     }
 
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+    // GetString throws InvalidOperationException for an unpaired surrogate escape.
+    private static string Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new FormatException("a string that is not valid Unicode");
+        }
+    }
 }

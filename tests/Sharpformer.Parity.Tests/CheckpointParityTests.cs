@@ -135,7 +135,7 @@ public sealed class CheckpointParityTests(ITestOutputHelper output) : IDisposabl
         Assert.DoesNotContain(dropped, HeaderNames(file));
 
         var ours = new Sharpformer.NN.Transformer(config, new Rng(7));
-        var e = Assert.Throws<InvalidDataException>(() => ModelDirectory.LoadWeights(ours, file));
+        var e = Assert.Throws<InvalidFileException>(() => ModelDirectory.LoadWeights(ours, file));
         output.WriteLine(e.Message);
         Assert.Contains(dropped, e.Message);
     }
@@ -151,7 +151,7 @@ public sealed class CheckpointParityTests(ITestOutputHelper output) : IDisposabl
         BuildTorch(written, 8).save_safetensors(file);
 
         var ours = new Sharpformer.NN.Transformer(expected, new Rng(8));
-        var e = Assert.Throws<InvalidDataException>(() => ModelDirectory.LoadWeights(ours, file));
+        var e = Assert.Throws<InvalidFileException>(() => ModelDirectory.LoadWeights(ours, file));
         output.WriteLine(e.Message);
         Assert.Contains("tgt_embed.weight", e.Message);
         Assert.Contains(file, e.Message);
@@ -170,7 +170,7 @@ public sealed class CheckpointParityTests(ITestOutputHelper output) : IDisposabl
         Assert.Contains("extra_scale", HeaderNames(file));
 
         var ours = new Sharpformer.NN.Transformer(config, new Rng(9));
-        var e = Assert.Throws<InvalidDataException>(() => ModelDirectory.LoadWeights(ours, file));
+        var e = Assert.Throws<InvalidFileException>(() => ModelDirectory.LoadWeights(ours, file));
         output.WriteLine(e.Message);
         Assert.Contains("extra_scale", e.Message);
     }

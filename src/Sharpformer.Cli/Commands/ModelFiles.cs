@@ -12,10 +12,9 @@ internal sealed record ModelFiles(SequenceModel Model, ITokenizer Tokenizer)
     {
         var model = ModelDirectory.Load(directory);
         string tokenizerPath = Path.Combine(directory, TrainCommand.TokenizerFile);
-        if (!File.Exists(tokenizerPath)) throw new FileNotFoundException($"{tokenizerPath}: no tokenizer in the model directory");
         var tokenizer = ITokenizer.Load(tokenizerPath);
         if (tokenizer.VocabSize != model.Config.TargetVocab)
-            throw new InvalidDataException($"{tokenizerPath}: {tokenizer.VocabSize} tokens, but the model's vocabulary is {model.Config.TargetVocab}");
+            throw new InvalidFileException(tokenizerPath, $"{tokenizer.VocabSize} tokens, but the model's vocabulary is {model.Config.TargetVocab}");
         model.Eval();
         return new ModelFiles(model, tokenizer);
     }

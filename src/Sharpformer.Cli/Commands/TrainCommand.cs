@@ -52,13 +52,19 @@ internal static class TrainCommand
         {
             Parallelism.Threads = result.GetValue(threads);
             string directory = result.GetValue(output)!;
+            var checkpoint = TrainerCheckpoint.TryRead(directory);
             bool resuming = result.GetValue(resume);
-            if (!resuming && File.Exists(Path.Combine(directory, Trainer.StateFile)))
+            if (!resuming && checkpoint is not null)
                 throw new ArgumentException($"{directory} already holds a checkpoint: pass --resume to continue it, or choose another --out");
+            if (resuming && checkpoint is null)
+            {
+                Console.Error.WriteLine($"{directory} holds no checkpoint yet: starting a new run");
+                resuming = false;
+            }
             var spec = new DataSpec(result.GetValue(task), result.GetValue(train), result.GetValue(valid));
             if (spec.TrainFile is null && spec.ValidFile is not null) throw new ArgumentException("--valid needs --train");
 
-            TrainingOptions? saved = resuming ? TrainerCheckpoint.Read(Path.Combine(directory, Trainer.StateJsonFile)).Options : null;
+            TrainingOptions? saved = checkpoint?.Options;
             ulong runSeed = saved?.Seed ?? (ulong)result.GetValue(seed);
             var settings = new DataSettings(result.GetValue(batchTokens), result.GetValue(maxLength), result.GetValue(vocabSize), result.GetValue(skipBad), runSeed);
             var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, TokenizerFile)) : null;
@@ -116,7 +122,7 @@ internal static class TrainCommand
     private static TransformerConfig ModelConfig(string? configPath, string preset, TrainingData data, int maxLength)
     {
         int vocab = data.Tokenizer.VocabSize;
-        var baseConfig = configPath is not null ? ModelDirectory.ReadConfigFile(configPath) : preset switch
+        var baseConfig = configPath is not null ? TransformerConfigFile.Read(configPath) : preset switch
         {
             "small" => TransformerConfig.Small(vocab),
             "big" => TransformerConfig.Big(vocab),

@@ -1,3 +1,4 @@
+using Sharpformer.IO;
 using Sharpformer.NN;
 using Sharpformer.Text;
 
@@ -61,7 +62,7 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
     {
         var train = TsvReader.Read(spec.TrainFile!, settings.SkipBadLines);
         var valid = spec.ValidFile is null ? null : TsvReader.Read(spec.ValidFile, settings.SkipBadLines);
-        if (train.Pairs.Count == 0) throw new InvalidDataException($"{spec.TrainFile}: no training pairs");
+        if (train.Pairs.Count == 0) throw new InvalidFileException(spec.TrainFile!, "no training pairs");
         return FromPairs(train.Pairs, valid?.Pairs ?? [], train.SkippedLines + (valid?.SkippedLines ?? 0), settings, tokenizer, progress);
     }
 
@@ -91,14 +92,16 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
 
     private static string ReadText(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
+        byte[] bytes = FileBytes.Read(path);
         try
         {
-            return File.ReadAllText(path, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true));
+            int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+            return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, start, bytes.Length - start);
         }
-        catch (System.Text.DecoderFallbackException)
+        catch (System.Text.DecoderFallbackException e)
         {
-            throw new InvalidDataException($"{path}: not valid UTF-8");
+            int line = 1 + bytes.AsSpan(0, Math.Min(e.Index is >= 0 ? e.Index : 0, bytes.Length)).Count((byte)'\n');
+            throw new InvalidFileException(path, line, "not valid UTF-8");
         }
     }
 

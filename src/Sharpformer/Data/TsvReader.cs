@@ -1,4 +1,5 @@
 using System.Text;
+using Sharpformer.IO;
 
 namespace Sharpformer.Data;
 
@@ -17,16 +18,7 @@ public static class TsvReader
     /// <summary>Reads <paramref name="path"/>.</summary>
     public static TsvContent Read(string path, bool skipBadLines = false)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"{path}: cannot be read: {e.Message}", e);
-        }
+        byte[] bytes = FileBytes.Read(path);
         var pairs = new List<(string, string)>();
         int skipped = 0, lineNumber = 0, start = 0;
         if (bytes.AsSpan().StartsWith("\uFEFF"u8)) start = 3;
@@ -45,7 +37,7 @@ public static class TsvReader
                 pairs.Add(pair);
                 continue;
             }
-            if (!skipBadLines) throw new InvalidDataException($"{path}:{lineNumber}: {problem}");
+            if (!skipBadLines) throw new InvalidFileException(path, lineNumber, problem);
             skipped++;
         }
         return new TsvContent(pairs, skipped);

@@ -21,7 +21,7 @@ public static class AtomicFile
         string target = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(target)
             ?? throw new ArgumentException($"AtomicFile: '{path}' names no file", nameof(path));
-        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}{TempSuffix}");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -39,6 +39,28 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Deletes the temporary files that writes into <paramref name="directory"/> left behind when their
+    /// process was killed (<c>.NAME.&lt;32 hex digits&gt;.tmp</c>); returns how many. Only call it when no
+    /// other process is writing there.
+    /// </summary>
+    public static int RemoveLeftovers(string directory)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        int removed = 0;
+        foreach (string path in Directory.EnumerateFiles(directory, "." + "*" + TempSuffix))
+        {
+            string name = Path.GetFileName(path);
+            int dot = name.Length - TempSuffix.Length - 33;   // the '.' before the 32 hex digits
+            if (dot < 1 || name[dot] != '.' || name.AsSpan(dot + 1, 32).ContainsAnyExcept("0123456789abcdef")) continue;
+            File.Delete(path);
+            removed++;
+        }
+        return removed;
+    }
+
+    private const string TempSuffix = ".tmp";
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte order mark) to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text)

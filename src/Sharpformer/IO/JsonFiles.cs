@@ -12,22 +12,9 @@ namespace Sharpformer.IO;
 [JsonSerializable(typeof(Training.TrainingOptions))]
 internal sealed partial class SharpformerJson : JsonSerializerContext;
 
-/// <summary>Reads and writes JSON files with errors that name the file and the problem.</summary>
+/// <summary>Writes JSON files (atomically) from the source-generated shapes; reading is done field by field (<see cref="JsonFields"/>).</summary>
 internal static class JsonFiles
 {
     public static void Write<T>(string path, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, type) + "\n");
-
-    public static T Read<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), type) ?? throw new InvalidDataException($"{path}: the file holds null");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON for {typeof(T).Name}: {e.Message}", e);
-        }
-    }
 }

@@ -6,7 +6,7 @@ namespace Sharpformer.IO;
 /// <summary>
 /// A model directory: <c>config.json</c> (the architecture) and <c>model.safetensors</c> (the weights,
 /// under torch.nn.Transformer's state-dict names, each shared tensor stored once), plus the files that
-/// training adds (see ARCHITECTURE.md).
+/// training adds (see docs/architecture.md).
 /// </summary>
 public static class ModelDirectory
 {
@@ -20,7 +20,7 @@ public static class ModelDirectory
     public static void Save(SequenceModel model, string directory)
     {
         Directory.CreateDirectory(directory);
-        JsonFiles.Write(Path.Combine(directory, ConfigFile), model.Config, SharpformerJson.Default.TransformerConfig);
+        TransformerConfigFile.Write(Path.Combine(directory, ConfigFile), model.Config);
         SaveWeights(model, Path.Combine(directory, WeightsFile));
     }
 
@@ -29,46 +29,84 @@ public static class ModelDirectory
         SafeTensors.Write(path, model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value)),
             new Dictionary<string, string> { ["format"] = "pt" });
 
-    /// <summary>Builds the model described by <c>config.json</c> and loads <c>model.safetensors</c>; clear errors for missing or bad files.</summary>
+    /// <summary>
+    /// Reads <c>config.json</c>, checks <c>model.safetensors</c>'s header against the shapes the config
+    /// implies, and only then builds the model and reads the weights into it: a bad directory costs
+    /// milliseconds and no memory. The model is returned in training mode.
+    /// </summary>
+    /// <exception cref="InvalidFileException">The directory or one of its files is missing, malformed, or does not fit the other.</exception>
     public static SequenceModel Load(string directory)
     {
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such model directory");
+        if (!Directory.Exists(directory)) throw new InvalidFileException(directory, "no such model directory");
         var config = ReadConfig(directory);
+        using var weights = SafeTensorsReader.Open(Path.Combine(directory, WeightsFile));
+        CheckHeader(weights, ParameterLayout.Of(config), "config.json");
         var model = SequenceModel.Create(config, new Rng(0));
-        LoadWeights(model, Path.Combine(directory, WeightsFile));
+        ReadWeights(weights, model);
         return model;
     }
 
     /// <summary>Reads and validates <c>config.json</c> of a model directory.</summary>
-    public static TransformerConfig ReadConfig(string directory) => ReadConfigFile(Path.Combine(directory, ConfigFile));
+    public static TransformerConfig ReadConfig(string directory) => TransformerConfigFile.Read(Path.Combine(directory, ConfigFile));
 
-    /// <summary>Reads and validates a config file.</summary>
-    public static TransformerConfig ReadConfigFile(string path)
-    {
-        var config = JsonFiles.Read(path, SharpformerJson.Default.TransformerConfig);
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
-        }
-        return config;
-    }
-
-    /// <summary>Loads weights by name into <paramref name="model"/>; names or shapes that do not fit are a clear error.</summary>
+    /// <summary>
+    /// Loads weights by name into <paramref name="model"/>: every tensor of the model must be in the file
+    /// (under any of its names) with its shape, and the file must hold nothing else.
+    /// </summary>
+    /// <exception cref="InvalidFileException">The file is missing, malformed or does not fit the model.</exception>
     public static void LoadWeights(Module model, string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such weights file");
-        var file = SafeTensors.Read(path);
-        try
+        using var weights = SafeTensorsReader.Open(path);
+        var slots = model.StateDict().GroupBy(p => p.Value, ReferenceEqualityComparer.Instance)
+            .Select(group => (group.Select(p => p.Key).ToArray(), ((Tensor)group.Key!).Shape.ToArray().Select(d => (long)d).ToArray())).ToList();
+        CheckHeader(weights, slots, "the model");
+        ReadWeights(weights, model);
+    }
+
+    // Names and shapes only: nothing of the weights has been read or allocated yet.
+    private static void CheckHeader(SafeTensorsReader weights, IReadOnlyList<(string[] Names, long[] Shape)> slots, string expectation)
+    {
+        var slotOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < slots.Count; i++)
+            foreach (string name in slots[i].Names) slotOf[name] = i;
+        var covered = new bool[slots.Count];
+        foreach (var entry in weights.Entries)
         {
-            model.LoadStateDict(file.Tensors.ToDictionary(StringComparer.Ordinal));
+            if (!slotOf.TryGetValue(entry.Name, out int slot))
+                throw Mismatch(weights, $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)}, which the model does not have (the weights do not fit {expectation})");
+            if (!entry.Shape.Select(d => (long)d).SequenceEqual(slots[slot].Shape))
+                throw Mismatch(weights, $"tensor '{entry.Name}' has shape {Shape(entry.Shape.Select(d => (long)d))}, but {expectation} needs {Shape(slots[slot].Shape)} (the weights do not fit)");
+            covered[slot] = true;
         }
-        catch (Exception e) when (e is KeyNotFoundException or ArgumentException)
+        int missing = Array.IndexOf(covered, false);
+        if (missing >= 0)
         {
-            throw new InvalidDataException($"{path}: the weights do not fit the model: {e.Message}", e);
+            int count = covered.Count(c => !c);
+            throw Mismatch(weights, $"tensor '{slots[missing].Names[0]}' {Shape(slots[missing].Shape)} is missing{(count > 1 ? $" (and {count - 1} more)" : "")} (the weights do not fit {expectation})");
         }
     }
+
+    // Each tensor straight into its parameter; a tensor stored under two names must hold the same values twice.
+    private static void ReadWeights(SafeTensorsReader weights, Module model)
+    {
+        var byName = model.StateDict().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var loaded = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var entry in weights.Entries)
+        {
+            var parameter = byName[entry.Name];
+            if (loaded.Add(parameter))
+            {
+                weights.ReadInto(entry, parameter.AsSpan());
+                continue;
+            }
+            var again = new float[entry.Count];
+            weights.ReadInto(entry, again);
+            if (!again.AsSpan().SequenceEqual(parameter.AsSpan()))
+                throw Mismatch(weights, $"tensor '{entry.Name}' names a tensor the model shares with another name, but the file holds different values under the two names");
+        }
+    }
+
+    private static InvalidFileException Mismatch(SafeTensorsReader weights, string problem) => new(weights.Source, problem);
+
+    private static string Shape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 }

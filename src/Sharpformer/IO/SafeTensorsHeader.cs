@@ -32,7 +32,7 @@ internal sealed class SafeTensorsHeader
 
     /// <summary>
     /// Parses and validates a header whose data section holds <paramref name="dataLength"/> bytes; throws
-    /// <see cref="InvalidDataException"/> naming <paramref name="source"/> and the problem.
+    /// <see cref="InvalidFileException"/> naming <paramref name="source"/> and the problem.
     /// </summary>
     public static SafeTensorsHeader Parse(ReadOnlyMemory<byte> json, long dataLength, string source)
     {
@@ -44,7 +44,7 @@ internal sealed class SafeTensorsHeader
         }
         catch (JsonException e)
         {
-            throw Invalid(source, $"the header is not valid JSON ({e.Message})");
+            throw Invalid(source, $"the header is not valid JSON (at byte {e.BytePositionInLine + 1} of line {e.LineNumber + 1})");
         }
         using (document)
         {
@@ -63,10 +63,10 @@ internal sealed class SafeTensorsHeader
                     else entries.Add(ParseEntry(name, property.Value, dataLength, source));
                 }
             }
-            catch (InvalidOperationException e)
+            catch (InvalidOperationException)
             {
                 // JsonElement.GetString throws this for escapes that decode to invalid UTF-16.
-                throw Invalid(source, $"the header holds a string that is not valid text ({e.Message})");
+                throw Invalid(source, "the header holds a string that is not valid Unicode text (an unpaired surrogate escape)");
             }
             CheckLayout(entries, dataLength, source);
             return new SafeTensorsHeader(entries, metadata);
@@ -232,22 +232,18 @@ internal sealed class SafeTensorsHeader
 
     private static string Kind(JsonElement value) => value.ValueKind.ToString().ToLowerInvariant();
 
-    /// <summary>A name in quotes, shortened if long, for messages.</summary>
-    private static string Quote(string text) => text.Length <= 80 ? $"'{text}'" : $"'{text[..77]}...'";
+    /// <summary>A name in quotes, escaped and shortened if long, for messages.</summary>
+    private static string Quote(string text) => InvalidFileException.Quote(text, 80);
 
-    /// <summary>A JSON value's text, shortened if long, for messages.</summary>
-    private static string Raw(JsonElement value)
-    {
-        string text = value.GetRawText();
-        return text.Length <= 80 ? text : text[..77] + "...";
-    }
+    /// <summary>A JSON value's text, escaped and shortened if long, for messages.</summary>
+    private static string Raw(JsonElement value) => InvalidFileException.Quote(value.GetRawText(), 80);
 
     private static string Format(int[] shape) => $"[{string.Join(", ", shape)}]";
 
-    private static InvalidDataException Missing(string source, string where, string key) =>
+    private static InvalidFileException Missing(string source, string where, string key) =>
         Invalid(source, $"{where} has no '{key}'");
 
     /// <summary>The exception for a malformed file: names the file and the problem.</summary>
-    public static InvalidDataException Invalid(string source, string problem) =>
-        new($"{source}: not a valid safetensors file: {problem}");
+    public static InvalidFileException Invalid(string source, string problem) =>
+        new(source, $"not a valid safetensors file: {problem}");
 }

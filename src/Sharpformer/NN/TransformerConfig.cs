@@ -78,21 +78,58 @@ public sealed record TransformerConfig
     /// <summary>The paper's base model: d_model 512, 8 heads, d_ff 2048, 6 + 6 layers.</summary>
     public static TransformerConfig Base(int vocab) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 512, Heads = 8, DimFeedForward = 2048, EncoderLayers = 6, DecoderLayers = 6 };
 
-    /// <summary>Throws a clear error if the settings are inconsistent.</summary>
+    /// <summary>Largest vocabulary accepted (2^20; the largest in use today are about 256k).</summary>
+    public const int MaxVocab = 1 << 20;
+
+    /// <summary>Largest d_model accepted (65,536; the widest published models use about 16–25k).</summary>
+    public const int MaxDModel = 1 << 16;
+
+    /// <summary>Largest feed-forward width accepted (262,144; published models stay below 80k).</summary>
+    public const int MaxDimFeedForward = 1 << 18;
+
+    /// <summary>Most encoder or decoder layers accepted (1,024; the deepest published models have about 130).</summary>
+    public const int MaxLayers = 1024;
+
+    /// <summary>Longest max_length accepted (2^24 positions; positional encodings are computed only as far as they are used).</summary>
+    public const int MaxMaxLength = 1 << 24;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first setting that is out of range or inconsistent.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string message)
+        if (Problem() is { } problem) throw new ArgumentException("TransformerConfig: " + problem);
+    }
+
+    /// <summary>
+    /// The first setting that is out of range or inconsistent, in the words of config.json (null when
+    /// all are fine). Every size has an upper bound, and every parameter tensor must fit in one array,
+    /// so a valid config never overflows while the model is built.
+    /// </summary>
+    public string? Problem()
+    {
+        static string? Range(string name, long value, long min, long max) =>
+            value < min || value > max ? $"{name} is {value}, outside [{min}, {max}]" : null;
+        var problem = Range("source_vocab", SourceVocab, 1, MaxVocab) ?? Range("target_vocab", TargetVocab, 1, MaxVocab)
+            ?? Range("d_model", DModel, 1, MaxDModel) ?? Range("heads", Heads, 1, DModel)
+            ?? Range("dim_feed_forward", DimFeedForward, 1, MaxDimFeedForward)
+            ?? Range("encoder_layers", EncoderLayers, 0, MaxLayers) ?? Range("decoder_layers", DecoderLayers, 1, MaxLayers)
+            ?? Range("max_length", MaxLength, 1, MaxMaxLength)
+            ?? Range("pad_id", PadId, 0, Math.Min(SourceVocab, TargetVocab) - 1);
+        if (problem is not null) return problem;
+        if (!System.Enum.IsDefined(Architecture)) return $"architecture {(int)Architecture} is not a known architecture";
+        if (!System.Enum.IsDefined(Activation)) return $"activation {(int)Activation} is not a known activation";
+        if (!System.Enum.IsDefined(Norm)) return $"norm {(int)Norm} is not a known norm placement";
+        if (DModel % Heads != 0) return $"heads ({Heads}) must divide d_model ({DModel})";
+        if (Dropout is not (>= 0f and < 1f)) return $"dropout is {Dropout}, outside [0, 1)";
+        if (LayerNormEps is not (> 0f and <= 1f)) return $"layer_norm_eps is {LayerNormEps}, outside (0, 1]";
+        if (ShareEmbeddings && SourceVocab != TargetVocab) return "share_embeddings needs equal source_vocab and target_vocab";
+        if (Architecture == Architecture.DecoderOnly && EncoderLayers != 0) return "a decoder-only model has no encoder layers (encoder_layers must be 0)";
+        if (Architecture == Architecture.DecoderOnly && SourceVocab != TargetVocab) return "a decoder-only model has one vocabulary (source_vocab must equal target_vocab)";
+        foreach (var (names, shape) in ParameterLayout.Of(this))
         {
-            if (!ok) throw new ArgumentException("TransformerConfig: " + message);
+            long count = shape.Aggregate(1L, (n, d) => n * d);   // at most 2^20 · 2^18 or 3 · 2^32: no overflow in a long
+            if (count > Array.MaxLength)
+                return $"'{names[0]}' would hold {count:N0} values ([{string.Join(", ", shape)}]), more than one array can (d_model, the vocabulary or dim_feed_forward is too large)";
         }
-        Require(SourceVocab > 0 && TargetVocab > 0, "vocabulary sizes must be positive");
-        Require(DModel > 0 && DimFeedForward > 0 && EncoderLayers >= 0 && DecoderLayers > 0, "widths must be positive and there must be a decoder layer");
-        Require(Architecture != Architecture.DecoderOnly || EncoderLayers == 0, "a decoder-only model has no encoder layers");
-        Require(Heads > 0 && DModel % Heads == 0, $"{Heads} heads do not divide d_model {DModel}");
-        Require(Dropout is >= 0f and < 1f, $"dropout {Dropout} must be in [0, 1)");
-        Require(!ShareEmbeddings || SourceVocab == TargetVocab, "shared embeddings need equal source and target vocabularies");
-        Require(Architecture != Architecture.DecoderOnly || SourceVocab == TargetVocab, "a decoder-only model has one vocabulary (source = target)");
-        Require(MaxLength > 0, "max length must be positive");
-        Require(PadId >= 0 && PadId < Math.Min(SourceVocab, TargetVocab), $"pad id {PadId} is outside the vocabulary");
+        return null;
     }
 }

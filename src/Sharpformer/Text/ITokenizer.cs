@@ -30,8 +30,8 @@ public interface ITokenizer
     void Save(string path);
 
     /// <summary>
-    /// Reads a tokenizer.json written by <see cref="Save"/>, whatever its type. A missing file throws
-    /// <see cref="FileNotFoundException"/>; a malformed one <see cref="InvalidDataException"/> naming the file and the problem.
+    /// Reads a tokenizer.json written by <see cref="Save"/>, whatever its type. A missing, unreadable or
+    /// malformed file throws <see cref="IO.InvalidFileException"/> naming the file and the problem.
     /// </summary>
     static ITokenizer Load(string path) => TokenizerFile.Read(path);
 }

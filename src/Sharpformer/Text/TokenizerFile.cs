@@ -59,64 +59,64 @@ internal static class TokenizerFile
         json.WriteEndArray();
     }
 
-    /// <summary>Reads and validates the file; errors name the file and the problem.</summary>
+    /// <summary>The largest tokenizer file read (a 1M-token vocabulary with its merges is about 40 MB).</summary>
+    private const long MaxBytes = 256L << 20;
+
+    /// <summary>Reads and validates the file; every problem is an <see cref="InvalidFileException"/> naming the file.</summary>
     public static ITokenizer Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        JsonDocument document;
+        return Parse(FileBytes.Read(path, MaxBytes), path);
+    }
+
+    /// <summary>Parses and validates tokenizer.json content; <paramref name="path"/> names it in errors.</summary>
+    public static ITokenizer Parse(ReadOnlyMemory<byte> utf8, string path)
+    {
+        using var document = JsonFields.Parse(utf8, path);
+        var json = new JsonFields(document.RootElement, path);
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            return FromJson(json);
         }
-        catch (JsonException e)
+        catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e);
-        }
-        using (document)
-        {
-            try
-            {
-                return FromJson(document.RootElement);
-            }
-            catch (Exception e) when (e is ArgumentException or FormatException)
-            {
-                throw new InvalidDataException($"{path}: {e.Message}", e);
-            }
+            throw new InvalidFileException(path, e.Message, e);
         }
     }
 
-    private static ITokenizer FromJson(JsonElement root)
+    private static ITokenizer FromJson(JsonFields root)
     {
-        if (root.ValueKind != JsonValueKind.Object) throw new FormatException("the top level is not a JSON object");
-        if (String(root, "format") != FormatName) throw new FormatException($"\"format\" is not \"{FormatName}\"");
-        if (!Property(root, "version", JsonValueKind.Number).TryGetInt32(out int version) || version != Version)
-            throw new FormatException($"unsupported \"version\" (this build reads version {Version})");
-        string type = String(root, "type");
-        if (!TokenizerTrainer.Types.Contains(type)) throw new FormatException($"unknown \"type\" '{type}' (expected {string.Join(", ", TokenizerTrainer.Types)})");
-        var specials = new SpecialTokenSet(Property(root, "special_tokens", JsonValueKind.Array).EnumerateArray().Select((token, i) =>
+        if (root.String("format") != FormatName) throw root.Error($"\"format\" is not \"{FormatName}\"");
+        if (root.Int("version") != Version) throw root.Error($"unsupported \"version\" (this build reads version {Version})");
+        string type = root.String("type");
+        if (!TokenizerTrainer.Types.Contains(type))
+            throw root.Error($"unknown \"type\" {InvalidFileException.Quote(type, 20)} (expected {string.Join(", ", TokenizerTrainer.Types)})");
+        var specials = new SpecialTokenSet(root.Array("special_tokens").Select((element, i) =>
         {
-            if (token.ValueKind != JsonValueKind.Object) throw new FormatException($"special_tokens[{i}] is not an object");
-            if (!Property(token, "id", JsonValueKind.Number).TryGetInt32(out int id)) throw new FormatException($"special_tokens[{i}].id is not a whole number");
-            return new SpecialToken(String(token, "text"), id);
+            var token = root.Element(element, $"special_tokens[{i}]");
+            var special = new SpecialToken(token.String("text"), token.Int("id"));
+            token.RejectOthers();
+            return special;
         }));
-        string[] vocab = Strings(root, "vocab");
+        string[] vocab = root.Strings("vocab");
         foreach (var special in specials.All)
         {
-            if (special.Id >= vocab.Length) throw new FormatException($"special token '{special.Text}' has id {special.Id}, outside the vocab of {vocab.Length}");
-            if (vocab[special.Id] != special.Text) throw new FormatException($"vocab[{special.Id}] is '{vocab[special.Id]}', not the special token '{special.Text}'");
+            if (special.Id >= vocab.Length) throw root.Error($"special token {Quote(special.Text)} has id {special.Id}, outside the vocab of {vocab.Length}");
+            if (vocab[special.Id] != special.Text) throw root.Error($"vocab[{special.Id}] is {Quote(vocab[special.Id])}, not the special token {Quote(special.Text)}");
         }
-        bool hasMerges = root.TryGetProperty("merges", out _);
-        if (hasMerges != (type == "bpe")) throw new FormatException(type == "bpe" ? "a bpe tokenizer needs \"merges\"" : $"a {type} tokenizer has no \"merges\"");
+        bool hasMerges = root.Has("merges");
+        if (hasMerges != (type == "bpe")) throw root.Error(type == "bpe" ? "a bpe tokenizer needs \"merges\"" : $"a {type} tokenizer has no \"merges\"");
+        string[]? merges = hasMerges ? root.Strings("merges") : null;
+        root.RejectOthers();
         return type switch
         {
             "char" => new CharTokenizer(vocab, specials),
             "word" => new WordTokenizer(vocab, specials),
-            _ => Bpe(vocab, Strings(root, "merges"), specials),
+            _ => Bpe(root, vocab, merges!, specials),
         };
     }
 
-    private static BpeTokenizer Bpe(string[] vocab, string[] mergeLines, SpecialTokenSet specials)
+    private static BpeTokenizer Bpe(JsonFields root, string[] vocab, string[] mergeLines, SpecialTokenSet specials)
     {
         var bytes = new byte[]?[vocab.Length];
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -124,32 +124,24 @@ internal static class TokenizerFile
         {
             if (specials.TryGetText(id, out _)) continue;
             bytes[id] = ByteUnicode.Decode(vocab[id]) is { Length: > 0 } decoded ? decoded
-                : throw new FormatException($"vocab[{id}] ('{vocab[id]}') is not a byte sequence in GPT-2's byte-to-character mapping");
-            if (!ids.TryAdd(vocab[id], id)) throw new FormatException($"vocab[{id}] ('{vocab[id]}') repeats vocab[{ids[vocab[id]]}]");
+                : throw root.Error($"vocab[{id}] ({Quote(vocab[id])}) is not a byte sequence in GPT-2's byte-to-character mapping");
+            if (!ids.TryAdd(vocab[id], id)) throw root.Error($"vocab[{id}] ({Quote(vocab[id])}) repeats vocab[{ids[vocab[id]]}]");
         }
         var merges = new (int, int, int)[mergeLines.Length];
         for (int rank = 0; rank < mergeLines.Length; rank++)
         {
             string[] parts = mergeLines[rank].Split(' ');
-            if (parts.Length != 2) throw new FormatException($"merges[{rank}] ('{mergeLines[rank]}') is not two tokens separated by one space");
-            int Id(string token) => ids.TryGetValue(token, out int id) ? id : throw new FormatException($"merges[{rank}] names '{token}', which is not in the vocab");
+            if (parts.Length != 2) throw root.Error($"merges[{rank}] ({Quote(mergeLines[rank])}) is not two tokens separated by one space");
+            int Id(string token) => ids.TryGetValue(token, out int id) ? id : throw root.Error($"merges[{rank}] names {Quote(token)}, which is not in the vocab");
             merges[rank] = (Id(parts[0]), Id(parts[1]), Id(parts[0] + parts[1]));
         }
         var made = new HashSet<int>(merges.Select(merge => merge.Item3));
         for (int id = 0; id < vocab.Length; id++)
         {
-            if (bytes[id] is { Length: > 1 } && !made.Contains(id)) throw new FormatException($"vocab[{id}] ('{vocab[id]}') is made by no merge");
+            if (bytes[id] is { Length: > 1 } && !made.Contains(id)) throw root.Error($"vocab[{id}] ({Quote(vocab[id])}) is made by no merge");
         }
         return new BpeTokenizer(bytes, merges, specials);
     }
 
-    private static JsonElement Property(JsonElement element, string name, JsonValueKind kind) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == kind ? value
-            : throw new FormatException($"\"{name}\" is missing or not a JSON {kind.ToString().ToLowerInvariant()}");
-
-    private static string String(JsonElement element, string name) => Property(element, name, JsonValueKind.String).GetString()!;
-
-    private static string[] Strings(JsonElement element, string name) =>
-        [.. Property(element, name, JsonValueKind.Array).EnumerateArray().Select((value, i) =>
-            value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"{name}[{i}] is not a string"))];
+    private static string Quote(string text) => InvalidFileException.Quote(text, 40);
 }

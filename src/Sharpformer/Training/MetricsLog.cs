@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Sharpformer.Training;
@@ -33,19 +32,46 @@ public sealed class MetricsLog(string path)
         file.Flush(flushToDisk: true);
     }
 
-    /// <summary>Drops lines logged after <paramref name="step"/> (a resumed run repeats those steps), and any torn last line.</summary>
+    /// <summary>
+    /// Drops the lines logged after <paramref name="step"/> (a resumed run logs those steps again) and a
+    /// torn last line (one without its line break, cut short by a kill). Every other line must be a JSON
+    /// object with a whole-number "step": a damaged one is an <see cref="IO.InvalidFileException"/>
+    /// naming the line, and the file is left as it was.
+    /// </summary>
     public void TruncateAfter(int step)
     {
         if (!File.Exists(path)) return;
-        var kept = new StringBuilder();
-        foreach (var line in File.ReadLines(path))
+        byte[] bytes = IO.FileBytes.Read(path);
+        int keep = 0, lineNumber = 0;
+        for (int start = 0; start < bytes.Length; lineNumber++)
         {
-            if (!line.EndsWith('}')) break;
-            using var doc = JsonDocument.Parse(line);
-            if (doc.RootElement.GetProperty("step").GetInt32() > step) break;
-            kept.Append(line).Append('\n');
+            int end = Array.IndexOf(bytes, (byte)'\n', start);
+            if (end < 0) break;   // the torn last line
+            if (StepOf(bytes.AsMemory(start, end - start), lineNumber + 1) > step) break;
+            keep = start = end + 1;
         }
-        IO.AtomicFile.WriteAllText(path, kept.ToString());
+        if (keep < bytes.Length) IO.AtomicFile.Write(path, stream => stream.Write(bytes, 0, keep));
+    }
+
+    /// <summary>Removes every logged line (a run that starts over).</summary>
+    public void Clear()
+    {
+        if (File.Exists(path)) IO.AtomicFile.WriteAllText(path, "");
+    }
+
+    private int StepOf(ReadOnlyMemory<byte> line, int lineNumber)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 4 });
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("step", out var value)
+                && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int step) && step >= 0)
+                return step;
+        }
+        catch (JsonException)
+        {
+        }
+        throw new IO.InvalidFileException(path, lineNumber, "not a metrics line (a JSON object with a whole-number \"step\"); fix or delete the line to resume");
     }
 
     // Non-finite values are not JSON numbers: write them as strings ("NaN", "Infinity").

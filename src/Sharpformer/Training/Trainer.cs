@@ -23,7 +23,6 @@ public sealed class Trainer
     /// <summary>A readable copy of the checkpoint's metadata.</summary>
     public const string StateJsonFile = "trainer.json";
 
-    private const string CheckpointKey = "trainer";
     private readonly SequenceModel _model;
     private readonly Rng _modelRng;
     private readonly IBatchSource _train;
@@ -60,24 +59,16 @@ public sealed class Trainer
     /// <summary>Called after every update (for a progress display).</summary>
     public Action<TrainingProgress>? Progress { get; set; }
 
-    /// <summary>Restores the last checkpoint in the directory; a missing, corrupt or mismatched checkpoint is an <see cref="InvalidDataException"/> and changes nothing.</summary>
+    /// <summary>
+    /// Restores the checkpoint in the directory (trainer-state.safetensors alone: the commit point of
+    /// every checkpoint). Nothing on disk changes; a missing, damaged or mismatched checkpoint is an
+    /// <see cref="InvalidFileException"/> naming the file.
+    /// </summary>
     public void Resume()
     {
-        string path = Path.Combine(_directory, StateFile);
-        if (!File.Exists(path)) throw new InvalidDataException($"{path}: no checkpoint to resume from");
-        var file = SafeTensors.Read(path);
-        if (!file.Metadata.TryGetValue(CheckpointKey, out var json))
-            throw new InvalidDataException($"{path}: the checkpoint has no trainer metadata");
-        TrainerCheckpoint checkpoint;
-        try
-        {
-            checkpoint = System.Text.Json.JsonSerializer.Deserialize(json, SharpformerJson.Default.TrainerCheckpoint)
-                ?? throw new InvalidDataException($"{path}: empty trainer metadata");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new InvalidDataException($"{path}: unreadable trainer metadata: {e.Message}", e);
-        }
+        using var reader = SafeTensorsReader.Open(Path.Combine(_directory, StateFile));
+        var checkpoint = TrainerCheckpoint.FromMetadata(reader);
+        var file = reader.ReadAll();
         var parameters = file.Tensors.Where(t => t.Key.StartsWith("model.", StringComparison.Ordinal))
             .ToDictionary(t => t.Key["model.".Length..], t => t.Value, StringComparer.Ordinal);
         var moments = file.Tensors.Where(t => t.Key.StartsWith("optim.", StringComparison.Ordinal))
@@ -89,17 +80,17 @@ public sealed class Trainer
             _train.LoadState(checkpoint.DataState);
             _modelRng.State = checkpoint.DropoutRngState;
         }
-        catch (Exception e) when (e is KeyNotFoundException or ShapeMismatchException or ArgumentException)
+        catch (Exception e) when (e is KeyNotFoundException or ShapeMismatchException or ArgumentException or InvalidDataException)
         {
-            throw new InvalidDataException($"{path}: the checkpoint does not fit this model: {e.Message}", e);
+            throw new InvalidFileException(reader.Source, $"the checkpoint does not fit this model and data: {e.Message}", e);
         }
         Step = checkpoint.Step;
-        _metrics.TruncateAfter(Step);
     }
 
     /// <summary>Trains until <see cref="TrainingOptions.Steps"/> updates are done, then writes the final checkpoint and model files.</summary>
     public void Run(CancellationToken cancel = default)
     {
+        PrepareDirectory();
         var clock = Stopwatch.StartNew();
         int firstStep = Step;
         long tokensSinceLog = 0;
@@ -138,17 +129,45 @@ public sealed class Trainer
         }
     }
 
-    /// <summary>Writes trainer-state.safetensors (atomically), then trainer.json and the model directory files.</summary>
+    /// <summary>
+    /// Writes a checkpoint. Its one commit point is the atomic replacement of trainer-state.safetensors,
+    /// which holds everything a resume reads (parameters, optimizer moments, and the
+    /// <see cref="TrainerCheckpoint"/> as metadata); model.safetensors, config.json and trainer.json are
+    /// copies written after it, which a resume writes again.
+    /// </summary>
     public void SaveCheckpoint()
     {
-        var checkpoint = new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), _modelRng.State, _options);
-        string json = System.Text.Json.JsonSerializer.Serialize(checkpoint, SharpformerJson.Default.TrainerCheckpoint);
+        string json = CheckpointJson();
         var tensors = _model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value))
             .Concat(_optimizer.SaveState().Select(s => new KeyValuePair<string, Tensor>("optim." + s.Key, Tensor.FromArray(s.Value))));
-        SafeTensors.Write(Path.Combine(_directory, StateFile), tensors, new Dictionary<string, string> { [CheckpointKey] = json });
-        AtomicFile.WriteAllText(Path.Combine(_directory, StateJsonFile), json + "\n");
-        ModelDirectory.Save(_model, _directory);
+        SafeTensors.Write(Path.Combine(_directory, StateFile), tensors, new Dictionary<string, string> { [TrainerCheckpoint.MetadataKey] = json });
+        WriteCopies(json);
     }
+
+    // The files a checkpoint's state implies: the model directory and the readable trainer.json.
+    private void WriteCopies(string checkpointJson)
+    {
+        ModelDirectory.Save(_model, _directory);
+        AtomicFile.WriteAllText(Path.Combine(_directory, StateJsonFile), checkpointJson + "\n");
+    }
+
+    // Before the first step: temporary files of killed writes go; a new run starts its log and config
+    // afresh; a resumed run drops the log lines after its checkpoint and brings the copies up to date.
+    private void PrepareDirectory()
+    {
+        AtomicFile.RemoveLeftovers(_directory);
+        if (Step == 0)
+        {
+            _metrics.Clear();
+            TransformerConfigFile.Write(Path.Combine(_directory, ModelDirectory.ConfigFile), _model.Config);
+            return;
+        }
+        _metrics.TruncateAfter(Step);
+        WriteCopies(CheckpointJson());
+    }
+
+    private string CheckpointJson() => System.Text.Json.JsonSerializer.Serialize(
+        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), _modelRng.State, _options), SharpformerJson.Default.TrainerCheckpoint);
 
     private readonly TensorArena _arena = new();
 

@@ -1,12 +1,82 @@
+using Sharpformer.IO;
+
 namespace Sharpformer.Training;
 
 /// <summary>
 /// Everything besides tensors that an exact resume needs: where training stopped, the data stream's
-/// position and the dropout generator's state. Stored as metadata inside trainer-state.safetensors (so
-/// one atomic file holds a consistent checkpoint) and copied to trainer.json for people to read.
+/// position, the dropout generator's state and the run's options. Stored as metadata inside
+/// trainer-state.safetensors, so that one atomic file is the whole checkpoint, and copied to
+/// trainer.json for people to read (nothing reads that copy back).
 /// </summary>
 public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, string DataState, ulong[] DropoutRngState, TrainingOptions Options)
 {
-    /// <summary>Reads a trainer.json file.</summary>
-    public static TrainerCheckpoint Read(string path) => IO.JsonFiles.Read(path, IO.SharpformerJson.Default.TrainerCheckpoint);
+    /// <summary>The key of the checkpoint's JSON in trainer-state.safetensors's metadata.</summary>
+    internal const string MetadataKey = "trainer";
+
+    /// <summary>
+    /// The checkpoint of the run in <paramref name="directory"/>, read from trainer-state.safetensors's
+    /// header (its tensors are not read), or null when the directory holds no checkpoint.
+    /// </summary>
+    /// <exception cref="InvalidFileException">The checkpoint file exists but is damaged.</exception>
+    public static TrainerCheckpoint? TryRead(string directory)
+    {
+        string path = Path.Combine(directory, Trainer.StateFile);
+        if (!File.Exists(path) && !Directory.Exists(path)) return null;
+        using var reader = SafeTensorsReader.Open(path);
+        return FromMetadata(reader);
+    }
+
+    /// <summary>The checkpoint held in an open trainer-state file's metadata.</summary>
+    internal static TrainerCheckpoint FromMetadata(SafeTensorsReader reader)
+    {
+        if (!reader.Metadata.TryGetValue(MetadataKey, out var json))
+            throw new InvalidFileException(reader.Source, "the checkpoint has no trainer metadata");
+        return Parse(System.Text.Encoding.UTF8.GetBytes(json), reader.Source);
+    }
+
+    /// <summary>Parses and validates the checkpoint's JSON; <paramref name="path"/> names the file it came from.</summary>
+    internal static TrainerCheckpoint Parse(ReadOnlyMemory<byte> utf8, string path)
+    {
+        using var document = JsonFields.Parse(utf8, path);
+        var json = new JsonFields(document.RootElement, path, "trainer.");
+        var checkpoint = new TrainerCheckpoint(
+            json.Int("step"), json.Int("epoch"), json.Int("optimizer_steps"), json.String("data_state"), json.ULongs("dropout_rng_state"),
+            TrainingOptionsJson(json.Object("options")));
+        json.RejectOthers();
+        if (checkpoint.Step < 1 || checkpoint.Epoch < 0 || checkpoint.OptimizerSteps < 0)
+            throw json.Error($"the checkpoint's step ({checkpoint.Step}), epoch ({checkpoint.Epoch}) or optimizer step count ({checkpoint.OptimizerSteps}) is out of range");
+        if (checkpoint.DropoutRngState is not [_, _, _, _] || checkpoint.DropoutRngState.All(word => word == 0))
+            throw json.Error("the checkpoint's dropout_rng_state is not four words, not all zero");
+        try
+        {
+            checkpoint.Options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw json.Error(e.Message);
+        }
+        return checkpoint;
+    }
+
+    private static TrainingOptions TrainingOptionsJson(JsonFields json)
+    {
+        var options = new TrainingOptions
+        {
+            Steps = json.Int("steps"),
+            Lr = json.Float("lr"),
+            Warmup = json.Int("warmup"),
+            Schedule = json.Enum<ScheduleKind>("schedule"),
+            Beta2 = json.Float("beta2"),
+            WeightDecay = json.Float("weight_decay"),
+            LabelSmoothing = json.Float("label_smoothing"),
+            ClipNorm = json.Float("clip_norm"),
+            Accumulation = json.Int("accumulation"),
+            EvalEvery = json.Int("eval_every"),
+            SaveEvery = json.Int("save_every"),
+            LogEvery = json.Int("log_every"),
+            Seed = json.ULong("seed"),
+        };
+        json.RejectOthers();
+        return options;
+    }
 }

@@ -80,7 +80,7 @@ public sealed class TrainCliTests : IDisposable
             ["train", "--task", "nonsense", "--out", Path.Combine(_root, "y")],
             ["train", "--task", "copy", "--out", Path.Combine(_root, "z"), "--lr", "abc"],
             ["train", "--task", "copy"],
-            ["train", "--task", "copy", "--out", Path.Combine(_root, "missing"), "--resume"],
+            ["train", "--task", "copy", "--out", Path.Combine(_root, "w"), "--preset", "huge"],
         })
         {
             var (code, _, stderr) = CliRunner.Run(Timeout, args);

@@ -21,7 +21,7 @@ public sealed class TsvReaderTests : IDisposable
 
     private static void AssertBadLine(string path, int line, string because)
     {
-        var e = Assert.Throws<InvalidDataException>(() => TsvReader.Read(path));
+        var e = Assert.Throws<Sharpformer.IO.InvalidFileException>(() => TsvReader.Read(path));
         Assert.StartsWith($"{path}:{line}: ", e.Message);
         Assert.Contains(because, e.Message);
         Assert.DoesNotContain('\n', e.Message);
@@ -126,8 +126,8 @@ public sealed class TsvReaderTests : IDisposable
     public void AMissingFileIsFileNotFoundNamingIt()
     {
         string path = Path.Combine(_directory, "does-not-exist.tsv");
-        var e = Assert.Throws<FileNotFoundException>(() => TsvReader.Read(path));
+        var e = Assert.Throws<Sharpformer.IO.InvalidFileException>(() => TsvReader.Read(path));
         Assert.Contains(path, e.Message);
-        Assert.Throws<FileNotFoundException>(() => TsvReader.Read(path, skipBadLines: true));
+        Assert.Throws<Sharpformer.IO.InvalidFileException>(() => TsvReader.Read(path, skipBadLines: true));
     }
 }

@@ -4,7 +4,7 @@ using Sharpformer.Tensors;
 
 namespace Sharpformer.Tests.IO;
 
-/// <summary>Malformed files are rejected with an <see cref="InvalidDataException"/> that names the file and the problem.</summary>
+/// <summary>Malformed files are rejected with an <see cref="InvalidFileException"/> that names the file and the problem.</summary>
 public sealed class SafeTensorsValidationTests
 {
     private const string Source = "bad.safetensors";
@@ -16,9 +16,9 @@ public sealed class SafeTensorsValidationTests
     private static byte[] Craft(byte[] header, int dataLength = 0) =>
         [.. BitConverter.GetBytes((ulong)header.Length), .. header, .. new byte[dataLength]];
 
-    private static InvalidDataException Rejects(byte[] bytes, params string[] fragments)
+    private static InvalidFileException Rejects(byte[] bytes, params string[] fragments)
     {
-        var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Read(new MemoryStream(bytes), Source));
+        var e = Assert.Throws<InvalidFileException>(() => SafeTensors.Read(new MemoryStream(bytes), Source));
         Assert.Contains(Source, e.Message);
         foreach (var f in fragments) Assert.Contains(f, e.Message);
         return e;
@@ -74,7 +74,7 @@ public sealed class SafeTensorsValidationTests
     [InlineData("{\"__metadata__\":{\"k\":null}}", "value of 'k' is a JSON null, not a string")]
     [InlineData("{\"__metadata__\":{\"k\":\"v\",\"k\":\"w\"}}", "names 'k' twice")]
     [InlineData("{\"__metadata__\":{},\"__metadata__\":{}}", "names '__metadata__' twice")]
-    [InlineData("{\"a\\ud800\":{}}", "not valid text")]
+    [InlineData("{\"a\\ud800\":{}}", "not valid Unicode text")]
     public void MalformedHeaderStructure(string header, string fragment) => Rejects(Craft(header), fragment);
 
     [Theory]
@@ -85,11 +85,11 @@ public sealed class SafeTensorsValidationTests
     public void BadDType(string dtype, string fragment) => Rejects(Craft($"{{\"a\":{Entry(dtype: dtype)}}}", 8), "tensor 'a'", fragment);
 
     [Theory]
-    [InlineData("[-1]", "dimension 0 = -1")]
-    [InlineData("[2,1.5]", "dimension 1 = 1.5")]
-    [InlineData("[2e0]", "dimension 0 = 2e0")]
-    [InlineData("[\"2\"]", "dimension 0 = \"2\"")]
-    [InlineData("[4000000000]", "dimension 0 = 4000000000")]
+    [InlineData("[-1]", "dimension 0 = '-1'")]
+    [InlineData("[2,1.5]", "dimension 1 = '1.5'")]
+    [InlineData("[2e0]", "dimension 0 = '2e0'")]
+    [InlineData("[\"2\"]", "dimension 0 = '\"2\"'")]
+    [InlineData("[4000000000]", "dimension 0 = '4000000000'")]
     [InlineData("2", "shape that is a JSON number, not an array")]
     public void BadShape(string shape, string fragment) => Rejects(Craft($"{{\"a\":{Entry(shape: shape)}}}", 8), "tensor 'a'", fragment);
 
@@ -155,7 +155,7 @@ public sealed class SafeTensorsValidationTests
         File.WriteAllBytes(path, Craft("[]"));
         try
         {
-            Assert.Contains(path, Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path)).Message);
+            Assert.Contains(path, Assert.Throws<InvalidFileException>(() => SafeTensors.Read(path)).Message);
         }
         finally
         {
@@ -177,7 +177,7 @@ public sealed class SafeTensorsValidationTests
     {
         var bytes = SmallFile();
         for (int cut = 0; cut < bytes.Length; cut++)
-            Assert.Throws<InvalidDataException>(() => SafeTensors.Read(new MemoryStream(bytes[..cut]), Source));
+            Assert.Throws<InvalidFileException>(() => SafeTensors.Read(new MemoryStream(bytes[..cut]), Source));
         Assert.Equal(3, SafeTensors.Read(new MemoryStream(bytes), Source).Tensors.Count);
     }
 
@@ -202,7 +202,7 @@ public sealed class SafeTensorsValidationTests
             {
                 SafeTensors.Read(new MemoryStream(bytes), Source);
             }
-            catch (InvalidDataException)
+            catch (InvalidFileException)
             {
                 rejected++;
             }

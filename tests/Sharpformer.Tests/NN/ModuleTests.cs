@@ -97,7 +97,7 @@ public class ModuleTests
     public void ConfigurationErrorsAreClear()
     {
         var e = Assert.Throws<ArgumentException>(() => new Transformer(TransformerConfig.Tiny(10) with { Heads = 3 }, new Rng(1)));
-        Assert.Contains("3 heads do not divide d_model 64", e.Message);
+        Assert.Contains("heads (3) must divide d_model (64)", e.Message);
         Assert.Throws<ArgumentException>(() => new Transformer(TransformerConfig.Tiny(10) with { TargetVocab = 11 }, new Rng(1)));
         Assert.Throws<ArgumentException>(() => new MultiHeadAttention(10, 4, 0, new Rng(1)));
     }

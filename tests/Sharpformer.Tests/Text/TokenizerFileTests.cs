@@ -55,7 +55,7 @@ public sealed class TokenizerFileTests : IDisposable
         { "bpe", "format", "\"format\"" },
         { "bpe", "version", "version" },
         { "bpe", "unknown type", "unknown \"type\" 'sentencepiece'" },
-        { "bpe", "vocab entry not a string", "vocab[5] is not a string" },
+        { "bpe", "vocab entry not a string", "\"vocab[5]\" must be a string" },
         { "bpe", "no merges", "needs \"merges\"" },
         { "bpe", "merge of an unknown token", "names 'zz', which is not in the vocab" },
         { "bpe", "merge not two tokens", "merges[0] ('a b c') is not two tokens" },
@@ -98,7 +98,7 @@ public sealed class TokenizerFileTests : IDisposable
         }
         if (damage != "not JSON") File.WriteAllText(path, json.ToJsonString());
 
-        var error = Assert.Throws<InvalidDataException>(() => ITokenizer.Load(path));
+        var error = Assert.Throws<Sharpformer.IO.InvalidFileException>(() => ITokenizer.Load(path));
         Assert.StartsWith(path + ": ", error.Message);
         Assert.Contains(expected, error.Message);
     }
@@ -107,7 +107,7 @@ public sealed class TokenizerFileTests : IDisposable
     public void AMissingFileIsNamed()
     {
         string path = Path.Combine(_directory, "absent.json");
-        var error = Assert.Throws<FileNotFoundException>(() => ITokenizer.Load(path));
+        var error = Assert.Throws<Sharpformer.IO.InvalidFileException>(() => ITokenizer.Load(path));
         Assert.Contains(path, error.Message);
     }
 }

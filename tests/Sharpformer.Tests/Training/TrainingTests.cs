@@ -47,7 +47,7 @@ public sealed class TrainingTests : IDisposable
         var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run());
         Assert.Contains("at step 6", e.Message);
         Assert.Equal(hashAtCheckpoint, SHA256.HashData(File.ReadAllBytes(state)));
-        Assert.Equal(5, TrainerCheckpoint.Read(Path.Combine(_directory, Trainer.StateJsonFile)).Step);
+        Assert.Equal(5, TrainerCheckpoint.TryRead(_directory)!.Step);
     }
 
     [Fact]

@@ -27,15 +27,15 @@ public sealed class MetricsFileTests : IDisposable
     {
         string path = Path.Combine(_root, "bad.jsonl");
         File.WriteAllLines(path, ["{\"step\":1,\"loss\":2}", "", "{\"step\":2,\"loss\":"]);
-        var e = Assert.Throws<InvalidDataException>(() => MetricsFile.Read(path));
+        var e = Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsFile.Read(path));
         Assert.StartsWith($"{path}:3:", e.Message);
 
         File.WriteAllLines(path, ["{\"loss\":2}"]);
-        Assert.Contains("\"step\"", Assert.Throws<InvalidDataException>(() => MetricsFile.Read(path)).Message);
+        Assert.Contains("\"step\"", Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsFile.Read(path)).Message);
 
         File.WriteAllText(path, "\n");
-        Assert.Contains("no metrics", Assert.Throws<InvalidDataException>(() => MetricsFile.Read(path)).Message);
+        Assert.Contains("no metrics", Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsFile.Read(path)).Message);
 
-        Assert.Throws<FileNotFoundException>(() => MetricsFile.Read(Path.Combine(_root, "missing.jsonl")));
+        Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsFile.Read(Path.Combine(_root, "missing.jsonl")));
     }
 }

@@ -11,8 +11,8 @@ public static class AtomicFile
 {
     /// <summary>
     /// Writes <paramref name="path"/> atomically. <paramref name="write"/> receives a writable stream
-    /// (it must not dispose it). If anything fails, the temporary file is deleted, an existing target is
-    /// left untouched, and the exception propagates.
+    /// (it must not dispose it). If anything fails, the temporary file is deleted and an existing target is
+    /// left untouched; a failed write (a full disk, say) is an <see cref="IOException"/> naming the file.
     /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
@@ -31,11 +31,14 @@ public static class AtomicFile
             }
             File.Move(temp, target, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
             try { File.Delete(temp); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
+            // A full disk is IOException (ENOSPC); a file-size limit is ArgumentOutOfRangeException (EFBIG).
+            if (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+                throw new IOException($"{path}: could not be written ({e.Message}); the previous version, if any, is kept", e);
             throw;
         }
     }

@@ -124,12 +124,10 @@ public sealed record TransformerConfig
         if (ShareEmbeddings && SourceVocab != TargetVocab) return "share_embeddings needs equal source_vocab and target_vocab";
         if (Architecture == Architecture.DecoderOnly && EncoderLayers != 0) return "a decoder-only model has no encoder layers (encoder_layers must be 0)";
         if (Architecture == Architecture.DecoderOnly && SourceVocab != TargetVocab) return "a decoder-only model has one vocabulary (source_vocab must equal target_vocab)";
-        foreach (var (names, shape) in ParameterLayout.Of(this))
-        {
-            long count = shape.Aggregate(1L, (n, d) => n * d);   // at most 2^20 · 2^18 or 3 · 2^32: no overflow in a long
-            if (count > Array.MaxLength)
-                return $"'{names[0]}' would hold {count:N0} values ([{string.Join(", ", shape)}]), more than one array can (d_model, the vocabulary or dim_feed_forward is too large)";
-        }
+        // The largest tensors: embeddings and the output projection [V, d], in-projections [3d, d], feed-forward [d_ff, d].
+        foreach (var (name, rows) in new[] { ("src_embed.weight", (long)SourceVocab), ("generator.weight", TargetVocab), ("in_proj_weight", 3L * DModel), ("linear1.weight", DimFeedForward) })
+            if (rows * DModel > Array.MaxLength)
+                return $"'{name}' would hold {rows * DModel:N0} values ([{rows}, {DModel}]), more than one array can (d_model, the vocabulary or dim_feed_forward is too large)";
         return null;
     }
 }

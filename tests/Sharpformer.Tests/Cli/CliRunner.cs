@@ -40,6 +40,33 @@ internal static class CliRunner
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// As <see cref="Run"/>, under a real limit on the size of any file the command writes (bash's
+    /// <c>ulimit -f</c>, in KiB, with SIGXFSZ ignored so a write past it fails instead of killing the
+    /// process): how a full disk looks to the program, a write that fails halfway.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunWithFileSizeLimit(TimeSpan timeout, int kilobytes, params string[] args)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            StandardOutputEncoding = new UTF8Encoding(false), StandardErrorEncoding = new UTF8Encoding(false),
+        };
+        string[] command = ["-c", $"trap '' XFSZ; ulimit -f {kilobytes}; exec dotnet \"$@\"", "bash", CliDll.Value, .. args];
+        foreach (var a in command) info.ArgumentList.Add(a);
+        // The runtime's W^X double mapping creates a file-backed mapping that the size limit would refuse.
+        info.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start bash");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"sharpformer {string.Join(' ', args)} did not finish within {timeout}");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
     private static readonly DirectoryInfo TestDirectory = new(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
 
     /// <summary>The build configuration the tests run in (the test assembly lives in tests/Sharpformer.Tests/bin/&lt;Configuration&gt;/&lt;Framework&gt;/).</summary>

@@ -45,5 +45,5 @@ public sealed class AtomicFileTests : IDisposable
 
     [Fact]
     public void MissingDirectoryFailsCleanly() =>
-        Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllText(Path.Combine(_dir.FullName, "absent", "x.txt"), "x"));
+        Assert.Contains("x.txt: could not be written", Assert.Throws<IOException>(() => AtomicFile.WriteAllText(Path.Combine(_dir.FullName, "absent", "x.txt"), "x")).Message);
 }

@@ -1,0 +1,212 @@
+using System.Text;
+using Sharpformer.IO;
+using Sharpformer.Tests.Cli;
+using Sharpformer.Text;
+
+namespace Sharpformer.Tests.Hardening;
+
+/// <summary>
+/// Findings 1–5 and 7 of the hardening issue: bad model directories are one line naming the file, found
+/// before the model is built, through <see cref="InvalidFileException"/> in the library and
+/// <c>sharpformer: FILE: problem</c> (exit 1) on the command line.
+/// </summary>
+public sealed class HostileFileTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-hostile-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string Model(string name) => HostileModelDirectory.Write(Path.Combine(_root, name));
+
+    /// <summary>Runs a command and checks it failed with exactly one line naming <paramref name="file"/>; returns that line.</summary>
+    private static string OneLineError(string file, params string[] args)
+    {
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, args);
+        Assert.True(code == 1, $"exit code {code}, stderr: {stderr}");
+        Assert.Equal("", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, "more than one line on standard error:\n" + stderr);
+        Assert.StartsWith($"sharpformer: {file}: ", lines[0]);
+        return lines[0];
+    }
+
+    private static InvalidFileException LoadFails(string directory, string file)
+    {
+        var e = Assert.Throws<InvalidFileException>(() => ModelDirectory.Load(directory));
+        Assert.Equal(Path.Combine(directory, file), e.FilePath);
+        Assert.DoesNotContain('\n', e.Message);
+        return e;
+    }
+
+    // ---- 1. tokenizer.json with a lone surrogate or an invalid UTF-8 byte --------------------------
+
+    public static TheoryData<string, string> BrokenTokenizerText => new()
+    {
+        { "lone surrogate in a token", "\"<pad>\", \"<bos>\", \"<eos>\", \"<unk>\", \"\\ud800\"" },
+        { "lone surrogate in a special token's text", "\"text\": \"\\udc00\"" },
+        { "invalid UTF-8 byte", "\"a\xff\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenTokenizerText))]
+    public void ATokenizerWithBrokenTextIsOneLineOnEveryCommand(string damage, string replacement)
+    {
+        string directory = Model(damage.Replace(' ', '-'));
+        string path = Path.Combine(directory, "tokenizer.json");
+        string text = File.ReadAllText(path);
+        string damaged = damage switch
+        {
+            "lone surrogate in a token" => text.Replace("\"<pad>\",\n    \"<bos>\",\n    \"<eos>\",\n    \"<unk>\",\n    \"a\"", replacement),
+            "lone surrogate in a special token's text" => ReplaceFirst(text, "\"text\": \"<pad>\"", replacement),
+            _ => ReplaceFirst(text, "\"a\"", "\"a\u00ff\""),
+        };
+        Assert.NotEqual(text, damaged);
+        byte[] bytes = Encoding.UTF8.GetBytes(damaged);
+        if (damage == "invalid UTF-8 byte") bytes = ReplaceBytes(bytes, [0xC3, 0xBF], [0xFF]);   // ÿ's two bytes → one invalid byte
+        File.WriteAllBytes(path, bytes);
+
+        Assert.Throws<InvalidFileException>(() => ITokenizer.Load(path));
+        File.WriteAllLines(Path.Combine(_root, "pairs.tsv"), ["abc\tcba"]);
+        OneLineError(path, "info", "--model", directory);
+        OneLineError(path, "translate", "--model", directory, "abc");
+        OneLineError(path, "eval", "--model", directory, "--data", Path.Combine(_root, "pairs.tsv"));
+    }
+
+    // ---- 2. max_length that overflows the positional table ----------------------------------------
+
+    [Theory]
+    [InlineData(2147483647)]
+    [InlineData(33554432)]
+    [InlineData(67108864)]
+    public void AnOverflowingMaxLengthIsAnErrorNamingConfigJson(int maxLength)
+    {
+        string directory = Model($"max-{maxLength}");
+        HostileModelDirectory.SetConfigField(directory, "max_length", maxLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("max_length", LoadFails(directory, "config.json").Problem);
+        Assert.Contains("max_length", OneLineError(Path.Combine(directory, "config.json"), "info", "--model", directory));
+    }
+
+    [Fact]
+    public void ALongMaxLengthCostsNothingUntilUsed()
+    {
+        string directory = Model("max-long");
+        HostileModelDirectory.SetConfigField(directory, "max_length", "16777216");   // 2^24 positions × 16 = 1 GB if built eagerly
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var model = (Sharpformer.NN.Transformer)ModelDirectory.Load(directory);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "loading allocated the whole positional table");
+        model.Eval();
+        var logits = model.Forward(Sharpformer.Tensors.Tensor.FromArray([1f, 5, 6, 2], 1, 4), Sharpformer.Tensors.Tensor.FromArray([1f, 5], 1, 2));
+        Assert.Equal([1, 2, 20], logits.ShapeArray());
+    }
+
+    // ---- 3. and 5. sizes without bounds; huge sizes checked before anything is built ---------------
+
+    [Theory]
+    [InlineData("decoder_layers", "65536")]
+    [InlineData("encoder_layers", "4096")]
+    [InlineData("d_model", "33554432")]
+    [InlineData("dim_feed_forward", "1000000")]
+    [InlineData("source_vocab", "2000000")]
+    public void AnUnboundedSizeIsRejectedBeforeAnythingIsBuilt(string field, string value)
+    {
+        string directory = Model($"size-{field}");
+        HostileModelDirectory.SetConfigField(directory, field, value);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = LoadFails(directory, "config.json");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "a rejected directory allocated more than 1 MB");
+        Assert.Contains(field, e.Problem);
+    }
+
+    [Theory]
+    [InlineData("decoder_layers=1024 d_model=256")]     // within the limits, but not what the weights hold
+    [InlineData("d_model=4096")]
+    [InlineData("dim_feed_forward=262144")]
+    public void SizesWithinLimitsThatDoNotFitTheWeightsFailOnTheHeaderAlone(string edits)
+    {
+        string directory = Model($"fit-{edits.Replace(' ', '-').Replace('=', '-')}");
+        foreach (var edit in edits.Split(' ')) HostileModelDirectory.SetConfigField(directory, edit.Split('=')[0], edit.Split('=')[1]);
+        long modelBytes = 4 * Sharpformer.NN.ParameterLayout.ParameterCount(ModelDirectory.ReadConfig(directory));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = LoadFails(directory, "model.safetensors");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The header check costs about 7 KB per layer (the names it expects); building would cost the model.
+        Assert.True(allocated < Math.Min(8 << 20, modelBytes / 4), $"{allocated:N0} bytes allocated for a {modelBytes:N0}-byte model: it was built before the header was checked");
+        Assert.Contains("do not fit", e.Problem);
+        OneLineError(Path.Combine(directory, "model.safetensors"), "info", "--model", directory);
+    }
+
+    [Fact]
+    public void ATensorTooLargeForOneArrayIsNamed()
+    {
+        string directory = Model("too-large");
+        HostileModelDirectory.SetConfigField(directory, "d_model", "65536");
+        HostileModelDirectory.SetConfigField(directory, "heads", "1");
+        HostileModelDirectory.SetConfigField(directory, "source_vocab", "1048576");
+        HostileModelDirectory.SetConfigField(directory, "target_vocab", "1048576");
+        var e = LoadFails(directory, "config.json");   // finding 5: never a ShapeMismatchException
+        Assert.Contains("more than one array can", e.Problem);
+    }
+
+    // ---- 4. enum fields take names only --------------------------------------------------------------
+
+    [Theory]
+    [InlineData("activation", "7", "\"relu\", \"gelu\"")]
+    [InlineData("norm", "9", "\"post\", \"pre\"")]
+    [InlineData("architecture", "5", "\"encoder-decoder\", \"decoder-only\"")]
+    [InlineData("activation", "\"Gelu\"", "\"relu\", \"gelu\"")]
+    [InlineData("norm", "\"post, pre\"", "\"post\", \"pre\"")]
+    public void EnumFieldsTakeTheirNamesOnly(string field, string value, string accepted)
+    {
+        string directory = Model($"enum-{field}-{value.Length}");
+        HostileModelDirectory.SetConfigField(directory, field, value);
+        var e = LoadFails(directory, "config.json");
+        Assert.Contains($"\"{field}\"", e.Problem);
+        Assert.Contains(accepted, e.Problem);
+    }
+
+    // ---- 7. JSON errors name the place, never quote the file ----------------------------------------
+
+    [Fact]
+    public void ASyntaxErrorIsOneLineWithItsPlace()
+    {
+        string directory = Model("syntax");
+        string path = Path.Combine(directory, "config.json");
+        File.WriteAllText(path, "{\n  \"d_model\": 16,\n  \"share_embeddings\": falsu\n,\n \"x\": \"secret\"\n}\n");
+        var e = LoadFails(directory, "config.json");
+        Assert.StartsWith("not valid JSON at line 3, byte ", e.Problem);
+        Assert.DoesNotContain("secret", OneLineError(path, "info", "--model", directory));
+    }
+
+    [Fact]
+    public void TextQuotedFromAFileIsEscapedAndShort()
+    {
+        string directory = Model("quoted");
+        HostileModelDirectory.SetConfigField(directory, "activation", "\"re\\nlu\\u202e" + new string('x', 500) + "\"");
+        var e = LoadFails(directory, "config.json");
+        Assert.Contains("re\\u000Alu\\u202E", e.Problem);
+        Assert.True(e.Message.Length < 300, e.Message);
+    }
+
+    [Fact]
+    public void AnUnknownFieldIsAnError()
+    {
+        string directory = Model("unknown");
+        HostileModelDirectory.SetConfigField(directory, "dmodel", "512");
+        Assert.Contains("unknown field \"dmodel\"", LoadFails(directory, "config.json").Problem);
+    }
+
+    private static string ReplaceFirst(string text, string old, string replacement)
+    {
+        int at = text.IndexOf(old, StringComparison.Ordinal);
+        Assert.True(at >= 0, $"'{old}' not found");
+        return text[..at] + replacement + text[(at + old.Length)..];
+    }
+
+    private static byte[] ReplaceBytes(byte[] bytes, byte[] old, byte[] replacement)
+    {
+        int at = bytes.AsSpan().IndexOf(old);
+        Assert.True(at >= 0);
+        return [.. bytes[..at], .. replacement, .. bytes[(at + old.Length)..]];
+    }
+}

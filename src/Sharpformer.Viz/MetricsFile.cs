@@ -57,6 +57,10 @@ public static class MetricsFile
             {
                 throw new InvalidFileException(path, number, "not a metrics line (not valid JSON)");
             }
+            catch (InvalidOperationException)
+            {
+                throw new InvalidFileException(path, number, "not a metrics line (text that is not valid Unicode)");
+            }
             catch (FormatException e)
             {
                 throw new InvalidFileException(path, number, $"not a metrics line ({e.Message})");

@@ -1,4 +1,5 @@
 using System.Text;
+using Sharpformer.IO;
 
 namespace Sharpformer.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class TextInputs
     {
         foreach (string path in paths)
         {
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+            if (!File.Exists(path)) throw InvalidFileException.Missing(path);
         }
         return paths.SelectMany(ReadFile);
     }
@@ -35,7 +36,7 @@ internal static class TextInputs
             }
             catch (DecoderFallbackException)
             {
-                throw new InvalidDataException($"{path}: invalid UTF-8 at or shortly after line {lineNumber}");
+                throw new InvalidFileException(path, lineNumber, "invalid UTF-8 (at or shortly after this line)");
             }
             if (line is null) yield break;
             if (!tsv) yield return line;

@@ -85,24 +85,9 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
     // Any plain-text file (not .tsv) trains a language model; --valid may give held-out text, else its last twentieth is held out.
     private static TrainingData FromText(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
     {
-        string text = ReadText(spec.TrainFile!);
+        string text = TextFile.ReadAll(spec.TrainFile!);
         if (spec.ValidFile is null) return LanguageModelling(Path.GetFileName(spec.TrainFile)!, [text], settings, tokenizer, progress);
-        return LanguageModelling(Path.GetFileName(spec.TrainFile)!, [text], settings, tokenizer, progress, ReadText(spec.ValidFile));
-    }
-
-    private static string ReadText(string path)
-    {
-        byte[] bytes = FileBytes.Read(path);
-        try
-        {
-            int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
-            return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, start, bytes.Length - start);
-        }
-        catch (System.Text.DecoderFallbackException e)
-        {
-            int line = 1 + bytes.AsSpan(0, Math.Min(e.Index is >= 0 ? e.Index : 0, bytes.Length)).Count((byte)'\n');
-            throw new InvalidFileException(path, line, "not valid UTF-8");
-        }
+        return LanguageModelling(Path.GetFileName(spec.TrainFile)!, [text], settings, tokenizer, progress, TextFile.ReadAll(spec.ValidFile));
     }
 
     private static TrainingData LanguageModelling(string name, IReadOnlyList<string> texts, DataSettings settings, ITokenizer? tokenizer, Action<string> progress, string? heldOut = null)

@@ -53,6 +53,11 @@ internal sealed class JsonFields
                 : e.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase) ? ": a key appears twice in one object" : "";
             throw new InvalidFileException(path, $"not valid JSON{where}{why}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // Raised while comparing keys for duplicates: a key with an unpaired surrogate escape.
+            throw new InvalidFileException(path, "a key is not valid Unicode text (an unpaired surrogate escape)", e);
+        }
     }
 
     /// <summary>Reads and parses the file at <paramref name="path"/> (see <see cref="Parse"/>).</summary>

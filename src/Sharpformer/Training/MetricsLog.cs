@@ -68,7 +68,7 @@ public sealed class MetricsLog(string path)
                 && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int step) && step >= 0)
                 return step;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)   // the latter: a key with an unpaired surrogate escape
         {
         }
         throw new IO.InvalidFileException(path, lineNumber, "not a metrics line (a JSON object with a whole-number \"step\"); fix or delete the line to resume");

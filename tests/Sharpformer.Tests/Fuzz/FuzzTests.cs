@@ -1,0 +1,211 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json.Nodes;
+using Sharpformer.Data;
+using Sharpformer.IO;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+using Sharpformer.Tests.Hardening;
+using Sharpformer.Text;
+using Sharpformer.Training;
+using Xunit.Abstractions;
+
+namespace Sharpformer.Tests.Fuzz;
+
+/// <summary>
+/// The fuzz suite: for every file format Sharpformer reads, a few thousand mutated inputs with a fixed
+/// seed. Each must load or be rejected with <see cref="InvalidFileException"/> (one line naming the
+/// file) — no other exception, no input slower than a second. Accepted inputs are then used (a
+/// tokenizer encodes and decodes, a model runs a forward pass), so a file that loads is a file that works.
+/// </summary>
+public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Inputs = 2000;
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-fuzz-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private void Report(FuzzReport report)
+    {
+        output.WriteLine(report.ToString());
+        Assert.True(report.Rejected > Inputs / 10, $"{report}: too few rejections, the mutations are too gentle");
+    }
+
+    private static readonly string Sample = "The quick brown fox — ¿qué tal? 🦊 <pad> jumps\tover\n";
+
+    [Fact]
+    public void ConfigJson()
+    {
+        string path = Path.Combine(_root, "config.json");
+        TransformerConfigFile.Write(path, HostileModelDirectory.Config);
+        byte[] seed = File.ReadAllBytes(path);
+        Report(FuzzRunner.Run("config", Inputs, 1, rng => Mutator.Mutate(rng, seed, json: true),
+            input => TransformerConfigFile.Parse(input, path), path));
+    }
+
+    [Fact]
+    public void TokenizerJson()
+    {
+        string path = Path.Combine(_root, "tokenizer.json");
+        TrainingData.ToyTokenizer().Save(path);
+        byte[] chars = File.ReadAllBytes(path);
+        BpeTrainer.Train(["hug hug hug pug pun bun hugs", "¿qué tal? el niño", "the the then there"], new TokenizerTrainingOptions { VocabSize = 300 }).Save(path);
+        byte[] bpe = File.ReadAllBytes(path);
+        Report(FuzzRunner.Run("tokenizer", Inputs, 2, rng => Mutator.Mutate(rng, rng.NextInt(2) == 0 ? chars : bpe, json: true), input =>
+        {
+            var tokenizer = TokenizerFile.Parse(input, path);
+            var ids = tokenizer.Encode(Sample);
+            Assert.All(ids, id => Assert.InRange(id, 0, tokenizer.VocabSize - 1));
+            tokenizer.Decode(ids);
+        }, path));
+    }
+
+    [Fact]
+    public void ModelDirectory()
+    {
+        string source = HostileModelDirectory.Write(Path.Combine(_root, "source"));
+        string[] files = ["config.json", "model.safetensors", "tokenizer.json"];
+        var originals = files.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(source, f)));
+        string directory = Path.Combine(_root, "model");
+        Directory.CreateDirectory(directory);
+        string damaged = "";
+        Report(FuzzRunner.Run("model-directory", Inputs, 3, rng =>
+        {
+            damaged = files[rng.NextInt(files.Length)];
+            foreach (var (file, bytes) in originals) File.WriteAllBytes(Path.Combine(directory, file), bytes);
+            return damaged == "model.safetensors" ? MutateSafeTensors(rng, originals[damaged]) : Mutator.Mutate(rng, originals[damaged], json: true);
+        }, input =>
+        {
+            File.WriteAllBytes(Path.Combine(directory, damaged), input);
+            var model = (Sharpformer.NN.Transformer)Sharpformer.IO.ModelDirectory.Load(directory);
+            var tokenizer = ITokenizer.Load(Path.Combine(directory, "tokenizer.json"));
+            if (tokenizer.VocabSize != model.Config.TargetVocab) return;   // the CLI reports this pairing as an InvalidFileException
+            model.Eval();
+            int length = Math.Min(4, model.Config.MaxLength);
+            var ids = Tensor.FromArray([.. Enumerable.Range(0, length).Select(i => (float)(i % model.Config.SourceVocab))], 1, length);
+            var logits = model.Forward(ids, ids);
+            Assert.Equal([1, length, model.Config.TargetVocab], logits.ShapeArray());
+        }, directory));
+    }
+
+    [Fact]
+    public void TrainerState()
+    {
+        string source = Path.Combine(_root, "source");
+        NewTrainer(source, out _).Run();
+        byte[] seed = File.ReadAllBytes(Path.Combine(source, Trainer.StateFile));
+        string directory = Path.Combine(_root, "resume");
+        var trainer = NewTrainer(directory, out _);
+        string path = Path.Combine(directory, Trainer.StateFile);
+        Report(FuzzRunner.Run("trainer-state", Inputs, 4, rng => rng.NextInt(3) switch
+        {
+            0 => MutateCheckpointJson(rng, seed),
+            _ => MutateSafeTensors(rng, seed),
+        }, input =>
+        {
+            File.WriteAllBytes(path, input);
+            TrainerCheckpoint.TryRead(directory);
+            trainer.Resume();
+        }, path));
+    }
+
+    [Fact]
+    public void MetricsJsonl()
+    {
+        var lines = Enumerable.Range(1, 10).Select(step =>
+            $"{{\"step\":{step},\"epoch\":0,\"loss\":{3.0 / step:R},\"lr\":0.001,\"grad_norm\":1.5,\"tokens_per_s\":1234.5{(step % 5 == 0 ? ",\"val_loss\":2.5,\"val_accuracy\":0.5" : "")}}}").ToList();
+        byte[] seed = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
+        string path = Path.Combine(_root, MetricsLog.FileName);
+        Report(FuzzRunner.Run("metrics", Inputs, 5, rng => MutateLines(rng, seed, json: true), input =>
+        {
+            File.WriteAllBytes(path, input);
+            try
+            {
+                Sharpformer.Viz.MetricsFile.Read(path);
+            }
+            finally
+            {
+                new MetricsLog(path).TruncateAfter(5);
+            }
+        }, path));
+    }
+
+    [Fact]
+    public void Tsv()
+    {
+        var lines = Enumerable.Range(0, 20).Select(i => $"sentence {i}, with “quotes” and ü\tfrase {i}, con «comillas» y ñ").ToList();
+        byte[] seed = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
+        string path = Path.Combine(_root, "pairs.tsv");
+        Report(FuzzRunner.Run("tsv", Inputs, 6, rng => MutateLines(rng, seed, json: false), input =>
+        {
+            File.WriteAllBytes(path, input);
+            TsvReader.Read(path, skipBadLines: true);
+            TsvReader.Read(path);
+        }, path));
+    }
+
+    [Fact]
+    public void Text()
+    {
+        byte[] seed = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("It is a truth universally acknowledged… ¿Sí? 🦊\n", 20)));
+        string path = Path.Combine(_root, "novel.txt");
+        Report(FuzzRunner.Run("text", Inputs, 7, rng => MutateLines(rng, seed, json: false), input =>
+        {
+            File.WriteAllBytes(path, input);
+            TextFile.ReadAll(path);
+        }, path));
+    }
+
+    // ---- format-aware mutations ------------------------------------------------------------------
+
+    /// <summary>The header's JSON mutated (its size prefix kept consistent, or not), or any bytes of the file.</summary>
+    private static byte[] MutateSafeTensors(Rng rng, byte[] file)
+    {
+        if (rng.NextInt(2) == 0) return Mutator.Mutate(rng, file, json: false);
+        int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+        byte[] header = Mutator.MutateJson(rng, file[8..(8 + headerLength)]);
+        return WithHeader(rng, file, headerLength, header);
+    }
+
+    /// <summary>The checkpoint's JSON inside trainer-state.safetensors's metadata mutated as JSON.</summary>
+    private static byte[] MutateCheckpointJson(Rng rng, byte[] file)
+    {
+        int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+        var header = JsonNode.Parse(file.AsSpan(8, headerLength))!.AsObject();
+        var metadata = header["__metadata__"]!.AsObject();
+        byte[] checkpoint = Mutator.MutateJson(rng, Encoding.UTF8.GetBytes((string)metadata["trainer"]!));
+        // A string that is not valid UTF-8 cannot be a JSON string value: keep what can be written.
+        metadata["trainer"] = Encoding.UTF8.GetString(checkpoint);
+        return WithHeader(rng, file, headerLength, Encoding.UTF8.GetBytes(header.ToJsonString()));
+    }
+
+    private static byte[] WithHeader(Rng rng, byte[] file, int oldLength, byte[] header)
+    {
+        var prefix = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)(rng.NextInt(8) == 0 ? oldLength : header.Length));
+        return [.. prefix, .. header, .. file[(8 + oldLength)..]];
+    }
+
+    /// <summary>One line mutated (as JSON, or as bytes), a line removed or repeated, or bytes anywhere.</summary>
+    private static byte[] MutateLines(Rng rng, byte[] file, bool json)
+    {
+        if (rng.NextInt(3) == 0) return Mutator.Mutate(rng, file, json: false);
+        var lines = Encoding.UTF8.GetString(file).Split('\n').Select(Encoding.UTF8.GetBytes).ToList();
+        int at = rng.NextInt(lines.Count);
+        switch (rng.NextInt(4))
+        {
+            case 0: lines.RemoveAt(at); break;
+            case 1: lines.Insert(at, lines[at]); break;
+            default: lines[at] = json ? Mutator.MutateJson(rng, lines[at]) : Mutator.MutateBytes(rng, lines[at]); break;
+        }
+        return [.. lines.SelectMany((line, i) => i == 0 ? line : [(byte)'\n', .. line])];
+    }
+
+    private static Trainer NewTrainer(string directory, out SequenceModel model)
+    {
+        var rng = new Rng(3);
+        var task = new ToyTask(ToyTaskKind.Copy, vocab: 20, minLength: 4, maxLength: 8);
+        model = SequenceModel.Create(HostileModelDirectory.Config, rng);
+        return new Trainer(model, rng, new ToyTaskBatches(task, 8, 4), [], new TrainingOptions { Steps = 2, SaveEvery = 1, EvalEvery = 0 }, directory);
+    }
+}

@@ -30,6 +30,12 @@ internal static class CliRunner
         using var process = Start(args);
         process.StandardInput.BaseStream.Write(new UTF8Encoding(false).GetBytes(input));
         process.StandardInput.Close();
+        return Complete(process, timeout, args);
+    }
+
+    // Reads both outputs to the end and waits for the exit; a process past its time is killed.
+    private static (int ExitCode, string Stdout, string Stderr) Complete(Process process, TimeSpan timeout, string[] args)
+    {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
@@ -57,14 +63,7 @@ internal static class CliRunner
         // The runtime's W^X double mapping creates a file-backed mapping that the size limit would refuse.
         info.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start bash");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"sharpformer {string.Join(' ', args)} did not finish within {timeout}");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        return Complete(process, timeout, args);
     }
 
     private static readonly DirectoryInfo TestDirectory = new(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

@@ -1,4 +1,3 @@
-using System.Text;
 using Sharpformer.IO;
 
 namespace Sharpformer.Cli.Commands;
@@ -10,8 +9,6 @@ namespace Sharpformer.Cli.Commands;
 /// </summary>
 internal static class TextInputs
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>Checks that every file exists, then streams their texts; invalid UTF-8 is an error naming the file.</summary>
     public static IEnumerable<string> Read(IReadOnlyList<string> paths)
     {
@@ -22,27 +19,18 @@ internal static class TextInputs
         return paths.SelectMany(ReadFile);
     }
 
-    /// <summary>The texts of one file.</summary>
+    /// <summary>The texts of one file (read whole, so invalid UTF-8 is reported on its exact line).</summary>
     public static IEnumerable<string> ReadFile(string path)
     {
         bool tsv = path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase);
-        using var reader = new StreamReader(path, StrictUtf8, detectEncodingFromByteOrderMarks: true);
-        for (int lineNumber = 1; ; lineNumber++)
+        string[] lines = TextFile.ReadAll(path).Split('\n');
+        foreach (string line in lines.Length > 0 && lines[^1].Length == 0 ? lines[..^1] : lines)
         {
-            string? line;
-            try
-            {
-                line = reader.ReadLine();
-            }
-            catch (DecoderFallbackException)
-            {
-                throw new InvalidFileException(path, lineNumber, "invalid UTF-8 (at or shortly after this line)");
-            }
-            if (line is null) yield break;
-            if (!tsv) yield return line;
+            string text = line.EndsWith('\r') ? line[..^1] : line;
+            if (!tsv) yield return text;
             else
             {
-                foreach (string field in line.Split('\t')) yield return field;
+                foreach (string field in text.Split('\t')) yield return field;
             }
         }
     }

@@ -84,6 +84,6 @@ public sealed class TokenizerCliTests : IDisposable
         File.WriteAllBytes(input, [.. "good line\n"u8, 0xC3, 0x28, .. "\n"u8]);
         var (code, _, stderr) = CliRunner.Run(Timeout, "tokenizer", "train", "--input", input, "--vocab-size", "300", "--out", Path.Combine(_root, "t.json"));
         Assert.Equal(1, code);
-        Assert.Contains("bad.txt:2: invalid UTF-8", stderr);
+        Assert.Contains("bad.txt:2: not valid UTF-8", stderr);
     }
 }

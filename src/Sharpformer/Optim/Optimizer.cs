@@ -119,6 +119,8 @@ public abstract class Optimizer
             {
                 var p = Groups[g].Parameters[i];
                 if (!state.TryGetValue($"{g}.{i}.step", out var step)) continue;
+                if (step is not [var count] || count is not (>= 0 and <= int.MaxValue) || count != MathF.Floor(count))
+                    throw new InvalidDataException($"Optimizer state {g}.{i}.step is not one whole, non-negative count");
                 var buffers = new float[BuffersPerParameter][];
                 for (int b = 0; b < buffers.Length; b++)
                 {
@@ -126,7 +128,7 @@ public abstract class Optimizer
                         throw new InvalidDataException($"Optimizer state {g}.{i}.{b} is missing or does not have the parameter's {p.Length} values");
                     buffers[b] = (float[])buffer.Clone();
                 }
-                _state[p] = new ParameterState(buffers) { Step = (int)step[0] };
+                _state[p] = new ParameterState(buffers) { Step = (int)count };
             }
         StepCount = stepCount;
     }

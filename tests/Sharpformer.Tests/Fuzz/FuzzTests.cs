@@ -201,7 +201,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         return [.. lines.SelectMany((line, i) => i == 0 ? line : [(byte)'\n', .. line])];
     }
 
-    private static Trainer NewTrainer(string directory, out SequenceModel model)
+    /// <summary>A trainer of <see cref="HostileModelDirectory.Config"/>'s model on the copy task, checkpointing every step.</summary>
+    internal static Trainer NewTrainer(string directory, out SequenceModel model)
     {
         var rng = new Rng(3);
         var task = new ToyTask(ToyTaskKind.Copy, vocab: 20, minLength: 4, maxLength: 8);

@@ -196,6 +196,27 @@ public sealed class HostileFileTests : IDisposable
         Assert.Contains("unknown field \"dmodel\"", LoadFails(directory, "config.json").Problem);
     }
 
+    // ---- trainer state: values the header cannot vouch for -----------------------------------------
+
+    [Theory]
+    [InlineData(new float[0])]
+    [InlineData(new[] { float.NaN })]
+    [InlineData(new[] { -1f })]
+    [InlineData(new[] { 1.5f })]
+    [InlineData(new[] { 1f, 2f })]
+    public void AnOptimizerStepCountThatIsNotACountIsRejected(float[] step)
+    {
+        string source = Path.Combine(_root, "source"), directory = Path.Combine(_root, "resume");
+        Fuzz.FuzzTests.NewTrainer(source, out _).Run();
+        var state = SafeTensors.Read(Path.Combine(source, Sharpformer.Training.Trainer.StateFile));
+        var tensors = state.Tensors.Select(t => t.Key == "optim.0.0.step" ? new(t.Key, Sharpformer.Tensors.Tensor.FromArray(step, step.Length)) : t);
+        Directory.CreateDirectory(directory);
+        SafeTensors.Write(Path.Combine(directory, Sharpformer.Training.Trainer.StateFile), tensors, state.Metadata);
+
+        var e = Assert.Throws<InvalidFileException>(() => Fuzz.FuzzTests.NewTrainer(directory, out _).Resume());
+        Assert.Contains("Optimizer state 0.0.step is not one whole, non-negative count", e.Problem);
+    }
+
     private static string ReplaceFirst(string text, string old, string replacement)
     {
         int at = text.IndexOf(old, StringComparison.Ordinal);

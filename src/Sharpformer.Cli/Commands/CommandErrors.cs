@@ -11,7 +11,8 @@ internal static class CommandErrors
             return action();
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
-                                      or KeyNotFoundException or IndexOutOfRangeException or Sharpformer.Training.TrainingDivergedException)
+                                      or KeyNotFoundException or IndexOutOfRangeException or InsufficientMemoryException
+                                      or Sharpformer.Training.TrainingDivergedException)
         {
             Console.Error.WriteLine($"sharpformer: {e.Message}");
             return 1;

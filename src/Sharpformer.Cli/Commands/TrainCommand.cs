@@ -95,6 +95,7 @@ internal static class TrainCommand
             if (modelConfig.TargetVocab != data.Tokenizer.VocabSize || modelConfig.Architecture != data.Architecture)
                 throw new ArgumentException($"the model in {directory} ({modelConfig.Architecture}, vocabulary {modelConfig.TargetVocab}) does not fit the data ({data.Architecture}, vocabulary {data.Tokenizer.VocabSize})");
 
+            ModelMemory.Require(modelConfig, copies: 4, "training it (weights, gradients and Adam's two moments)");
             var modelRng = new Rng(options.Seed);
             var model = SequenceModel.Create(modelConfig, modelRng);
             var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory);

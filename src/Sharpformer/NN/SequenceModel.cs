@@ -20,8 +20,14 @@ public abstract class SequenceModel : Module
     /// </summary>
     public abstract Tensor TeacherForcedLogits(Tensor source, Tensor targetInput);
 
-    /// <summary>A freshly initialized model of the kind <paramref name="config"/> describes.</summary>
-    public static SequenceModel Create(TransformerConfig config, Rng rng) => config.Architecture == Architecture.DecoderOnly
-        ? new LanguageModel(config, rng)
-        : new Transformer(config, rng);
+    /// <summary>
+    /// A freshly initialized model of the kind <paramref name="config"/> describes; one too large for this
+    /// process's memory is an <see cref="InsufficientMemoryException"/> before anything is allocated.
+    /// </summary>
+    public static SequenceModel Create(TransformerConfig config, Rng rng)
+    {
+        config.Validate();
+        ModelMemory.Require(config, copies: 1, "holding its weights");
+        return config.Architecture == Architecture.DecoderOnly ? new LanguageModel(config, rng) : new Transformer(config, rng);
+    }
 }

@@ -196,6 +196,26 @@ public sealed class HostileFileTests : IDisposable
         Assert.Contains("unknown field \"dmodel\"", LoadFails(directory, "config.json").Problem);
     }
 
+    // ---- a valid config too large for this machine ----------------------------------------------------
+
+    [Fact]
+    public void AModelTooLargeForMemoryIsRefusedBeforeItIsBuilt()
+    {
+        // Every size within its limit and every tensor within one array, but about 50 billion parameters.
+        var config = HostileModelDirectory.Config with { DModel = 2048, Heads = 8, DimFeedForward = 8192, EncoderLayers = 1024, DecoderLayers = 1024 };
+        Assert.Null(config.Problem());
+        var e = Assert.Throws<InsufficientMemoryException>(() => Sharpformer.NN.SequenceModel.Create(config, new Sharpformer.Tensors.Rng(1)));
+        Assert.Contains("GiB, more than the", e.Message);
+
+        string path = Path.Combine(_root, "huge.json");
+        TransformerConfigFile.Write(path, config);
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, "train", "--task", "copy", "--config", path, "--out", Path.Combine(_root, "huge"), "--steps", "1");
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("sharpformer: the model has ", stderr);
+    }
+
     // ---- trainer state: values the header cannot vouch for -----------------------------------------
 
     [Theory]

@@ -23,20 +23,12 @@ public static class MetricsFile
     /// </summary>
     public static IReadOnlyList<MetricsPoint> Read(string path)
     {
-        if (!File.Exists(path)) throw InvalidFileException.Missing(path, "metrics file");
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidFileException(path, $"cannot be read ({e.Message})", e);
-        }
+        // Lines end at '\n' alone, as MetricsLog writes and counts them.
+        string[] lines = TextFile.ReadAll(path).Split('\n');
         var points = new List<MetricsPoint>();
         for (int number = 1; number <= lines.Length; number++)
         {
-            string line = lines[number - 1];
+            string line = lines[number - 1].TrimEnd('\r');
             if (string.IsNullOrWhiteSpace(line)) continue;
             try
             {

@@ -11,7 +11,7 @@ public static class PositionalPictures
     {
         int positions = Math.Min(length ?? encoding.MaxLength, encoding.MaxLength), dim = encoding.Dim;
         if (positions < 1) throw new ArgumentException("the positional-encoding picture needs at least one position");
-        var table = encoding.Table.ToArray();
+        var table = encoding.Rows(positions).ToArray();
         var values = new float[positions, dim];
         for (int p = 0; p < positions; p++)
             for (int i = 0; i < dim; i++) values[p, i] = table[p * dim + i];

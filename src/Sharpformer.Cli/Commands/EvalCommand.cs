@@ -39,7 +39,7 @@ internal static class EvalCommand
             var hypotheses = new List<string>(pairs.Count);
             foreach (var chunk in pairs.Chunk(LinesPerBatch))
             {
-                hypotheses.AddRange(TranslateCommand.Translate(translator, files.Tokenizer, [.. chunk.Select(p => p.Source)], strategy, translator.Config.MaxLength - 2, rng));
+                hypotheses.AddRange(TranslateCommand.Translate(translator, files.Tokenizer, [.. chunk.Select(p => p.Source)], strategy, TranslateCommand.DefaultOutputLimit(translator.Config), rng));
                 if (!Console.IsErrorRedirected) Console.Error.Write($"\r{hypotheses.Count}/{pairs.Count} translated");
             }
             if (!Console.IsErrorRedirected) Console.Error.WriteLine();

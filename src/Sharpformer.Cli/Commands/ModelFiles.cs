@@ -1,3 +1,4 @@
+using Sharpformer.Data;
 using Sharpformer.IO;
 using Sharpformer.NN;
 using Sharpformer.Text;
@@ -15,6 +16,12 @@ internal sealed record ModelFiles(SequenceModel Model, ITokenizer Tokenizer)
         var tokenizer = ITokenizer.Load(tokenizerPath);
         if (tokenizer.VocabSize != model.Config.TargetVocab)
             throw new InvalidFileException(tokenizerPath, $"{tokenizer.VocabSize} tokens, but the model's vocabulary is {model.Config.TargetVocab}");
+        // Decoding starts at <bos>, stops at <eos> and pads with <pad>: the reserved ids 0–2.
+        var specials = tokenizer.SpecialTokens;
+        if (specials.Pad != SpecialTokens.Pad || specials.Bos != SpecialTokens.Bos || specials.Eos != SpecialTokens.Eos)
+            throw new InvalidFileException(tokenizerPath, $"a model's tokenizer needs <pad>, <bos> and <eos> at ids {SpecialTokens.Pad}, {SpecialTokens.Bos} and {SpecialTokens.Eos}");
+        if (model.Config.PadId != SpecialTokens.Pad)
+            throw new InvalidFileException(Path.Combine(directory, ModelDirectory.ConfigFile), $"pad_id is {model.Config.PadId}, but the tokenizer's <pad> is {SpecialTokens.Pad}");
         model.Eval();
         return new ModelFiles(model, tokenizer);
     }

@@ -15,7 +15,7 @@ internal static class TranslateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model directory (from `sharpformer train`).", Required = true };
-        var maxLength = CliOptions.Int("--max-length", "Most tokens to generate per line (default: the model's limit).", 0, minimum: 1);
+        var maxLength = CliOptions.Int("--max-length", "Most tokens to generate per line (default: the model's limit, at most 1,024).", 0, minimum: 1);
         var texts = new Argument<string[]>("TEXT") { Description = "Text to translate; with none, each line of standard input.", Arity = ArgumentArity.ZeroOrMore };
         var decoding = new DecodingOptions();
         var command = new Command("translate", "Translate text with a trained encoder-decoder model: one output line per input.") { model, maxLength, texts };
@@ -25,7 +25,7 @@ internal static class TranslateCommand
             var files = ModelFiles.Open(result.GetValue(model)!);
             var translator = files.Translator;
             var strategy = decoding.Read(result);
-            int limit = result.GetResult(maxLength) is { Implicit: false } ? result.GetValue(maxLength) : translator.Config.MaxLength - 2;
+            int limit = result.GetResult(maxLength) is { Implicit: false } ? result.GetValue(maxLength) : DefaultOutputLimit(translator.Config);
             limit = Math.Min(limit, translator.Config.MaxLength - 2);
             var rng = new Rng(strategy.Seed);
             var lines = result.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
@@ -35,6 +35,9 @@ internal static class TranslateCommand
         }));
         return command;
     }
+
+    /// <summary>Output tokens per translation unless --max-length says otherwise: the model's room, at most 1,024.</summary>
+    public static int DefaultOutputLimit(TransformerConfig config) => Math.Min(config.MaxLength - 2, 1024);
 
     /// <summary>Translates a batch of lines (an empty line gives an empty line).</summary>
     public static string[] Translate(Transformer model, ITokenizer tokenizer, IReadOnlyList<string> lines, Strategy strategy, int maxLength, Rng rng)

@@ -47,7 +47,7 @@ internal static class VizCommand
     {
         var model = ModelOption(required: false);
         var dim = CliOptions.Int("--dim", "Encoding width (without --model; default 128).", 128, minimum: 2);
-        var length = CliOptions.Int("--length", "Positions to draw (default: the model's maximum length, or 100 without --model).", 100);
+        var length = CliOptions.Int("--length", "Positions to draw (default: the model's maximum length up to 1,024, or 100 without --model).", 100);
         var output = PngOption();
         var command = new Command("positional", "The sinusoidal positional-encoding matrix (positions × dimensions) as a heatmap.") { model, dim, length, output };
         command.SetAction(result => CommandErrors.Run(() =>
@@ -58,7 +58,7 @@ internal static class VizCommand
             {
                 if (result.GetResult(dim) is { Implicit: false }) throw new ArgumentException("--dim comes from the model: give --model or --dim, not both");
                 var config = ModelDirectory.ReadConfig(directory);
-                int positions = lengthGiven ? Math.Min(result.GetValue(length), config.MaxLength) : config.MaxLength;
+                int positions = Math.Min(lengthGiven ? result.GetValue(length) : 1024, config.MaxLength);
                 Pictures.WritePositionalEncoding(config.DModel, positions, path);
             }
             else

@@ -14,7 +14,7 @@ public sealed class InvalidFileException : IOException
 {
     /// <summary>A problem with the file at <paramref name="path"/> as a whole.</summary>
     public InvalidFileException(string path, string problem, Exception? innerException = null)
-        : base($"{path}: {OneLine(problem)}", innerException)
+        : base($"{OneLine(path)}: {OneLine(problem)}", innerException)
     {
         FilePath = path;
         Problem = OneLine(problem);
@@ -22,7 +22,7 @@ public sealed class InvalidFileException : IOException
 
     /// <summary>A problem on line <paramref name="line"/> (1-based) of the file at <paramref name="path"/>.</summary>
     public InvalidFileException(string path, int line, string problem, Exception? innerException = null)
-        : base(string.Create(CultureInfo.InvariantCulture, $"{path}:{line}: {OneLine(problem)}"), innerException)
+        : base(string.Create(CultureInfo.InvariantCulture, $"{OneLine(path)}:{line}: {OneLine(problem)}"), innerException)
     {
         FilePath = path;
         Line = line;
@@ -70,8 +70,7 @@ public sealed class InvalidFileException : IOException
         return result.ToString();
     }
 
-    // A message must stay on one line whatever the problem text holds.
-    // and however long it is.
+    // A message must stay on one line, and short, whatever the text holds.
     private static string OneLine(string problem) => problem.Length > MaxProblem || problem.Any(NeedsEscape) ? Escape(problem, MaxProblem) : problem;
 
     private const int MaxProblem = 400;

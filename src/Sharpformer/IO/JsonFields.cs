@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Unicode;
 
 namespace Sharpformer.IO;
 
@@ -32,31 +31,72 @@ internal sealed class JsonFields
 
     /// <summary>
     /// Parses <paramref name="utf8"/> (a UTF-8 byte order mark is skipped) as one JSON document: valid
-    /// UTF-8, comments and trailing commas allowed, no key twice in an object, nesting at most
-    /// <see cref="MaxDepth"/>. A syntax error names the line and byte, not the text.
+    /// UTF-8, comments and trailing commas allowed, nesting at most <see cref="MaxDepth"/>, no key twice
+    /// in an object and every key valid Unicode. A syntax error names the line and byte, not the text.
     /// </summary>
     public static JsonDocument Parse(ReadOnlyMemory<byte> utf8, string path)
     {
         if (utf8.Span.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
-        if (!Utf8.IsValid(utf8.Span)) throw new InvalidFileException(path, $"not valid UTF-8 (at byte {InvalidUtf8Offset(utf8.Span)})");
+        if (TextFile.FirstInvalidUtf8(utf8.Span) is var invalid and >= 0) throw new InvalidFileException(path, $"not valid UTF-8 (at byte {invalid})");
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(utf8, new JsonDocumentOptions
-            {
-                AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = MaxDepth, AllowDuplicateProperties = false,
-            });
+            document = JsonDocument.Parse(utf8, Options(MaxDepth));
         }
         catch (JsonException e)
         {
+            if (IsJson(utf8)) throw new InvalidFileException(path, $"nested deeper than {MaxDepth} levels", e);
             string where = e.LineNumber is long line ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {e.BytePositionInLine + 1}") : "";
-            string why = e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? $": nested deeper than {MaxDepth} levels"
-                : e.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase) ? ": a key appears twice in one object" : "";
-            throw new InvalidFileException(path, $"not valid JSON{where}{why}", e);
+            throw new InvalidFileException(path, $"not valid JSON{where}", e);
         }
-        catch (InvalidOperationException e)
+        try
         {
-            // Raised while comparing keys for duplicates: a key with an unpaired surrogate escape.
-            throw new InvalidFileException(path, "a key is not valid Unicode text (an unpaired surrogate escape)", e);
+            CheckKeys(document.RootElement, path);
+            return document;
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+    }
+
+    private static JsonDocumentOptions Options(int depth) => new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = depth };
+
+    // Whether the text is JSON when nesting may go deeper (the question after a failed parse).
+    private static bool IsJson(ReadOnlyMemory<byte> utf8)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(utf8, Options(1 << 16));
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    // Every key of every object valid Unicode (GetString would throw on an unpaired surrogate escape) and unique.
+    private static void CheckKeys(JsonElement element, string path)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+            foreach (var item in element.EnumerateArray()) CheckKeys(item, path);
+        if (element.ValueKind != JsonValueKind.Object) return;
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            string name;
+            try
+            {
+                name = property.Name;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidFileException(path, "a key is not valid Unicode text (an unpaired surrogate escape)", e);
+            }
+            if (!keys.Add(name)) throw new InvalidFileException(path, $"the key {InvalidFileException.Quote(name, 40)} appears twice in one object");
+            CheckKeys(property.Value, path);
         }
     }
 
@@ -109,17 +149,18 @@ internal sealed class JsonFields
         return names.TryGetValue(text, out T member) ? member : throw Error($"{Name(name)} is {InvalidFileException.Quote(text, 40)}, not one of {accepted}");
     }
 
-    /// <summary>An array of whole numbers in [0, ulong.MaxValue].</summary>
-    public ulong[] ULongs(string name) => [.. Array(name).Select((item, i) => WholeNumber(item, Name($"{name}[{i}]")))];
+    /// <summary>An array of at most <paramref name="maxCount"/> whole numbers in [0, ulong.MaxValue].</summary>
+    public ulong[] ULongs(string name, int maxCount) => [.. Array(name, maxCount).Select((item, i) => WholeNumber(item, Name($"{name}[{i}]")))];
 
-    /// <summary>An array of strings.</summary>
-    public string[] Strings(string name) => [.. Array(name).Select((item, i) => item.ValueKind == JsonValueKind.String ? Text(item, Name($"{name}[{i}]"))
+    /// <summary>An array of at most <paramref name="maxCount"/> strings.</summary>
+    public string[] Strings(string name, int maxCount) => [.. Array(name, maxCount).Select((item, i) => item.ValueKind == JsonValueKind.String ? Text(item, Name($"{name}[{i}]"))
         : throw Error($"{Name($"{name}[{i}]")} must be a string, not {Describe(item)}"))];
 
-    /// <summary>The elements of an array field (required).</summary>
-    public JsonElement[] Array(string name) => !TryGet(name, out var value) ? throw Missing(name)
-        : value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray()]
-        : throw Error($"{Name(name)} must be an array, not {Describe(value)}");
+    /// <summary>The elements of an array field (required) of at most <paramref name="maxCount"/> elements, counted before any is copied.</summary>
+    public JsonElement[] Array(string name, int maxCount) => !TryGet(name, out var value) ? throw Missing(name)
+        : value.ValueKind != JsonValueKind.Array ? throw Error($"{Name(name)} must be an array, not {Describe(value)}")
+        : value.GetArrayLength() > maxCount ? throw Error($"{Name(name)} has {value.GetArrayLength():N0} elements, more than the {maxCount:N0} accepted")
+        : [.. value.EnumerateArray()];
 
     /// <summary>A nested object (required), read with the same rules.</summary>
     public JsonFields Object(string name) => TryGet(name, out var value) ? new JsonFields(value, _path, $"{_prefix}{name}.") : throw Missing(name);
@@ -132,7 +173,7 @@ internal sealed class JsonFields
     {
         foreach (var property in _object.EnumerateObject())
             if (!_read.Contains(property.Name))
-                throw Error($"unknown field {Name(SafeName(property))}");
+                throw Error($"unknown field {Name(InvalidFileException.Quote(property.Name, 40).Trim('\''))}");
     }
 
     /// <summary>An error about this file.</summary>
@@ -150,18 +191,6 @@ internal sealed class JsonFields
         : throw Error($"{what} must be a whole number from 0 to {ulong.MaxValue}, not {Describe(value)}");
 
     private string Name(string name) => $"\"{_prefix}{name}\"";
-
-    private string SafeName(JsonProperty property)
-    {
-        try
-        {
-            return InvalidFileException.Quote(property.Name, 40).Trim('\'');
-        }
-        catch (InvalidOperationException)
-        {
-            return "(a name that is not valid Unicode)";
-        }
-    }
 
     // JsonElement.GetString throws InvalidOperationException for escapes such as a lone "\ud800".
     private string Text(JsonElement value, string what)
@@ -187,12 +216,6 @@ internal sealed class JsonFields
     };
 
     private static string Kind(JsonElement value) => value.ValueKind.ToString().ToLowerInvariant();
-
-    private static int InvalidUtf8Offset(ReadOnlySpan<byte> bytes)
-    {
-        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
-        return status == System.Buffers.OperationStatus.Done ? bytes.Length : read;
-    }
 
     /// <summary>The JSON names of an enum's members.</summary>
     private static class EnumNames<T> where T : struct, Enum

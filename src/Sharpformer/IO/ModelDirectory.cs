@@ -57,22 +57,28 @@ public static class ModelDirectory
     public static void LoadWeights(Module model, string path)
     {
         using var weights = SafeTensorsReader.Open(path);
-        var slots = model.StateDict().GroupBy(p => p.Value, ReferenceEqualityComparer.Instance)
-            .Select(group => (group.Select(p => p.Key).ToArray(), ((Tensor)group.Key!).Shape.ToArray().Select(d => (long)d).ToArray())).ToList();
-        CheckHeader(weights, slots, "the model");
+        CheckHeader(weights, SlotsOf(model), "the model");
         ReadWeights(weights, model);
     }
 
-    // Names and shapes only: nothing of the weights has been read or allocated yet.
-    private static void CheckHeader(SafeTensorsReader weights, IReadOnlyList<(string[] Names, long[] Shape)> slots, string expectation)
+    /// <summary>Each parameter tensor of <paramref name="model"/> once, with all its state-dict names and its shape.</summary>
+    internal static IReadOnlyList<(string[] Names, long[] Shape)> SlotsOf(Module model) =>
+        [.. model.StateDict().GroupBy(p => p.Value, ReferenceEqualityComparer.Instance)
+            .Select(group => (group.Select(p => p.Key).ToArray(), ((Tensor)group.Key!).ShapeArray().Select(d => (long)d).ToArray()))];
+
+    /// <summary>
+    /// Checks the names and shapes of the file's tensors whose names start with <paramref name="prefix"/>
+    /// (without it) against <paramref name="slots"/>: nothing of the data has been read or allocated yet.
+    /// </summary>
+    internal static void CheckHeader(SafeTensorsReader weights, IReadOnlyList<(string[] Names, long[] Shape)> slots, string expectation, string prefix = "")
     {
         var slotOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < slots.Count; i++)
             foreach (string name in slots[i].Names) slotOf[name] = i;
         var covered = new bool[slots.Count];
-        foreach (var entry in weights.Entries)
+        foreach (var entry in weights.Entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal)))
         {
-            if (!slotOf.TryGetValue(entry.Name, out int slot))
+            if (!slotOf.TryGetValue(entry.Name[prefix.Length..], out int slot))
                 throw Mismatch(weights, $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)}, which the model does not have (the weights do not fit {expectation})");
             if (!entry.Shape.Select(d => (long)d).SequenceEqual(slots[slot].Shape))
                 throw Mismatch(weights, $"tensor '{entry.Name}' has shape {Shape(entry.Shape.Select(d => (long)d))}, but {expectation} needs {Shape(slots[slot].Shape)} (the weights do not fit)");
@@ -82,18 +88,21 @@ public static class ModelDirectory
         if (missing >= 0)
         {
             int count = covered.Count(c => !c);
-            throw Mismatch(weights, $"tensor '{slots[missing].Names[0]}' {Shape(slots[missing].Shape)} is missing{(count > 1 ? $" (and {count - 1} more)" : "")} (the weights do not fit {expectation})");
+            throw Mismatch(weights, $"tensor '{prefix}{slots[missing].Names[0]}' {Shape(slots[missing].Shape)} is missing{(count > 1 ? $" (and {count - 1} more)" : "")} (the weights do not fit {expectation})");
         }
     }
 
-    // Each tensor straight into its parameter; a tensor stored under two names must hold the same values twice.
-    private static void ReadWeights(SafeTensorsReader weights, Module model)
+    /// <summary>
+    /// Reads each tensor named <paramref name="prefix"/> + a parameter's name (checked by <see cref="CheckHeader"/>)
+    /// straight into the parameter; a tensor stored under two names must hold the same values twice.
+    /// </summary>
+    internal static void ReadWeights(SafeTensorsReader weights, Module model, string prefix = "")
     {
         var byName = model.StateDict().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         var loaded = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        foreach (var entry in weights.Entries)
+        foreach (var entry in weights.Entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal)))
         {
-            var parameter = byName[entry.Name];
+            var parameter = byName[entry.Name[prefix.Length..]];
             if (loaded.Add(parameter))
             {
                 weights.ReadInto(entry, parameter.AsSpan());

@@ -81,18 +81,15 @@ internal sealed class SafeTensorsReader : IDisposable
     /// <exception cref="InvalidFileException">The file is missing, unreadable, or its header is malformed.</exception>
     public static SafeTensorsReader Open(string path)
     {
-        if (Directory.Exists(path)) throw new InvalidFileException(path, "is a directory, not a file");
-        if (!File.Exists(path)) throw InvalidFileException.Missing(path);
-        FileStream stream;
+        var stream = FileBytes.Open(path);
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            return new SafeTensorsReader(stream, path, ownsStream: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e) when (e is not InvalidFileException)
         {
             throw new InvalidFileException(path, $"cannot be read ({e.Message})", e);
         }
-        return new SafeTensorsReader(stream, path, ownsStream: true);
     }
 
     /// <summary>The name the file goes by in errors.</summary>

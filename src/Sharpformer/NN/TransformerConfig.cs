@@ -90,7 +90,7 @@ public sealed record TransformerConfig
     /// <summary>Most encoder or decoder layers accepted (1,024; the deepest published models have about 130).</summary>
     public const int MaxLayers = 1024;
 
-    /// <summary>Longest max_length accepted (2^24 positions; positional encodings are computed only as far as they are used).</summary>
+    /// <summary>Longest max_length accepted (2^24 positions, and at most 2^31 values in [max_length, d_model]; positional rows are computed only as far as they are used).</summary>
     public const int MaxMaxLength = 1 << 24;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first setting that is out of range or inconsistent.</summary>
@@ -112,7 +112,7 @@ public sealed record TransformerConfig
             ?? Range("d_model", DModel, 1, MaxDModel) ?? Range("heads", Heads, 1, DModel)
             ?? Range("dim_feed_forward", DimFeedForward, 1, MaxDimFeedForward)
             ?? Range("encoder_layers", EncoderLayers, 0, MaxLayers) ?? Range("decoder_layers", DecoderLayers, 1, MaxLayers)
-            ?? Range("max_length", MaxLength, 1, MaxMaxLength)
+            ?? Range("max_length", MaxLength, 3, MaxMaxLength)
             ?? Range("pad_id", PadId, 0, Math.Min(SourceVocab, TargetVocab) - 1);
         if (problem is not null) return problem;
         if (!System.Enum.IsDefined(Architecture)) return $"architecture {(int)Architecture} is not a known architecture";
@@ -124,10 +124,10 @@ public sealed record TransformerConfig
         if (ShareEmbeddings && SourceVocab != TargetVocab) return "share_embeddings needs equal source_vocab and target_vocab";
         if (Architecture == Architecture.DecoderOnly && EncoderLayers != 0) return "a decoder-only model has no encoder layers (encoder_layers must be 0)";
         if (Architecture == Architecture.DecoderOnly && SourceVocab != TargetVocab) return "a decoder-only model has one vocabulary (source_vocab must equal target_vocab)";
-        // The largest tensors: embeddings and the output projection [V, d], in-projections [3d, d], feed-forward [d_ff, d].
-        foreach (var (name, rows) in new[] { ("src_embed.weight", (long)SourceVocab), ("generator.weight", TargetVocab), ("in_proj_weight", 3L * DModel), ("linear1.weight", DimFeedForward) })
+        // The largest tensors: embeddings and the output projection [V, d], in-projections [3d, d], feed-forward [d_ff, d], positions [max_length, d].
+        foreach (var (name, rows) in new[] { ("src_embed.weight", (long)SourceVocab), ("generator.weight", TargetVocab), ("in_proj_weight", 3L * DModel), ("linear1.weight", DimFeedForward), ("the positional table", MaxLength) })
             if (rows * DModel > Array.MaxLength)
-                return $"'{name}' would hold {rows * DModel:N0} values ([{rows}, {DModel}]), more than one array can (d_model, the vocabulary or dim_feed_forward is too large)";
+                return $"'{name}' would hold {rows * DModel:N0} values ([{rows}, {DModel}]), more than one array can (d_model, the vocabulary, dim_feed_forward or max_length is too large)";
         return null;
     }
 }

@@ -119,7 +119,7 @@ public abstract class Optimizer
             {
                 var p = Groups[g].Parameters[i];
                 if (!state.TryGetValue($"{g}.{i}.step", out var step)) continue;
-                if (step is not [var count] || count is not (>= 0 and <= int.MaxValue) || count != MathF.Floor(count))
+                if (step is not [var count] || count is not (>= 0 and < 2147483648f) || count != MathF.Floor(count))
                     throw new InvalidDataException($"Optimizer state {g}.{i}.step is not one whole, non-negative count");
                 var buffers = new float[BuffersPerParameter][];
                 for (int b = 0; b < buffers.Length; b++)

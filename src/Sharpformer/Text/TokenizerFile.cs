@@ -60,7 +60,10 @@ internal static class TokenizerFile
     }
 
     /// <summary>The largest tokenizer file read (a 1M-token vocabulary with its merges is about 40 MB).</summary>
-    private const long MaxBytes = 256L << 20;
+    private const long MaxBytes = 64L << 20;
+
+    /// <summary>Most entries of "vocab" and of "merges" (the largest vocabulary a model accepts), and of "special_tokens".</summary>
+    private const int MaxEntries = NN.TransformerConfig.MaxVocab, MaxSpecialTokens = 1024;
 
     /// <summary>Reads and validates the file; every problem is an <see cref="InvalidFileException"/> naming the file.</summary>
     public static ITokenizer Read(string path)
@@ -91,14 +94,14 @@ internal static class TokenizerFile
         string type = root.String("type");
         if (!TokenizerTrainer.Types.Contains(type))
             throw root.Error($"unknown \"type\" {InvalidFileException.Quote(type, 20)} (expected {string.Join(", ", TokenizerTrainer.Types)})");
-        var specials = new SpecialTokenSet(root.Array("special_tokens").Select((element, i) =>
+        var specials = new SpecialTokenSet(root.Array("special_tokens", MaxSpecialTokens).Select((element, i) =>
         {
             var token = root.Element(element, $"special_tokens[{i}]");
             var special = new SpecialToken(token.String("text"), token.Int("id"));
             token.RejectOthers();
             return special;
         }));
-        string[] vocab = root.Strings("vocab");
+        string[] vocab = root.Strings("vocab", MaxEntries);
         foreach (var special in specials.All)
         {
             if (special.Id >= vocab.Length) throw root.Error($"special token {Quote(special.Text)} has id {special.Id}, outside the vocab of {vocab.Length}");
@@ -106,7 +109,7 @@ internal static class TokenizerFile
         }
         bool hasMerges = root.Has("merges");
         if (hasMerges != (type == "bpe")) throw root.Error(type == "bpe" ? "a bpe tokenizer needs \"merges\"" : $"a {type} tokenizer has no \"merges\"");
-        string[]? merges = hasMerges ? root.Strings("merges") : null;
+        string[]? merges = hasMerges ? root.Strings("merges", MaxEntries) : null;
         root.RejectOthers();
         return type switch
         {

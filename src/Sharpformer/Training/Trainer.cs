@@ -61,31 +61,52 @@ public sealed class Trainer
 
     /// <summary>
     /// Restores the checkpoint in the directory (trainer-state.safetensors alone: the commit point of
-    /// every checkpoint). Nothing on disk changes; a missing, damaged or mismatched checkpoint is an
-    /// <see cref="InvalidFileException"/> naming the file.
+    /// every checkpoint). The file's names and shapes are checked before its data is read, each parameter
+    /// is read straight into the model, and nothing on disk changes; a missing, damaged or mismatched
+    /// checkpoint is an <see cref="InvalidFileException"/> naming the file.
     /// </summary>
     public void Resume()
     {
         using var reader = SafeTensorsReader.Open(Path.Combine(_directory, StateFile));
         var checkpoint = TrainerCheckpoint.FromMetadata(reader);
-        var file = reader.ReadAll();
-        var parameters = file.Tensors.Where(t => t.Key.StartsWith("model.", StringComparison.Ordinal))
-            .ToDictionary(t => t.Key["model.".Length..], t => t.Value, StringComparer.Ordinal);
-        var moments = file.Tensors.Where(t => t.Key.StartsWith("optim.", StringComparison.Ordinal))
-            .ToDictionary(t => t.Key["optim.".Length..], t => t.Value.ToArray(), StringComparer.Ordinal);
+        ModelDirectory.CheckHeader(reader, ModelDirectory.SlotsOf(_model), "this model", "model.");
+        CheckOptimizerEntries(reader);
+        ModelDirectory.ReadWeights(reader, _model, "model.");
+        var moments = reader.Entries.Where(e => e.Name.StartsWith("optim.", StringComparison.Ordinal)).ToDictionary(e => e.Name["optim.".Length..], e =>
+        {
+            var values = new float[e.Count];
+            reader.ReadInto(e, values);
+            return values;
+        }, StringComparer.Ordinal);
         try
         {
-            _model.LoadStateDict(parameters);
             _optimizer.LoadState(moments, checkpoint.OptimizerSteps);
             _train.LoadState(checkpoint.DataState);
             _modelRng.State = checkpoint.DropoutRngState;
         }
-        catch (Exception e) when (e is KeyNotFoundException or ShapeMismatchException or ArgumentException or InvalidDataException)
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or InvalidDataException)
         {
             throw new InvalidFileException(reader.Source, $"the checkpoint does not fit this model and data: {e.Message}", e);
         }
         Step = checkpoint.Step;
+        _resumedCheckpointJson = reader.Metadata[TrainerCheckpoint.MetadataKey];
     }
+
+    // Before reading: only model.* and optim.* tensors, no optimizer buffer larger than a parameter, and
+    // at most a step count and two moments per parameter — what the file may make this process allocate.
+    private void CheckOptimizerEntries(SafeTensorsReader reader)
+    {
+        int parameters = _model.Parameters().Count(), largest = _model.Parameters().Max(p => p.Length), optimizer = 0;
+        foreach (var entry in reader.Entries.Where(e => !e.Name.StartsWith("model.", StringComparison.Ordinal)))
+        {
+            if (!entry.Name.StartsWith("optim.", StringComparison.Ordinal))
+                throw new InvalidFileException(reader.Source, $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)}, which is neither a parameter nor optimizer state");
+            if (entry.Count > largest || ++optimizer > 3 * parameters)
+                throw new InvalidFileException(reader.Source, "its optimizer state is larger than this model's parameters allow");
+        }
+    }
+
+    private string? _resumedCheckpointJson;   // the record resumed from, which trainer.json copies until the next checkpoint
 
     /// <summary>Trains until <see cref="TrainingOptions.Steps"/> updates are done, then writes the final checkpoint and model files.</summary>
     public void Run(CancellationToken cancel = default)
@@ -163,7 +184,7 @@ public sealed class Trainer
             return;
         }
         _metrics.TruncateAfter(Step);
-        WriteCopies(CheckpointJson());
+        WriteCopies(_resumedCheckpointJson ?? CheckpointJson());
     }
 
     private string CheckpointJson() => System.Text.Json.JsonSerializer.Serialize(

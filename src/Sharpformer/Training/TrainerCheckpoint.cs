@@ -40,7 +40,7 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
         using var document = JsonFields.Parse(utf8, path);
         var json = new JsonFields(document.RootElement, path, "trainer.");
         var checkpoint = new TrainerCheckpoint(
-            json.Int("step"), json.Int("epoch"), json.Int("optimizer_steps"), json.String("data_state"), json.ULongs("dropout_rng_state"),
+            json.Int("step"), json.Int("epoch"), json.Int("optimizer_steps"), json.String("data_state"), json.ULongs("dropout_rng_state", 4),
             TrainingOptionsJson(json.Object("options")));
         json.RejectOthers();
         if (checkpoint.Step < 1 || checkpoint.Epoch < 0 || checkpoint.OptimizerSteps < 0)

@@ -123,7 +123,7 @@ public sealed class TsvReaderTests : IDisposable
     }
 
     [Fact]
-    public void AMissingFileIsFileNotFoundNamingIt()
+    public void AMissingFileIsAnInvalidFileNamingIt()
     {
         string path = Path.Combine(_directory, "does-not-exist.tsv");
         var e = Assert.Throws<Sharpformer.IO.InvalidFileException>(() => TsvReader.Read(path));

@@ -22,6 +22,9 @@ internal static class FuzzRunner
     /// <summary>The longest any single input may take (a hang detector, not a benchmark).</summary>
     public static readonly TimeSpan Limit = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long to wait for an input before calling it a hang and failing (the loader's thread is abandoned).</summary>
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
+
     /// <summary>Runs <paramref name="count"/> inputs made by <paramref name="mutate"/> from <paramref name="seed"/>; input i uses Rng(seed · 1000003 + i).</summary>
     public static FuzzReport Run(string format, int count, ulong seed, Func<Rng, byte[]> mutate, Action<byte[]> load, string fileName)
     {
@@ -34,16 +37,17 @@ internal static class FuzzRunner
             clock.Restart();
             try
             {
-                load(input);
+                var attempt = Task.Run(() => load(input));
+                if (!attempt.Wait(Hang)) throw Failure(format, i, input, $"still running after {Hang.TotalSeconds} s", null);
                 accepted++;
             }
-            catch (InvalidFileException e)
+            catch (AggregateException wrapped) when (wrapped.InnerException is InvalidFileException e)
             {
                 rejected++;
                 if (e.Message.Contains('\n') || e.Message.Contains('\r') || e.Message.Length > 700 || !e.Message.Contains(fileName))
                     throw Failure(format, i, input, $"a badly formed message: {e.Message}", e);
             }
-            catch (Exception e)
+            catch (AggregateException wrapped) when (wrapped.InnerException is { } e)
             {
                 throw Failure(format, i, input, $"{e.GetType().Name}: {e.Message}", e);
             }

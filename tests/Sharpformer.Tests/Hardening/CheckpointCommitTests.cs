@@ -94,6 +94,21 @@ public sealed class CheckpointCommitTests : IDisposable
     }
 
     [Fact]
+    public void AKillAfterALaterCommitLeavesStaleCopiesThatResumeRewrites()
+    {
+        string whole = RunAndReturn("whole", 12);
+        string earlier = RunAndReturn("earlier", 4);
+        string cut = RunAndReturn("stale", 8);
+        // A kill just after the step-8 state is committed leaves the step-4 copies beside it.
+        File.Copy(Path.Combine(earlier, "model.safetensors"), Path.Combine(cut, "model.safetensors"), overwrite: true);
+        File.Copy(Path.Combine(earlier, "trainer.json"), Path.Combine(cut, "trainer.json"), overwrite: true);
+
+        Assert.Contains("resuming at step 8 of 12", Run("stale", 12, "--resume"));
+        AssertSameRun(whole, cut);
+        Assert.Contains("\"step\": 12", File.ReadAllText(Path.Combine(cut, "trainer.json")));
+    }
+
+    [Fact]
     public void ResumeWithoutACheckpointStartsANewRun()
     {
         string whole = Whole();

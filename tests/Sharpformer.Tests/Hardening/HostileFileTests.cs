@@ -196,12 +196,71 @@ public sealed class HostileFileTests : IDisposable
         Assert.Contains("unknown field \"dmodel\"", LoadFails(directory, "config.json").Problem);
     }
 
+    // ---- found by review: what validation alone did not cover ----------------------------------------
+
+    [Fact]
+    public async Task APipeInPlaceOfAFileIsAnErrorNotAHang()
+    {
+        if (!OperatingSystem.IsLinux()) return;   // the check uses statx; elsewhere opening a FIFO still blocks
+        string directory = Model("fifo");
+        string config = Path.Combine(directory, "config.json");
+        File.Delete(config);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", config)) mkfifo.WaitForExit();
+        var load = Task.Run(() => ModelDirectory.Load(directory));
+        Assert.Same(load, await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(20))));   // not a hang
+        var e = await Assert.ThrowsAsync<InvalidFileException>(() => load);
+        Assert.Contains("not a regular file", e.Problem);
+    }
+
+    [Fact]
+    public void AHugeMaxLengthIsBoundedByTheWidthAndDrawsQuickly()
+    {
+        string directory = Model("positions");
+        HostileModelDirectory.SetConfigField(directory, "max_length", "16777216");
+        HostileModelDirectory.SetConfigField(directory, "d_model", "256");   // 2^24 × 256 values cannot be one table
+        HostileModelDirectory.SetConfigField(directory, "heads", "2");
+        Assert.Contains("positional table", LoadFails(directory, "config.json").Problem);
+
+        string small = Model("positions-small");
+        HostileModelDirectory.SetConfigField(small, "max_length", "16777216");   // 2^24 × 16: allowed, drawn 1,024 rows deep
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, "viz", "positional", "--model", small, "--out", Path.Combine(_root, "pe.png"));
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(stdout.Trim()));
+    }
+
+    [Fact]
+    public void ATokenizerWhoseSpecialTokensAreNotTheReservedIdsIsNamed()
+    {
+        string directory = Model("specials");
+        string path = Path.Combine(directory, "tokenizer.json");
+        // <pad> and <bos> swap ids: a valid tokenizer, but decoding would start at <pad>.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json["special_tokens"]![0]!["id"] = 1;
+        json["special_tokens"]![1]!["id"] = 0;
+        json["vocab"]![0] = "<bos>";
+        json["vocab"]![1] = "<pad>";
+        File.WriteAllText(path, json.ToJsonString());
+        ITokenizer.Load(path);
+        Assert.Contains("<pad>, <bos> and <eos> at ids 0, 1 and 2", OneLineError(path, "translate", "--model", directory, "abc"));
+    }
+
+    [Fact]
+    public void AnArrayLongerThanAnyVocabularyIsRejectedBeforeItIsCopied()
+    {
+        string path = Path.Combine(_root, "long.json");
+        var text = new StringBuilder("{\"format\":\"sharpformer-tokenizer\",\"version\":1,\"type\":\"char\",\"special_tokens\":[],\"vocab\":[");
+        text.Append(string.Join(",", Enumerable.Repeat("\"a\"", (1 << 20) + 1))).Append("]}");
+        File.WriteAllText(path, text.ToString());
+        var e = Assert.Throws<InvalidFileException>(() => ITokenizer.Load(path));
+        Assert.Contains("\"vocab\" has 1,048,577 elements, more than the 1,048,576 accepted", e.Problem);
+    }
+
     // ---- a valid config too large for this machine ----------------------------------------------------
 
     [Fact]
     public void AModelTooLargeForMemoryIsRefusedBeforeItIsBuilt()
     {
-        // Every size within its limit and every tensor within one array, but about 50 billion parameters.
+        // Every size within its limit and every tensor within one array, but about 120 billion parameters (480 GB).
         var config = HostileModelDirectory.Config with { DModel = 2048, Heads = 8, DimFeedForward = 8192, EncoderLayers = 1024, DecoderLayers = 1024 };
         Assert.Null(config.Problem());
         var e = Assert.Throws<InsufficientMemoryException>(() => Sharpformer.NN.SequenceModel.Create(config, new Sharpformer.Tensors.Rng(1)));

@@ -79,8 +79,22 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
     {
         if (!Directory.Exists(directory)) return null;
         var checkpoint = TrainerCheckpoint.TryRead(directory);
-        if (checkpoint is not null) SafeTensors.Read(Path.Combine(directory, Trainer.StateFile));
+        if (checkpoint is not null)
+        {
+            // What a resume needs besides the state was written before the first step and must be whole.
+            SafeTensors.Read(Path.Combine(directory, Trainer.StateFile));
+            ModelDirectory.ReadConfig(directory);
+            Sharpformer.Text.ITokenizer.Load(Path.Combine(directory, "tokenizer.json"));
+            if (File.Exists(Path.Combine(directory, Trainer.StateJsonFile))) Assert.True(TrainerCheckpointJsonStep(directory) <= checkpoint.Step);
+        }
         if (File.Exists(Path.Combine(directory, ModelDirectory.WeightsFile))) ModelDirectory.Load(directory);
         return checkpoint;
+    }
+
+    // trainer.json is a copy written after the commit: at the checkpoint's step or the one before.
+    private static int TrainerCheckpointJsonStep(string directory)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, Trainer.StateJsonFile)));
+        return json.RootElement.GetProperty("step").GetInt32();
     }
 }

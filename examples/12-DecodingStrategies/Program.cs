@@ -11,14 +11,13 @@ using System.Globalization;
 using Sharpformer.Data;
 using Sharpformer.Evaluation;
 using Sharpformer.Generation;
-using Sharpformer.IO;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;
 using Sharpformer.Training;
 
-const string HeldOutFile = "heldout.tsv", TokenizerFile = "tokenizer.json";
-const int SamplesPerInput = 5, Chunk = 32;
+const string HeldOutFile = "heldout.tsv";
+const int SamplesPerInput = 5;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var options = ParseArgs(args);
@@ -26,23 +25,14 @@ int steps = int.Parse(options.GetValueOrDefault("steps", "300"), CultureInfo.Inv
 int pairCount = int.Parse(options.GetValueOrDefault("pairs", "200"), CultureInfo.InvariantCulture);
 string directory = options.GetValueOrDefault("model") ?? options.GetValueOrDefault("out") ?? Path.Combine(Path.GetTempPath(), "sharpformer-week12");
 
-Transformer model;
-ITokenizer tokenizer;
-if (options.ContainsKey("model"))
-{
-    model = ModelDirectory.Load(directory) as Transformer
-        ?? throw new ArgumentException($"{directory} holds a decoder-only language model; this example compares translation decoders");
-    tokenizer = ITokenizer.Load(Path.Combine(directory, TokenizerFile));
-    if (tokenizer.VocabSize != model.Config.TargetVocab)
-        throw new InvalidDataException($"{directory}: the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.TargetVocab}");
-    Console.WriteLine($"loaded {directory}: {model.ParameterCount():N0} parameters, vocabulary {tokenizer.VocabSize:N0}");
-}
-else (model, tokenizer) = TrainReverseModel(directory, steps);
+// The library's Translator tokenizes, batches, pads and decodes; this example only chooses the decoding.
+var translator = options.ContainsKey("model") ? Translator.Load(directory) : TrainReverseModel(directory, steps);
+var (model, tokenizer) = (translator.Model, translator.Tokenizer);
+if (options.ContainsKey("model")) Console.WriteLine($"loaded {directory}: {model.ParameterCount():N0} parameters, vocabulary {tokenizer.VocabSize:N0}");
 
 string dataPath = options.GetValueOrDefault("data") ?? Path.Combine(directory, HeldOutFile);
 var pairs = TsvReader.Read(dataPath).Pairs.Take(pairCount).ToList();
 if (pairs.Count == 0) throw new InvalidDataException($"{dataPath}: no pairs");
-model.Eval();
 var sources = pairs.Select(p => p.Source).ToList();
 var references = pairs.Select(p => p.Target).ToList();
 // BLEU counts words; outputs of a character-level model (the toy task) are compared character by character.
@@ -52,36 +42,35 @@ int maxLength = model.Config.MaxLength - 2;
 Console.WriteLine($"\ncomparing on {pairs.Count} held-out pairs from {dataPath} (outputs up to {maxLength} tokens" +
                   (characters ? "; BLEU over characters" : "") + $"), {SamplesPerInput} samples per input for sampling\n");
 
-var strategies = new List<(string Name, Func<Tensor, Rng, Hypothesis[]> Decode, bool Sampled)>
+var strategies = new List<(string Name, DecodingOptions Decoding, bool Sampled)>
 {
-    ("greedy", (src, _) => Greedy.Decode(model, src, maxLength), false),
-    ("beam 2", (src, _) => BeamSearch.Decode(model, src, 2, maxLength), false),
-    ("beam 4", (src, _) => BeamSearch.Decode(model, src, 4, maxLength), false),
-    ("beam 8", (src, _) => BeamSearch.Decode(model, src, 8, maxLength), false),
-    ("sample T=0.7", (src, rng) => Sampler.Decode(model, src, new SamplingOptions(Temperature: 0.7f), rng, maxLength), true),
-    ("sample T=1.0", (src, rng) => Sampler.Decode(model, src, new SamplingOptions(Temperature: 1f), rng, maxLength), true),
-    ("top-k 5", (src, rng) => Sampler.Decode(model, src, new SamplingOptions(TopK: 5), rng, maxLength), true),
-    ("top-p 0.9", (src, rng) => Sampler.Decode(model, src, new SamplingOptions(TopP: 0.9f), rng, maxLength), true),
+    ("greedy", DecodingOptions.Greedy, false),
+    ("beam 2", DecodingOptions.Beam(2), false),
+    ("beam 4", DecodingOptions.Beam(4), false),
+    ("beam 8", DecodingOptions.Beam(8), false),
+    ("sample T=0.7", DecodingOptions.Sample(new SamplingOptions(Temperature: 0.7f)), true),
+    ("sample T=1.0", DecodingOptions.Sample(new SamplingOptions(Temperature: 1f)), true),
+    ("top-k 5", DecodingOptions.Sample(new SamplingOptions(TopK: 5)), true),
+    ("top-p 0.9", DecodingOptions.Sample(new SamplingOptions(TopP: 0.9f)), true),
 };
 
-var encodedSources = sources.Select(s => tokenizer.Encode(s).Take(maxLength).ToArray()).ToList();
 var referenceStreams = new IReadOnlyList<string?>[] { references.Select(forBleu).ToList() };
 Console.WriteLine($"{"strategy",-13} {"BLEU",6} {"chrF",6} {"exact",7} {"length",7} {"distinct",9} {"distinct-2",10} {"sent/s",8}");
 Console.WriteLine(new string('-', 72));
 var examples = new Dictionary<string, string[]>();
-for (int i = 0; i < 3; i++) Decode(strategies[0].Decode, new Rng(0)); // warm-up (JIT), untimed
-foreach (var (name, decode, sampled) in strategies)
+for (int i = 0; i < 3; i++) Decode(strategies[0].Decoding, new Rng(0)); // warm-up (JIT), untimed
+foreach (var (name, decoding, sampled) in strategies)
 {
     // Sampling draws 5 outputs per input; a deterministic strategy is run 3 times only to time it (the fastest run counts).
     int runs = sampled ? SamplesPerInput : 1, timings = sampled ? SamplesPerInput : 3;
-    decode(Tensor.FromArray([.. encodedSources[0].Select(id => (float)id)], 1, encodedSources[0].Length), new Rng(0)); // warm-up, untimed
+    translator.TranslateIds([sources[0]], decoding with { MaxOutputTokens = maxLength }, new Rng(0)); // warm-up, untimed
     var rng = new Rng(12);
     var outputs = new List<int[]>[runs];
     double fastest = double.MaxValue;
     for (int run = 0; run < timings; run++)
     {
         var clock = Stopwatch.StartNew();
-        outputs[Math.Min(run, runs - 1)] = Decode(decode, rng);
+        outputs[Math.Min(run, runs - 1)] = Decode(decoding, rng);
         fastest = Math.Min(fastest, clock.Elapsed.TotalSeconds);
     }
     double perSecond = pairs.Count / fastest;
@@ -108,20 +97,9 @@ for (int i = 0; i < Math.Min(3, pairs.Count); i++)
     foreach (var name in new[] { "greedy", "beam 4", "sample T=1.0", "top-p 0.9" }) Console.WriteLine($"    {name,-13} {Shorten(examples[name][i])}");
 }
 
-// Decodes every held-out source in chunks, returning the output ids of each.
-List<int[]> Decode(Func<Tensor, Rng, Hypothesis[]> decode, Rng rng)
-{
-    var result = new List<int[]>(pairs.Count);
-    foreach (var chunk in encodedSources.Chunk(Chunk))
-    {
-        int width = Math.Max(1, chunk.Max(ids => ids.Length));
-        var source = new float[chunk.Length * width];
-        for (int r = 0; r < chunk.Length; r++)
-            for (int j = 0; j < chunk[r].Length; j++) source[r * width + j] = chunk[r][j];
-        result.AddRange(decode(Tensor.FromArray(source, chunk.Length, width), rng).Select(h => h.Tokens));
-    }
-    return result;
-}
+// Decodes every held-out source (outputs up to the model's length), returning the output ids of each.
+List<int[]> Decode(DecodingOptions decoding, Rng rng) =>
+    [.. translator.TranslateIds(sources, decoding with { MaxOutputTokens = maxLength }, rng).Select(h => h?.Tokens ?? [])];
 
 static double DistinctBigrams(List<int[]> outputs)
 {
@@ -132,7 +110,7 @@ static double DistinctBigrams(List<int[]> outputs)
 static string Shorten(string text) => text.Length > 60 ? $"\"{text[..45]} … {text[^10..]}\"" : $"\"{text}\"";
 
 // Trains the reverse task with the library's data and trainer, and writes the model, tokenizer and held-out pairs.
-static (Transformer, ITokenizer) TrainReverseModel(string directory, int steps)
+static Translator TrainReverseModel(string directory, int steps)
 {
     if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
     var data = TrainingData.Load(new DataSpec("reverse", null, null), new DataSettings(BatchTokens: 1024, MaxLength: 32, VocabSize: 260, SkipBadLines: false, Seed: 1),
@@ -150,7 +128,7 @@ static (Transformer, ITokenizer) TrainReverseModel(string directory, int steps)
     Console.WriteLine($"training a {model.ParameterCount():N0}-parameter reverse-task model for {steps} steps → {directory}");
     trainer.Run();
     Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F1} s");
-    data.Tokenizer.Save(Path.Combine(directory, TokenizerFile));
+    data.Tokenizer.Save(Path.Combine(directory, ModelFiles.TokenizerFile));
 
     // Fresh sequences of the task's alphabet and lengths from a generator the training never used.
     var heldOut = new Rng(2024);
@@ -163,7 +141,7 @@ static (Transformer, ITokenizer) TrainReverseModel(string directory, int steps)
         return $"{text}\t{new string(reversed)}";
     });
     File.WriteAllLines(Path.Combine(directory, HeldOutFile), lines);
-    return (model, data.Tokenizer);
+    return new Translator(model, data.Tokenizer);
 }
 
 static Dictionary<string, string> ParseArgs(string[] args)

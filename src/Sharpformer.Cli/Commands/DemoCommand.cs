@@ -48,7 +48,7 @@ internal static class DemoCommand
         var model = new Transformer(config, rng);
         var options = new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5, LabelSmoothing = 0f };
         Directory.CreateDirectory(directory);
-        data.Tokenizer.Save(Path.Combine(directory, TrainCommand.TokenizerFile));
+        data.Tokenizer.Save(Path.Combine(directory, ModelFiles.TokenizerFile));
         var trainer = new Trainer(model, rng, data.Train, data.Valid, options, directory) { Progress = new TrainingProgressBar(Console.Error, !Console.IsErrorRedirected).Report };
         w.WriteLine($"1. Training {model.ParameterCount():N0} parameters for {steps} steps on {threads} thread(s) (progress on standard error)...");
         trainer.Run();
@@ -58,13 +58,9 @@ internal static class DemoCommand
         // 2. Decode unseen sequences three ways.
         var sampleRng = new Rng(7);
         var inputs = Enumerable.Range(0, Evaluated).Select(_ => RandomWord(new Rng(1000 + (ulong)_))).ToList();
-        var strategies = new[]
-        {
-            new Strategy(0, null, 7, 0.6f),
-            new Strategy(4, null, 7, 0.6f),
-            new Strategy(0, new SamplingOptions(Temperature: 1f), 7, 0.6f),
-        };
-        var outputs = strategies.Select(s => Decode(model, data, inputs, s, sampleRng)).ToList();
+        var translator = new Translator(model, data.Tokenizer);
+        var decodings = new[] { DecodingOptions.Greedy, DecodingOptions.Beam(4), DecodingOptions.Sample(new SamplingOptions(Temperature: 1f), seed: 7) };
+        var outputs = decodings.Select(d => Decode(translator, inputs, d with { MaxOutputTokens = 20 }, sampleRng)).ToList();
         w.WriteLine("2. Unseen sequences, three ways to decode (✓ = exactly reversed):");
         w.WriteLine($"   {"source",-14} {"greedy",-16} {"beam 4",-16} {"sample (T = 1)",-16}");
         for (int i = 0; i < Shown; i++)
@@ -77,11 +73,11 @@ internal static class DemoCommand
         var references = inputs.Select(s => new string([.. s.Reverse()])).ToList();
         w.WriteLine($"\n3. Scores on {Evaluated} unseen sequences:");
         w.WriteLine($"   {"decoding",-16} {"exact match",12} {"chrF",8} {"sequences/s",12}");
-        for (int s = 0; s < strategies.Length; s++)
+        for (int s = 0; s < decodings.Length; s++)
         {
             var chrf = Chrf.Corpus(outputs[s].Texts, [references]);
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"   {(s == 2 ? "sample (T = 1)" : strategies[s].Name),-16} {ExactMatch.Fraction(outputs[s].Texts, references),12:P1} {chrf.Score,8:F2} {Evaluated / outputs[s].Seconds,12:F0}"));
+                $"   {(s == 2 ? "sample (T = 1)" : decodings[s].Name),-16} {ExactMatch.Fraction(outputs[s].Texts, references),12:P1} {chrf.Score,8:F2} {Evaluated / outputs[s].Seconds,12:F0}"));
         }
 
         // 4. Save the model and draw it.
@@ -101,10 +97,10 @@ internal static class DemoCommand
         return 0;
     }
 
-    private static (string[] Texts, double Seconds) Decode(Transformer model, TrainingData data, List<string> inputs, Strategy strategy, Rng rng)
+    private static (string[] Texts, double Seconds) Decode(Translator translator, List<string> inputs, DecodingOptions decoding, Rng rng)
     {
         var clock = Stopwatch.StartNew();
-        var texts = inputs.Chunk(50).SelectMany(chunk => TranslateCommand.Translate(model, data.Tokenizer, chunk, strategy, 20, rng)).ToArray();
+        var texts = translator.Translate(inputs, decoding, rng).ToArray();
         return (texts, clock.Elapsed.TotalSeconds);
     }
 

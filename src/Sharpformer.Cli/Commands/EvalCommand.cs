@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Sharpformer.Data;
 using Sharpformer.Evaluation;
+using Sharpformer.Generation;
 using Sharpformer.Tensors;
 using Sharpformer.Training;
 
@@ -12,8 +13,6 @@ namespace Sharpformer.Cli.Commands;
 /// <summary><c>sharpformer eval</c>: BLEU, chrF, exact match, loss and perplexity of a model on TSV pairs.</summary>
 internal static class EvalCommand
 {
-    private const int LinesPerBatch = 32;
-
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model directory.", Required = true };
@@ -23,23 +22,22 @@ internal static class EvalCommand
         split.AcceptOnlyFromAmong("valid", "test");
         var limit = CliOptions.Int("--limit", "Evaluate only the first N pairs.", int.MaxValue);
         var json = CliOptions.Json();
-        var decoding = new DecodingOptions();
+        var decoding = new DecodingFlags();
         var command = new Command("eval", "Translate pairs and score them: corpus BLEU (sacreBLEU 13a), chrF, exact match, loss and perplexity.") { model, data, task, split, limit, json };
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {
-            var files = ModelFiles.Open(result.GetValue(model)!);
-            var translator = files.Translator;
-            var strategy = decoding.Read(result);
+            var translator = Translator.Load(result.GetValue(model)!);
+            var options = decoding.Read(result);
             var pairs = ReadPairs(result.GetValue(data), result.GetValue(task), result.GetValue(split)!).Take(result.GetValue(limit)).ToList();
             if (pairs.Count == 0) throw new ArgumentException("no pairs to evaluate");
 
             var clock = Stopwatch.StartNew();
-            var rng = new Rng(strategy.Seed);
+            var rng = new Rng(options.Seed);
             var hypotheses = new List<string>(pairs.Count);
-            foreach (var chunk in pairs.Chunk(LinesPerBatch))
+            foreach (var chunk in pairs.Chunk(Translator.BatchSize))
             {
-                hypotheses.AddRange(TranslateCommand.Translate(translator, files.Tokenizer, [.. chunk.Select(p => p.Source)], strategy, TranslateCommand.DefaultOutputLimit(translator.Config), rng));
+                hypotheses.AddRange(translator.Translate([.. chunk.Select(p => p.Source)], options, rng));
                 if (!Console.IsErrorRedirected) Console.Error.Write($"\r{hypotheses.Count}/{pairs.Count} translated");
             }
             if (!Console.IsErrorRedirected) Console.Error.WriteLine();
@@ -48,16 +46,16 @@ internal static class EvalCommand
             var bleu = Bleu.Corpus(hypotheses, [references]);
             var chrf = Chrf.Corpus(hypotheses, [references]);
             double exact = ExactMatch.Fraction(hypotheses, references);
-            var encoded = EncodedPairs.Encode(pairs, files.Tokenizer.Encode, translator.Config.MaxLength - 2);
-            var (loss, accuracy) = TeacherForcedEvaluation.Run(translator, Batch.InOrder(encoded.Pairs, 2048));
-            long outputTokens = hypotheses.Sum(h => (long)files.Tokenizer.Encode(h).Length);
+            var encoded = EncodedPairs.Encode(pairs, translator.Tokenizer.Encode, translator.Model.Config.MaxLength - 2);
+            var (loss, accuracy) = TeacherForcedEvaluation.Run(translator.Model, Batch.InOrder(encoded.Pairs, 2048));
+            long outputTokens = hypotheses.Sum(h => (long)translator.Tokenizer.Encode(h).Length);
 
             if (result.GetValue(json))
             {
                 using var stream = Console.OpenStandardOutput();
                 using var writer = new Utf8JsonWriter(stream);
                 writer.WriteStartObject();
-                writer.WriteString("decoding", strategy.Name);
+                writer.WriteString("decoding", options.Name);
                 writer.WriteNumber("pairs", pairs.Count);
                 writer.WriteNumber("bleu", Math.Round(bleu.Score, 4));
                 writer.WriteNumber("chrf", Math.Round(chrf.Score, 4));
@@ -75,7 +73,7 @@ internal static class EvalCommand
             }
             else
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pairs.Count} pairs, {strategy.Name}, {seconds:F1} s ({outputTokens / seconds:F0} output tokens/s)"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pairs.Count} pairs, {options.Name}, {seconds:F1} s ({outputTokens / seconds:F0} output tokens/s)"));
                 Console.WriteLine(bleu.ToString());
                 Console.WriteLine(chrf.ToString());
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exact match {exact:P2}, loss {loss:F4}, perplexity {Perplexity.FromMeanLoss(loss):F2}, token accuracy {accuracy:P2}"));

@@ -12,21 +12,21 @@ internal static class GenerateCommand
         var model = new Option<string>("--model") { Description = "Model directory of a language model (`train --task austen`).", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Text to continue.", Required = true };
         var maxTokens = CliOptions.Int("--max-tokens", "Most tokens to generate.", 100);
-        var decoding = new DecodingOptions();
+        var decoding = new DecodingFlags();
         var command = new Command("generate", "Continue a prompt with a trained language model (sampling by default options: --sample, --temperature …).") { model, prompt, maxTokens };
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {
             var files = ModelFiles.Open(result.GetValue(model)!);
             var lm = files.LanguageModel;
-            var strategy = decoding.Read(result);
-            if (strategy.BeamSize > 0) throw new ArgumentException("generate samples or decodes greedily; --beam is for translate");
+            var options = decoding.Read(result);
+            if (options.Method == DecodingMethod.Beam) throw new ArgumentException("generate samples or decodes greedily; --beam is for translate");
             var ids = files.Tokenizer.Encode(result.GetValue(prompt)!);
             if (ids.Length == 0) throw new ArgumentException("the prompt is empty");
             int room = lm.Config.MaxLength - ids.Length;
             if (room < 1) throw new ArgumentException($"the prompt has {ids.Length} tokens; the model handles {lm.Config.MaxLength} in all");
-            var options = strategy.Sampling ?? new SamplingOptions(Temperature: 0f);
-            var output = TextGenerator.Generate(lm, ids, options, new Rng(strategy.Seed), Math.Min(result.GetValue(maxTokens), room));
+            var sampling = options.Method == DecodingMethod.Sample ? options.Sampling : new SamplingOptions(Temperature: 0f);
+            var output = TextGenerator.Generate(lm, ids, sampling, new Rng(options.Seed), Math.Min(result.GetValue(maxTokens), room));
             Console.WriteLine(result.GetValue(prompt) + files.Tokenizer.Decode(output.Tokens));
             return 0;
         }));

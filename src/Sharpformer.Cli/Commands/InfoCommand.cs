@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Sharpformer.Generation;
 
 namespace Sharpformer.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Sharpformer.Cli.Display;
 using Sharpformer.Data;
+using Sharpformer.Generation;
 using Sharpformer.IO;
 using Sharpformer.Kernels;
 using Sharpformer.NN;
@@ -14,9 +15,6 @@ namespace Sharpformer.Cli.Commands;
 /// <summary><c>sharpformer train</c>: trains a model on a task or TSV files and writes a model directory.</summary>
 internal static class TrainCommand
 {
-    /// <summary>The tokenizer's file inside a model directory.</summary>
-    public const string TokenizerFile = "tokenizer.json";
-
     public static Command Create()
     {
         var task = new Option<string?>("--task") { Description = $"Built-in task: {string.Join(", ", DataSpec.TaskNames)}." };
@@ -67,7 +65,7 @@ internal static class TrainCommand
             TrainingOptions? saved = checkpoint?.Options;
             ulong runSeed = saved?.Seed ?? (ulong)result.GetValue(seed);
             var settings = new DataSettings(result.GetValue(batchTokens), result.GetValue(maxLength), result.GetValue(vocabSize), result.GetValue(skipBad), runSeed);
-            var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, TokenizerFile)) : null;
+            var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelFiles.TokenizerFile)) : null;
             var data = TrainingData.Load(spec, settings, tokenizer, message => Console.Error.WriteLine(message));
 
             TransformerConfig modelConfig;
@@ -90,7 +88,7 @@ internal static class TrainCommand
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
                 };
                 Directory.CreateDirectory(directory);
-                data.Tokenizer.Save(Path.Combine(directory, TokenizerFile));
+                data.Tokenizer.Save(Path.Combine(directory, ModelFiles.TokenizerFile));
             }
             if (modelConfig.TargetVocab != data.Tokenizer.VocabSize || modelConfig.Architecture != data.Architecture)
                 throw new ArgumentException($"the model in {directory} ({modelConfig.Architecture}, vocabulary {modelConfig.TargetVocab}) does not fit the data ({data.Architecture}, vocabulary {data.Tokenizer.VocabSize})");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sharpformer.Generation;
 using Sharpformer.IO;
 using Sharpformer.Training;
 using Sharpformer.Viz;

@@ -3,16 +3,23 @@ using Sharpformer.IO;
 using Sharpformer.NN;
 using Sharpformer.Text;
 
-namespace Sharpformer.Cli.Commands;
+namespace Sharpformer.Generation;
 
-/// <summary>A trained model directory opened for use: the model (in evaluation mode) and its tokenizer.</summary>
-internal sealed record ModelFiles(SequenceModel Model, ITokenizer Tokenizer)
+/// <summary>A trained model directory opened for use: the model, in evaluation mode, and its tokenizer.</summary>
+public sealed record ModelFiles(SequenceModel Model, ITokenizer Tokenizer)
 {
-    /// <summary>Loads config.json, model.safetensors and tokenizer.json from <paramref name="directory"/>.</summary>
+    /// <summary>The tokenizer's file inside a model directory.</summary>
+    public const string TokenizerFile = "tokenizer.json";
+
+    /// <summary>
+    /// Loads config.json, model.safetensors and tokenizer.json from <paramref name="directory"/> and checks
+    /// that they belong together (vocabulary size, the reserved special tokens, the padding id).
+    /// </summary>
+    /// <exception cref="InvalidFileException">A file is missing, damaged, or does not fit the others.</exception>
     public static ModelFiles Open(string directory)
     {
         var model = ModelDirectory.Load(directory);
-        string tokenizerPath = Path.Combine(directory, TrainCommand.TokenizerFile);
+        string tokenizerPath = Path.Combine(directory, TokenizerFile);
         var tokenizer = ITokenizer.Load(tokenizerPath);
         if (tokenizer.VocabSize != model.Config.TargetVocab)
             throw new InvalidFileException(tokenizerPath, $"{tokenizer.VocabSize} tokens, but the model's vocabulary is {model.Config.TargetVocab}");

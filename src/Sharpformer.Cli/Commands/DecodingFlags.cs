@@ -3,8 +3,8 @@ using Sharpformer.Generation;
 
 namespace Sharpformer.Cli.Commands;
 
-/// <summary>The options that choose a decoding strategy, shared by translate, generate and eval.</summary>
-internal sealed class DecodingOptions
+/// <summary>The flags that choose a decoding strategy, shared by translate, generate and eval; they set a <see cref="DecodingOptions"/>.</summary>
+internal sealed class DecodingFlags
 {
     public Option<bool> Greedy { get; } = new("--greedy") { Description = "Take the most likely token each step (the default)." };
     public Option<int> Beam { get; } = CliOptions.Int("--beam", "Beam search with K beams.", 0, minimum: 1);
@@ -20,20 +20,20 @@ internal sealed class DecodingOptions
         foreach (var option in new Option[] { Greedy, Beam, Sample, Temperature, TopK, TopP, Seed, LengthPenalty }) command.Options.Add(option);
     }
 
-    /// <summary>The strategy the parsed options ask for; contradictory options are an error.</summary>
-    public Strategy Read(ParseResult result)
+    /// <summary>The decoding the parsed flags ask for; contradictory flags are an error.</summary>
+    public DecodingOptions Read(ParseResult result)
     {
         bool beam = result.GetResult(Beam) is { Implicit: false }, sample = result.GetValue(Sample), greedy = result.GetValue(Greedy);
         if ((beam ? 1 : 0) + (sample ? 1 : 0) + (greedy ? 1 : 0) > 1) throw new ArgumentException("choose one of --greedy, --beam K and --sample");
         bool samplingOption = result.GetResult(Temperature) is { Implicit: false } || result.GetResult(TopK) is { Implicit: false } || result.GetResult(TopP) is { Implicit: false };
         if (samplingOption && !sample) throw new ArgumentException("--temperature, --top-k and --top-p need --sample");
-        return new Strategy(beam ? result.GetValue(Beam) : 0, sample ? new SamplingOptions(result.GetValue(Temperature), result.GetValue(TopK), result.GetValue(TopP)) : null,
-            (ulong)result.GetValue(Seed), result.GetValue(LengthPenalty));
+        return new DecodingOptions
+        {
+            Method = beam ? DecodingMethod.Beam : sample ? DecodingMethod.Sample : DecodingMethod.Greedy,
+            BeamSize = beam ? result.GetValue(Beam) : 4,
+            LengthPenalty = result.GetValue(LengthPenalty),
+            Sampling = new SamplingOptions(result.GetValue(Temperature), result.GetValue(TopK), result.GetValue(TopP)),
+            Seed = (ulong)result.GetValue(Seed),
+        };
     }
-}
-
-/// <summary>A decoding strategy: beam search when BeamSize > 0, sampling when Sampling is set, greedy otherwise.</summary>
-internal sealed record Strategy(int BeamSize, SamplingOptions? Sampling, ulong Seed, float LengthPenalty)
-{
-    public string Name => BeamSize > 0 ? $"beam {BeamSize}" : Sampling is not null ? "sample" : "greedy";
 }

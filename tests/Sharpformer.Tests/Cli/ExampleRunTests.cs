@@ -2,9 +2,12 @@ using System.Diagnostics;
 
 namespace Sharpformer.Tests.Cli;
 
-/// <summary>Runs the quick curriculum examples (built with the solution) and checks that they finish cleanly.</summary>
+/// <summary>Runs every curriculum example (built with the solution), the longer ones with short settings, and checks that they finish cleanly.</summary>
 public class ExampleRunTests
 {
+    /// <summary>Examples that write a directory get "{out}", replaced by a temporary one.</summary>
+    private const string Out = "{out}";
+
     [Theory]
     [InlineData("01-LinearLayer", "by hand")]
     [InlineData("02-TwoLayerBackprop", "max |manual − autograd|")]
@@ -15,12 +18,30 @@ public class ExampleRunTests
     [InlineData("07-Encoder", "masked out")]
     [InlineData("08-Decoder", "with causal mask")]
     [InlineData("10-FullTransformer", "9,634,624")]
-    public async Task ExampleRuns(string name, string expectedOutput)
+    [InlineData("03b-TokenizerPipeline", "at positions 7 and 22")]
+    [InlineData("09-TrainingLoop", "model and metrics.jsonl written to", "40", Out)]
+    [InlineData("11-DatasetLoader", "next 3 batches identical: True")]
+    [InlineData("12-DecodingStrategies", "first held-out inputs:", "--steps", "40", "--pairs", "20", "--out", Out)]
+    public async Task ExampleRuns(string name, string expectedOutput, params string[] args)
+    {
+        string output = Directory.CreateTempSubdirectory("sharpformer-example-").FullName;
+        try
+        {
+            await Run(name, expectedOutput, [.. args.Select(a => a == Out ? Path.Combine(output, "run") : a)]);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private static async Task Run(string name, string expectedOutput, string[] args)
     {
         string dll = Path.Combine(CliRunner.RepositoryRoot, "examples", name, "bin", CliRunner.Configuration, CliRunner.Framework, name + ".dll");
         Assert.True(File.Exists(dll), $"{dll} is not built");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

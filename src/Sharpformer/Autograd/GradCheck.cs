@@ -56,6 +56,7 @@ public static class GradCheck
                 double numeric = (plus - minus) / (2.0 * eps);
                 double error = Math.Abs(analytic[j] - numeric);
                 double ratio = error / (atol + rtol * Math.Abs(numeric));
+                if (!double.IsFinite(ratio)) ratio = double.PositiveInfinity;   // a NaN or infinite gradient fails, never slips by
                 if (ratio >= worst)
                 {
                     worst = ratio;

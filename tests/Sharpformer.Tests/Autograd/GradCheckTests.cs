@@ -188,6 +188,18 @@ public class GradCheckTests
     }
 
     [Fact]
+    public void DetectsANonFiniteGradient()
+    {
+        // NaN compares false with everything: the checker must treat it as the worst error, not skip it.
+        var x = Rand(49, 3);
+        var nan = GradCheck.Run(t => Tensor.Record(t[0].Detach() * 2f, "NaN", [t[0]], g => [g * float.NaN]), [x]);
+        Assert.False(nan.Passed, nan.Report);
+        Assert.Equal(double.PositiveInfinity, nan.WorstRatio);
+        var infinite = GradCheck.Run(t => Tensor.Record(t[0].Detach() * 2f, "Infinite", [t[0]], g => [g * float.PositiveInfinity]), [x]);
+        Assert.False(infinite.Passed, infinite.Report);
+    }
+
+    [Fact]
     public void LinearOpWithAndWithoutBias()
     {
         Check(x => x[0].Linear(x[1], x[2]), Rand(50, 2, 3, 4), Rand(51, 5, 4), Rand(52, 5));

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Sharpformer.Generation;
-using Sharpformer.Tensors;
 
 namespace Sharpformer.Cli.Commands;
 
@@ -17,17 +16,9 @@ internal static class GenerateCommand
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {
-            var files = ModelFiles.Open(result.GetValue(model)!);
-            var lm = files.LanguageModel;
-            var options = decoding.Read(result);
-            if (options.Method == DecodingMethod.Beam) throw new ArgumentException("generate samples or decodes greedily; --beam is for translate");
-            var ids = files.Tokenizer.Encode(result.GetValue(prompt)!);
-            if (ids.Length == 0) throw new ArgumentException("the prompt is empty");
-            int room = lm.Config.MaxLength - ids.Length;
-            if (room < 1) throw new ArgumentException($"the prompt has {ids.Length} tokens; the model handles {lm.Config.MaxLength} in all");
-            var sampling = options.Method == DecodingMethod.Sample ? options.Sampling : new SamplingOptions(Temperature: 0f);
-            var output = TextGenerator.Generate(lm, ids, sampling, new Rng(options.Seed), Math.Min(result.GetValue(maxTokens), room));
-            Console.WriteLine(result.GetValue(prompt) + files.Tokenizer.Decode(output.Tokens));
+            var generator = TextGenerator.Load(result.GetValue(model)!);
+            string text = result.GetValue(prompt)!;
+            Console.WriteLine(text + generator.Generate(text, decoding.Read(result), result.GetValue(maxTokens)));
             return 0;
         }));
         return command;

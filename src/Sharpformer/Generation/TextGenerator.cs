@@ -1,12 +1,63 @@
 using Sharpformer.Data;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Generation;
 
-/// <summary>Continues a prompt with a decoder-only <see cref="LanguageModel"/>, one sampled token at a time (key/value cached).</summary>
-public static class TextGenerator
+/// <summary>
+/// Continues a prompt with a decoder-only <see cref="LanguageModel"/>, one token at a time (key/value
+/// cached), greedily or by sampling:
+/// <code>
+/// var generator = TextGenerator.Load("runs/austen");
+/// string more = generator.Generate("It is a truth universally acknowledged", DecodingOptions.Sample(seed: 7));
+/// </code>
+/// </summary>
+public sealed class TextGenerator
 {
+    /// <summary>A generator for <paramref name="model"/> (put in evaluation mode) and its <paramref name="tokenizer"/>.</summary>
+    public TextGenerator(LanguageModel model, ITokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        model.Eval();
+        (Model, Tokenizer) = (model, tokenizer);
+    }
+
+    /// <summary>Opens the model directory at <paramref name="directory"/> (see <see cref="ModelFiles.Open"/>).</summary>
+    /// <exception cref="IO.InvalidFileException">A file of the directory is missing or damaged.</exception>
+    /// <exception cref="ArgumentException">The directory holds an encoder-decoder (translation) model.</exception>
+    public static TextGenerator Load(string directory)
+    {
+        var files = ModelFiles.Open(directory);
+        return new TextGenerator(files.LanguageModel, files.Tokenizer);
+    }
+
+    /// <summary>The model.</summary>
+    public LanguageModel Model { get; }
+
+    /// <summary>Its tokenizer.</summary>
+    public ITokenizer Tokenizer { get; }
+
+    /// <summary>
+    /// The text that follows <paramref name="prompt"/>: at most <paramref name="maxTokens"/> tokens (fewer
+    /// when the model's length ends first), greedy unless <paramref name="options"/> ask for sampling.
+    /// </summary>
+    public string Generate(string prompt, DecodingOptions? options = null, int maxTokens = 100)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        options ??= DecodingOptions.Greedy;
+        options.Validate();
+        if (options.Method == DecodingMethod.Beam) throw new ArgumentException("a language model samples or decodes greedily; beam search is for translation");
+        if (maxTokens < 1) throw new ArgumentException($"max tokens {maxTokens} must be at least 1");
+        var ids = Tokenizer.Encode(prompt);
+        if (ids.Length == 0) throw new ArgumentException("the prompt is empty");
+        int room = Model.Config.MaxLength - ids.Length;
+        if (room < 1) throw new ArgumentException($"the prompt has {ids.Length} tokens; the model handles {Model.Config.MaxLength} in all");
+        var sampling = options.Method == DecodingMethod.Sample ? options.Sampling : new SamplingOptions(Temperature: 0f);
+        return Tokenizer.Decode(Generate(Model, ids, sampling, new Rng(options.Seed), Math.Min(maxTokens, room)).Tokens);
+    }
+
     /// <summary>
     /// Feeds <paramref name="prompt"/> (at least one token) and samples up to <paramref name="maxTokens"/>
     /// more under <paramref name="options"/>, stopping early at eos. Returns only the new tokens.

@@ -223,7 +223,7 @@ public class TransformerParityTests
         }
     }
 
-    /// <summary>The reference sizes of ARCHITECTURE.md, in Sharpformer and in the equivalent torch model (which has the same names and shapes).</summary>
+    /// <summary>The reference sizes (`TransformerConfig.Small`, `Big` and `Base`), in Sharpformer and in the equivalent torch model (which has the same names and shapes).</summary>
     [Theory]
     [InlineData("big", 9_634_624L)]
     [InlineData("small", 1_183_208L)]

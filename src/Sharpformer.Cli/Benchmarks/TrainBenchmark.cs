@@ -8,7 +8,7 @@ using Sharpformer.Tensors;
 
 namespace Sharpformer.Cli.Benchmarks;
 
-/// <summary>Training-step throughput on a reference configuration (ARCHITECTURE.md), with allocation and GC figures.</summary>
+/// <summary>Training-step throughput on a reference configuration (`TransformerConfig.Small` or `Big`), with allocation and GC figures.</summary>
 internal sealed record TrainReport(
     [property: JsonPropertyName("benchmark")] string Benchmark,
     [property: JsonPropertyName("config")] string Config,

@@ -60,6 +60,8 @@ internal static class TrainCommand
                 resuming = false;
             }
             var spec = new DataSpec(result.GetValue(task), result.GetValue(train), result.GetValue(valid));
+            if (spec.Task is not null && spec.TrainFile is not null) throw new ArgumentException("give either --task or --train, not both");
+            if (spec.Task is null && spec.TrainFile is null) throw new ArgumentException("give --task NAME or --train FILE.tsv");
             if (spec.TrainFile is null && spec.ValidFile is not null) throw new ArgumentException("--valid needs --train");
 
             TrainingOptions? saved = checkpoint?.Options;

@@ -53,7 +53,7 @@ public sealed class ToyTask
         return new SequencePair(source, target);
     }
 
-    /// <summary>The task for a `--task` name, or null if the name is not a toy task.</summary>
+    /// <summary>The task for a task name ("copy", "reverse", "sort"), or null if the name is not a toy task.</summary>
     public static ToyTaskKind? Parse(string name) => name switch
     {
         "copy" => ToyTaskKind.Copy,

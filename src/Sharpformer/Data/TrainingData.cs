@@ -7,7 +7,7 @@ namespace Sharpformer.Data;
 /// <summary>Where training data comes from: a built-in task name, or TSV files.</summary>
 public sealed record DataSpec(string? Task, string? TrainFile, string? ValidFile)
 {
-    /// <summary>The names `--task` accepts.</summary>
+    /// <summary>The names of the built-in tasks.</summary>
     public static readonly string[] TaskNames = ["copy", "reverse", "sort", "bible-en-es", "austen"];
 
     /// <summary>A short name for messages.</summary>
@@ -32,12 +32,12 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
     /// <summary>Builds the data for <paramref name="spec"/>; <paramref name="tokenizer"/> is reused when given (resume), else trained.</summary>
     public static TrainingData Load(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
     {
-        if (spec.Task is not null && spec.TrainFile is not null) throw new ArgumentException("give either --task or --train, not both");
+        if (spec.Task is not null && spec.TrainFile is not null) throw new ArgumentException("give either a task or a training file, not both");
         if (spec.TrainFile is not null)
             return spec.TrainFile.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? FromTsv(spec, settings, tokenizer, progress) : FromText(spec, settings, tokenizer, progress);
         return spec.Task switch
         {
-            null => throw new ArgumentException("give --task NAME or --train FILE.tsv"),
+            null => throw new ArgumentException("give a task name or a training file"),
             "bible-en-es" => FromPairs(Corpora.BibleVerses(Split.Train).Select(v => (v.English, v.Spanish)).ToList(),
                                        Corpora.BibleVerses(Split.Valid).Select(v => (v.English, v.Spanish)).ToList(), 0, settings, tokenizer, progress),
             "austen" => Austen(settings, tokenizer, progress),
@@ -82,7 +82,7 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
     private static TrainingData Austen(DataSettings settings, ITokenizer? tokenizer, Action<string> progress) =>
         LanguageModelling("Austen", [.. Corpora.AustenNovels.Select(Corpora.AustenText)], settings, tokenizer, progress);
 
-    // Any plain-text file (not .tsv) trains a language model; --valid may give held-out text, else its last twentieth is held out.
+    // Any plain-text file (not .tsv) trains a language model; a validation file may give held-out text, else its last twentieth is held out.
     private static TrainingData FromText(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
     {
         string text = TextFile.ReadAll(spec.TrainFile!);

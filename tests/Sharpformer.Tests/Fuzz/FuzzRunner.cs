@@ -30,32 +30,50 @@ internal static class FuzzRunner
     {
         int accepted = 0, rejected = 0, slowestInput = -1;
         double slowest = 0;
-        var clock = new Stopwatch();
         for (int i = 0; i < count; i++)
         {
             byte[] input = mutate(new Rng(seed * 1_000_003 + (ulong)i));
-            clock.Restart();
-            try
-            {
-                var attempt = Task.Run(() => load(input));
-                if (!attempt.Wait(Hang)) throw Failure(format, i, input, $"still running after {Hang.TotalSeconds} s", null);
-                accepted++;
-            }
-            catch (AggregateException wrapped) when (wrapped.InnerException is InvalidFileException e)
-            {
-                rejected++;
-                if (e.Message.Contains('\n') || e.Message.Contains('\r') || e.Message.Length > 700 || !e.Message.Contains(fileName))
-                    throw Failure(format, i, input, $"a badly formed message: {e.Message}", e);
-            }
-            catch (AggregateException wrapped) when (wrapped.InnerException is { } e)
-            {
-                throw Failure(format, i, input, $"{e.GetType().Name}: {e.Message}", e);
-            }
-            clock.Stop();
-            if (clock.Elapsed.TotalMilliseconds > slowest) (slowest, slowestInput) = (clock.Elapsed.TotalMilliseconds, i);
-            if (clock.Elapsed > Limit) throw Failure(format, i, input, $"took {clock.Elapsed.TotalSeconds:F2} s", null);
+            var (outcome, elapsed) = Attempt(format, i, input, load, fileName);
+            // The machine is shared and tests run side by side: a slow input is timed again before it counts.
+            if (elapsed > Limit) (outcome, elapsed) = Attempt(format, i, input, load, fileName);
+            if (elapsed > Limit) throw Failure(format, i, input, $"took {elapsed.TotalSeconds:F2} s, twice", null);
+            if (outcome) accepted++;
+            else rejected++;
+            if (elapsed.TotalMilliseconds > slowest) (slowest, slowestInput) = (elapsed.TotalMilliseconds, i);
         }
         return new FuzzReport(format, count, accepted, rejected, slowest, slowestInput);
+    }
+
+    // One load of one input on its own task, timed inside the task (waiting for a thread does not count):
+    // true when it loads, false when it is rejected as the one documented exception.
+    private static (bool Accepted, TimeSpan Elapsed) Attempt(string format, int index, byte[] input, Action<byte[]> load, string fileName)
+    {
+        var attempt = Task.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                load(input);
+                return (true, clock.Elapsed, (Exception?)null);
+            }
+            catch (Exception e)
+            {
+                return (false, clock.Elapsed, e);
+            }
+        });
+        if (!attempt.Wait(Hang)) throw Failure(format, index, input, $"still running after {Hang.TotalSeconds} s", null);
+        var (accepted, elapsed, error) = attempt.Result;
+        switch (error)
+        {
+            case null:
+                return (accepted, elapsed);
+            case InvalidFileException e when e.Message.Contains('\n') || e.Message.Contains('\r') || e.Message.Length > 700 || !e.Message.Contains(fileName):
+                throw Failure(format, index, input, $"a badly formed message: {e.Message}", e);
+            case InvalidFileException:
+                return (false, elapsed);
+            default:
+                throw Failure(format, index, input, $"{error.GetType().Name}: {error.Message}", error);
+        }
     }
 
     private static Exception Failure(string format, int index, byte[] input, string what, Exception? inner)

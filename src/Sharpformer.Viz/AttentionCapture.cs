@@ -70,18 +70,17 @@ public static class AttentionCapture
         if (sourceIds.Length == 0) throw new ArgumentException("the source text has no tokens");
         return model switch
         {
-            Transformer translator => ForTranslator(translator, tokenizer, sourceIds.Take(limit - 2).ToArray(), target),
+            Transformer translator => ForTranslator(translator, tokenizer, sourceIds.Take(limit - 2).ToArray(), target is not null ? tokenizer.Encode(target)
+                : new Translator(translator, tokenizer).TranslateIds([source], DecodingOptions.Greedy, new Rng(0))[0]?.Tokens ?? []),
             LanguageModel lm => ForLanguageModel(lm, tokenizer, sourceIds.Take(limit).ToArray()),
             _ => throw new ArgumentException($"attention pictures do not know the model type {model.GetType().Name}"),
         };
     }
 
-    private static List<AttentionMap> ForTranslator(Transformer model, ITokenizer tokenizer, int[] sourceIds, string? target)
+    // The decoder reads <bos> and targetIds: the given target, or the model's own greedy translation.
+    private static List<AttentionMap> ForTranslator(Transformer model, ITokenizer tokenizer, int[] sourceIds, int[] targetIds)
     {
         var src = Row(sourceIds);
-        int[] targetIds = target is null
-            ? Greedy.Decode(model, src, model.Config.MaxLength - 2)[0].Tokens
-            : tokenizer.Encode(target);
         int[] decoderInput = [SpecialTokens.Bos, .. targetIds.Take(model.Config.MaxLength - 1)];
         var (_, attention) = model.ForwardWithAttention(src, Row(decoderInput));
 

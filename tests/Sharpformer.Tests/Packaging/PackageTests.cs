@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Sharpformer.Generation;
+using Sharpformer.Tests.Cli;
+using Sharpformer.Tests.Hardening;
+using Xunit.Abstractions;
+
+namespace Sharpformer.Tests.Packaging;
+
+/// <summary>
+/// The library as a .NET developer gets it: packed into a local NuGet feed, referenced by a new console
+/// project (the package, not the project), which translates with the README's API.
+/// </summary>
+public sealed class PackageTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-package-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void TheReadmeApiWorksFromThePackedPackage()
+    {
+        string feed = Path.Combine(_root, "feed"), consumer = Path.Combine(_root, "consumer");
+        string model = HostileModelDirectory.Write(Path.Combine(_root, "model"));
+        // A version of its own, so that no package restored earlier on this machine can stand in for this one.
+        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        Run(CliRunner.RepositoryRoot, null, "pack", "src/Sharpformer", "-c", CliRunner.Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
+        var package = Assert.Single(Directory.GetFiles(feed, "Sharpformer.*.nupkg"));
+        output.WriteLine($"{Path.GetFileName(package)}: {new FileInfo(package).Length:N0} bytes");
+
+        Directory.CreateDirectory(consumer);
+        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Sharpformer" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        // Only the local feed and the packages already on this machine: the test needs no network.
+        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+                <add key="machine" value="{cache}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
+            using Sharpformer.Generation;
+
+            var translator = Translator.Load(args[0]);
+            Console.WriteLine(translator.Translate(args[1]));
+            Console.WriteLine(string.Join("|", translator.Translate(["abc", "ponm"], DecodingOptions.Beam(2))));
+            """);
+        string printed = Run(consumer, Path.Combine(_root, "packages"), "run", "--", model, "hello");
+
+        var translator = Translator.Load(model);
+        string expected = translator.Translate("hello") + "\n" + string.Join("|", translator.Translate(["abc", "ponm"], DecodingOptions.Beam(2))) + "\n";
+        Assert.Equal(expected, printed.ReplaceLineEndings("\n"));
+    }
+
+    // dotnet with args in directory; a consumer restores into its own packages folder, leaving the machine's cache as it was.
+    private static string Run(string directory, string? packages, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (packages is not null) info.Environment["NUGET_PACKAGES"] = packages;
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(4)), $"dotnet {string.Join(' ', args)} did not finish");
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)}: {stdout.Result}\n{stderr.Result}");
+        return stdout.Result;
+    }
+}

@@ -66,6 +66,32 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(expected, printed.ReplaceLineEndings("\n"));
     }
 
+    [Fact]
+    public void TheToolPackageCarriesSixPlatformsNativesAndRuns()
+    {
+        string feed = Path.Combine(_root, "feed"), tools = Path.Combine(_root, "tools");
+        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        Run(CliRunner.RepositoryRoot, null, "pack", "src/Sharpformer.Cli", "-c", CliRunner.Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
+        string package = Assert.Single(Directory.GetFiles(feed, "Sharpformer.Cli.*.nupkg"));
+        output.WriteLine($"{Path.GetFileName(package)}: {new FileInfo(package).Length:N0} bytes");
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+        {
+            var platforms = zip.Entries.Select(e => e.FullName.Split('/')).Where(p => p.Length > 4 && p[3] == "runtimes").Select(p => p[4]).Distinct().Order();
+            Assert.Equal(["linux-arm64", "linux-musl-x64", "linux-x64", "osx", "win-arm64", "win-x64"], platforms);
+        }
+        Run(_root, Path.Combine(_root, "packages"), "tool", "install", "Sharpformer.Cli", "--tool-path", tools, "--add-source", feed, "--version", version);
+        var (code, stdout, stderr) = (0, "", "");
+        using (var process = Process.Start(new ProcessStartInfo(Path.Combine(tools, "sharpformer"), ["viz", "positional", "--dim", "16", "--length", "20", "--out", Path.Combine(_root, "pe.png")])
+               { RedirectStandardOutput = true, RedirectStandardError = true })!)
+        {
+            (stdout, stderr) = (process.StandardOutput.ReadToEnd(), process.StandardError.ReadToEnd());
+            process.WaitForExit();
+            code = process.ExitCode;
+        }
+        Assert.True(code == 0, stderr);   // the installed tool draws, so its linux-x64 natives are there
+        Assert.True(File.Exists(stdout.Trim()));
+    }
+
     // dotnet with args in directory; a consumer restores into its own packages folder, leaving the machine's cache as it was.
     private static string Run(string directory, string? packages, params string[] args)
     {

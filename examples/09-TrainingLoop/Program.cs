@@ -9,6 +9,7 @@ using Sharpformer.Losses;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 using Sharpformer.Training;
 
 int steps = args.Length > 0 && int.TryParse(args[0], out int s) && s > 0 ? s : 300;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Sharpformer.Data;
 using Sharpformer.Generation;
 using Sharpformer.Kernels;
@@ -9,6 +9,7 @@ using Sharpformer.Losses;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchTensor = TorchSharp.torch.Tensor;

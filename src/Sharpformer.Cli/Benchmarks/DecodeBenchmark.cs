@@ -4,6 +4,7 @@ using Sharpformer.Data;
 using Sharpformer.Generation;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Cli.Benchmarks;
 

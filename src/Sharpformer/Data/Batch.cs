@@ -1,4 +1,5 @@
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Data;
 

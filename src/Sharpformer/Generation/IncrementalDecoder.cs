@@ -2,6 +2,7 @@ using Sharpformer.Autograd;
 using Sharpformer.Data;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Generation;
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Generation;
 
@@ -31,8 +32,8 @@ internal static class LogProbabilities
     /// <summary>Rules out the ids a decoder must never emit: padding and beginning-of-sequence.</summary>
     public static void ForbidSpecial(Span<float> logits)
     {
-        logits[Data.SpecialTokens.Pad] = float.NegativeInfinity;
-        logits[Data.SpecialTokens.Bos] = float.NegativeInfinity;
+        logits[SpecialTokens.Pad] = float.NegativeInfinity;
+        logits[SpecialTokens.Bos] = float.NegativeInfinity;
     }
 
     /// <summary>Index of the largest value (the first on ties).</summary>

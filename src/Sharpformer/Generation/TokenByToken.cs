@@ -1,6 +1,7 @@
 using Sharpformer.Data;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Generation;
 

@@ -23,7 +23,7 @@ public static class BpeTrainer
     {
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentNullException.ThrowIfNull(options);
-        var specials = options.Validate(minimumVocab: Data.SpecialTokens.Count + 256);
+        var specials = options.Validate(minimumVocab: SpecialTokens.Count + 256);
         int firstByte = specials.All.Count, firstMerged = firstByte + 256;
         var clock = Stopwatch.StartNew();
 

@@ -90,7 +90,7 @@ public abstract class PieceVocabularyTokenizer : ITokenizer
     /// </summary>
     private protected static string[] TrainVocabulary(IEnumerable<string> texts, TokenizerTrainingOptions options, PieceCounter.Splitter split)
     {
-        var specials = options.Validate(minimumVocab: Data.SpecialTokens.Count + 1);
+        var specials = options.Validate(minimumVocab: Text.SpecialTokens.Count + 1);
         var counts = PieceCounter.Count(texts, split);
         var kept = counts.Where(pair => pair.Value >= options.MinFrequency)
             .OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal)

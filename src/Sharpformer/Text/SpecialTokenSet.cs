@@ -7,7 +7,7 @@ public readonly record struct SpecialToken(string Text, int Id);
 
 /// <summary>
 /// The special tokens of a vocabulary, with the roles the model needs. Sharpformer's own vocabularies
-/// start with <c>&lt;pad&gt; &lt;bos&gt; &lt;eos&gt; &lt;unk&gt;</c> (ids 0–3, see <see cref="Data.SpecialTokens"/>);
+/// start with <c>&lt;pad&gt; &lt;bos&gt; &lt;eos&gt; &lt;unk&gt;</c> (ids 0–3, see <see cref="SpecialTokens"/>);
 /// GPT-2's has only <c>&lt;|endoftext|&gt;</c>, which serves as both beginning and end.
 /// </summary>
 public sealed class SpecialTokenSet
@@ -36,7 +36,7 @@ public sealed class SpecialTokenSet
 
     /// <summary>Sharpformer's reserved tokens followed by <paramref name="extra"/> ones, numbered from 0.</summary>
     public static SpecialTokenSet Reserved(IEnumerable<string>? extra = null) =>
-        new([.. Data.SpecialTokens.Names.Concat(extra ?? []).Select((name, id) => new SpecialToken(name, id))]);
+        new([.. SpecialTokens.Names.Concat(extra ?? []).Select((name, id) => new SpecialToken(name, id))]);
 
     /// <summary>Every special token, in the order given.</summary>
     public IReadOnlyList<SpecialToken> All { get; }

@@ -7,6 +7,7 @@ using Sharpformer.Losses;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Training;
 

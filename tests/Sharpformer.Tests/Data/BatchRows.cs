@@ -1,5 +1,6 @@
 using Sharpformer.Data;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Tests.Data;
 

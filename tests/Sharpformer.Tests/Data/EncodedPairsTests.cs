@@ -1,4 +1,5 @@
 using Sharpformer.Data;
+using Sharpformer.Text;
 
 namespace Sharpformer.Tests.Data;
 

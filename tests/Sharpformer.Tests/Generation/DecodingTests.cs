@@ -2,6 +2,7 @@ using Sharpformer.Data;
 using Sharpformer.Generation;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
 namespace Sharpformer.Tests.Generation;
 

@@ -11,7 +11,7 @@ internal static class VizFixtures
 {
     /// <summary>A character tokenizer over a–p (ids 4…19 after the reserved four).</summary>
     public static CharTokenizer Letters() =>
-        new([.. global::Sharpformer.Data.SpecialTokens.Names, .. Enumerable.Range(0, 16).Select(i => ((char)('a' + i)).ToString())], SpecialTokenSet.Reserved());
+        new([.. SpecialTokens.Names, .. Enumerable.Range(0, 16).Select(i => ((char)('a' + i)).ToString())], SpecialTokenSet.Reserved());
 
     /// <summary>An untrained encoder-decoder model (2 heads, 2 + 2 layers) over <see cref="Letters"/>.</summary>
     public static Transformer Translator() =>

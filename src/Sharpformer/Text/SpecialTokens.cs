@@ -1,4 +1,4 @@
-namespace Sharpformer.Data;
+namespace Sharpformer.Text;
 
 /// <summary>The ids every Sharpformer vocabulary reserves, in this order.</summary>
 public static class SpecialTokens

@@ -4,12 +4,9 @@ using Sharpformer.NN;
 
 namespace Sharpformer.IO;
 
-/// <summary>JSON shapes of the files in a model directory (snake_case names, enums as strings).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true,
-    WriteIndented = true, RespectRequiredConstructorParameters = true, AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip)]
+/// <summary>The JSON shape config.json is written in (snake_case names, enums as strings); it is read field by field (<see cref="TransformerConfigFile"/>).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, WriteIndented = true)]
 [JsonSerializable(typeof(TransformerConfig))]
-[JsonSerializable(typeof(Training.TrainerCheckpoint))]
-[JsonSerializable(typeof(Training.TrainingOptions))]
 internal sealed partial class SharpformerJson : JsonSerializerContext;
 
 /// <summary>Writes JSON files (atomically) from the source-generated shapes; reading is done field by field (<see cref="JsonFields"/>).</summary>

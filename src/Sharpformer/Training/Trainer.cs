@@ -189,7 +189,7 @@ public sealed class Trainer
     }
 
     private string CheckpointJson() => System.Text.Json.JsonSerializer.Serialize(
-        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), _modelRng.State, _options), SharpformerJson.Default.TrainerCheckpoint);
+        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), _modelRng.State, _options), TrainingJson.Default.TrainerCheckpoint);
 
     private readonly TensorArena _arena = new();
 

@@ -15,8 +15,13 @@ namespace Sharpformer.Generation;
 public static class BeamSearch
 {
     /// <summary>source: [B, S] ids → the best hypothesis per row.</summary>
-    public static Hypothesis[] Decode(Transformer model, Tensor source, int beamSize, int maxLength, float lengthPenalty = 0.6f, bool useCache = true)
+    public static Hypothesis[] Decode(Transformer model, Tensor source, int beamSize, int maxLength, float lengthPenalty = 0.6f, bool useCache = true) =>
+        [.. DecodeNBest(model, source, beamSize, maxLength, 1, lengthPenalty, useCache).Select(best => best[0])];
+
+    /// <summary>source: [B, S] ids → the <paramref name="nBest"/> best hypotheses per row (at most <paramref name="beamSize"/>), best first.</summary>
+    public static Hypothesis[][] DecodeNBest(Transformer model, Tensor source, int beamSize, int maxLength, int nBest, float lengthPenalty = 0.6f, bool useCache = true)
     {
+        if (nBest < 1 || nBest > beamSize) throw new ArgumentOutOfRangeException(nameof(nBest), $"n-best {nBest} must be from 1 to the beam size {beamSize}");
         if (beamSize < 1) throw new ArgumentOutOfRangeException(nameof(beamSize), $"beam size {beamSize} must be at least 1");
         int batch = source.Size(0), k = beamSize;
         using var memory = DecodingMemory.Enter(useCache);
@@ -68,14 +73,14 @@ public static class BeamSearch
             decoder.Reorder(nextRows);
             (beams, beamScores, last) = (nextBeams, nextScores, nextTokens);
         }
-        var result = new Hypothesis[batch];
+        var result = new Hypothesis[batch][];
         for (int b = 0; b < batch; b++)
         {
             if (!done[b])
                 for (int j = 0; j < k; j++)
                     if (!double.IsNegativeInfinity(beamScores[b * k + j]))
                         finished[b].Add(new Hypothesis(beams[b * k + j], Normalize(beamScores[b * k + j], beams[b * k + j].Length, lengthPenalty), false));
-            result[b] = finished[b].OrderByDescending(h => h.Score).First();
+            result[b] = [.. finished[b].OrderByDescending(h => h.Score).Take(nBest)];
         }
         return result;
     }

@@ -61,7 +61,7 @@ public sealed class Translator
         options.Validate();
         var results = new List<string>(texts.Count);
         foreach (var chunk in texts.Chunk(BatchSize))
-            results.AddRange(DecodeBatch(chunk, options, rng).Select(h => h is null ? "" : Tokenizer.Decode(h.Tokens)));
+            results.AddRange(DecodeBest(chunk, options, rng).Select(h => h is null ? "" : Tokenizer.Decode(h.Tokens)));
         return results;
     }
 
@@ -70,15 +70,32 @@ public sealed class Translator
     {
         ArgumentNullException.ThrowIfNull(texts);
         options.Validate();
-        return [.. texts.Chunk(BatchSize).SelectMany(chunk => DecodeBatch(chunk, options, rng))];
+        return [.. texts.Chunk(BatchSize).SelectMany(chunk => DecodeBest(chunk, options, rng))];
     }
 
+    /// <summary>
+    /// The <paramref name="n"/> best translations of each text by beam search (n at most the beam size),
+    /// best first, with their scores (log-probability over GNMT's length penalty); none for an empty text.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Translation>> TranslateNBest(IReadOnlyList<string> texts, int n, DecodingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        options.Validate();
+        if (options.Method != DecodingMethod.Beam) throw new ArgumentException("n-best lists come from beam search: decode with DecodingOptions.Beam(k)");
+        if (n < 1 || n > options.BeamSize) throw new ArgumentException($"n-best {n} must be from 1 to the beam size {options.BeamSize}");
+        return [.. texts.Chunk(BatchSize).SelectMany(chunk => DecodeBatch(chunk, options, rng: null, n)).Select(best =>
+            (IReadOnlyList<Translation>)[.. (best ?? []).Select(h => new Translation(Tokenizer.Decode(h.Tokens), h.Score, h.Tokens))])];
+    }
+
+    private Hypothesis?[] DecodeBest(IReadOnlyList<string> texts, DecodingOptions options, Rng rng) =>
+        [.. DecodeBatch(texts, options, rng, 1).Select(best => best?[0])];
+
     // One batch: sources cut to the model's length, padded to the longest; empty texts are not decoded.
-    private Hypothesis?[] DecodeBatch(IReadOnlyList<string> texts, DecodingOptions options, Rng rng)
+    private Hypothesis[]?[] DecodeBatch(IReadOnlyList<string> texts, DecodingOptions options, Rng? rng, int nBest)
     {
         int room = Model.Config.MaxLength - 2;
         var ids = texts.Select(text => Tokenizer.Encode(text).Take(room).ToArray()).ToArray();
-        var results = new Hypothesis?[texts.Count];
+        var results = new Hypothesis[]?[texts.Count];
         var nonEmpty = Enumerable.Range(0, texts.Count).Where(i => ids[i].Length > 0).ToArray();
         if (nonEmpty.Length == 0) return results;
         int width = nonEmpty.Max(i => ids[i].Length);
@@ -89,9 +106,9 @@ public sealed class Translator
         int limit = options.OutputLimit(Model.Config.MaxLength);
         var hypotheses = options.Method switch
         {
-            DecodingMethod.Beam => BeamSearch.Decode(Model, batch, options.BeamSize, limit, options.LengthPenalty),
-            DecodingMethod.Sample => Sampler.Decode(Model, batch, options.Sampling, rng, limit),
-            _ => Greedy.Decode(Model, batch, limit),
+            DecodingMethod.Beam => BeamSearch.DecodeNBest(Model, batch, options.BeamSize, limit, nBest, options.LengthPenalty),
+            DecodingMethod.Sample => [.. Sampler.Decode(Model, batch, options.Sampling, rng!, limit).Select(h => new[] { h })],
+            _ => [.. Greedy.Decode(Model, batch, limit).Select(h => new[] { h })],
         };
         for (int r = 0; r < nonEmpty.Length; r++) results[nonEmpty[r]] = hypotheses[r];
         return results;

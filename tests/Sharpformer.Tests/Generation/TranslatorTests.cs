@@ -54,6 +54,27 @@ public sealed class TranslatorTests : IDisposable
         Assert.All(hypotheses.OfType<Hypothesis>(), h => Assert.InRange(h.Tokens.Length, 0, 2));
     }
 
+    [Fact]
+    public void NBestListsComeBestFirstAndStartWithTheTranslation()
+    {
+        var translator = Translator.Load(_directory);
+        var options = DecodingOptions.Beam(4);
+        var lists = translator.TranslateNBest(Texts, 3, options);
+        Assert.Equal(Texts.Length, lists.Count);
+        Assert.Empty(lists[1]);
+        var best = translator.Translate(Texts, options);
+        for (int i = 0; i < Texts.Length; i++)
+        {
+            if (Texts[i].Length == 0) continue;
+            Assert.InRange(lists[i].Count, 1, 3);
+            Assert.Equal(best[i], lists[i][0].Text);
+            Assert.True(lists[i].Zip(lists[i].Skip(1)).All(p => p.First.Score >= p.Second.Score), "scores are not best first");
+            Assert.Equal(lists[i].Count, lists[i].Select(t => string.Join(",", t.Tokens)).Distinct().Count());
+        }
+        Assert.Contains("n-best 5 must be from 1 to the beam size 4", Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, 5, options)).Message);
+        Assert.Contains("come from beam search", Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, 1, DecodingOptions.Greedy)).Message);
+    }
+
     [Theory]
     [InlineData("beam 0", "beam size 0 must be at least 1")]
     [InlineData("top-p 0", "top-p 0 must be in (0, 1]")]

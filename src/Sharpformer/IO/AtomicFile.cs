@@ -52,7 +52,7 @@ public static class AtomicFile
     {
         if (!Directory.Exists(directory)) return 0;
         int removed = 0;
-        foreach (string path in Directory.EnumerateFiles(directory, "." + "*" + TempSuffix))
+        foreach (string path in Directory.EnumerateFiles(directory, $".*{TempSuffix}"))
         {
             string name = Path.GetFileName(path);
             int dot = name.Length - TempSuffix.Length - 33;   // the '.' before the 32 hex digits

@@ -100,13 +100,6 @@ internal sealed class JsonFields
         }
     }
 
-    /// <summary>Reads and parses the file at <paramref name="path"/> (see <see cref="Parse"/>).</summary>
-    public static JsonDocument ReadFile(string path, long maxBytes = 1L << 30)
-    {
-        byte[] bytes = FileBytes.Read(path, maxBytes);
-        return Parse(bytes, path);
-    }
-
     /// <summary>True when the object has the field.</summary>
     public bool Has(string name) => _object.TryGetProperty(name, out _);
 

@@ -12,8 +12,8 @@ public static class TextFile
     /// <exception cref="InvalidFileException">The file is missing, unreadable, too large, or not valid UTF-8.</exception>
     public static string ReadAll(string path) => Decode(FileBytes.Read(path, MaxBytes), path);
 
-    /// <summary>Decodes file content strictly; <paramref name="path"/> names it in errors.</summary>
-    public static string Decode(byte[] bytes, string path)
+    // Decodes file content strictly; `path` names it in errors.
+    private static string Decode(byte[] bytes, string path)
     {
         var text = bytes.AsSpan(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
         int invalid = FirstInvalidUtf8(text);

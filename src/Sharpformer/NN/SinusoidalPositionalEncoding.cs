@@ -35,13 +35,21 @@ public sealed class SinusoidalPositionalEncoding : Module
     {
         if (count < 0 || count > MaxLength)
             throw new ArgumentException($"PositionalEncoding: positions up to {count} exceed the maximum length {MaxLength}");
-        var rows = Volatile.Read(ref _rows);
-        if (rows.Size(0) < count)
-        {
-            rows = Compute((int)Math.Min(MaxLength, Math.Max(64, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count))));
-            Volatile.Write(ref _rows, rows);   // a racing thread computes the same values
-        }
+        var rows = Covering(count);
         return rows.Size(0) == count ? rows : rows.Narrow(0, 0, count);
+    }
+
+    /// <summary>The encoding of <paramref name="position"/> (below <see cref="MaxLength"/>), without allocating: [dim].</summary>
+    internal ReadOnlySpan<float> Row(int position) => Covering(position + 1).AsSpan().Slice(position * Dim, Dim);
+
+    // The cached table, grown to at least `count` rows (in powers of two) when it is shorter.
+    private Tensor Covering(int count)
+    {
+        var rows = Volatile.Read(ref _rows);
+        if (rows.Size(0) >= count) return rows;
+        rows = Compute((int)Math.Min(MaxLength, Math.Max(64, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count))));
+        Volatile.Write(ref _rows, rows);   // a racing thread computes the same values
+        return rows;
     }
 
     /// <summary>x: [B, T, dim] → x + PE[offset : offset + T] (offset: the first position's index, for incremental decoding).</summary>
@@ -50,7 +58,7 @@ public sealed class SinusoidalPositionalEncoding : Module
         int t = x.Size(-2);
         if (offset < 0 || (long)offset + t > MaxLength)
             throw new ArgumentException($"PositionalEncoding: positions up to {(long)offset + t} exceed the maximum length {MaxLength}");
-        return x + Rows(offset + t).Narrow(0, offset, t);
+        return x + Covering(offset + t).Narrow(0, offset, t);
     }
 
     // PE: [count, dim]

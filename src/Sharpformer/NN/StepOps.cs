@@ -65,7 +65,7 @@ internal static class StepOps
             throw new ArgumentException($"PositionalEncoding: positions up to {position + 1} exceed the maximum length {positions.MaxLength}");
         int width = embedding.Dim;
         var table = embedding.Weight.AsSpan();
-        var pe = positions.Rows(position + 1).AsSpan().Slice(position * width, width);
+        var pe = positions.Row(position);
         for (int r = 0; r < tokens.Length; r++)
         {
             if (tokens[r] < 0 || tokens[r] >= embedding.Count)

@@ -33,6 +33,7 @@ public sealed class Trainer
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
     private readonly MetricsLog _metrics;
+    private string? _resumedCheckpointJson;   // the record Resume read, which trainer.json copies until the next checkpoint
 
     /// <summary>
     /// A trainer for <paramref name="model"/>, whose dropout draws from <paramref name="modelRng"/> (its
@@ -106,8 +107,6 @@ public sealed class Trainer
                 throw new InvalidFileException(reader.Source, "its optimizer state is larger than this model's parameters allow");
         }
     }
-
-    private string? _resumedCheckpointJson;   // the record resumed from, which trainer.json copies until the next checkpoint
 
     /// <summary>Trains until <see cref="TrainingOptions.Steps"/> updates are done, then writes the final checkpoint and model files.</summary>
     public void Run(CancellationToken cancel = default)
@@ -186,6 +185,7 @@ public sealed class Trainer
         }
         _metrics.TruncateAfter(Step);
         WriteCopies(_resumedCheckpointJson ?? CheckpointJson());
+        _resumedCheckpointJson = null;
     }
 
     private string CheckpointJson() => System.Text.Json.JsonSerializer.Serialize(

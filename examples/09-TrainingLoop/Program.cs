@@ -6,6 +6,7 @@
 using Sharpformer.Data;
 using Sharpformer.IO;
 using Sharpformer.Losses;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;

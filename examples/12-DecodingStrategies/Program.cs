@@ -11,6 +11,7 @@ using System.Globalization;
 using Sharpformer.Data;
 using Sharpformer.Evaluation;
 using Sharpformer.Generation;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;
@@ -128,7 +129,7 @@ static Translator TrainReverseModel(string directory, int steps)
     Console.WriteLine($"training a {model.ParameterCount():N0}-parameter reverse-task model for {steps} steps → {directory}");
     trainer.Run();
     Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F1} s");
-    data.Tokenizer.Save(Path.Combine(directory, ModelFiles.TokenizerFile));
+    data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
 
     // Fresh sequences of the task's alphabet and lengths from a generator the training never used.
     var heldOut = new Rng(2024);

@@ -6,6 +6,7 @@ using Sharpformer.Data;
 using Sharpformer.Evaluation;
 using Sharpformer.Generation;
 using Sharpformer.Kernels;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Training;
@@ -48,7 +49,7 @@ internal static class DemoCommand
         var model = new Transformer(config, rng);
         var options = new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5, LabelSmoothing = 0f };
         Directory.CreateDirectory(directory);
-        data.Tokenizer.Save(Path.Combine(directory, ModelFiles.TokenizerFile));
+        data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
         var trainer = new Trainer(model, rng, data.Train, data.Valid, options, directory) { Progress = new TrainingProgressBar(Console.Error, !Console.IsErrorRedirected).Report };
         w.WriteLine($"1. Training {model.ParameterCount():N0} parameters for {steps} steps on {threads} thread(s) (progress on standard error)...");
         trainer.Run();
@@ -81,7 +82,7 @@ internal static class DemoCommand
         }
 
         // 4. Save the model and draw it.
-        IO.ModelDirectory.Save(model, directory);
+        Models.ModelDirectory.Save(model, directory);
         w.WriteLine($"\n4. Model directory written: {directory} (try: sharpformer translate --model {directory} --beam 4 abcdef)");
         string pictures = Path.Combine(directory, "pictures");
         var drawn = new List<string>

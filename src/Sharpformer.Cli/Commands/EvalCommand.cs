@@ -27,7 +27,7 @@ internal static class EvalCommand
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {
-            var translator = Translator.Load(result.GetValue(model)!);
+            var translator = ModelKinds.OpenTranslator(result.GetValue(model)!);
             var options = decoding.Read(result);
             var pairs = ReadPairs(result.GetValue(data), result.GetValue(task), result.GetValue(split)!).Take(result.GetValue(limit)).ToList();
             if (pairs.Count == 0) throw new ArgumentException("no pairs to evaluate");

@@ -16,7 +16,7 @@ internal static class GenerateCommand
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {
-            var generator = TextGenerator.Load(result.GetValue(model)!);
+            var generator = ModelKinds.OpenGenerator(result.GetValue(model)!);
             string text = result.GetValue(prompt)!;
             Console.WriteLine(text + generator.Generate(text, decoding.Read(result), result.GetValue(maxTokens)));
             return 0;

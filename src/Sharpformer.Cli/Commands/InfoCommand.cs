@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Sharpformer.Generation;
+using Sharpformer.Models;
 
 namespace Sharpformer.Cli.Commands;
 
@@ -14,7 +15,7 @@ internal static class InfoCommand
         command.SetAction(result => CommandErrors.Run(() =>
         {
             string directory = result.GetValue(model)!;
-            var files = ModelFiles.Open(directory);
+            var files = ModelDirectory.Open(directory);
             var c = files.Model.Config;
             var output = Console.Out;
             output.WriteLine($"{directory}: {(c.Architecture == NN.Architecture.DecoderOnly ? "decoder-only language model" : "encoder-decoder Transformer")}");

@@ -5,6 +5,7 @@ using Sharpformer.Data;
 using Sharpformer.Generation;
 using Sharpformer.IO;
 using Sharpformer.Kernels;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;
@@ -67,7 +68,7 @@ internal static class TrainCommand
             TrainingOptions? saved = checkpoint?.Options;
             ulong runSeed = saved?.Seed ?? (ulong)result.GetValue(seed);
             var settings = new DataSettings(result.GetValue(batchTokens), result.GetValue(maxLength), result.GetValue(vocabSize), result.GetValue(skipBad), runSeed);
-            var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelFiles.TokenizerFile)) : null;
+            var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelDirectory.TokenizerFile)) : null;
             var data = TrainingData.Load(spec, settings, tokenizer, message => Console.Error.WriteLine(message));
 
             TransformerConfig modelConfig;
@@ -90,7 +91,7 @@ internal static class TrainCommand
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
                 };
                 Directory.CreateDirectory(directory);
-                data.Tokenizer.Save(Path.Combine(directory, ModelFiles.TokenizerFile));
+                data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
             }
             if (modelConfig.TargetVocab != data.Tokenizer.VocabSize || modelConfig.Architecture != data.Architecture)
                 throw new ArgumentException($"the model in {directory} ({modelConfig.Architecture}, vocabulary {modelConfig.TargetVocab}) does not fit the data ({data.Architecture}, vocabulary {data.Tokenizer.VocabSize})");

@@ -17,7 +17,7 @@ internal static class TranslateCommand
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {
-            var translator = Translator.Load(result.GetValue(model)!);
+            var translator = ModelKinds.OpenTranslator(result.GetValue(model)!);
             var options = decoding.Read(result) with
             {
                 MaxOutputTokens = result.GetResult(maxLength) is { Implicit: false } ? result.GetValue(maxLength) : null,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sharpformer.Generation;
 using Sharpformer.IO;
+using Sharpformer.Models;
 using Sharpformer.Training;
 using Sharpformer.Viz;
 
@@ -36,7 +37,7 @@ internal static class VizCommand
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
-            var files = ModelFiles.Open(result.GetValue(model)!);
+            var files = ModelDirectory.Open(result.GetValue(model)!);
             var paths = Pictures.WriteAttention(files.Model, files.Tokenizer, result.GetValue(source)!, result.GetValue(target), result.GetValue(output)!);
             foreach (var path in paths) Console.WriteLine(path);
             return 0;
@@ -97,7 +98,7 @@ internal static class VizCommand
         command.SetAction(result => CommandErrors.Run(() =>
         {
             string path = PngPath(result.GetValue(output)!);
-            var files = ModelFiles.Open(result.GetValue(model)!);
+            var files = ModelDirectory.Open(result.GetValue(model)!);
             Console.WriteLine(Pictures.WriteEmbeddings(files.Model, files.Tokenizer, path, result.GetValue(tokens)));
             return 0;
         }));

@@ -1,4 +1,3 @@
-using Sharpformer.Data;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;

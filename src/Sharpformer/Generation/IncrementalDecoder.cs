@@ -1,5 +1,4 @@
 using Sharpformer.Autograd;
-using Sharpformer.Data;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;

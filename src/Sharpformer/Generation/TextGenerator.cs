@@ -1,4 +1,4 @@
-using Sharpformer.Data;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;
@@ -24,12 +24,12 @@ public sealed class TextGenerator
         (Model, Tokenizer) = (model, tokenizer);
     }
 
-    /// <summary>Opens the model directory at <paramref name="directory"/> (see <see cref="ModelFiles.Open"/>).</summary>
+    /// <summary>Opens the model directory at <paramref name="directory"/> (see <see cref="ModelDirectory.Open"/>).</summary>
     /// <exception cref="IO.InvalidFileException">A file of the directory is missing or damaged.</exception>
     /// <exception cref="ArgumentException">The directory holds an encoder-decoder (translation) model.</exception>
     public static TextGenerator Load(string directory)
     {
-        var files = ModelFiles.Open(directory);
+        var files = ModelDirectory.Open(directory);
         return new TextGenerator(files.LanguageModel, files.Tokenizer);
     }
 

@@ -1,3 +1,4 @@
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;
@@ -26,12 +27,12 @@ public sealed class Translator
         (Model, Tokenizer) = (model, tokenizer);
     }
 
-    /// <summary>Opens the model directory at <paramref name="directory"/> (see <see cref="ModelFiles.Open"/>).</summary>
+    /// <summary>Opens the model directory at <paramref name="directory"/> (see <see cref="ModelDirectory.Open"/>).</summary>
     /// <exception cref="IO.InvalidFileException">A file of the directory is missing or damaged.</exception>
     /// <exception cref="ArgumentException">The directory holds a decoder-only language model.</exception>
     public static Translator Load(string directory)
     {
-        var files = ModelFiles.Open(directory);
+        var files = ModelDirectory.Open(directory);
         return new Translator(files.Translator, files.Tokenizer);
     }
 

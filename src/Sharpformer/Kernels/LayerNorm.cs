@@ -23,13 +23,17 @@ internal static class LayerNorm
         ParallelRange.For(b.Mean.Length, BlockRows, ref job);
     }
 
+    /// <summary>Floats of scratch that <see cref="Backward"/> needs for an affine norm of <paramref name="rows"/> rows of width <paramref name="n"/>.</summary>
+    public static int BackwardScratch(int rows, int n) => (rows + BlockRows - 1) / BlockRows * 2 * n;
+
     // g: [rows, n] upstream gradient. With ĝ = g·γ and x̂ the normalized input:
     // dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dγ = Σ_rows g·x̂, dβ = Σ_rows g
-    public static void Backward(LayerNormBuffers b, Memory<float> g, Memory<float> dx, Span<float> dGamma, Span<float> dBeta)
+    // partial: BackwardScratch(rows, n) floats (any contents; unused without γ): per block Σ g·x̂ then Σ g
+    public static void Backward(LayerNormBuffers b, Memory<float> g, Memory<float> dx, Span<float> dGamma, Span<float> dBeta,
+                                float[] partial)
     {
         int rows = b.Mean.Length, n = b.N, blocks = (rows + BlockRows - 1) / BlockRows;
         bool affine = !b.Gamma.IsEmpty;
-        var partial = affine ? Tensors.TensorArena.Rent(blocks * 2 * n) : [];   // per block: Σ g·x̂ then Σ g
         var job = new BackwardJob(b, g, dx, partial);
         ParallelRange.For(blocks, 1, ref job);
         if (!affine) return;

@@ -49,9 +49,6 @@ internal static class StridedCopy
             at = Odometer.Next(index, shape, strides, at, rank - 1);
         }
     }
-
-    /// <summary>Copies a whole tensor (view) into <paramref name="dst"/>.</summary>
-    public static void Run(Tensors.Tensor t, Span<float> dst) => Run(t.Storage, t.Offset, t.ShapeRef, t.StridesRef, dst);
 }
 
 /// <summary>Steps a multi-index over the leading dimensions of a shape, tracking a storage offset.</summary>

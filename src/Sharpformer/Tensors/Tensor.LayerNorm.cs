@@ -28,8 +28,9 @@ public sealed partial class Tensor
             var dx = Allocate(ShapeArray(), zeroed: false);
             var dGamma = weight is null ? null : Allocate([n], zeroed: false);
             var dBeta = weight is null ? null : Allocate([n], zeroed: false);
+            var partial = weight is null ? [] : TensorArena.Rent(Kernels.LayerNorm.BackwardScratch(rows, n), zeroed: false);
             Kernels.LayerNorm.Backward(saved, g.Contiguous().AsMemory(), dx.AsMemory(),
-                dGamma is null ? [] : dGamma.AsSpan(), dBeta is null ? [] : dBeta.AsSpan());
+                dGamma is null ? [] : dGamma.AsSpan(), dBeta is null ? [] : dBeta.AsSpan(), partial);
             return weight is null ? [dx] : [dx, dGamma, dBeta];
         });
     }

@@ -179,7 +179,7 @@ public sealed partial class Tensor
     public Tensor Clone()
     {
         var y = Allocate(ShapeArray(), zeroed: false);
-        StridedCopy.Run(this, y.AsSpan());
+        CopyTo(y.AsSpan());
         return Record(y, "Clone", [this], g => [g]);
     }
 

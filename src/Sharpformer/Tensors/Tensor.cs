@@ -110,7 +110,7 @@ public sealed partial class Tensor
         if (Grad is null)
         {
             _gradBuffer ??= new Tensor(new float[Length], ShapeArray());
-            Kernels.StridedCopy.Run(g, _gradBuffer.AsSpan());
+            g.CopyTo(_gradBuffer.AsSpan());
             Grad = _gradBuffer;
         }
         else
@@ -157,9 +157,12 @@ public sealed partial class Tensor
     public float[] ToArray()
     {
         var result = new float[Length];
-        Kernels.StridedCopy.Run(this, result);
+        CopyTo(result);
         return result;
     }
+
+    /// <summary>Copies the elements, in row-major order, into <paramref name="dst"/>.</summary>
+    internal void CopyTo(Span<float> dst) => Kernels.StridedCopy.Run(Storage, Offset, ShapeRef, StridesRef, dst);
 
     /// <summary>A copy of the shape.</summary>
     public int[] ShapeArray() => (int[])_shape.Clone();

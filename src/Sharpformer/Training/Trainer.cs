@@ -4,6 +4,7 @@ using Sharpformer.Autograd;
 using Sharpformer.Data;
 using Sharpformer.IO;
 using Sharpformer.Losses;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;

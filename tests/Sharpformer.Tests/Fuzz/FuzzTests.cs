@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Sharpformer.Data;
 using Sharpformer.IO;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Tests.Hardening;
@@ -77,7 +78,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         }, input =>
         {
             File.WriteAllBytes(Path.Combine(directory, damaged), input);
-            var model = (Sharpformer.NN.Transformer)Sharpformer.IO.ModelDirectory.Load(directory);
+            var model = (Sharpformer.NN.Transformer)Sharpformer.Models.ModelDirectory.Load(directory);
             var tokenizer = ITokenizer.Load(Path.Combine(directory, "tokenizer.json"));
             if (tokenizer.VocabSize != model.Config.TargetVocab) return;   // the CLI reports this pairing as an InvalidFileException
             model.Eval();

@@ -1,6 +1,7 @@
 using Sharpformer.Data;
 using Sharpformer.Generation;
 using Sharpformer.IO;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Tests.Hardening;
@@ -19,7 +20,7 @@ public sealed class TextGeneratorTests : IDisposable
         string directory = Path.Combine(_root, "lm");
         var config = TransformerConfig.TinyLanguageModel(TrainingData.ToyTokenizer().VocabSize) with { DModel = 16, DimFeedForward = 32, Dropout = 0f, MaxLength = 24 };
         ModelDirectory.Save(SequenceModel.Create(config, new Rng(5)), directory);
-        TrainingData.ToyTokenizer().Save(Path.Combine(directory, ModelFiles.TokenizerFile));
+        TrainingData.ToyTokenizer().Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
         return directory;
     }
 
@@ -49,7 +50,7 @@ public sealed class TextGeneratorTests : IDisposable
     public void EachApiRefusesTheOtherKindOfModel()
     {
         string translation = HostileModelDirectory.Write(Path.Combine(_root, "translation"));
-        Assert.Contains("use `sharpformer translate`", Assert.Throws<ArgumentException>(() => TextGenerator.Load(translation)).Message);
-        Assert.Contains("use `sharpformer generate`", Assert.Throws<ArgumentException>(() => Translator.Load(LanguageModelDirectory())).Message);
+        Assert.Contains("open it with Translator", Assert.Throws<ArgumentException>(() => TextGenerator.Load(translation)).Message);
+        Assert.Contains("open it with TextGenerator", Assert.Throws<ArgumentException>(() => Translator.Load(LanguageModelDirectory())).Message);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Sharpformer.IO;
+using Sharpformer.Models;
 using Sharpformer.Tests.Cli;
 using Sharpformer.Text;
 

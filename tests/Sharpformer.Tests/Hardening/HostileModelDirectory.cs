@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Sharpformer.Data;
 using Sharpformer.IO;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 

@@ -1,4 +1,5 @@
 using Sharpformer.IO;
+using Sharpformer.Models;
 using Sharpformer.Tensors;
 using Sharpformer.Tests.Cli;
 using Sharpformer.Tests.Training;

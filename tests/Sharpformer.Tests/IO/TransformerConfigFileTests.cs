@@ -1,4 +1,5 @@
 using Sharpformer.IO;
+using Sharpformer.Models;
 using Sharpformer.NN;
 
 namespace Sharpformer.Tests.IO;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Sharpformer.IO;
+using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;

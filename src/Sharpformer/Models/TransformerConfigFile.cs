@@ -1,6 +1,7 @@
+using Sharpformer.IO;
 using Sharpformer.NN;
 
-namespace Sharpformer.IO;
+namespace Sharpformer.Models;
 
 /// <summary>
 /// config.json: a <see cref="TransformerConfig"/> in snake_case JSON, enums by name. Reading is strict
@@ -10,7 +11,7 @@ namespace Sharpformer.IO;
 public static class TransformerConfigFile
 {
     /// <summary>Writes <paramref name="config"/> to <paramref name="path"/> atomically.</summary>
-    public static void Write(string path, TransformerConfig config) => JsonFiles.Write(path, config, SharpformerJson.Default.TransformerConfig);
+    public static void Write(string path, TransformerConfig config) => JsonFiles.Write(path, config, ConfigJson.Default.TransformerConfig);
 
     /// <summary>Reads and validates the config file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidFileException">The file is missing, unreadable, not JSON, or describes no valid model.</exception>

@@ -1,12 +1,14 @@
+using Sharpformer.IO;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 
-namespace Sharpformer.IO;
+namespace Sharpformer.Models;
 
 /// <summary>
-/// A model directory: <c>config.json</c> (the architecture) and <c>model.safetensors</c> (the weights,
-/// under torch.nn.Transformer's state-dict names, each shared tensor stored once), plus the files that
-/// training adds (see docs/architecture.md).
+/// A model directory: <c>config.json</c> (the architecture), <c>model.safetensors</c> (the weights,
+/// under torch.nn.Transformer's state-dict names, each shared tensor stored once) and
+/// <c>tokenizer.json</c>, plus the files that training adds (see docs/architecture.md).
 /// </summary>
 public static class ModelDirectory
 {
@@ -15,6 +17,45 @@ public static class ModelDirectory
 
     /// <summary>The weights file.</summary>
     public const string WeightsFile = "model.safetensors";
+
+    /// <summary>The tokenizer file.</summary>
+    public const string TokenizerFile = "tokenizer.json";
+
+    /// <summary>
+    /// Opens a whole model directory for use: loads the config, the weights and the tokenizer, checks that
+    /// they belong together (vocabulary size, the reserved special tokens, the padding id) and returns the
+    /// model in evaluation mode.
+    /// </summary>
+    /// <exception cref="InvalidFileException">A file is missing, damaged, or does not fit the others.</exception>
+    public static ModelFiles Open(string directory)
+    {
+        var model = Load(directory);
+        string tokenizerPath = Path.Combine(directory, TokenizerFile);
+        var tokenizer = ITokenizer.Load(tokenizerPath);
+        if (tokenizer.VocabSize != model.Config.TargetVocab)
+            throw new InvalidFileException(tokenizerPath,
+                $"{tokenizer.VocabSize} tokens, but the model's vocabulary is {model.Config.TargetVocab}");
+        // Decoding starts at <bos>, stops at <eos> and pads with <pad>: the reserved ids 0–2.
+        var specials = tokenizer.SpecialTokens;
+        if (specials.Pad != SpecialTokens.Pad || specials.Bos != SpecialTokens.Bos || specials.Eos != SpecialTokens.Eos)
+            throw new InvalidFileException(tokenizerPath,
+                $"a model's tokenizer needs <pad>, <bos> and <eos> at ids {SpecialTokens.Pad}, {SpecialTokens.Bos} and {SpecialTokens.Eos}");
+        if (model.Config.PadId != SpecialTokens.Pad)
+            throw new InvalidFileException(Path.Combine(directory, ConfigFile),
+                $"pad_id is {model.Config.PadId}, but the tokenizer's <pad> is {SpecialTokens.Pad}");
+        model.Eval();
+        return new ModelFiles(model, tokenizer);
+    }
+
+    /// <summary>
+    /// Writes a whole model directory: the config, the weights and the tokenizer, into
+    /// <paramref name="directory"/> (created if needed), each file atomically.
+    /// </summary>
+    public static void Save(SequenceModel model, ITokenizer tokenizer, string directory)
+    {
+        Save(model, directory);
+        tokenizer.Save(Path.Combine(directory, TokenizerFile));
+    }
 
     /// <summary>Writes the config and the weights into <paramref name="directory"/> (created if needed), each file atomically.</summary>
     public static void Save(SequenceModel model, string directory)

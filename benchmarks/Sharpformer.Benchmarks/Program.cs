@@ -44,7 +44,8 @@ if (!core.Equals("SkylakeX", StringComparison.OrdinalIgnoreCase) && !options.All
     (1024, 256, 1024), (1024, 1024, 256), (1024, 256, 8000),
 ];
 
-Console.Error.WriteLine($"OpenBLAS core: {core}; Sharpformer path: {Gemm.Path}; {options.Seconds:0.##} s per side and case; GFLOP/s are medians over samples of calls.");
+Console.Error.WriteLine($"OpenBLAS core: {core}; Sharpformer path: {Gemm.Path}; {options.Seconds:0.##} s per side and case; " +
+                        $"GFLOP/s are medians over samples of calls.");
 var results = new List<Result>();
 Console.WriteLine($"{"M x K x N",-18} {"batch",5} {"transB",6} {"threads",7} {"Sharpformer",11} {"OpenBLAS",9} {"ratio",6}");
 foreach (int threads in options.Threads)
@@ -55,7 +56,8 @@ foreach (int threads in options.Threads)
         {
             var r = Measure(m, n, k, transB, threads, options.Batch, options.Seconds);
             results.Add(r);
-            Console.WriteLine($"{$"{m} x {k} x {n}",-18} {options.Batch,5} {(transB ? "yes" : "no"),6} {threads,7} {r.SharpformerGflops,11:0.0} {r.OpenBlasGflops,9:0.0} {r.Ratio,6:0.00}");
+            Console.WriteLine($"{$"{m} x {k} x {n}",-18} {options.Batch,5} {(transB ? "yes" : "no"),6} {threads,7} " +
+                              $"{r.SharpformerGflops,11:0.0} {r.OpenBlasGflops,9:0.0} {r.Ratio,6:0.00}");
         }
     }
 }
@@ -147,7 +149,8 @@ static unsafe float* Alloc(long count)
     return p;
 }
 
-internal sealed record BenchOptions(int[] Threads, double Seconds, string Out, bool AllowAnyCore, (int M, int K, int N)[]? Shapes, int Batch)
+internal sealed record BenchOptions(
+    int[] Threads, double Seconds, string Out, bool AllowAnyCore, (int M, int K, int N)[]? Shapes, int Batch)
 {
     public static BenchOptions? Parse(string[] args)
     {
@@ -181,7 +184,8 @@ internal sealed record BenchOptions(int[] Threads, double Seconds, string Out, b
                     o = o with { AllowAnyCore = true };
                     break;
                 default:
-                    Console.Error.WriteLine($"bad option '{args[i]}' (options: --threads 1,2 --seconds S --out FILE --shape MxKxN --batch B --allow-any-core)");
+                    Console.Error.WriteLine(
+                        $"bad option '{args[i]}' (options: --threads 1,2 --seconds S --out FILE --shape MxKxN --batch B --allow-any-core)");
                     return null;
             }
         }

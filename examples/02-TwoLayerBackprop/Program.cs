@@ -50,7 +50,8 @@ for (int step = 0; step <= 300; step++)
         var hand = manual[i].ToArray();
         for (int j = 0; j < auto.Length; j++) largestDifference = MathF.Max(largestDifference, MathF.Abs(auto[j] - hand[j]));
     }
-    if (largestDifference > 1e-5f) throw new InvalidOperationException($"step {step}: manual and autograd gradients differ by {largestDifference}");
+    if (largestDifference > 1e-5f)
+        throw new InvalidOperationException($"step {step}: manual and autograd gradients differ by {largestDifference}");
     if (step % 50 == 0) Console.WriteLine($"step {step,3}  loss {loss.Item():F5}  max |manual − autograd| = {largestDifference:E2}");
 
     // Plain gradient descent: p ← p − lr·∂L/∂p, in place.

@@ -12,12 +12,14 @@ var positions = new SinusoidalPositionalEncoding(dModel, maxLength);
 var ids = Tensor.FromArray([1, 5, 5, 2, 7, 0], 2, 3);                     // ids: [B=2, T=3]
 var embedded = embedding.Forward(ids) * MathF.Sqrt(dModel);                  // [B, T, d_model], scaled as in the paper
 var input = positions.Forward(embedded);                                     // + PE[0:T]
-Console.WriteLine($"ids {Shapes.Format(ids.Shape)} → embeddings {Shapes.Format(embedded.Shape)} → with positions {Shapes.Format(input.Shape)}");
+Console.WriteLine($"ids {Shapes.Format(ids.Shape)} → embeddings {Shapes.Format(embedded.Shape)} → " +
+                  $"with positions {Shapes.Format(input.Shape)}");
 Console.WriteLine($"token 5 at positions 1 and 2 (batch 0): same embedding, different inputs: {input[0, 1, 0]:F3} vs {input[0, 2, 0]:F3}");
 
 Console.WriteLine("\nPE rows 0-3, first 8 dimensions (sin, cos pairs; frequency falls with the dimension):");
 for (int p = 0; p < 4; p++)
-    Console.WriteLine($"  pos {p}: " + string.Join(" ", Enumerable.Range(0, 8).Select(i => positions.Table[p, i].ToString("+0.000;-0.000"))));
+    Console.WriteLine($"  pos {p}: " +
+        string.Join(" ", Enumerable.Range(0, 8).Select(i => positions.Table[p, i].ToString("+0.000;-0.000"))));
 
 Console.WriteLine("\nPE(p)·PE(q) by distance, for two different p (equal columns show it depends on distance only):");
 var table = positions.Table;

@@ -16,7 +16,8 @@ const string paragraph = """
 
 // 1. Train: the 4 reserved ids, the 256 bytes, then merges of the most frequent adjacent pairs.
 var tokenizer = BpeTrainer.Train(paragraph.Split('\n'), new TokenizerTrainingOptions { VocabSize = 300, MinFrequency = 2 });
-Console.WriteLine($"1. trained BPE: {tokenizer.VocabSize} tokens = {SpecialTokens.Count} special + 256 bytes + {tokenizer.Merges.Count} merges");
+Console.WriteLine($"1. trained BPE: {tokenizer.VocabSize} tokens = {SpecialTokens.Count} special + 256 bytes + " +
+                  $"{tokenizer.Merges.Count} merges");
 Console.WriteLine("   first merges: " + string.Join(", ", tokenizer.Merges.Take(8).Select(m => $"'{Show(m.Left)}'+'{Show(m.Right)}'")));
 
 // 2. Encode: pieces never cross the pre-tokenizer's boundaries; a leading space belongs to the word.
@@ -46,10 +47,13 @@ Console.WriteLine($"   ' of' at positions {of} and {secondOf}: embedding[0] {emb
                   $"input[0] {input[0, of, 0]:F3} ≠ {input[0, secondOf, 0]:F3}");
 
 // A token's text: its bytes as UTF-8 (a special id shows its name), with spaces made visible.
-string Show(int id) => (tokenizer.SpecialTokens.TryGetText(id, out string? name) ? name : Encoding.UTF8.GetString(tokenizer.TokenBytes(id))).Replace(' ', '·');
+string Show(int id) =>
+    (tokenizer.SpecialTokens.TryGetText(id, out string? name) ? name : Encoding.UTF8.GetString(tokenizer.TokenBytes(id)))
+        .Replace(' ', '·');
 
 static void PrintRows(Tensor x, string indent)
 {
     for (int t = 0; t < Math.Min(3, x.Size(1)); t++)
-        Console.WriteLine($"{indent}pos {t}: " + string.Join(" ", Enumerable.Range(0, 6).Select(i => x[0, t, i].ToString("+0.000;-0.000"))) + " …");
+        Console.WriteLine($"{indent}pos {t}: " +
+            string.Join(" ", Enumerable.Range(0, 6).Select(i => x[0, t, i].ToString("+0.000;-0.000"))) + " …");
 }

@@ -16,7 +16,8 @@ var attention = new ScaledDotProductAttention(dropout: 0f, rng);
 foreach (var (title, mask) in new[] { ("no mask", (AttentionMask?)null), ("causal mask", AttentionMask.Causal(tokens.Length)) })
 {
     var (output, weights) = attention.Forward(wq.Forward(x), wk.Forward(x), wv.Forward(x), mask, returnWeights: true);
-    Console.WriteLine($"\nAttention weights, {title} (rows: queries, columns: keys; each row sums to 1); output {Shapes.Format(output.Shape)}");
+    Console.WriteLine($"\nAttention weights, {title} (rows: queries, columns: keys; each row sums to 1); " +
+                      $"output {Shapes.Format(output.Shape)}");
     Console.WriteLine("        " + string.Join("", tokens.Select(t => $"{t,7}")));
     for (int i = 0; i < tokens.Length; i++)
     {

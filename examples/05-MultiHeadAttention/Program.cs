@@ -12,8 +12,9 @@ foreach (int heads in new[] { 1, 2, 4, 8 })
     var mha = new MultiHeadAttention(embed, heads, dropout: 0f, new Rng(6));
     var (output, weights) = mha.Forward(x, x, x, returnWeights: true);      // self-attention
     var entropies = Enumerable.Range(0, heads).Select(h => MeanEntropy(weights!, h)).ToArray();
-    Console.WriteLine($"{heads} head(s) of width {embed / heads,2}: output {Shapes.Format(output.Shape)}, weights {Shapes.Format(weights!.Shape)}, " +
-                      $"{mha.ParameterCount()} parameters, entropy per head (bits): {string.Join(" ", entropies.Select(e => e.ToString("F2")))}");
+    Console.WriteLine($"{heads} head(s) of width {embed / heads,2}: output {Shapes.Format(output.Shape)}, " +
+                      $"weights {Shapes.Format(weights!.Shape)}, {mha.ParameterCount()} parameters, " +
+                      $"entropy per head (bits): {string.Join(" ", entropies.Select(e => e.ToString("F2")))}");
 }
 Console.WriteLine($"(uniform attention over {length} keys would have {Math.Log2(length):F2} bits)");
 

@@ -21,7 +21,8 @@ Console.WriteLine($"FFN params : {ffn.ParameterCount()} (2·d_model·d_ff + d_ff
 // Numerical stability: layer norm of huge or nearly constant vectors stays finite.
 var huge = Tensor.Normal([1, dModel], rng, std: 1e6f) + 1e7f;
 var flat = Tensor.Full([1, dModel], 5f);
-Console.WriteLine($"LN of values ~1e7: {Stats(norm.Forward(huge))};  LN of a constant vector: {Stats(norm.Forward(flat))} (eps keeps it finite)");
+Console.WriteLine($"LN of values ~1e7: {Stats(norm.Forward(huge))};  " +
+                  $"LN of a constant vector: {Stats(norm.Forward(flat))} (eps keeps it finite)");
 
 static string Stats(Tensor t)
 {

@@ -27,7 +27,8 @@ for (int i = 0; i < depth; i++)
 var memory = encoder.Forward(x, mask);
 
 // Changing the input at padded positions must not change real positions.
-var altered = Tensor.Concat([x.Narrow(0, 0, 1), Tensor.Concat([x.Narrow(0, 1, 1).Narrow(1, 0, 2), Tensor.Normal([1, 3, dModel], rng)], 1)], 0);
+var altered = Tensor.Concat(
+    [x.Narrow(0, 0, 1), Tensor.Concat([x.Narrow(0, 1, 1).Narrow(1, 0, 2), Tensor.Normal([1, 3, dModel], rng)], 1)], 0);
 var memory2 = encoder.Forward(altered, mask);
 float leak = (memory.Narrow(1, 0, 2) - memory2.Narrow(1, 0, 2)).Pow(2f).Sum().Item();
 Console.WriteLine($"memory {Shapes.Format(memory.Shape)}; effect of padding content on real tokens: {leak:E1} (masked out)");

@@ -26,7 +26,8 @@ var valid = ToyTaskBatches.Fixed(task, batchSize: 64, count: 2, seed: 11);
 var adam = new Adam(model.Parameters(), beta2: 0.98f, eps: 1e-9f);                // the paper's β₂ and ε
 var schedule = LearningRateSchedule.Noam(model.Config.DModel, warmup: 100, factor: 0.15f); // peak 1.9e-3 at step 100
 var metrics = new MetricsLog(Path.Combine(output, MetricsLog.FileName));
-Console.WriteLine($"{model.ParameterCount():N0} parameters; reversing sequences of {task.MinLength}-{task.MaxLength} tokens for {steps} steps");
+Console.WriteLine($"{model.ParameterCount():N0} parameters; reversing sequences of {task.MinLength}-{task.MaxLength} tokens " +
+                  $"for {steps} steps");
 
 var clock = System.Diagnostics.Stopwatch.StartNew();
 for (int step = 0; step < steps; step++)
@@ -45,7 +46,8 @@ for (int step = 0; step < steps; step++)
         var (validLoss, accuracy) = TeacherForcedEvaluation.Run(model, valid);
         double tokensPerSecond = (step + 1) * batch.TargetTokens / clock.Elapsed.TotalSeconds;
         metrics.Append(step + 1, 0, loss.Item(), adam.Lr, gradNorm, tokensPerSecond, validLoss, accuracy);
-        Console.WriteLine($"step {step + 1,4}  loss {loss.Item():F3}  lr {adam.Lr:E2}  |grad| {gradNorm,5:F2}  val loss {validLoss:F3}  val acc {accuracy,6:P1}  {tokensPerSecond,6:F0} tok/s");
+        Console.WriteLine($"step {step + 1,4}  loss {loss.Item():F3}  lr {adam.Lr:E2}  |grad| {gradNorm,5:F2}  " +
+                          $"val loss {validLoss:F3}  val acc {accuracy,6:P1}  {tokensPerSecond,6:F0} tok/s");
     }
 }
 ModelDirectory.Save(model, output);

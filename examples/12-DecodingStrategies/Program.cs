@@ -24,12 +24,14 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var options = ParseArgs(args);
 int steps = int.Parse(options.GetValueOrDefault("steps", "300"), CultureInfo.InvariantCulture);
 int pairCount = int.Parse(options.GetValueOrDefault("pairs", "200"), CultureInfo.InvariantCulture);
-string directory = options.GetValueOrDefault("model") ?? options.GetValueOrDefault("out") ?? Path.Combine(Path.GetTempPath(), "sharpformer-week12");
+string directory = options.GetValueOrDefault("model") ?? options.GetValueOrDefault("out")
+    ?? Path.Combine(Path.GetTempPath(), "sharpformer-week12");
 
 // The library's Translator tokenizes, batches, pads and decodes; this example only chooses the decoding.
 var translator = options.ContainsKey("model") ? Translator.Load(directory) : TrainReverseModel(directory, steps);
 var (model, tokenizer) = (translator.Model, translator.Tokenizer);
-if (options.ContainsKey("model")) Console.WriteLine($"loaded {directory}: {model.ParameterCount():N0} parameters, vocabulary {tokenizer.VocabSize:N0}");
+if (options.ContainsKey("model"))
+    Console.WriteLine($"loaded {directory}: {model.ParameterCount():N0} parameters, vocabulary {tokenizer.VocabSize:N0}");
 
 string dataPath = options.GetValueOrDefault("data") ?? Path.Combine(directory, HeldOutFile);
 var pairs = TsvReader.Read(dataPath).Pairs.Take(pairCount).ToList();
@@ -87,15 +89,18 @@ foreach (var (name, decoding, sampled) in strategies)
     examples[name] = [.. texts[0].Take(3)];
     Console.WriteLine($"{name,-13} {bleu,6:F2} {chrf,6:F2} {exact,7:P1} {length,7:F2} {distinct,9:F2} {distinct2,10:F3} {perSecond,8:F0}");
 }
-Console.WriteLine($"\nreference length {pairs.Average(p => tokenizer.Encode(p.Target).Length):F2} tokens; distinct: different outputs per input " +
-                  $"among {SamplesPerInput} samples (1 for deterministic strategies); distinct-2: unique / total output-token bigrams");
+Console.WriteLine($"\nreference length {pairs.Average(p => tokenizer.Encode(p.Target).Length):F2} tokens; " +
+                  $"distinct: different outputs per input among {SamplesPerInput} samples (1 for deterministic strategies); " +
+                  $"distinct-2: unique / total output-token bigrams");
 if (!options.ContainsKey("model"))
-    Console.WriteLine("(the model was trained with label smoothing 0.1, so its distributions keep some mass on wrong tokens: sampling at T=1 pays for it)");
+    Console.WriteLine("(the model was trained with label smoothing 0.1, so its distributions keep some mass on wrong tokens: " +
+                      "sampling at T=1 pays for it)");
 Console.WriteLine("\nfirst held-out inputs:");
 for (int i = 0; i < Math.Min(3, pairs.Count); i++)
 {
     Console.WriteLine($"  {Shorten(sources[i])} → reference {Shorten(references[i])}");
-    foreach (var name in new[] { "greedy", "beam 4", "sample T=1.0", "top-p 0.9" }) Console.WriteLine($"    {name,-13} {Shorten(examples[name][i])}");
+    foreach (var name in new[] { "greedy", "beam 4", "sample T=1.0", "top-p 0.9" })
+        Console.WriteLine($"    {name,-13} {Shorten(examples[name][i])}");
 }
 
 // Decodes every held-out source (outputs up to the model's length), returning the output ids of each.
@@ -114,17 +119,20 @@ static string Shorten(string text) => text.Length > 60 ? $"\"{text[..45]} … {t
 static Translator TrainReverseModel(string directory, int steps)
 {
     if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-    var data = TrainingData.Load(new DataSpec("reverse", null, null), new DataSettings(BatchTokens: 1024, MaxLength: 32, VocabSize: 260, SkipBadLines: false, Seed: 1),
+    var data = TrainingData.Load(new DataSpec("reverse", null, null),
+        new DataSettings(BatchTokens: 1024, MaxLength: 32, VocabSize: 260, SkipBadLines: false, Seed: 1),
         tokenizer: null, progress: Console.WriteLine);
     var config = TransformerConfig.Tiny(data.Tokenizer.VocabSize) with { MaxLength = 34, Dropout = 0f };
     var rng = new Rng(1);
     var model = (Transformer)SequenceModel.Create(config, rng);
-    var trainer = new Trainer(model, rng, data.Train, data.Valid, new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, EvalEvery = 0, SaveEvery = 0, LogEvery = 50 }, directory);
+    var trainer = new Trainer(model, rng, data.Train, data.Valid,
+        new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, EvalEvery = 0, SaveEvery = 0, LogEvery = 50 }, directory);
     var clock = Stopwatch.StartNew();
     trainer.Progress = p =>
     {
         if (p.Step % 100 == 0 || p.Step == steps)
-            Console.WriteLine($"step {p.Step,4}/{steps}  loss {p.Loss:F3}" + (p.ValidAccuracy is { } a ? $"  validation token accuracy {a:P1}" : ""));
+            Console.WriteLine($"step {p.Step,4}/{steps}  loss {p.Loss:F3}" +
+                (p.ValidAccuracy is { } a ? $"  validation token accuracy {a:P1}" : ""));
     };
     Console.WriteLine($"training a {model.ParameterCount():N0}-parameter reverse-task model for {steps} steps → {directory}");
     trainer.Run();
@@ -135,7 +143,8 @@ static Translator TrainReverseModel(string directory, int steps)
     var heldOut = new Rng(2024);
     var lines = Enumerable.Range(0, 500).Select(_ =>
     {
-        var text = new string([.. Enumerable.Range(0, TrainingData.ToyMinLength + heldOut.NextInt(TrainingData.ToyMaxLength - TrainingData.ToyMinLength + 1))
+        var text = new string([.. Enumerable.Range(0,
+                TrainingData.ToyMinLength + heldOut.NextInt(TrainingData.ToyMaxLength - TrainingData.ToyMinLength + 1))
             .Select(_ => TrainingData.ToyAlphabet[heldOut.NextInt(TrainingData.ToyAlphabet.Length)])]);
         var reversed = text.ToCharArray();
         Array.Reverse(reversed);
@@ -153,7 +162,8 @@ static Dictionary<string, string> ParseArgs(string[] args)
     {
         string name = args[i].TrimStart('-');
         if (!args[i].StartsWith("--", StringComparison.Ordinal) || !known.Contains(name) || i + 1 == args.Length)
-            throw new ArgumentException($"unknown or incomplete option '{args[i]}' (known: {string.Join(", ", known.Select(k => "--" + k))} VALUE)");
+            throw new ArgumentException(
+                $"unknown or incomplete option '{args[i]}' (known: {string.Join(", ", known.Select(k => "--" + k))} VALUE)");
         result[name] = args[++i];
     }
     return result;

@@ -23,7 +23,8 @@ ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
     // Some parser messages span lines (e.g. the list of accepted values): keep them on one.
-    string message = string.Join(' ', parsed.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    string message = string.Join(' ',
+        parsed.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     Console.Error.WriteLine($"sharpformer: {message}");
     return 2;
 }

@@ -13,7 +13,9 @@ public enum AttentionKind
     /// <summary>Encoder self-attention: source tokens attend to source tokens.</summary>
     EncoderSelf,
 
-    /// <summary>Decoder (causal) self-attention: decoder inputs attend to earlier decoder inputs; also a language model's attention.</summary>
+    /// <summary>
+    /// Decoder (causal) self-attention: decoder inputs attend to earlier decoder inputs; also a language model's attention.
+    /// </summary>
     DecoderSelf,
 
     /// <summary>Decoder cross-attention: decoder inputs attend to the encoded source.</summary>
@@ -70,7 +72,8 @@ public static class AttentionCapture
         if (sourceIds.Length == 0) throw new ArgumentException("the source text has no tokens");
         return model switch
         {
-            Transformer translator => ForTranslator(translator, tokenizer, sourceIds.Take(limit - 2).ToArray(), target is not null ? tokenizer.Encode(target)
+            Transformer translator => ForTranslator(translator, tokenizer, sourceIds.Take(limit - 2).ToArray(),
+                target is not null ? tokenizer.Encode(target)
                 : new Translator(translator, tokenizer).TranslateIds([source], DecodingOptions.Greedy, new Rng(0))[0]?.Tokens ?? []),
             LanguageModel lm => ForLanguageModel(lm, tokenizer, sourceIds.Take(limit).ToArray()),
             _ => throw new ArgumentException($"attention pictures do not know the model type {model.GetType().Name}"),
@@ -88,11 +91,14 @@ public static class AttentionCapture
         var targetLabels = TokenLabels.For(tokenizer, decoderInput);
         var maps = new List<AttentionMap>();
         for (int l = 0; l < attention.Encoder.Count; l++)
-            maps.Add(new AttentionMap(AttentionKind.EncoderSelf, l, attention.Encoder.Count, Heads(attention.Encoder[l]), sourceLabels, sourceLabels));
+            maps.Add(new AttentionMap(AttentionKind.EncoderSelf, l, attention.Encoder.Count, Heads(attention.Encoder[l]),
+                sourceLabels, sourceLabels));
         for (int l = 0; l < attention.Decoder.Count; l++)
-            maps.Add(new AttentionMap(AttentionKind.DecoderSelf, l, attention.Decoder.Count, Heads(attention.Decoder[l].SelfAttention ?? Missing("decoder self-attention")), targetLabels, targetLabels));
+            maps.Add(new AttentionMap(AttentionKind.DecoderSelf, l, attention.Decoder.Count,
+                Heads(attention.Decoder[l].SelfAttention ?? Missing("decoder self-attention")), targetLabels, targetLabels));
         for (int l = 0; l < attention.Decoder.Count; l++)
-            maps.Add(new AttentionMap(AttentionKind.Cross, l, attention.Decoder.Count, Heads(attention.Decoder[l].CrossAttention ?? Missing("cross-attention")), targetLabels, sourceLabels));
+            maps.Add(new AttentionMap(AttentionKind.Cross, l, attention.Decoder.Count,
+                Heads(attention.Decoder[l].CrossAttention ?? Missing("cross-attention")), targetLabels, sourceLabels));
         return maps;
     }
 
@@ -112,7 +118,8 @@ public static class AttentionCapture
     private static float[][,] Heads(Tensor weights)
     {
         if (weights.Rank != 4 || weights.Size(0) != 1)
-            throw new InvalidOperationException($"attention weights of shape {Shapes.Format(weights.Shape)}, expected [1, heads, queries, keys]");
+            throw new InvalidOperationException(
+                $"attention weights of shape {Shapes.Format(weights.Shape)}, expected [1, heads, queries, keys]");
         int heads = weights.Size(1), queries = weights.Size(2), keys = weights.Size(3);
         var data = weights.ToArray();
         var result = new float[heads][,];

@@ -15,7 +15,8 @@ public static class AttentionPictures
         int longest = Math.Max(queries, keys);
         int cell = Math.Clamp(520 / Math.Max(longest, 1), 14, 44);
         float tickFont = Math.Clamp(cell * 0.55f, 9, 14);
-        float rowLabelWidth = Heatmaps.LabelWidth(map.QueryTokens, tickFont), columnLabelWidth = Heatmaps.LabelWidth(map.KeyTokens, tickFont);
+        float rowLabelWidth = Heatmaps.LabelWidth(map.QueryTokens, tickFont),
+            columnLabelWidth = Heatmaps.LabelWidth(map.KeyTokens, tickFont);
         bool rotate = columnLabelWidth > cell * 0.95f;                 // labels wider than a cell stand upright
         int panelWidth = Math.Max(320, (int)(60 + rowLabelWidth + keys * cell + 120));
         int panelHeight = Math.Max(300, (int)(50 + queries * cell + 60 + (rotate ? columnLabelWidth : 20)));

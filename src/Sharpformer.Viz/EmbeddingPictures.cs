@@ -42,10 +42,12 @@ public static class EmbeddingPictures
         var plot = new Plot();
         EmbeddedFonts.Apply(plot);
         var special = tokenizer.SpecialTokens;
-        foreach (var group in chosen.Select((t, r) => (t.Id, t.Label, Row: r)).GroupBy(t => Kind(special, t.Id, t.Label)).OrderBy(g => g.Key))
+        foreach (var group in chosen.Select((t, r) => (t.Id, t.Label, Row: r)).GroupBy(t => Kind(special, t.Id, t.Label))
+            .OrderBy(g => g.Key))
         {
             var color = KindColor(group.Key);
-            var points = plot.Add.ScatterPoints(group.Select(t => pca.Projection[t.Row, 0]).ToArray(), group.Select(t => pca.Projection[t.Row, 1]).ToArray(), color);
+            var points = plot.Add.ScatterPoints(group.Select(t => pca.Projection[t.Row, 0]).ToArray(),
+                group.Select(t => pca.Projection[t.Row, 1]).ToArray(), color);
             points.MarkerSize = 7;
             points.LegendText = KindName(group.Key);
             foreach (var t in group)

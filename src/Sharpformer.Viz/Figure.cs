@@ -17,16 +17,19 @@ internal static class Figure
     /// Renders <paramref name="panels"/> row by row, <paramref name="columns"/> per row, each
     /// <paramref name="panelWidth"/> × <paramref name="panelHeight"/> pixels, and writes the PNG atomically.
     /// </summary>
-    public static void Save(string path, IReadOnlyList<Plot> panels, int columns, int panelWidth, int panelHeight, string? title = null, string? subtitle = null)
+    public static void Save(string path, IReadOnlyList<Plot> panels, int columns, int panelWidth, int panelHeight,
+        string? title = null, string? subtitle = null)
     {
         if (panels.Count == 0) throw new ArgumentException("a figure needs at least one panel");
         columns = Math.Clamp(columns, 1, panels.Count);
         int rows = (panels.Count + columns - 1) / columns;
         int header = (title is null ? 0 : 40) + (subtitle is null ? 0 : 24);
-        int width = columns * panelWidth + (columns - 1) * Gap + 2 * Margin, height = header + rows * panelHeight + (rows - 1) * Gap + 2 * Margin;
+        int width = columns * panelWidth + (columns - 1) * Gap + 2 * Margin,
+            height = header + rows * panelHeight + (rows - 1) * Gap + 2 * Margin;
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var surface = SKSurface.Create(info) ?? throw new InvalidOperationException($"could not make a {width}×{height} drawing surface");
+        using var surface = SKSurface.Create(info)
+            ?? throw new InvalidOperationException($"could not make a {width}×{height} drawing surface");
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
         float y = Margin;

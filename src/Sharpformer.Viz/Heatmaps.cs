@@ -11,7 +11,8 @@ internal static class Heatmaps
     /// Labels may be null for plain numeric axes.
     /// </summary>
     public static Plot Panel(float[,] values, IColormap colormap, string? title, string xLabel, string yLabel,
-                             string[]? columnLabels, string[]? rowLabels, ScottPlot.Range? range, string colorBarLabel, float tickFontSize = 12, bool rotateColumnLabels = false)
+                             string[]? columnLabels, string[]? rowLabels, ScottPlot.Range? range, string colorBarLabel,
+                             float tickFontSize = 12, bool rotateColumnLabels = false)
     {
         int rows = values.GetLength(0), columns = values.GetLength(1);
         // ScottPlot draws intensities[0, *] at the top of the extent.

@@ -36,7 +36,8 @@ public static class MetricsFile
                 var root = doc.RootElement;
                 if (root.ValueKind != JsonValueKind.Object) throw new FormatException("not a JSON object");
                 double step = Required(root, "step");
-                if (step is not (>= 0 and <= int.MaxValue) || step != Math.Floor(step)) throw new FormatException("\"step\" is not a whole number");
+                if (step is not (>= 0 and <= int.MaxValue) || step != Math.Floor(step))
+                    throw new FormatException("\"step\" is not a whole number");
                 points.Add(new MetricsPoint(
                     (int)step,
                     Optional(root, "loss") ?? double.NaN,
@@ -70,7 +71,8 @@ public static class MetricsFile
     {
         if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
         if (value.ValueKind == JsonValueKind.Number) return value.GetDouble();
-        if (value.ValueKind == JsonValueKind.String && double.TryParse(Text(value), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed)) return parsed;
+        if (value.ValueKind == JsonValueKind.String
+            && double.TryParse(Text(value), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed)) return parsed;
         throw new FormatException($"\"{name}\" is not a number");
     }
 

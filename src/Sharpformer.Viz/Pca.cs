@@ -23,7 +23,8 @@ public static class Pca
     {
         int n = data.GetLength(0), d = data.GetLength(1);
         if (n < 2) throw new ArgumentException($"PCA needs at least two rows, got {n}");
-        if (count < 1 || count > d) throw new ArgumentOutOfRangeException(nameof(count), $"PCA: {count} components of {d}-dimensional data");
+        if (count < 1 || count > d)
+            throw new ArgumentOutOfRangeException(nameof(count), $"PCA: {count} components of {d}-dimensional data");
 
         var mean = new double[d];
         for (int i = 0; i < n; i++)

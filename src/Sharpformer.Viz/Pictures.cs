@@ -15,7 +15,9 @@ namespace Sharpformer.Viz;
 /// </summary>
 public static class Pictures
 {
-    /// <summary>The sinusoidal positional-encoding matrix for width <paramref name="dim"/> and <paramref name="length"/> positions.</summary>
+    /// <summary>
+    /// The sinusoidal positional-encoding matrix for width <paramref name="dim"/> and <paramref name="length"/> positions.
+    /// </summary>
     public static string WritePositionalEncoding(int dim, int length, string outputPath)
     {
         if (dim < 2) throw new ArgumentException($"the positional encoding needs a width of at least 2, not {dim}");
@@ -24,7 +26,9 @@ public static class Pictures
         return outputPath;
     }
 
-    /// <summary>The positional-encoding matrix of <paramref name="model"/> (its first <paramref name="length"/> positions, all by default).</summary>
+    /// <summary>
+    /// The positional-encoding matrix of <paramref name="model"/> (its first <paramref name="length"/> positions, all by default).
+    /// </summary>
     public static string WritePositionalEncoding(SequenceModel model, string outputPath, int? length = null)
     {
         var encoding = model switch
@@ -49,7 +53,8 @@ public static class Pictures
     /// Attention heatmaps of <paramref name="model"/> on <paramref name="source"/> (see
     /// <see cref="AttentionCapture.Capture"/>): one PNG per kind and layer, a panel per head.
     /// </summary>
-    public static IReadOnlyList<string> WriteAttention(SequenceModel model, ITokenizer tokenizer, string source, string? target, string output)
+    public static IReadOnlyList<string> WriteAttention(SequenceModel model, ITokenizer tokenizer, string source, string? target,
+        string output)
     {
         var maps = AttentionCapture.Capture(model, tokenizer, source, target);
         var paths = new List<string>();
@@ -63,13 +68,16 @@ public static class Pictures
     }
 
     /// <summary>A labelled 2-D PCA of up to <paramref name="tokens"/> token embeddings.</summary>
-    public static string WriteEmbeddings(SequenceModel model, ITokenizer tokenizer, string outputPath, int tokens = EmbeddingPictures.DefaultTokens)
+    public static string WriteEmbeddings(SequenceModel model, ITokenizer tokenizer, string outputPath,
+        int tokens = EmbeddingPictures.DefaultTokens)
     {
         EmbeddingPictures.Write(model, tokenizer, outputPath, tokens);
         return outputPath;
     }
 
-    /// <summary>Where <see cref="WriteAttention"/> puts <paramref name="map"/> for the given <paramref name="output"/> (folder or prefix.png).</summary>
+    /// <summary>
+    /// Where <see cref="WriteAttention"/> puts <paramref name="map"/> for the given <paramref name="output"/> (folder or prefix.png).
+    /// </summary>
     public static string AttentionPath(string output, AttentionMap map)
     {
         if (output.EndsWith(".png", StringComparison.OrdinalIgnoreCase))

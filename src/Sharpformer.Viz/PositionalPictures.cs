@@ -6,7 +6,10 @@ namespace Sharpformer.Viz;
 /// <summary>The sinusoidal positional-encoding matrix as a heatmap.</summary>
 public static class PositionalPictures
 {
-    /// <summary>Writes the [positions, dimensions] table of <paramref name="encoding"/> (its first <paramref name="length"/> positions, all by default).</summary>
+    /// <summary>
+    /// Writes the [positions, dimensions] table of <paramref name="encoding"/> (its first <paramref name="length"/> positions,
+    /// all by default).
+    /// </summary>
     public static void Write(SinusoidalPositionalEncoding encoding, string path, int? length = null)
     {
         int positions = Math.Min(length ?? encoding.MaxLength, encoding.MaxLength), dim = encoding.Dim;
@@ -21,7 +24,8 @@ public static class PositionalPictures
         // Position 0 at the top: row p sits at y = positions − 1 − p, so the ticks are placed by hand.
         var rowTicks = new ScottPlot.TickGenerators.NumericManual();
         int step = NiceStep(positions / 10.0);
-        for (int p = 0; p < positions; p += step) rowTicks.AddMajor(positions - 1 - p, p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        for (int p = 0; p < positions; p += step)
+            rowTicks.AddMajor(positions - 1 - p, p.ToString(System.Globalization.CultureInfo.InvariantCulture));
         plot.Axes.Left.TickGenerator = rowTicks;
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Axes.Left.TickLabelStyle.FontSize = 12;

@@ -19,7 +19,9 @@ public static class TokenLabels
     /// </summary>
     public static string For(ITokenizer tokenizer, int id) => Visible(tokenizer.Decode([id]));
 
-    /// <summary>Makes the blanks and control characters of <paramref name="text"/> visible (see <see cref="For(ITokenizer, int)"/>).</summary>
+    /// <summary>
+    /// Makes the blanks and control characters of <paramref name="text"/> visible (see <see cref="For(ITokenizer, int)"/>).
+    /// </summary>
     public static string Visible(string text)
     {
         if (text.Length == 0) return "∅";
@@ -29,7 +31,8 @@ public static class TokenLabels
             if (rune.Value == ' ') label.Append('␣');
             else if (rune.Value == '\n') label.Append('⏎');
             else if (rune.Value == '\t') label.Append('⇥');
-            else if (Rune.IsControl(rune) || Rune.GetUnicodeCategory(rune) == System.Globalization.UnicodeCategory.Format) label.Append($"U+{rune.Value:X4}");
+            else if (Rune.IsControl(rune) || Rune.GetUnicodeCategory(rune) == System.Globalization.UnicodeCategory.Format)
+                label.Append($"U+{rune.Value:X4}");
             else label.Append(rune.ToString());
         }
         string result = label.ToString();

@@ -76,7 +76,8 @@ internal static class TorchBench
                 case "--out" when !string.IsNullOrEmpty(v): output = v; i++; break;
                 case "--only" when v is "sharpformer" or "torchsharp": only = v; i++; break;
                 default:
-                    Console.Error.WriteLine($"bad option '{args[i]}' (torch options: --config big|small --threads 1,2 --rounds N --steps K --decode-runs D --out FILE --only sharpformer|torchsharp)");
+                    Console.Error.WriteLine($"bad option '{args[i]}' (torch options: --config big|small --threads 1,2 --rounds N " +
+                                            $"--steps K --decode-runs D --out FILE --only sharpformer|torchsharp)");
                     return 2;
             }
         }
@@ -95,13 +96,18 @@ internal static class TorchBench
         torch.manual_seed(1);
         var ours = new Transformer(sfConfig, new Rng(1));
         var oursAdam = new Adam(ours.Parameters(), lr: 1e-4f);
-        var theirs = new TorchModel(vocab, sfConfig.DModel, sfConfig.Heads, sfConfig.DimFeedForward, sfConfig.EncoderLayers, sfConfig.Dropout, sfConfig.MaxLength);
+        var theirs = new TorchModel(vocab, sfConfig.DModel, sfConfig.Heads, sfConfig.DimFeedForward, sfConfig.EncoderLayers,
+            sfConfig.Dropout, sfConfig.MaxLength);
         var theirsAdam = torch.optim.Adam(theirs.parameters(), 1e-4);
         long theirsCount = theirs.parameters().Sum(p => p.numel());
-        Console.Error.WriteLine($"{config}: Sharpformer {ours.ParameterCount():N0} parameters, TorchSharp {theirsCount:N0}; batch {batch} × {length}+{length}; {steps} training steps and {decodeRuns} decodes per side and round; Sharpformer GEMM path {Gemm.Path}");
+        Console.Error.WriteLine($"{config}: Sharpformer {ours.ParameterCount():N0} parameters, TorchSharp {theirsCount:N0}; " +
+                                $"batch {batch} × {length}+{length}; {steps} training steps and {decodeRuns} decodes " +
+                                $"per side and round; Sharpformer GEMM path {Gemm.Path}");
 
-        var (sSrc, sTgt, sExp, sDec) = (Sf(src, batch, length), Sf(tgt, batch, length), Sf(expected, batch, length), Sf(decodeSrc, 1, DecodeSource));
-        var (tSrc, tTgt, tExp, tDec) = (torch.tensor(src).reshape(batch, length), torch.tensor(tgt).reshape(batch, length), torch.tensor(expected), torch.tensor(decodeSrc).reshape(1, DecodeSource));
+        var (sSrc, sTgt, sExp, sDec) =
+            (Sf(src, batch, length), Sf(tgt, batch, length), Sf(expected, batch, length), Sf(decodeSrc, 1, DecodeSource));
+        var (tSrc, tTgt, tExp, tDec) = (torch.tensor(src).reshape(batch, length), torch.tensor(tgt).reshape(batch, length),
+            torch.tensor(expected), torch.tensor(decodeSrc).reshape(1, DecodeSource));
 
         var arena = new TensorArena();
         void OursStep()
@@ -185,13 +191,15 @@ internal static class TorchBench
                 else { tD = Rate(TheirsDecode, decodeRuns, decodeTokens); oD = Rate(OursDecode, decodeRuns, decodeTokens); }
                 train.Add(new TorchRound(round, oT, tT, oT / tT));
                 decode.Add(new TorchRound(round, oD, tD, oD / tD));
-                Console.Error.WriteLine($"  threads {threads} round {round}: train {oT:F0} vs {tT:F0} tok/s ({oT / tT:F2}x); decode {oD:F1} vs {tD:F1} tok/s ({oD / tD:F2}x)");
+                Console.Error.WriteLine($"  threads {threads} round {round}: train {oT:F0} vs {tT:F0} tok/s ({oT / tT:F2}x); " +
+                                        $"decode {oD:F1} vs {tD:F1} tok/s ({oD / tD:F2}x)");
             }
             cases.Add(Summarize($"train-{config}", threads, train));
             cases.Add(Summarize($"decode-{config}-greedy32-batch1", threads, decode));
         }
 
-        Console.WriteLine($"{"benchmark",-28} {"threads",7} {"Sharpformer",12} {"TorchSharp",11} {"ratio",7}   (target tokens/s, medians over rounds; ratio = median of per-round ratios)");
+        Console.WriteLine($"{"benchmark",-28} {"threads",7} {"Sharpformer",12} {"TorchSharp",11} {"ratio",7}   " +
+                          $"(target tokens/s, medians over rounds; ratio = median of per-round ratios)");
         foreach (var c in cases)
             Console.WriteLine($"{c.Benchmark,-28} {c.Threads,7} {c.Sharpformer,12:F1} {c.TorchSharp,11:F1} {c.Ratio,7:F2}");
         var report = new TorchReport("sharpformer-vs-torchsharp", config, batch, length, steps, NewTokens, DecodeSource,
@@ -213,12 +221,14 @@ internal static class TorchBench
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         using var process = Process.GetCurrentProcess();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"side\": \"{side}\", \"config\": \"{config}\", \"threads\": {threads}, \"steps\": {steps}, \"seconds\": {seconds:F2}, \"peak_working_set_mb\": {process.PeakWorkingSet64 / 1048576.0:F0}}}"));
+            $"{{\"side\": \"{side}\", \"config\": \"{config}\", \"threads\": {threads}, \"steps\": {steps}, \"seconds\": {
+                seconds:F2}, \"peak_working_set_mb\": {process.PeakWorkingSet64 / 1048576.0:F0}}}"));
         return 0;
     }
 
     private static TorchCase Summarize(string name, int threads, List<TorchRound> rounds) =>
-        new(name, threads, Median(rounds.Select(r => r.Sharpformer)), Median(rounds.Select(r => r.TorchSharp)), Median(rounds.Select(r => r.Ratio)), rounds);
+        new(name, threads, Median(rounds.Select(r => r.Sharpformer)), Median(rounds.Select(r => r.TorchSharp)),
+            Median(rounds.Select(r => r.Ratio)), rounds);
 
     private static double Median(IEnumerable<double> values)
     {

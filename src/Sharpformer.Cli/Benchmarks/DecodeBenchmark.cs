@@ -24,7 +24,8 @@ internal sealed record DecodeReport(
 
     public void WriteTable(TextWriter output)
     {
-        output.WriteLine($"greedy decoding, {Config} model, batch {Batch}, source {SourceLength}, {NewTokens} new tokens, {Threads} thread(s); median of runs");
+        output.WriteLine($"greedy decoding, {Config} model, batch {Batch}, source {SourceLength}, {NewTokens} new tokens, " +
+                         $"{Threads} thread(s); median of runs");
         output.WriteLine($"  with the key/value cache : {TargetTokensPerSecond,9:F1} tokens/s");
         output.WriteLine($"  without (whole prefix)   : {UncachedTargetTokensPerSecond,9:F1} tokens/s");
         output.WriteLine($"  speedup                  : {CacheSpeedup,9:F1}x");
@@ -40,7 +41,8 @@ internal static class DecodeBenchmark
         var config = (configName == "big" ? TransformerConfig.Big() : TransformerConfig.Small()) with { MaxLength = 128 };
         var model = new Transformer(config, new Rng(1));
         var rng = new Rng(2);
-        var source = Tensor.FromArray([.. Enumerable.Range(0, SourceLength).Select(_ => (float)(SpecialTokens.Count + rng.NextInt(config.SourceVocab - SpecialTokens.Count)))], 1, SourceLength);
+        var source = Tensor.FromArray([.. Enumerable.Range(0, SourceLength)
+            .Select(_ => (float)(SpecialTokens.Count + rng.NextInt(config.SourceVocab - SpecialTokens.Count)))], 1, SourceLength);
         progress.WriteLine($"bench decode: {configName} ({model.ParameterCount():N0} parameters), {threads} thread(s)");
         double cached = Measure(model, source, useCache: true);
         double uncached = Measure(model, source, useCache: false);

@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace Sharpformer.Cli.Benchmarks;
 
-/// <summary>One measured product: C[m, n] = op(A)[m, k]·op(B)[k, n], in GFLOP/s (2·m·n·k per call); <c>Use</c> says where training meets it.</summary>
+/// <summary>
+/// One measured product: C[m, n] = op(A)[m, k]·op(B)[k, n], in GFLOP/s (2·m·n·k per call);
+/// <c>Use</c> says where training meets it.
+/// </summary>
 internal sealed record GemmCase(int M, int N, int K, bool TransA, bool TransB, string Use, int Threads, double Gflops);
 
 /// <summary>The result of <c>sharpformer bench gemm</c>.</summary>
@@ -16,7 +19,8 @@ internal sealed record GemmReport(string Benchmark, int Threads, string Statisti
         output.WriteLine($"GEMM, {Threads} thread(s), median GFLOP/s of single calls");
         output.WriteLine($"{"M x K x N",-18} {"A",-3} {"B",-3} {"GFLOP/s",8}   use");
         foreach (var c in Cases)
-            output.WriteLine($"{$"{c.M} x {c.K} x {c.N}",-18} {(c.TransA ? "T" : "N"),-3} {(c.TransB ? "T" : "N"),-3} {c.Gflops,8:0.0}   {c.Use}");
+            output.WriteLine($"{$"{c.M} x {c.K} x {c.N}",-18} {(c.TransA ? "T" : "N"),-3} {(c.TransB ? "T" : "N"),-3} " +
+                             $"{c.Gflops,8:0.0}   {c.Use}");
     }
 }
 

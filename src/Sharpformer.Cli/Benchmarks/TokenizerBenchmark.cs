@@ -12,7 +12,8 @@ internal sealed record TokenizerInputResult(string Input, long Texts, long Bytes
     double ColdMegabytesPerSecond, double WarmMegabytesPerSecond, long RoundTripFailures);
 
 /// <summary>The result of <c>sharpformer bench tokenizer</c>.</summary>
-internal sealed record TokenizerReport(string Benchmark, int VocabSize, long TrainingBytes, double TrainingSeconds, List<TokenizerInputResult> Inputs)
+internal sealed record TokenizerReport(string Benchmark, int VocabSize, long TrainingBytes, double TrainingSeconds,
+    List<TokenizerInputResult> Inputs)
 {
     public string ToJson() => JsonSerializer.Serialize(this, CliJson.Default.TokenizerReport);
 
@@ -20,11 +21,13 @@ internal sealed record TokenizerReport(string Benchmark, int VocabSize, long Tra
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"byte-level BPE, vocabulary {VocabSize}: trained on {TrainingBytes / 1e6:F1} MB in {TrainingSeconds:F2} s"));
-        output.WriteLine($"{"input",-28} {"MB",7} {"tokens",10} {"bytes/token",11} {"MB/s cold",9} {"MB/s warm",9} {"round-trip failures",19}");
+        output.WriteLine($"{"input",-28} {"MB",7} {"tokens",10} {"bytes/token",11} {"MB/s cold",9} {"MB/s warm",9} " +
+                         $"{"round-trip failures",19}");
         foreach (var r in Inputs)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Path.GetFileName(r.Input),-28} {r.Bytes / 1e6,7:F2} {r.Tokens,10} {r.BytesPerToken,11:F3} {r.ColdMegabytesPerSecond,9:F1} {r.WarmMegabytesPerSecond,9:F1} {r.RoundTripFailures,19}"));
+                $"{Path.GetFileName(r.Input),-28} {r.Bytes / 1e6,7:F2} {r.Tokens,10} {r.BytesPerToken,11:F3} {
+                    r.ColdMegabytesPerSecond,9:F1} {r.WarmMegabytesPerSecond,9:F1} {r.RoundTripFailures,19}"));
         }
     }
 }
@@ -53,7 +56,8 @@ internal static class TokenizerBenchmark
             double cold = EncodeSeconds(fresh, texts[i], out long tokens);
             double warm = EncodeSeconds(fresh, texts[i], out _);
             long failures = texts[i].Count(text => fresh.Decode(fresh.Encode(text)) != text);
-            results.Add(new TokenizerInputResult(inputs[i], texts[i].Count, bytes, tokens, (double)bytes / tokens, bytes / 1e6 / cold, bytes / 1e6 / warm, failures));
+            results.Add(new TokenizerInputResult(inputs[i], texts[i].Count, bytes, tokens, (double)bytes / tokens, bytes / 1e6 / cold,
+                bytes / 1e6 / warm, failures));
         }
         return new TokenizerReport("tokenizer", tokenizer.VocabSize, trainingBytes, trainingSeconds, results);
     }

@@ -9,7 +9,9 @@ using Sharpformer.Text;
 
 namespace Sharpformer.Cli.Benchmarks;
 
-/// <summary>Training-step throughput on a reference configuration (`TransformerConfig.Small` or `Big`), with allocation and GC figures.</summary>
+/// <summary>
+/// Training-step throughput on a reference configuration (`TransformerConfig.Small` or `Big`), with allocation and GC figures.
+/// </summary>
 internal sealed record TrainReport(
     [property: JsonPropertyName("benchmark")] string Benchmark,
     [property: JsonPropertyName("config")] string Config,
@@ -28,7 +30,8 @@ internal sealed record TrainReport(
 {
     public void WriteTable(TextWriter output)
     {
-        output.WriteLine($"training steps, {Config} model, batch {Batch} × ({SourceLength} + {TargetLength}) tokens, Adam, dropout 0.1, {Threads} thread(s)");
+        output.WriteLine($"training steps, {Config} model, batch {Batch} × ({SourceLength} + {TargetLength}) tokens, Adam, dropout 0.1, " +
+                         $"{Threads} thread(s)");
         output.WriteLine($"  median step           : {MedianStepMilliseconds,10:F1} ms over {Steps} steps");
         output.WriteLine($"  target tokens/s       : {TargetTokensPerSecond,10:F0}");
         output.WriteLine($"  source+target tokens/s: {TokensPerSecond,10:F0}");
@@ -47,7 +50,8 @@ internal static class TrainBenchmark
         var model = new Transformer(config, new Rng(1));
         var adam = new Adam(model.Parameters(), lr: 1e-4f);
         var rng = new Rng(2);
-        Tensor Tokens() => Tensor.FromArray([.. Enumerable.Range(0, batch * length).Select(_ => (float)(SpecialTokens.Count + rng.NextInt(config.SourceVocab - SpecialTokens.Count)))], batch, length);
+        Tensor Tokens() => Tensor.FromArray([.. Enumerable.Range(0, batch * length)
+            .Select(_ => (float)(SpecialTokens.Count + rng.NextInt(config.SourceVocab - SpecialTokens.Count)))], batch, length);
         var source = Tokens();
         var target = Tokens();
         var expected = Tokens();
@@ -93,7 +97,8 @@ internal static class TrainBenchmark
     {
         output.WriteLine($"{"op",-28} {"calls",6} {"fwd ms",9} {"bwd ms",9}   (per step)");
         foreach (var e in Autograd.OpProfiler.Entries.OrderByDescending(e => e.ForwardSeconds + e.BackwardSeconds))
-            output.WriteLine($"{e.Name,-28} {e.Calls / steps,6} {e.ForwardSeconds * 1000 / steps,9:F2} {e.BackwardSeconds * 1000 / steps,9:F2}");
+            output.WriteLine($"{e.Name,-28} {e.Calls / steps,6} {e.ForwardSeconds * 1000 / steps,9:F2} " +
+                             $"{e.BackwardSeconds * 1000 / steps,9:F2}");
         Autograd.OpProfiler.Enabled = false;
     }
 }

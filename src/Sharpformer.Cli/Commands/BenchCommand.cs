@@ -16,17 +16,25 @@ internal static class BenchCommand
 
     private static Command CreateTrain()
     {
-        var config = new Option<string>("--config") { Description = "Reference configuration: big or small.", DefaultValueFactory = _ => "big" };
+        var config = new Option<string>("--config")
+        {
+            Description = "Reference configuration: big or small.",
+            DefaultValueFactory = _ => "big"
+        };
         config.AcceptOnlyFromAmong("big", "small");
         var threads = CliOptions.Threads();
         var steps = CliOptions.Int("--steps", "Timed training steps (after 3 warm-up steps).", 20);
         var json = CliOptions.Json();
         var profile = new Option<bool>("--profile") { Description = "Also print the time per op, forward and backward, to stderr." };
-        var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.") { config, threads, steps, json, profile };
+        var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.")
+        {
+            config, threads, steps, json, profile
+        };
         command.SetAction(result =>
         {
             Kernels.Parallelism.Threads = result.GetValue(threads);
-            var report = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), Console.Error, result.GetValue(profile));
+            var report = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), Console.Error,
+                result.GetValue(profile));
             if (result.GetValue(json)) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.TrainReport));
             else report.WriteTable(Console.Out);
             return 0;
@@ -44,7 +52,10 @@ internal static class BenchCommand
         };
         var vocabSize = CliOptions.Int("--vocab-size", "Vocabulary size.", 8000);
         var json = CliOptions.Json();
-        var command = new Command("tokenizer", "Byte-level BPE: training time, encoding MB/s on one thread, bytes per token.") { input, vocabSize, json };
+        var command = new Command("tokenizer", "Byte-level BPE: training time, encoding MB/s on one thread, bytes per token.")
+        {
+            input, vocabSize, json
+        };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             var report = TokenizerBenchmark.Run(result.GetValue(input)!, result.GetValue(vocabSize), Console.Error);
@@ -57,11 +68,16 @@ internal static class BenchCommand
 
     private static Command CreateDecode()
     {
-        var config = new Option<string>("--config") { Description = "Reference configuration: big or small.", DefaultValueFactory = _ => "big" };
+        var config = new Option<string>("--config")
+        {
+            Description = "Reference configuration: big or small.",
+            DefaultValueFactory = _ => "big"
+        };
         config.AcceptOnlyFromAmong("big", "small");
         var threads = CliOptions.Threads();
         var json = CliOptions.Json();
-        var command = new Command("decode", "Greedy decoding of 32 tokens at batch 1 (source length 32), with and without the key/value cache.")
+        var command = new Command("decode",
+            "Greedy decoding of 32 tokens at batch 1 (source length 32), with and without the key/value cache.")
         {
             config,
             threads,

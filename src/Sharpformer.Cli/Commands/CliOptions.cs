@@ -28,8 +28,10 @@ internal static class CliOptions
         CustomParser = result =>
         {
             string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-            if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value) && value >= minimum && value <= maximum) return value;
-            result.AddError($"{name} must be a number in [{minimum.ToString(CultureInfo.InvariantCulture)}, {maximum.ToString(CultureInfo.InvariantCulture)}], not '{text}'");
+            if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
+                && value >= minimum && value <= maximum) return value;
+            result.AddError($"{name} must be a number in [{minimum.ToString(CultureInfo.InvariantCulture)}, " +
+                            $"{maximum.ToString(CultureInfo.InvariantCulture)}], not '{text}'");
             return defaultValue;
         },
     };

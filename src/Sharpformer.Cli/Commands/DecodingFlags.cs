@@ -3,29 +3,37 @@ using Sharpformer.Generation;
 
 namespace Sharpformer.Cli.Commands;
 
-/// <summary>The flags that choose a decoding strategy, shared by translate, generate and eval; they set a <see cref="DecodingOptions"/>.</summary>
+/// <summary>
+/// The flags that choose a decoding strategy, shared by translate, generate and eval; they set a <see cref="DecodingOptions"/>.
+/// </summary>
 internal sealed class DecodingFlags
 {
     public Option<bool> Greedy { get; } = new("--greedy") { Description = "Take the most likely token each step (the default)." };
     public Option<int> Beam { get; } = CliOptions.Int("--beam", "Beam search with K beams.", 0, minimum: 1);
-    public Option<bool> Sample { get; } = new("--sample") { Description = "Sample each token (see --temperature, --top-k, --top-p, --seed)." };
+    public Option<bool> Sample { get; } =
+        new("--sample") { Description = "Sample each token (see --temperature, --top-k, --top-p, --seed)." };
     public Option<float> Temperature { get; } = CliOptions.Float("--temperature", "Sampling temperature (0: greedy).", 1f, 0f, 100f);
     public Option<int> TopK { get; } = CliOptions.Int("--top-k", "Sample among the K most likely tokens (0: all).", 0, minimum: 0);
-    public Option<float> TopP { get; } = CliOptions.Float("--top-p", "Sample among the most likely tokens holding this probability.", 1f, 1e-6f, 1f);
+    public Option<float> TopP { get; } =
+        CliOptions.Float("--top-p", "Sample among the most likely tokens holding this probability.", 1f, 1e-6f, 1f);
     public Option<int> Seed { get; } = CliOptions.Int("--seed", "Seed of sampling.", 1, minimum: 0);
-    public Option<float> LengthPenalty { get; } = CliOptions.Float("--length-penalty", "Beam search's length penalty α (GNMT).", 0.6f, 0f, 5f);
+    public Option<float> LengthPenalty { get; } =
+        CliOptions.Float("--length-penalty", "Beam search's length penalty α (GNMT).", 0.6f, 0f, 5f);
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Greedy, Beam, Sample, Temperature, TopK, TopP, Seed, LengthPenalty }) command.Options.Add(option);
+        foreach (var option in new Option[] { Greedy, Beam, Sample, Temperature, TopK, TopP, Seed, LengthPenalty })
+            command.Options.Add(option);
     }
 
     /// <summary>The decoding the parsed flags ask for; contradictory flags are an error.</summary>
     public DecodingOptions Read(ParseResult result)
     {
         bool beam = result.GetResult(Beam) is { Implicit: false }, sample = result.GetValue(Sample), greedy = result.GetValue(Greedy);
-        if ((beam ? 1 : 0) + (sample ? 1 : 0) + (greedy ? 1 : 0) > 1) throw new ArgumentException("choose one of --greedy, --beam K and --sample");
-        bool samplingOption = result.GetResult(Temperature) is { Implicit: false } || result.GetResult(TopK) is { Implicit: false } || result.GetResult(TopP) is { Implicit: false };
+        if ((beam ? 1 : 0) + (sample ? 1 : 0) + (greedy ? 1 : 0) > 1)
+            throw new ArgumentException("choose one of --greedy, --beam K and --sample");
+        bool samplingOption = result.GetResult(Temperature) is { Implicit: false } || result.GetResult(TopK) is { Implicit: false }
+            || result.GetResult(TopP) is { Implicit: false };
         if (samplingOption && !sample) throw new ArgumentException("--temperature, --top-k and --top-p need --sample");
         return new DecodingOptions
         {

@@ -24,11 +24,20 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Folder for the model and pictures.", DefaultValueFactory = _ => "sharpformer-demo" };
+        var output = new Option<string>("--out")
+        {
+            Description = "Folder for the model and pictures.",
+            DefaultValueFactory = _ => "sharpformer-demo"
+        };
         var steps = CliOptions.Int("--steps", "Training updates.", Steps);
         var threads = CliOptions.Threads();
-        var command = new Command("demo", "Train a small Transformer on a built-in task, compare decoding strategies, and draw pictures (about 10 seconds on 2 cores).") { output, steps, threads };
-        command.SetAction(result => CommandErrors.Run(() => Run(Path.GetFullPath(result.GetValue(output)!), result.GetValue(steps), result.GetValue(threads))));
+        var command = new Command("demo",
+            "Train a small Transformer on a built-in task, compare decoding strategies, and draw pictures (about 10 seconds on 2 cores).")
+        {
+            output, steps, threads
+        };
+        command.SetAction(result =>
+            CommandErrors.Run(() => Run(Path.GetFullPath(result.GetValue(output)!), result.GetValue(steps), result.GetValue(threads))));
         return command;
     }
 
@@ -47,27 +56,39 @@ internal static class DemoCommand
         var config = TransformerConfig.Tiny(data.Tokenizer.VocabSize) with { Dropout = 0f, MaxLength = 34 };
         var rng = new Rng(1);
         var model = new Transformer(config, rng);
-        var options = new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5, LabelSmoothing = 0f };
+        var options = new TrainingOptions
+        {
+            Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5, LabelSmoothing = 0f
+        };
         Directory.CreateDirectory(directory);
         data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
-        var trainer = new Trainer(model, rng, data.Train, data.Valid, options, directory) { Progress = new TrainingProgressBar(Console.Error, !Console.IsErrorRedirected).Report };
-        w.WriteLine($"1. Training {model.ParameterCount():N0} parameters for {steps} steps on {threads} thread(s) (progress on standard error)...");
+        var trainer = new Trainer(model, rng, data.Train, data.Valid, options, directory)
+        {
+            Progress = new TrainingProgressBar(Console.Error, !Console.IsErrorRedirected).Report
+        };
+        w.WriteLine($"1. Training {model.ParameterCount():N0} parameters for {steps} steps on {threads} thread(s) " +
+                    $"(progress on standard error)...");
         trainer.Run();
         var (validLoss, validAccuracy) = TeacherForcedEvaluation.Run(model, data.Valid);
-        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   done in {clock.Elapsed.TotalSeconds:F0} s: validation loss {validLoss:F3}, token accuracy {validAccuracy:P1}\n"));
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"   done in {clock.Elapsed.TotalSeconds:F0} s: validation loss {validLoss:F3}, token accuracy {validAccuracy:P1}\n"));
 
         // 2. Decode unseen sequences three ways.
         var sampleRng = new Rng(7);
         var inputs = Enumerable.Range(0, Evaluated).Select(_ => RandomWord(new Rng(1000 + (ulong)_))).ToList();
         var translator = new Translator(model, data.Tokenizer);
-        var decodings = new[] { DecodingOptions.Greedy, DecodingOptions.Beam(4), DecodingOptions.Sample(new SamplingOptions(Temperature: 1f), seed: 7) };
+        var decodings = new[]
+        {
+            DecodingOptions.Greedy, DecodingOptions.Beam(4), DecodingOptions.Sample(new SamplingOptions(Temperature: 1f), seed: 7)
+        };
         var outputs = decodings.Select(d => Decode(translator, inputs, d with { MaxOutputTokens = 20 }, sampleRng)).ToList();
         w.WriteLine("2. Unseen sequences, three ways to decode (✓ = exactly reversed):");
         w.WriteLine($"   {"source",-14} {"greedy",-16} {"beam 4",-16} {"sample (T = 1)",-16}");
         for (int i = 0; i < Shown; i++)
         {
             string expected = new([.. inputs[i].Reverse()]);
-            w.WriteLine($"   {inputs[i],-14} " + string.Join(" ", outputs.Select(o => $"{o.Texts[i] + (o.Texts[i] == expected ? " ✓" : " ✗"),-16}")));
+            w.WriteLine($"   {inputs[i],-14} " +
+                string.Join(" ", outputs.Select(o => $"{o.Texts[i] + (o.Texts[i] == expected ? " ✓" : " ✗"),-16}")));
         }
 
         // 3. Score them.
@@ -78,7 +99,8 @@ internal static class DemoCommand
         {
             var chrf = Chrf.Corpus(outputs[s].Texts, [references]);
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"   {(s == 2 ? "sample (T = 1)" : decodings[s].Name),-16} {ExactMatch.Fraction(outputs[s].Texts, references),12:P1} {chrf.Score,8:F2} {Evaluated / outputs[s].Seconds,12:F0}"));
+                $"   {(s == 2 ? "sample (T = 1)" : decodings[s].Name),-16} {
+                    ExactMatch.Fraction(outputs[s].Texts, references),12:P1} {chrf.Score,8:F2} {Evaluated / outputs[s].Seconds,12:F0}"));
         }
 
         // 4. Save the model and draw it.
@@ -108,6 +130,7 @@ internal static class DemoCommand
     private static string RandomWord(Rng rng)
     {
         int length = TrainingData.ToyMinLength + rng.NextInt(TrainingData.ToyMaxLength - TrainingData.ToyMinLength + 1);
-        return new string([.. Enumerable.Range(0, length).Select(_ => TrainingData.ToyAlphabet[rng.NextInt(TrainingData.ToyAlphabet.Length)])]);
+        return new string([.. Enumerable.Range(0, length)
+            .Select(_ => TrainingData.ToyAlphabet[rng.NextInt(TrainingData.ToyAlphabet.Length)])]);
     }
 }

@@ -23,13 +23,18 @@ internal static class EvalCommand
         var limit = CliOptions.Int("--limit", "Evaluate only the first N pairs.", int.MaxValue);
         var json = CliOptions.Json();
         var decoding = new DecodingFlags();
-        var command = new Command("eval", "Translate pairs and score them: corpus BLEU (sacreBLEU 13a), chrF, exact match, loss and perplexity.") { model, data, task, split, limit, json };
+        var command = new Command("eval",
+            "Translate pairs and score them: corpus BLEU (sacreBLEU 13a), chrF, exact match, loss and perplexity.")
+        {
+            model, data, task, split, limit, json
+        };
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {
             var translator = ModelKinds.OpenTranslator(result.GetValue(model)!);
             var options = decoding.Read(result);
-            var pairs = ReadPairs(result.GetValue(data), result.GetValue(task), result.GetValue(split)!).Take(result.GetValue(limit)).ToList();
+            var pairs = ReadPairs(result.GetValue(data), result.GetValue(task), result.GetValue(split)!)
+                .Take(result.GetValue(limit)).ToList();
             if (pairs.Count == 0) throw new ArgumentException("no pairs to evaluate");
 
             var clock = Stopwatch.StartNew();
@@ -73,10 +78,13 @@ internal static class EvalCommand
             }
             else
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pairs.Count} pairs, {options.Name}, {seconds:F1} s ({outputTokens / seconds:F0} output tokens/s)"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{pairs.Count} pairs, {options.Name}, {seconds:F1} s ({outputTokens / seconds:F0} output tokens/s)"));
                 Console.WriteLine(bleu.ToString());
                 Console.WriteLine(chrf.ToString());
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exact match {exact:P2}, loss {loss:F4}, perplexity {Perplexity.FromMeanLoss(loss):F2}, token accuracy {accuracy:P2}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"exact match {exact:P2}, loss {loss:F4}, perplexity {
+                        Perplexity.FromMeanLoss(loss):F2}, token accuracy {accuracy:P2}"));
             }
             return 0;
         }));

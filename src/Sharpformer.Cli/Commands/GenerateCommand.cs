@@ -8,11 +8,19 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory of a language model (`train --task austen`).", Required = true };
+        var model = new Option<string>("--model")
+        {
+            Description = "Model directory of a language model (`train --task austen`).",
+            Required = true
+        };
         var prompt = new Option<string>("--prompt") { Description = "Text to continue.", Required = true };
         var maxTokens = CliOptions.Int("--max-tokens", "Most tokens to generate.", 100);
         var decoding = new DecodingFlags();
-        var command = new Command("generate", "Continue a prompt with a trained language model (sampling by default options: --sample, --temperature …).") { model, prompt, maxTokens };
+        var command = new Command("generate",
+            "Continue a prompt with a trained language model (sampling by default options: --sample, --temperature …).")
+        {
+            model, prompt, maxTokens
+        };
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {

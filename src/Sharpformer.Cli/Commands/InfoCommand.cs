@@ -18,15 +18,19 @@ internal static class InfoCommand
             var files = ModelDirectory.Open(directory);
             var c = files.Model.Config;
             var output = Console.Out;
-            output.WriteLine($"{directory}: {(c.Architecture == NN.Architecture.DecoderOnly ? "decoder-only language model" : "encoder-decoder Transformer")}");
-            output.WriteLine($"  d_model {c.DModel}, {c.Heads} heads, d_ff {c.DimFeedForward}, {c.EncoderLayers} encoder + {c.DecoderLayers} decoder layers, {c.Norm}-norm, {c.Activation}, dropout {c.Dropout}");
-            output.WriteLine($"  vocabulary {c.TargetVocab} ({files.Tokenizer.Type} tokenizer), max length {c.MaxLength}, shared embeddings {c.ShareEmbeddings}, tied output {c.TieOutput}");
+            output.WriteLine($"{directory}: " +
+                $"{(c.Architecture == NN.Architecture.DecoderOnly ? "decoder-only language model" : "encoder-decoder Transformer")}");
+            output.WriteLine($"  d_model {c.DModel}, {c.Heads} heads, d_ff {c.DimFeedForward}, {c.EncoderLayers} encoder + " +
+                             $"{c.DecoderLayers} decoder layers, {c.Norm}-norm, {c.Activation}, dropout {c.Dropout}");
+            output.WriteLine($"  vocabulary {c.TargetVocab} ({files.Tokenizer.Type} tokenizer), max length {c.MaxLength}, " +
+                             $"shared embeddings {c.ShareEmbeddings}, tied output {c.TieOutput}");
             foreach (var (name, child) in files.Model.Children())
             {
                 long count = child.ParameterCount();
                 if (count > 0) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-14} {count,12:N0}"));
             }
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"total",-14} {files.Model.ParameterCount(),12:N0} parameters (shared tensors once)"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {"total",-14} {files.Model.ParameterCount(),12:N0} parameters (shared tensors once)"));
             return 0;
         }));
         return command;

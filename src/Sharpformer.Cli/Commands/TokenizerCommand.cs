@@ -28,19 +28,25 @@ internal static class TokenizerCommand
         var output = new Option<string>("--out") { Description = "tokenizer.json to write.", Required = true };
         var type = new Option<string>("--type") { Description = "bpe (byte-level BPE), char or word.", DefaultValueFactory = _ => "bpe" };
         type.AcceptOnlyFromAmong([.. TokenizerTrainer.Types]);
-        var minFrequency = CliOptions.Int("--min-frequency", "Fewest occurrences for a character, word or BPE pair to enter the vocabulary.", 2);
+        var minFrequency =
+            CliOptions.Int("--min-frequency", "Fewest occurrences for a character, word or BPE pair to enter the vocabulary.", 2);
 
         var command = new Command("train", "Train a tokenizer and write tokenizer.json.") { input, vocabSize, output, type, minFrequency };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
             var texts = TextInputs.Read(result.GetValue(input)!);
-            var options = new TokenizerTrainingOptions { VocabSize = result.GetValue(vocabSize), MinFrequency = result.GetValue(minFrequency) };
+            var options = new TokenizerTrainingOptions
+            {
+                VocabSize = result.GetValue(vocabSize),
+                MinFrequency = result.GetValue(minFrequency)
+            };
             var tokenizer = TokenizerTrainer.Train(result.GetValue(type)!, texts, options, line => Console.Error.WriteLine(line));
             string path = result.GetValue(output)!;
             tokenizer.Save(path);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained a {tokenizer.Type} tokenizer of {tokenizer.VocabSize:N0} tokens in {clock.Elapsed.TotalSeconds:F2} s → {path}"));
+                $"trained a {tokenizer.Type} tokenizer of {tokenizer.VocabSize:N0} tokens in {
+                    clock.Elapsed.TotalSeconds:F2} s → {path}"));
             return 0;
         }));
         return command;
@@ -49,8 +55,15 @@ internal static class TokenizerCommand
     private static Command CreateEncode()
     {
         var tokenizerPath = TokenizerOption();
-        var text = new Argument<string[]>("TEXT") { Description = "Text to encode (words are joined by spaces); none: each line of standard input.", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("encode", "Print token ids, space-separated: one line per TEXT or per line of standard input.") { tokenizerPath, text };
+        var text = new Argument<string[]>("TEXT")
+        {
+            Description = "Text to encode (words are joined by spaces); none: each line of standard input.",
+            Arity = ArgumentArity.ZeroOrMore
+        };
+        var command = new Command("encode", "Print token ids, space-separated: one line per TEXT or per line of standard input.")
+        {
+            tokenizerPath, text
+        };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             var tokenizer = ITokenizer.Load(result.GetValue(tokenizerPath)!);
@@ -67,7 +80,11 @@ internal static class TokenizerCommand
     private static Command CreateDecode()
     {
         var tokenizerPath = TokenizerOption();
-        var ids = new Argument<string[]>("IDS") { Description = "Token ids (one sequence); none: one sequence per line of standard input.", Arity = ArgumentArity.ZeroOrMore };
+        var ids = new Argument<string[]>("IDS")
+        {
+            Description = "Token ids (one sequence); none: one sequence per line of standard input.",
+            Arity = ArgumentArity.ZeroOrMore
+        };
         var command = new Command("decode", "Print the text of token ids: one line per sequence.") { tokenizerPath, ids };
         command.SetAction(result => CommandErrors.Run(() =>
         {
@@ -106,10 +123,12 @@ internal static class TokenizerCommand
         {
             if (!int.TryParse(words[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
                 throw new ArgumentException($"line {lineNumber}: '{words[i]}' is not a token id");
-            if (ids[i] >= vocabSize) throw new ArgumentException($"line {lineNumber}: token id {ids[i]} is outside the vocabulary [0, {vocabSize})");
+            if (ids[i] >= vocabSize)
+                throw new ArgumentException($"line {lineNumber}: token id {ids[i]} is outside the vocabulary [0, {vocabSize})");
         }
         return ids;
     }
 
-    private static StreamWriter StandardOutput() => new(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+    private static StreamWriter StandardOutput() =>
+        new(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 }

@@ -10,10 +10,18 @@ internal static class TranslateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model directory (from `sharpformer train`).", Required = true };
-        var maxLength = CliOptions.Int("--max-length", "Most tokens to generate per line (default: the model's limit, at most 1,024).", 0, minimum: 1);
-        var texts = new Argument<string[]>("TEXT") { Description = "Text to translate; with none, each line of standard input.", Arity = ArgumentArity.ZeroOrMore };
+        var maxLength =
+            CliOptions.Int("--max-length", "Most tokens to generate per line (default: the model's limit, at most 1,024).", 0, minimum: 1);
+        var texts = new Argument<string[]>("TEXT")
+        {
+            Description = "Text to translate; with none, each line of standard input.",
+            Arity = ArgumentArity.ZeroOrMore
+        };
         var decoding = new DecodingFlags();
-        var command = new Command("translate", "Translate text with a trained encoder-decoder model: one output line per input.") { model, maxLength, texts };
+        var command = new Command("translate", "Translate text with a trained encoder-decoder model: one output line per input.")
+        {
+            model, maxLength, texts
+        };
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {

@@ -13,7 +13,8 @@ namespace Sharpformer.Cli.Commands;
 /// </summary>
 internal static class VizCommand
 {
-    public static Command Create() => new("viz", "Draw PNG pictures: attention heatmaps, the positional encoding, training curves, token embeddings.")
+    public static Command Create() => new("viz",
+        "Draw PNG pictures: attention heatmaps, the positional encoding, training curves, token embeddings.")
     {
         CreateAttention(),
         CreatePositional(),
@@ -24,21 +25,32 @@ internal static class VizCommand
     private static Command CreateAttention()
     {
         var model = ModelOption(required: true);
-        var source = new Option<string>("--source") { Description = "Source sentence (for a language model: the text it reads).", Required = true };
-        var target = new Option<string>("--target") { Description = "Target sentence the decoder reads after <bos> (default: the model's greedy translation)." };
+        var source = new Option<string>("--source")
+        {
+            Description = "Source sentence (for a language model: the text it reads).",
+            Required = true
+        };
+        var target = new Option<string>("--target")
+        {
+            Description = "Target sentence the decoder reads after <bos> (default: the model's greedy translation)."
+        };
         var output = new Option<string>("--out")
         {
-            Description = "A folder, which receives attention-<kind>-layer<N>.png per kind and layer, or NAME.png, which gives NAME-<kind>-layer<N>.png beside it.",
+            Description = "A folder, which receives attention-<kind>-layer<N>.png per kind and layer, " +
+                "or NAME.png, which gives NAME-<kind>-layer<N>.png beside it.",
             Required = true,
         };
-        var command = new Command("attention", "Attention heatmaps with the tokens on the axes: one PNG per kind (encoder self-, decoder self-, cross-attention) and layer, a panel per head.")
+        var command = new Command("attention",
+            "Attention heatmaps with the tokens on the axes: one PNG per kind (encoder self-, decoder self-, cross-attention) and layer, " +
+            "a panel per head.")
         {
             model, source, target, output,
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             var files = ModelDirectory.Open(result.GetValue(model)!);
-            var paths = Pictures.WriteAttention(files.Model, files.Tokenizer, result.GetValue(source)!, result.GetValue(target), result.GetValue(output)!);
+            var paths = Pictures.WriteAttention(files.Model, files.Tokenizer, result.GetValue(source)!, result.GetValue(target),
+                result.GetValue(output)!);
             foreach (var path in paths) Console.WriteLine(path);
             return 0;
         }));
@@ -49,16 +61,21 @@ internal static class VizCommand
     {
         var model = ModelOption(required: false);
         var dim = CliOptions.Int("--dim", "Encoding width (without --model; default 128).", 128, minimum: 2);
-        var length = CliOptions.Int("--length", "Positions to draw (default: the model's maximum length up to 1,024, or 100 without --model).", 100);
+        var length =
+            CliOptions.Int("--length", "Positions to draw (default: the model's maximum length up to 1,024, or 100 without --model).", 100);
         var output = PngOption();
-        var command = new Command("positional", "The sinusoidal positional-encoding matrix (positions × dimensions) as a heatmap.") { model, dim, length, output };
+        var command = new Command("positional", "The sinusoidal positional-encoding matrix (positions × dimensions) as a heatmap.")
+        {
+            model, dim, length, output
+        };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             string path = PngPath(result.GetValue(output)!);
             bool lengthGiven = result.GetResult(length) is { Implicit: false };
             if (result.GetValue(model) is { } directory)
             {
-                if (result.GetResult(dim) is { Implicit: false }) throw new ArgumentException("--dim comes from the model: give --model or --dim, not both");
+                if (result.GetResult(dim) is { Implicit: false })
+                    throw new ArgumentException("--dim comes from the model: give --model or --dim, not both");
                 var config = ModelDirectory.ReadConfig(directory);
                 int positions = Math.Min(lengthGiven ? result.GetValue(length) : 1024, config.MaxLength);
                 Pictures.WritePositionalEncoding(config.DModel, positions, path);
@@ -75,9 +92,17 @@ internal static class VizCommand
 
     private static Command CreateCurves()
     {
-        var metrics = new Option<string>("--metrics") { Description = $"The {MetricsLog.FileName} of a training run (or the model folder holding it).", Required = true };
+        var metrics = new Option<string>("--metrics")
+        {
+            Description = $"The {MetricsLog.FileName} of a training run (or the model folder holding it).",
+            Required = true
+        };
         var output = PngOption();
-        var command = new Command("curves", "Training and validation loss, learning rate and gradient norm against the step, in one PNG of three panels.") { metrics, output };
+        var command = new Command("curves",
+            "Training and validation loss, learning rate and gradient norm against the step, in one PNG of three panels.")
+        {
+            metrics, output
+        };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             string path = PngPath(result.GetValue(output)!);
@@ -92,9 +117,13 @@ internal static class VizCommand
     private static Command CreateEmbeddings()
     {
         var model = ModelOption(required: true);
-        var tokens = CliOptions.Int("--tokens", $"How many tokens to show, in id order (default {EmbeddingPictures.DefaultTokens}).", EmbeddingPictures.DefaultTokens, minimum: 2);
+        var tokens = CliOptions.Int("--tokens", $"How many tokens to show, in id order (default {EmbeddingPictures.DefaultTokens}).",
+            EmbeddingPictures.DefaultTokens, minimum: 2);
         var output = PngOption();
-        var command = new Command("embeddings", "A 2-D PCA of the token embeddings, each point labelled with its token.") { model, tokens, output };
+        var command = new Command("embeddings", "A 2-D PCA of the token embeddings, each point labelled with its token.")
+        {
+            model, tokens, output
+        };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             string path = PngPath(result.GetValue(output)!);
@@ -105,7 +134,8 @@ internal static class VizCommand
         return command;
     }
 
-    private static Option<string> ModelOption(bool required) => new("--model") { Description = "Model directory (from `sharpformer train`).", Required = required };
+    private static Option<string> ModelOption(bool required) =>
+        new("--model") { Description = "Model directory (from `sharpformer train`).", Required = required };
 
     private static Option<string> PngOption() => new("--out") { Description = "The PNG file to write.", Required = true };
 

@@ -14,7 +14,8 @@ internal sealed class TrainingProgressBar(TextWriter error, bool interactive)
     public void Report(TrainingProgress p)
     {
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  lr {p.Lr:E2}  |g| {p.GradNorm:F2}  {p.TokensPerSecond:F0} tok/s  ETA {Format(p.Remaining)}");
+            $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  lr {p.Lr:E2}  |g| {p.GradNorm:F2}  {p.TokensPerSecond:F0} tok/s  ETA {
+                Format(p.Remaining)}");
         if (p.ValidLoss is float v)
             line += string.Create(CultureInfo.InvariantCulture, $"  val_loss {v:F4}  val_acc {p.ValidAccuracy:P1}");
         if (interactive)
@@ -29,5 +30,6 @@ internal sealed class TrainingProgressBar(TextWriter error, bool interactive)
         }
     }
 
-    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
+    private static string Format(TimeSpan t) =>
+        t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 }

@@ -30,7 +30,8 @@ public class AttentionParityTests
     {
         using var scope = torch.NewDisposeScope();
         var rng = new Random(seed * 17 + (int)kind);
-        int b = 2, h = 2, t = rng.Next(3, 7), s = kind == MaskKind.CausalAdditive ? t : rng.Next(3, 7), d = rng.Next(2, 9), dv = rng.Next(2, 9);
+        int b = 2, h = 2, t = rng.Next(3, 7), s = kind == MaskKind.CausalAdditive ? t : rng.Next(3, 7),
+            d = rng.Next(2, 9), dv = rng.Next(2, 9);
         var q = Leaf.Random("q", seed * 10 + 1, [b, h, t, d], -2f, 2f);
         var k = Leaf.Random("k", seed * 10 + 2, [b, h, s, d], -2f, 2f);
         var v = Leaf.Random("v", seed * 10 + 3, [b, h, s, dv]);
@@ -47,7 +48,8 @@ public class AttentionParityTests
                 mask = AttentionMask.FromBoolean(Tensor.FromArray(blocked, shape));
                 var blockedTorch = ToTorch(blocked, shape, float64: true) != 0;
                 torchMask = blockedTorch.logical_not();
-                additive = torch.zeros(shape.Select(x => (long)x).ToArray(), dtype: torch.ScalarType.Float64).masked_fill(blockedTorch, double.NegativeInfinity);
+                additive = torch.zeros(shape.Select(x => (long)x).ToArray(), dtype: torch.ScalarType.Float64)
+                    .masked_fill(blockedTorch, double.NegativeInfinity);
                 break;
             }
             case MaskKind.Additive:
@@ -93,13 +95,15 @@ public class AttentionParityTests
         var mask = kind switch
         {
             SplitHeadsMask.Causal => AttentionMask.Causal(t).Additive,
-            SplitHeadsMask.KeyPadding => AttentionMask.KeyPadding(Tensor.FromArray(PaddedIds(seed, [s, 3, 5], s, 9).Select(i => (float)i).ToArray(), b, s), 0).Additive,
+            SplitHeadsMask.KeyPadding => AttentionMask.KeyPadding(
+                Tensor.FromArray(PaddedIds(seed, [s, 3, 5], s, 9).Select(i => (float)i).ToArray(), b, s), 0).Additive,
             _ => null,
         };
         var torchMask = mask is null ? null : ToTorch(mask.ToArray(), mask.ShapeArray(), float64: true);
         OpParity.Check($"Attention on split heads, {kind}", seed,
             [Input.Random(seed * 10 + 1, [b, t, h, d], -2f, 2f), Input.Random(seed * 10 + 2, [b, s, h, 2 * d], -2f, 2f)],
-            x => Tensor.Attention(x[0].Transpose(1, 2), x[1].Narrow(3, 0, d).Transpose(1, 2), x[1].Narrow(3, d, d).Transpose(1, 2), mask).Output,
+            x => Tensor.Attention(x[0].Transpose(1, 2), x[1].Narrow(3, 0, d).Transpose(1, 2),
+                x[1].Narrow(3, d, d).Transpose(1, 2), mask).Output,
             x => torch.nn.functional.scaled_dot_product_attention(x[0].transpose(1, 2), x[1].narrow(3, 0, d).transpose(1, 2),
                 x[1].narrow(3, d, d).transpose(1, 2), torchMask!, 0.0, false));
     }
@@ -167,7 +171,8 @@ public class AttentionParityTests
             int[] ids = PaddedIds(seed, lengths, s, 9);
             mask = AttentionMask.Combine(mask, AttentionMask.KeyPadding(Tensor.FromArray(ids.Select(i => (float)i).ToArray(), b, s), 0));
             padding = TorchPadding(ids, b, s);
-            additive = additive + torch.zeros([b, 1L, 1L, s], dtype: torch.ScalarType.Float64).masked_fill(padding.view(b, 1, 1, s), double.NegativeInfinity);
+            additive = additive + torch.zeros([b, 1L, 1L, s], dtype: torch.ScalarType.Float64)
+                .masked_fill(padding.view(b, 1, 1, s), double.NegativeInfinity);
         }
         if (kind == MhaKind.CrossSeparateKeyValueAdditive)
         {
@@ -195,14 +200,16 @@ public class AttentionParityTests
     }
 
     // softmax((x_q W_qᵀ + b_q)(x_k W_kᵀ + b_k)ᵀ / √d + mask) per head: [B, H, T, S].
-    static TorchTensor PerHeadWeights(Dictionary<string, TorchTensor> p, TorchTensor query, TorchTensor key, int heads, TorchTensor additive)
+    static TorchTensor PerHeadWeights(Dictionary<string, TorchTensor> p, TorchTensor query, TorchTensor key, int heads,
+        TorchTensor additive)
     {
         using var _ = torch.no_grad();
         var w = p["in_proj_weight"];
         var bias = p["in_proj_bias"];
         long e = w.shape[1], d = e / heads;
         TorchTensor Heads(TorchTensor x, int part) =>
-            torch.nn.functional.linear(x, w.narrow(0, part * e, e), bias.narrow(0, part * e, e)).view(x.shape[0], x.shape[1], heads, d).transpose(1, 2);
+            torch.nn.functional.linear(x, w.narrow(0, part * e, e), bias.narrow(0, part * e, e))
+                .view(x.shape[0], x.shape[1], heads, d).transpose(1, 2);
         var scores = torch.matmul(Heads(query, 0), Heads(key, 1).transpose(-2, -1)) / Math.Sqrt(d);
         return (scores + additive).softmax(-1);
     }

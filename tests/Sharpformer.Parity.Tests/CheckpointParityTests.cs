@@ -66,7 +66,8 @@ public sealed class CheckpointParityTests(ITestOutputHelper output) : IDisposabl
 
         var loaded = new Dictionary<string, bool>();
         theirs.load_safetensors(file, strict: true, loadedParameters: loaded);
-        Assert.Equal(fileNames.Order(StringComparer.Ordinal), loaded.Where(kv => kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(fileNames.Order(StringComparer.Ordinal),
+            loaded.Where(kv => kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal));
         AssertSameParameters(ours, theirs, "after torch loaded the Sharpformer file");
 
         CompareLogits($"Sharpformer → file → torch, {sharing} {norm} {act}", seed, ours, theirs, config);
@@ -311,7 +312,10 @@ public sealed class CheckpointParityTests(ITestOutputHelper output) : IDisposabl
         OpParity.AssertScaledClose(expected, got, logits.ShapeArray(), 1e-5, 1e-5, what);
     }
 
-    /// <summary>The tensor names of a safetensors file in header order, read with a parser of the test's own (not Sharpformer's reader).</summary>
+    /// <summary>
+    /// The tensor names of a safetensors file in header order, read with a parser of the test's own
+    /// (not Sharpformer's reader).
+    /// </summary>
     static List<string> HeaderNames(string path)
     {
         using var stream = File.OpenRead(path);
@@ -326,7 +330,10 @@ public sealed class CheckpointParityTests(ITestOutputHelper output) : IDisposabl
     }
 }
 
-/// <summary>A tied output projection that registers the embedding's weight as its own "weight" (so torch's state dict lists it as generator.weight too).</summary>
+/// <summary>
+/// A tied output projection that registers the embedding's weight as its own "weight" (so torch's state dict
+/// lists it as generator.weight too).
+/// </summary>
 public sealed class TorchAliasedTiedGenerator : torch.nn.Module<TorchTensor, TorchTensor>
 {
     /// <summary>Shares <paramref name="embedding"/>'s weight; the bias is its own.</summary>
@@ -355,13 +362,16 @@ public sealed class TorchPreNormCore : torch.nn.Module
     /// <summary><paramref name="layers"/> pre-norm layers a side, each with a final LayerNorm.</summary>
     public TorchPreNormCore(long d, long heads, long dff, int layers, bool gelu) : base(nameof(TorchPreNormCore))
     {
-        encoder = new TorchPreNormEncoder(Enumerable.Range(0, layers).Select(_ => new TorchEncoderLayer(d, heads, dff, preNorm: true, gelu)), d);
-        decoder = new TorchPreNormDecoder(Enumerable.Range(0, layers).Select(_ => new TorchDecoderLayer(d, heads, dff, preNorm: true, gelu)), d);
+        encoder = new TorchPreNormEncoder(
+            Enumerable.Range(0, layers).Select(_ => new TorchEncoderLayer(d, heads, dff, preNorm: true, gelu)), d);
+        decoder = new TorchPreNormDecoder(
+            Enumerable.Range(0, layers).Select(_ => new TorchDecoderLayer(d, heads, dff, preNorm: true, gelu)), d);
         RegisterComponents();
     }
 
     /// <summary>As <see cref="TorchCore"/>: source padding masks encoder self-attention and cross-attention.</summary>
-    public TorchTensor Run(TorchTensor src, TorchTensor tgt, TorchTensor targetMask, TorchTensor sourcePadding, TorchTensor targetPadding) =>
+    public TorchTensor Run(TorchTensor src, TorchTensor tgt, TorchTensor targetMask, TorchTensor sourcePadding,
+        TorchTensor targetPadding) =>
         decoder.call(tgt, encoder.call(src, sourcePadding), targetMask, sourcePadding, targetPadding);
 }
 
@@ -402,7 +412,8 @@ public sealed class TorchPreNormDecoder : torch.nn.Module<TorchTensor, TorchTens
     }
 
     /// <summary>x: [T, B, E], memory: [S, B, E], the causal mask and both paddings → [T, B, E].</summary>
-    public override TorchTensor forward(TorchTensor x, TorchTensor memory, TorchTensor targetMask, TorchTensor memoryPadding, TorchTensor targetPadding)
+    public override TorchTensor forward(TorchTensor x, TorchTensor memory, TorchTensor targetMask, TorchTensor memoryPadding,
+        TorchTensor targetPadding)
     {
         foreach (var layer in layers) x = layer.call(x, memory, targetMask, null!, targetPadding, memoryPadding);
         return norm.call(x);

@@ -17,7 +17,10 @@ public class CrossEntropyParityTests(ITestOutputHelper output)
     {
         /// <summary>ignore_index −100 (torch's default) and no target equal to it.</summary>
         None,
-        /// <summary>ignore_index 0: padding id 0 present in about a quarter of the targets (0 is also a real class of the logits).</summary>
+        /// <summary>
+        /// ignore_index 0: padding id 0 present in about a quarter of the targets (0 is also a real class of
+        /// the logits).
+        /// </summary>
         Padding,
         /// <summary>ignore_index −100 present in about a quarter of the targets.</summary>
         Default,
@@ -54,8 +57,10 @@ public class CrossEntropyParityTests(ITestOutputHelper output)
     {
         using var scope = torch.NewDisposeScope();
         float[] logits = RandomFloats(9, 12);
-        var loss = CrossEntropy.Loss(Tensor.FromArray(logits, 3, 4), Tensor.FromArray(new float[3], 3), ignoreIndex: 0, labelSmoothing: smoothing);
-        var expected = torch.nn.functional.cross_entropy(ToTorch(logits, [3, 4], float64: true), ToTorch(new long[3], [3]), ignore_index: 0, label_smoothing: smoothing);
+        var loss = CrossEntropy.Loss(Tensor.FromArray(logits, 3, 4), Tensor.FromArray(new float[3], 3), ignoreIndex: 0,
+            labelSmoothing: smoothing);
+        var expected = torch.nn.functional.cross_entropy(ToTorch(logits, [3, 4], float64: true), ToTorch(new long[3], [3]),
+            ignore_index: 0, label_smoothing: smoothing);
         Assert.True(double.IsNaN(expected.item<double>()));
         Assert.True(float.IsNaN(loss.Item()));
     }
@@ -87,7 +92,8 @@ public class CrossEntropyParityTests(ITestOutputHelper output)
 
         var tx = ToTorch(logits, shape, float64: true, requiresGrad: true);
         var input = shape.Length == 3 ? tx.permute(0, 2, 1) : tx;
-        var expected = torch.nn.functional.cross_entropy(input, ToTorch(targets, targetShape), ignore_index: ignoreIndex, label_smoothing: smoothing);
+        var expected = torch.nn.functional.cross_entropy(input, ToTorch(targets, targetShape), ignore_index: ignoreIndex,
+            label_smoothing: smoothing);
         expected.backward();
 
         double expectedLoss = expected.item<double>();

@@ -88,7 +88,8 @@ public class DropoutTests
 
     static readonly TransformerConfig DropoutModel = new()
     {
-        SourceVocab = 9, TargetVocab = 9, DModel = 16, Heads = 2, DimFeedForward = 24, EncoderLayers = 2, DecoderLayers = 2, MaxLength = 8, Dropout = 0.3f,
+        SourceVocab = 9, TargetVocab = 9, DModel = 16, Heads = 2, DimFeedForward = 24, EncoderLayers = 2, DecoderLayers = 2,
+        MaxLength = 8, Dropout = 0.3f,
     };
     static readonly Tensor Source = Tensor.FromArray([1, 2, 3, 4, 0, 5, 6, 7, 8, 3], 2, 5);
     static readonly Tensor Target = Tensor.FromArray([1, 4, 2, 8, 0, 0], 2, 3);

@@ -239,7 +239,8 @@ public class ElementwiseParityTests
         ours.AddInPlace(Tensor.FromArray(b, other), alpha);
         var theirs = TorchOracle.ToTorch(a, shape, float64: true);
         theirs.add_(TorchOracle.ToTorch(b, other, float64: true), alpha);
-        AssertScaledClose(theirs, ours.ToArray(), ours.ShapeArray(), 1e-6, 1e-6, $"AddInPlace(α={alpha}) of {TorchOracle.Count(other)} into [{string.Join(", ", shape)}]");
+        AssertScaledClose(theirs, ours.ToArray(), ours.ShapeArray(), 1e-6, 1e-6,
+            $"AddInPlace(α={alpha}) of {TorchOracle.Count(other)} into [{string.Join(", ", shape)}]");
 
         // Into every other column of a [rows, 2·cols] tensor: the other columns stay as they were.
         int rows = shape[0], cols = a.Length / rows;

@@ -77,7 +77,8 @@ public unsafe class GemmParityTests
 
         // Products of k terms in [-1, 1] grow like √k; so does float32 rounding in the sum.
         double atol = 1e-5 * Math.Sqrt(k) * Math.Max(1, Math.Abs(alpha)) + 1e-6 * Math.Abs(beta);
-        string what = $"Sgemm(transA={transA}, transB={transB}, m={m}, n={n}, k={k}, α={alpha}, β={beta}, lda={lda}, ldb={ldb}, ldc={ldc}) C (padding columns must stay untouched)";
+        string what = $"Sgemm(transA={transA}, transB={transB}, m={m}, n={n}, k={k}, α={alpha}, β={beta}, lda={lda}, ldb={ldb}, " +
+            $"ldc={ldc}) C (padding columns must stay untouched)";
         AssertClose(expected, c, [m, ldc], 1e-5, atol, what);
     }
 

@@ -69,10 +69,12 @@ public static class ModuleParity
             {
                 string torchName = map?.Invoke(name) ?? name;
                 if (!target.TryGetValue(torchName, out var p))
-                    throw new XunitException($"CopyWeights: the torch module has no parameter '{torchName}' (Sharpformer's '{name}'); it has [{string.Join(", ", target.Keys)}]");
+                    throw new XunitException($"CopyWeights: the torch module has no parameter '{torchName}' (Sharpformer's '{name}'); " +
+                        $"it has [{string.Join(", ", target.Keys)}]");
                 int[] torchShape = ShapeOf(p);
                 if (!torchShape.SequenceEqual(value.ShapeArray()))
-                    throw new XunitException($"CopyWeights: '{name}' is {Shapes.Format(value.Shape)} in Sharpformer but [{string.Join(", ", torchShape)}] in torch");
+                    throw new XunitException($"CopyWeights: '{name}' is {Shapes.Format(value.Shape)} in Sharpformer " +
+                        $"but [{string.Join(", ", torchShape)}] in torch");
                 p.copy_(ToTorch(value.ToArray(), value.ShapeArray(), float64: true));
                 written.Add(torchName);
             }
@@ -135,7 +137,8 @@ public static class ModuleParity
         }
     }
 
-    static void Compare(TorchTensor expected, float[] actual, int[] shape, double rtol, double atol, string label, string group, string kind)
+    static void Compare(TorchTensor expected, float[] actual, int[] shape, double rtol, double atol, string label, string group,
+        string kind)
     {
         Record(group, kind, ScaledError(ToDoubles(expected), actual));
         AssertScaledClose(expected, actual, shape, rtol, atol, label);

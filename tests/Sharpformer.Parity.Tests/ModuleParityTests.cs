@@ -148,7 +148,8 @@ public class ModuleParityTests
         Assert.Equal(0, pe.ParameterCount());
         var expected = TorchPositionalTable(maxLength, dim);
         // Stored as float32: the only error is the final rounding (≤ 2⁻²⁴ relative, values ≤ 1).
-        Verify($"PositionalEncoding table {maxLength}×{dim}", dim, [new("table", pe.Table, expected, Backprop: false)], [], rtol: 0, atol: 1e-7);
+        Verify($"PositionalEncoding table {maxLength}×{dim}", dim, [new("table", pe.Table, expected, Backprop: false)], [],
+            rtol: 0, atol: 1e-7);
 
         // Forward adds the first T rows; its gradient with respect to x is the identity.
         var x = Leaf.Random("x", dim, [2, 5, dim]);

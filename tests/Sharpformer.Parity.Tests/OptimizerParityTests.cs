@@ -109,7 +109,8 @@ public class OptimizerParityTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Seeds))]
     public void SgdParameterGroups(int seed) => Run("SGD groups (wd 0.05 | wd 0, lr×0.5)", seed,
-        g => new Sgd([new ParameterGroup(g[0]), new ParameterGroup(g[1], weightDecay: 0f, lrScale: 0.5f)], lr: 0.05f, momentum: 0.9f, weightDecay: 0.05f),
+        g => new Sgd([new ParameterGroup(g[0]), new ParameterGroup(g[1], weightDecay: 0f, lrScale: 0.5f)],
+            lr: 0.05f, momentum: 0.9f, weightDecay: 0.05f),
         g => torch.optim.SGD(
             [new TS.SGD.ParamGroup(g[0], new TS.SGD.Options { LearningRate = 0.05 }),
              new TS.SGD.ParamGroup(g[1], new TS.SGD.Options { LearningRate = 0.025, weight_decay = 0 })],
@@ -141,7 +142,8 @@ public class OptimizerParityTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Seeds))]
     public void SgdLrChangedEveryStep(int seed) => Run("SGD momentum, Noam lr, groups", seed,
-        g => new Sgd([new ParameterGroup(g[0]), new ParameterGroup(g[1], weightDecay: 0f, lrScale: 0.5f)], lr: 1f, momentum: 0.9f, weightDecay: 0.05f),
+        g => new Sgd([new ParameterGroup(g[0]), new ParameterGroup(g[1], weightDecay: 0f, lrScale: 0.5f)],
+            lr: 1f, momentum: 0.9f, weightDecay: 0.05f),
         g => torch.optim.SGD(
             [new TS.SGD.ParamGroup(g[0], new TS.SGD.Options()), new TS.SGD.ParamGroup(g[1], new TS.SGD.Options { weight_decay = 0 })],
             1.0, momentum: 0.9, weight_decay: 0.05),
@@ -159,7 +161,8 @@ public class OptimizerParityTests(ITestOutputHelper output)
     public void AdamWLrChangedEveryStep(int seed) => Run("AdamW groups, Noam lr, gradients by backward", seed,
         g => Adam.AdamW([new ParameterGroup(g[0]), new ParameterGroup(g[1], weightDecay: 0f, lrScale: 0.5f)], lr: 1f, weightDecay: 0.1f),
         g => torch.optim.AdamW(
-            [new TS.AdamW.ParamGroup(g[0], new TS.AdamW.Options()), new TS.AdamW.ParamGroup(g[1], new TS.AdamW.Options { weight_decay = 0 })],
+            [new TS.AdamW.ParamGroup(g[0], new TS.AdamW.Options()),
+             new TS.AdamW.ParamGroup(g[1], new TS.AdamW.Options { weight_decay = 0 })],
             1.0, beta1: 0.9, beta2: 0.999, weight_decay: 0.1),
         lrAt: ScheduledLr, lrScales: [1f, 0.5f], viaBackward: true);
 
@@ -194,7 +197,10 @@ public class OptimizerParityTests(ITestOutputHelper output)
     /// <summary>All tensors in one group (ours).</summary>
     static IEnumerable<Tensor> Ours(List<Tensor[]> groups) => groups.SelectMany(g => g);
 
-    /// <summary>All parameters in one torch param group of type <typeparamref name="TGroup"/>, which takes the optimizer's defaults.</summary>
+    /// <summary>
+    /// All parameters in one torch param group of type <typeparamref name="TGroup"/>, which takes the optimizer's
+    /// defaults.
+    /// </summary>
     static TGroup[] Theirs<TGroup>(List<Parameter[]> groups) where TGroup : TS.ParamGroup, new() =>
         [new TGroup { Parameters = groups.SelectMany(g => g).ToArray() }];
 
@@ -268,7 +274,8 @@ public class OptimizerParityTests(ITestOutputHelper output)
             for (int i = 0; i < shapes.Length; i++)
             {
                 float[] actual = flatOurs[i].ToArray();
-                OpParity.AssertScaledClose(flatTheirs[i], actual, shapes[i], Rtol, Atol, $"{what} (seed {seed}): parameter {i} after step {step}");
+                OpParity.AssertScaledClose(flatTheirs[i], actual, shapes[i], Rtol, Atol,
+                    $"{what} (seed {seed}): parameter {i} after step {step}");
                 double[] expected = ToDoubles(flatTheirs[i]);
                 double scale = Math.Max(1, expected.Max(Math.Abs));
                 for (int j = 0; j < expected.Length; j++) worst = Math.Max(worst, Math.Abs(actual[j] - expected[j]) / scale);

@@ -76,7 +76,8 @@ public class ReductionParityTests
         var a = new Input(Enumerable.Range(0, Count(shape)).Select(_ => (float)rng.Next(3)).ToArray(), shape);
         AssertArgMaxMatches(a, keepDim, seed);
         foreach (int axis in Axes(shape.Length))
-            Check($"Max({axis}, keepDim={keepDim}) with ties", seed, [a], x => x[0].Max(axis, keepDim), x => x[0].max(axis, keepDim).values);
+            Check($"Max({axis}, keepDim={keepDim}) with ties", seed, [a], x => x[0].Max(axis, keepDim),
+                x => x[0].max(axis, keepDim).values);
     }
 
     static void AssertArgMaxMatches(Input a, bool keepDim, int seed)
@@ -90,7 +91,8 @@ public class ReductionParityTests
             var theirs = t.argmax(axis, keepDim);
             Assert.Equal(ShapeOf(theirs), ours.ShapeArray());
             Assert.True(ToLongs(theirs).SequenceEqual(ours.ToArray().Select(v => (long)v)),
-                $"ArgMax({axis}, keepDim={keepDim}) of {a} (seed {seed}): expected [{string.Join(", ", ToLongs(theirs))}], got [{string.Join(", ", ours.ToArray())}]");
+                $"ArgMax({axis}, keepDim={keepDim}) of {a} (seed {seed}): expected [{string.Join(", ", ToLongs(theirs))}], " +
+                    $"got [{string.Join(", ", ours.ToArray())}]");
         }
     }
 
@@ -114,8 +116,10 @@ public class ReductionParityTests
         for (int axis = 0; axis < 3; axis++)
         {
             Check($"Sum({axis}) of permute(2,0,1)", seed, [a], x => x[0].Permute(2, 0, 1).Sum(axis), x => x[0].permute(2, 0, 1).sum(axis));
-            Check($"Max({axis}) of permute(2,0,1)", seed, [a], x => x[0].Permute(2, 0, 1).Max(axis), x => x[0].permute(2, 0, 1).max(axis).values);
-            Check($"Softmax({axis}) of permute(2,0,1)", seed, [a], x => x[0].Permute(2, 0, 1).Softmax(axis), x => x[0].permute(2, 0, 1).softmax(axis));
+            Check($"Max({axis}) of permute(2,0,1)", seed, [a], x => x[0].Permute(2, 0, 1).Max(axis),
+                x => x[0].permute(2, 0, 1).max(axis).values);
+            Check($"Softmax({axis}) of permute(2,0,1)", seed, [a], x => x[0].Permute(2, 0, 1).Softmax(axis),
+                x => x[0].permute(2, 0, 1).softmax(axis));
         }
     }
 

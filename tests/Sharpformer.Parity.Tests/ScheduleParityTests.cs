@@ -38,7 +38,8 @@ public class ScheduleParityTests(ITestOutputHelper output)
         double[] torchRates = TorchRates(o => torch.optim.lr_scheduler.LambdaLR(o, Paper), baseLr: factor, steps + 1);
 
         Compare($"Noam({dModel}, {warmup}, {factor}) vs LambdaLR", schedule, torchRates);
-        Compare($"Noam({dModel}, {warmup}, {factor}) vs the paper", schedule, Enumerable.Range(0, steps + 1).Select(s => factor * Paper(s)).ToArray());
+        Compare($"Noam({dModel}, {warmup}, {factor}) vs the paper", schedule,
+            Enumerable.Range(0, steps + 1).Select(s => factor * Paper(s)).ToArray());
 
         // Boundaries: step 0 is the smallest warmup rate, the last warmup step (s = warmup − 1, step_num =
         // warmup) is the peak where both branches meet, after it the rate decays as step_num^−0.5.
@@ -83,7 +84,9 @@ public class ScheduleParityTests(ITestOutputHelper output)
     [MemberData(nameof(WarmupDecayCases))]
     public void WarmupDecayMatchesTorchSchedulers(bool cosine, float peak, int warmup, int total, float floor)
     {
-        var schedule = cosine ? LearningRateSchedule.WarmupCosine(peak, warmup, total, floor) : LearningRateSchedule.WarmupLinear(peak, warmup, total, floor);
+        var schedule = cosine
+            ? LearningRateSchedule.WarmupCosine(peak, warmup, total, floor)
+            : LearningRateSchedule.WarmupLinear(peak, warmup, total, floor);
         string name = $"Warmup{(cosine ? "Cosine" : "Linear")}({peak}, {warmup}, {total}, {floor})";
         double[] torchRates = TorchRates(o => torch.optim.lr_scheduler.SequentialLR(o,
             [
@@ -99,11 +102,14 @@ public class ScheduleParityTests(ITestOutputHelper output)
     [MemberData(nameof(WarmupDecayCases))]
     public void WarmupDecayMatchesDefinition(bool cosine, float peak, int warmup, int total, float floor)
     {
-        var schedule = cosine ? LearningRateSchedule.WarmupCosine(peak, warmup, total, floor) : LearningRateSchedule.WarmupLinear(peak, warmup, total, floor);
+        var schedule = cosine
+            ? LearningRateSchedule.WarmupCosine(peak, warmup, total, floor)
+            : LearningRateSchedule.WarmupLinear(peak, warmup, total, floor);
         string name = $"Warmup{(cosine ? "Cosine" : "Linear")}({peak}, {warmup}, {total}, {floor})";
         int steps = total + 10;
         double[] definition = Enumerable.Range(0, steps + 1).Select(s => Definition(s, peak, warmup, total, floor, cosine)).ToArray();
-        double[] torchRates = TorchRates(o => torch.optim.lr_scheduler.LambdaLR(o, s => Definition(s, peak, warmup, total, floor, cosine) / peak), baseLr: peak, steps + 1);
+        double[] torchRates = TorchRates(o => torch.optim.lr_scheduler.LambdaLR(o,
+            s => Definition(s, peak, warmup, total, floor, cosine) / peak), baseLr: peak, steps + 1);
         Compare($"{name} vs LambdaLR", schedule, torchRates);
         Compare($"{name} vs definition", schedule, definition);
 
@@ -132,7 +138,8 @@ public class ScheduleParityTests(ITestOutputHelper output)
     public void ConstantMatchesConstantLambda()
     {
         var schedule = LearningRateSchedule.Constant(3e-4f);
-        Compare("Constant(3e-4) vs LambdaLR(1)", schedule, TorchRates(o => torch.optim.lr_scheduler.LambdaLR(o, _ => 1.0), baseLr: 3e-4f, 20));
+        Compare("Constant(3e-4) vs LambdaLR(1)", schedule,
+            TorchRates(o => torch.optim.lr_scheduler.LambdaLR(o, _ => 1.0), baseLr: 3e-4f, 20));
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------

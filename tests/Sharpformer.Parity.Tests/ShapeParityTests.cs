@@ -28,7 +28,8 @@ public class ShapeParityTests
         Check("Reshape(-1, 1, first)", seed, [a], x => x[0].Reshape(-1, 1, first), x => x[0].reshape(-1, 1, first));
         Check("Reshape(n)", seed, [a], x => x[0].Reshape(n), x => x[0].reshape(n));
         // Reshape of a non-contiguous view has to copy.
-        Check("Transpose(0,-1).Reshape(-1)", seed, [a], x => x[0].Transpose(0, -1).Reshape(-1).Exp(), x => x[0].transpose(0, -1).reshape(-1).exp());
+        Check("Transpose(0,-1).Reshape(-1)", seed, [a], x => x[0].Transpose(0, -1).Reshape(-1).Exp(),
+            x => x[0].transpose(0, -1).reshape(-1).exp());
     }
 
     [Theory]
@@ -117,7 +118,8 @@ public class ShapeParityTests
         long[] fullLong = full.Select(s => (long)s).ToArray();
         Check($"Expand({string.Join(", ", full)})", seed, [a], x => x[0].Expand(full).Exp(), x => x[0].expand(fullLong).exp());
         // −1 keeps a dimension.
-        int[] keep = full.Select((s, i) => i >= full.Length - small.Length && small[i - (full.Length - small.Length)] == s ? -1 : s).ToArray();
+        int[] keep = full.Select((s, i) => i >= full.Length - small.Length && small[i - (full.Length - small.Length)] == s ? -1 : s)
+            .ToArray();
         Check($"Expand({string.Join(", ", keep)})", seed, [a], x => x[0].Expand(keep), x => x[0].expand(fullLong));
         // An expanded view feeding an elementwise op with a full-size tensor.
         var b = Input.Random(seed + 100, full);
@@ -152,6 +154,7 @@ public class ShapeParityTests
             x => x[0].reshape(b, t, h, d).permute(2, 0, 3, 1).slice(3, 0, t, 2).transpose(0, 1).flatten().exp());
         Check("slice of slice with steps", seed, [a],
             x => x[0].Slice(2, 0, h * d, 2).Slice(1, t - 1, t).Unsqueeze(0).Expand(2, b, 1, (h * d + 1) / 2).Sum(0),
-            x => x[0].slice(2, 0, h * d, 2).slice(1, t - 1, t, 1).unsqueeze(0).expand(2, b, 1, (h * d + 1) / 2).sum(0L, false)); // a literal 0 would bind to sum(ScalarType)
+            x => x[0].slice(2, 0, h * d, 2).slice(1, t - 1, t, 1).unsqueeze(0).expand(2, b, 1, (h * d + 1) / 2)
+                .sum(0L, false)); // a literal 0 would bind to sum(ScalarType)
     }
 }

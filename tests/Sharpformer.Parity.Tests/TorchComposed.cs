@@ -76,7 +76,8 @@ public sealed class TorchDecoderLayer : nn.Module<TorchTensor, TorchTensor, Torc
     }
 
     /// <summary>As libtorch's TransformerDecoderLayer: x [T, B, E], memory [S, B, E], then the four masks (each may be null).</summary>
-    public override TorchTensor forward(TorchTensor x, TorchTensor memory, TorchTensor targetMask, TorchTensor memoryMask, TorchTensor targetPadding, TorchTensor memoryPadding)
+    public override TorchTensor forward(TorchTensor x, TorchTensor memory, TorchTensor targetMask, TorchTensor memoryMask,
+        TorchTensor targetPadding, TorchTensor memoryPadding)
     {
         if (_preNorm)
         {
@@ -103,7 +104,10 @@ public sealed class TorchEncoderStack : nn.Module<TorchTensor, TorchTensor, Torc
     private readonly ModuleList<nn.Module> _layers;
     private readonly LayerNorm? _norm;
 
-    /// <summary>Stacks <paramref name="layers"/> (libtorch TransformerEncoderLayers or <see cref="TorchEncoderLayer"/>s), then <paramref name="norm"/> if given.</summary>
+    /// <summary>
+    /// Stacks <paramref name="layers"/> (libtorch TransformerEncoderLayers or <see cref="TorchEncoderLayer"/>s), then
+    /// <paramref name="norm"/> if given.
+    /// </summary>
     public TorchEncoderStack(IEnumerable<nn.Module> layers, LayerNorm? norm) : base(nameof(TorchEncoderStack))
     {
         _layers = nn.ModuleList(layers.ToArray());
@@ -119,7 +123,10 @@ public sealed class TorchEncoderStack : nn.Module<TorchTensor, TorchTensor, Torc
         return _norm is null ? x : _norm.call(x);
     }
 
-    /// <summary>Runs a libtorch TransformerEncoderLayer (whose three-argument call is not its generic forward) or a composed layer.</summary>
+    /// <summary>
+    /// Runs a libtorch TransformerEncoderLayer (whose three-argument call is not its generic forward) or a composed
+    /// layer.
+    /// </summary>
     public static TorchTensor CallEncoderLayer(nn.Module layer, TorchTensor x, TorchTensor mask, TorchTensor padding) => layer switch
     {
         TransformerEncoderLayer native => native.call(x, mask, padding),
@@ -131,11 +138,13 @@ public sealed class TorchEncoderStack : nn.Module<TorchTensor, TorchTensor, Torc
 /// <summary>Decoder layers (native or composed) and an optional final norm.</summary>
 public sealed class TorchDecoderStack : nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor>
 {
-    private readonly ModuleList<nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor>> _layers;
+    private readonly ModuleList<nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor,
+        TorchTensor>> _layers;
     private readonly LayerNorm? _norm;
 
     /// <summary>Stacks <paramref name="layers"/>, then <paramref name="norm"/> if given.</summary>
-    public TorchDecoderStack(IEnumerable<nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor>> layers, LayerNorm? norm)
+    public TorchDecoderStack(IEnumerable<nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor,
+        TorchTensor>> layers, LayerNorm? norm)
         : base(nameof(TorchDecoderStack))
     {
         _layers = nn.ModuleList(layers.ToArray());
@@ -145,7 +154,8 @@ public sealed class TorchDecoderStack : nn.Module<TorchTensor, TorchTensor, Torc
     }
 
     /// <summary>As libtorch's TransformerDecoder.</summary>
-    public override TorchTensor forward(TorchTensor x, TorchTensor memory, TorchTensor targetMask, TorchTensor memoryMask, TorchTensor targetPadding, TorchTensor memoryPadding)
+    public override TorchTensor forward(TorchTensor x, TorchTensor memory, TorchTensor targetMask, TorchTensor memoryMask,
+        TorchTensor targetPadding, TorchTensor memoryPadding)
     {
         foreach (var layer in _layers) x = layer.call(x, memory, targetMask, memoryMask, targetPadding, memoryPadding);
         return _norm is null ? x : _norm.call(x);
@@ -157,7 +167,8 @@ public sealed class TorchDecoderStack : nn.Module<TorchTensor, TorchTensor, Torc
 /// padding, target padding) → decoder output. Source padding masks both encoder self-attention and
 /// cross-attention, as Sharpformer's Transformer does.
 /// </summary>
-public delegate TorchTensor TorchCore(TorchTensor src, TorchTensor tgt, TorchTensor targetMask, TorchTensor sourcePadding, TorchTensor targetPadding);
+public delegate TorchTensor TorchCore(TorchTensor src, TorchTensor tgt, TorchTensor targetMask, TorchTensor sourcePadding,
+    TorchTensor targetPadding);
 
 /// <summary>Both composed stacks, named encoder.* and decoder.* as torch.nn.Transformer's.</summary>
 public sealed class TorchEncoderDecoder : nn.Module
@@ -195,7 +206,8 @@ public sealed class TorchSeq2Seq : nn.Module
     private readonly double _scale;
 
     /// <summary>Registers the parts under their torch-style names; <paramref name="table"/> is the [L, d] positional table.</summary>
-    public TorchSeq2Seq(Embedding sourceEmbedding, Embedding? targetEmbedding, nn.Module core, TorchCore run, nn.Module<TorchTensor, TorchTensor> generator, TorchTensor table, long dModel)
+    public TorchSeq2Seq(Embedding sourceEmbedding, Embedding? targetEmbedding, nn.Module core, TorchCore run,
+        nn.Module<TorchTensor, TorchTensor> generator, TorchTensor table, long dModel)
         : base(nameof(TorchSeq2Seq))
     {
         _sourceEmbedding = sourceEmbedding;

@@ -64,7 +64,10 @@ public static class TorchOracle
     /// <summary>The tensor's shape as ints.</summary>
     public static int[] ShapeOf(TorchTensor t) => t.shape.Select(d => checked((int)d)).ToArray();
 
-    /// <summary><paramref name="count"/> floats uniform in [<paramref name="low"/>, <paramref name="high"/>), reproducible from <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// <paramref name="count"/> floats uniform in [<paramref name="low"/>, <paramref name="high"/>), reproducible
+    /// from <paramref name="seed"/>.
+    /// </summary>
     public static float[] RandomFloats(int seed, int count, float low = -1f, float high = 1f)
     {
         var rng = new Random(seed);
@@ -136,7 +139,8 @@ public static class TorchOracle
     {
         int[] expectedShape = ShapeOf(expected);
         if (!expectedShape.SequenceEqual(actualShape))
-            throw new XunitException($"{what}: expected shape [{string.Join(", ", expectedShape)}], got [{string.Join(", ", actualShape)}]");
+            throw new XunitException(
+                $"{what}: expected shape [{string.Join(", ", expectedShape)}], got [{string.Join(", ", actualShape)}]");
         AssertClose(ToDoubles(expected), actual, rtol, atol, what, actualShape);
     }
 

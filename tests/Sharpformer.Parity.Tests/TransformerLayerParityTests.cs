@@ -31,7 +31,8 @@ public class TransformerLayerParityTests
     /// Masks for a batch of sequences of length <paramref name="length"/>: Sharpformer's combined mask and
     /// torch's (float attn_mask, bool key_padding_mask). Row 0 is never padded, and position 0 never is.
     /// </summary>
-    static (AttentionMask? Ours, TorchTensor? Causal, TorchTensor? Padding) Masks(int seed, int batch, int length, bool causal, bool padding)
+    static (AttentionMask? Ours, TorchTensor? Causal, TorchTensor? Padding) Masks(int seed, int batch, int length, bool causal,
+        bool padding)
     {
         AttentionMask? ours = null;
         TorchTensor? torchCausal = null, torchPadding = null;
@@ -45,13 +46,16 @@ public class TransformerLayerParityTests
             var rng = new Random(seed);
             int[] lengths = Enumerable.Range(0, batch).Select(i => i == 0 ? length : rng.Next(1, length)).ToArray();
             int[] ids = PaddedIds(seed, lengths, length, 9);
-            ours = AttentionMask.Combine(ours, AttentionMask.KeyPadding(Tensor.FromArray(ids.Select(i => (float)i).ToArray(), batch, length), 0));
+            ours = AttentionMask.Combine(ours,
+                AttentionMask.KeyPadding(Tensor.FromArray(ids.Select(i => (float)i).ToArray(), batch, length), 0));
             torchPadding = TorchPadding(ids, batch, length);
         }
         return (ours, torchCausal, torchPadding);
     }
 
-    static torch.nn.Activations TorchActivation(ActivationKind a) => a == ActivationKind.Gelu ? torch.nn.Activations.GELU : torch.nn.Activations.ReLU;
+    static torch.nn.Activations TorchActivation(ActivationKind a) => a == ActivationKind.Gelu
+        ? torch.nn.Activations.GELU
+        : torch.nn.Activations.ReLU;
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -83,9 +87,10 @@ public class TransformerLayerParityTests
         int heads = seed % 2 == 0 ? 4 : 2, b = rng.Next(2, 4), t = rng.Next(3, 8), s = rng.Next(3, 8);
         var ours = new Sharpformer.NN.DecoderLayer(E, heads, Dff, 0f, activation, norm, new Rng((ulong)seed));
         Perturb(ours, seed);
-        torch.nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor> theirs = norm == NormPlacement.Post
-            ? torch.nn.TransformerDecoderLayer(E, heads, Dff, 0.0, TorchActivation(activation))
-            : new TorchDecoderLayer(E, heads, Dff, preNorm: true, gelu: activation == ActivationKind.Gelu);
+        torch.nn.Module<TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor, TorchTensor> theirs =
+            norm == NormPlacement.Post
+                ? torch.nn.TransformerDecoderLayer(E, heads, Dff, 0.0, TorchActivation(activation))
+                : new TorchDecoderLayer(E, heads, Dff, preNorm: true, gelu: activation == ActivationKind.Gelu);
         CopyWeights(ours, theirs);
 
         // masks 0: causal only; 1: causal and source padding on the cross-attention; 2: also target padding.
@@ -94,8 +99,10 @@ public class TransformerLayerParityTests
         var x = Leaf.Random("x", seed, [b, t, E], -2f, 2f);
         var memory = Leaf.Random("memory", seed + 500, [b, s, E], -2f, 2f);
         var (y, _) = ours.Forward(x.Ours, memory.Ours, targetMask, memoryMask);
-        var expected = theirs.call(x.Theirs.transpose(0, 1), memory.Theirs.transpose(0, 1), causal!, null!, targetPadding!, memoryPadding!).transpose(0, 1);
-        Verify($"DecoderLayer {norm} {activation} masks {masks} heads {heads} B{b} T{t} S{s}", seed, [new("y", y, expected)], [x, memory], ours, theirs);
+        var expected = theirs.call(x.Theirs.transpose(0, 1), memory.Theirs.transpose(0, 1), causal!, null!, targetPadding!,
+            memoryPadding!).transpose(0, 1);
+        Verify($"DecoderLayer {norm} {activation} masks {masks} heads {heads} B{b} T{t} S{s}", seed, [new("y", y, expected)],
+            [x, memory], ours, theirs);
     }
 
     /// <summary>

@@ -4,8 +4,8 @@ using TorchSharp;
 using static Sharpformer.Parity.Tests.ModuleParity;
 using static Sharpformer.Parity.Tests.TorchOracle;
 using TorchTensor = TorchSharp.torch.Tensor;
-using DecoderLayerModule = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor,
-    TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
+using DecoderLayerModule = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor,
+    TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
 
 namespace Sharpformer.Parity.Tests;
 
@@ -18,7 +18,9 @@ public class TransformerParityTests
 {
     const int E = 16, Heads = 2, Dff = 24;
 
-    static torch.nn.Activations TorchActivation(ActivationKind a) => a == ActivationKind.Gelu ? torch.nn.Activations.GELU : torch.nn.Activations.ReLU;
+    static torch.nn.Activations TorchActivation(ActivationKind a) => a == ActivationKind.Gelu
+        ? torch.nn.Activations.GELU
+        : torch.nn.Activations.ReLU;
 
     static torch.nn.Module TorchEncoderLayerFor(NormPlacement norm, ActivationKind act) => norm == NormPlacement.Post
         ? torch.nn.TransformerEncoderLayer(E, Heads, Dff, 0.0, TorchActivation(act))
@@ -44,7 +46,9 @@ public class TransformerParityTests
     {
         using var scope = torch.NewDisposeScope();
         var rng = new Rng((ulong)seed);
-        var ours = new Encoder(Enumerable.Range(0, 3).Select(_ => new Sharpformer.NN.EncoderLayer(E, Heads, Dff, 0f, act, norm, rng)).ToList(), new Sharpformer.NN.LayerNorm(E));
+        var ours = new Encoder(
+            Enumerable.Range(0, 3).Select(_ => new Sharpformer.NN.EncoderLayer(E, Heads, Dff, 0f, act, norm, rng)).ToList(),
+            new Sharpformer.NN.LayerNorm(E));
         Perturb(ours, seed);
         var theirs = new TorchEncoderStack(Enumerable.Range(0, 3).Select(_ => TorchEncoderLayerFor(norm, act)), torch.nn.LayerNorm(E));
         CopyWeights(ours, theirs);
@@ -63,7 +67,9 @@ public class TransformerParityTests
     {
         using var scope = torch.NewDisposeScope();
         var rng = new Rng((ulong)seed);
-        var ours = new Decoder(Enumerable.Range(0, 3).Select(_ => new Sharpformer.NN.DecoderLayer(E, Heads, Dff, 0f, act, norm, rng)).ToList(), new Sharpformer.NN.LayerNorm(E));
+        var ours = new Decoder(
+            Enumerable.Range(0, 3).Select(_ => new Sharpformer.NN.DecoderLayer(E, Heads, Dff, 0f, act, norm, rng)).ToList(),
+            new Sharpformer.NN.LayerNorm(E));
         Perturb(ours, seed);
         var theirs = new TorchDecoderStack(Enumerable.Range(0, 3).Select(_ => TorchDecoderLayerFor(norm, act)), torch.nn.LayerNorm(E));
         CopyWeights(ours, theirs);
@@ -87,8 +93,10 @@ public class TransformerParityTests
     {
         using var scope = torch.NewDisposeScope();
         var rng = new Rng((ulong)seed);
-        var encoder = new Encoder(Enumerable.Range(0, 2).Select(_ => new Sharpformer.NN.EncoderLayer(E, Heads, Dff, 0f, ActivationKind.Relu, NormPlacement.Post, rng)).ToList(), null);
-        var decoder = new Decoder(Enumerable.Range(0, 2).Select(_ => new Sharpformer.NN.DecoderLayer(E, Heads, Dff, 0f, ActivationKind.Relu, NormPlacement.Post, rng)).ToList(), null);
+        var encoder = new Encoder(Enumerable.Range(0, 2).Select(_ =>
+            new Sharpformer.NN.EncoderLayer(E, Heads, Dff, 0f, ActivationKind.Relu, NormPlacement.Post, rng)).ToList(), null);
+        var decoder = new Decoder(Enumerable.Range(0, 2).Select(_ =>
+            new Sharpformer.NN.DecoderLayer(E, Heads, Dff, 0f, ActivationKind.Relu, NormPlacement.Post, rng)).ToList(), null);
         Perturb(encoder, seed);
         Perturb(decoder, seed + 1);
         var torchEncoder = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(E, Heads, Dff, 0.0), 2);
@@ -101,13 +109,16 @@ public class TransformerParityTests
         var x = Leaf.Random("src", seed, [b, s, E], -2f, 2f);
         var memory = encoder.Forward(x.Ours, AttentionMask.KeyPadding(IdsTensor(sourceIds, b, s), 0));
         var torchMemory = torchEncoder.call(x.Theirs.transpose(0, 1), null!, TorchPadding(sourceIds, b, s));
-        Verify($"libtorch TransformerEncoder seed {seed}", seed, [new("memory", memory, torchMemory.transpose(0, 1))], [x], encoder, torchEncoder);
+        Verify($"libtorch TransformerEncoder seed {seed}", seed, [new("memory", memory, torchMemory.transpose(0, 1))], [x],
+            encoder, torchEncoder);
 
         var y = Leaf.Random("tgt", seed + 2, [b, t, E], -2f, 2f);
         var m = Leaf.Random("memory", seed + 3, [b, s, E], -2f, 2f);
         var output = decoder.Forward(y.Ours, m.Ours, AttentionMask.Causal(t), AttentionMask.KeyPadding(IdsTensor(sourceIds, b, s), 0));
-        var torchOutput = torchDecoder.call(y.Theirs.transpose(0, 1), m.Theirs.transpose(0, 1), TorchCausal(t), null!, null!, TorchPadding(sourceIds, b, s));
-        Verify($"libtorch TransformerDecoder seed {seed}", seed, [new("output", output, torchOutput.transpose(0, 1))], [y, m], decoder, torchDecoder);
+        var torchOutput = torchDecoder.call(y.Theirs.transpose(0, 1), m.Theirs.transpose(0, 1), TorchCausal(t), null!, null!,
+            TorchPadding(sourceIds, b, s));
+        Verify($"libtorch TransformerDecoder seed {seed}", seed, [new("output", output, torchOutput.transpose(0, 1))], [y, m],
+            decoder, torchDecoder);
     }
 
     public enum Embeddings { Shared, Separate, SharedAndTiedOutput }
@@ -185,7 +196,8 @@ public class TransformerParityTests
     [Fact]
     public void ForwardWithAttentionExposesMaskedWeights()
     {
-        var config = new TransformerConfig { SourceVocab = 11, TargetVocab = 11, DModel = E, Heads = Heads, DimFeedForward = Dff, EncoderLayers = 2, DecoderLayers = 3, Dropout = 0f, MaxLength = 16 };
+        var config = new TransformerConfig { SourceVocab = 11, TargetVocab = 11, DModel = E, Heads = Heads, DimFeedForward = Dff,
+            EncoderLayers = 2, DecoderLayers = 3, Dropout = 0f, MaxLength = 16 };
         var model = new Sharpformer.NN.Transformer(config, new Rng(3));
         int b = 2, s = 6, t = 4;
         int[] sourceIds = PaddedIds(1, [6, 3], s, 11), targetIds = PaddedIds(2, [4, 2], t, 11);
@@ -223,7 +235,10 @@ public class TransformerParityTests
         }
     }
 
-    /// <summary>The reference sizes (`TransformerConfig.Small`, `Big` and `Base`), in Sharpformer and in the equivalent torch model (which has the same names and shapes).</summary>
+    /// <summary>
+    /// The reference sizes (`TransformerConfig.Small`, `Big` and `Base`), in Sharpformer and in the equivalent torch
+    /// model (which has the same names and shapes).
+    /// </summary>
     [Theory]
     [InlineData("big", 9_634_624L)]
     [InlineData("small", 1_183_208L)]

@@ -75,7 +75,8 @@ public class GradCheckTests
     [Theory]
     [InlineData(GeluApproximation.None)]
     [InlineData(GeluApproximation.Tanh)]
-    public void Gelu(GeluApproximation approximation) => Check(x => x[0].Gelu(approximation), Tensor.Normal([4, 5], new Rng(19), 0, 2).RequireGrad());
+    public void Gelu(GeluApproximation approximation) =>
+        Check(x => x[0].Gelu(approximation), Tensor.Normal([4, 5], new Rng(19), 0, 2).RequireGrad());
 
     [Theory]
     [InlineData(0, false)]

@@ -22,7 +22,8 @@ internal static class CliRunner
     }
 
     /// <summary>Runs the command to completion (killed after <paramref name="timeout"/>) and returns its exit code and output.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, params string[] args) => RunWithInput(timeout, "", args);
+    public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, params string[] args) =>
+        RunWithInput(timeout, "", args);
 
     /// <summary>As <see cref="Run"/>, with <paramref name="input"/> (UTF-8) on standard input.</summary>
     public static (int ExitCode, string Stdout, string Stderr) RunWithInput(TimeSpan timeout, string input, params string[] args)
@@ -68,7 +69,10 @@ internal static class CliRunner
 
     private static readonly DirectoryInfo TestDirectory = new(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
 
-    /// <summary>The build configuration the tests run in (the test assembly lives in tests/Sharpformer.Tests/bin/&lt;Configuration&gt;/&lt;Framework&gt;/).</summary>
+    /// <summary>
+    /// The build configuration the tests run in (the test assembly lives in
+    /// tests/Sharpformer.Tests/bin/&lt;Configuration&gt;/&lt;Framework&gt;/).
+    /// </summary>
     public static string Configuration => TestDirectory.Parent!.Name;
 
     /// <summary>The target framework folder name, e.g. net10.0.</summary>
@@ -81,7 +85,8 @@ internal static class CliRunner
     {
         var root = TestDirectory;
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Sharpformer.slnx"))) root = root.Parent;
-        return root?.FullName ?? throw new InvalidOperationException("repository root (Sharpformer.slnx) not found above " + AppContext.BaseDirectory);
+        return root?.FullName ?? throw new InvalidOperationException(
+            "repository root (Sharpformer.slnx) not found above " + AppContext.BaseDirectory);
     }
 
     private static string FindCli()

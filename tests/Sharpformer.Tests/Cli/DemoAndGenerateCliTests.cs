@@ -31,10 +31,12 @@ public sealed class DemoAndGenerateCliTests : IDisposable
         var (code, _, stderr) = CliRunner.Run(Timeout, "train", "--task", "austen", "--out", model, "--steps", "4", "--vocab-size", "300",
             "--max-length", "32", "--eval-every", "0", "--batch-tokens", "256");
         Assert.True(code == 0, stderr);
-        var (genCode, text, genErr) = CliRunner.Run(Timeout, "generate", "--model", model, "--prompt", "It is a truth", "--sample", "--top-k", "20", "--seed", "3", "--max-tokens", "8");
+        var (genCode, text, genErr) = CliRunner.Run(Timeout, "generate", "--model", model, "--prompt", "It is a truth", "--sample",
+            "--top-k", "20", "--seed", "3", "--max-tokens", "8");
         Assert.True(genCode == 0, genErr);
         Assert.StartsWith("It is a truth", text);
-        var (again, text2, _) = CliRunner.Run(Timeout, "generate", "--model", model, "--prompt", "It is a truth", "--sample", "--top-k", "20", "--seed", "3", "--max-tokens", "8");
+        var (again, text2, _) = CliRunner.Run(Timeout, "generate", "--model", model, "--prompt", "It is a truth", "--sample",
+            "--top-k", "20", "--seed", "3", "--max-tokens", "8");
         Assert.Equal(0, again);
         Assert.Equal(text, text2);
         var (wrong, _, wrongErr) = CliRunner.Run(Timeout, "translate", "--model", model, "hello");

@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace Sharpformer.Tests.Cli;
 
-/// <summary>Runs every curriculum example (built with the solution), the longer ones with short settings, and checks that they finish cleanly.</summary>
+/// <summary>
+/// Runs every curriculum example (built with the solution), the longer ones with short settings, and checks that
+/// they finish cleanly.
+/// </summary>
 public class ExampleRunTests
 {
     /// <summary>Examples that write a directory get "{out}", replaced by a temporary one.</summary>
@@ -37,7 +40,8 @@ public class ExampleRunTests
 
     private static async Task Run(string name, string expectedOutput, string[] args)
     {
-        string dll = Path.Combine(CliRunner.RepositoryRoot, "examples", name, "bin", CliRunner.Configuration, CliRunner.Framework, name + ".dll");
+        string dll = Path.Combine(CliRunner.RepositoryRoot, "examples", name, "bin", CliRunner.Configuration, CliRunner.Framework,
+            name + ".dll");
         Assert.True(File.Exists(dll), $"{dll} is not built");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);

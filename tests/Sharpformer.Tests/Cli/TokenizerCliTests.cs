@@ -11,8 +11,10 @@ public sealed class TokenizerCliTests : IDisposable
     private string Train(string type, string inputName = "corpus.tsv")
     {
         string input = Path.Combine(_root, inputName), output = Path.Combine(_root, $"{type}.json");
-        File.WriteAllLines(input, Text.RoundTripTests.Corpus.Select(line => line.Replace('\t', ' ').Replace('\n', ' ') + "\tSeñor, ¿qué tal? 😀"));
-        var (code, _, stderr) = CliRunner.Run(Timeout, "tokenizer", "train", "--input", input, "--vocab-size", "300", "--out", output, "--type", type, "--min-frequency", "1");
+        File.WriteAllLines(input,
+            Text.RoundTripTests.Corpus.Select(line => line.Replace('\t', ' ').Replace('\n', ' ') + "\tSeñor, ¿qué tal? 😀"));
+        var (code, _, stderr) = CliRunner.Run(Timeout, "tokenizer", "train", "--input", input, "--vocab-size", "300", "--out", output,
+            "--type", type, "--min-frequency", "1");
         Assert.True(code == 0, stderr);
         Assert.Contains($"trained a {type} tokenizer", stderr);
         return output;
@@ -63,7 +65,8 @@ public sealed class TokenizerCliTests : IDisposable
             (["tokenizer", "encode", "--tokenizer", missing, "hello"], missing),
             (["tokenizer", "train", "--input", Path.Combine(_root, "absent.txt"), "--vocab-size", "300", "--out", missing], "absent.txt"),
             (["tokenizer", "train", "--input", tokenizer, "--vocab-size", "100", "--out", missing], "vocabulary size 100 is too small"),
-            (["tokenizer", "train", "--input", tokenizer, "--vocab-size", "300", "--out", missing, "--type", "sentencepiece"], "sentencepiece"),
+            (["tokenizer", "train", "--input", tokenizer, "--vocab-size", "300", "--out", missing, "--type", "sentencepiece"],
+                "sentencepiece"),
             (["tokenizer", "encode", "hello"], "--tokenizer"),
         })
         {
@@ -82,7 +85,8 @@ public sealed class TokenizerCliTests : IDisposable
     {
         string input = Path.Combine(_root, "bad.txt");
         File.WriteAllBytes(input, [.. "good line\n"u8, 0xC3, 0x28, .. "\n"u8]);
-        var (code, _, stderr) = CliRunner.Run(Timeout, "tokenizer", "train", "--input", input, "--vocab-size", "300", "--out", Path.Combine(_root, "t.json"));
+        var (code, _, stderr) = CliRunner.Run(Timeout, "tokenizer", "train", "--input", input, "--vocab-size", "300",
+            "--out", Path.Combine(_root, "t.json"));
         Assert.Equal(1, code);
         Assert.Contains("bad.txt:2: not valid UTF-8", stderr);
     }

@@ -26,7 +26,8 @@ public sealed class TrainCliTests : IDisposable
         {
             string metrics = Path.Combine(killed, "metrics.jsonl");
             var deadline = DateTime.UtcNow + Timeout;
-            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
             Assert.False(process.HasExited, "the run finished before it could be killed");
             process.Kill(); // SIGKILL on Linux: no chance to clean up
             process.WaitForExit();
@@ -39,7 +40,8 @@ public sealed class TrainCliTests : IDisposable
         var actual = File.ReadAllLines(Path.Combine(killed, "metrics.jsonl")).Select(TrainingTests.Loss).ToList();
         Assert.Equal(60, expected.Count);
         Assert.Equal(expected, actual);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")), File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
     }
 
     [Theory]
@@ -48,7 +50,8 @@ public sealed class TrainCliTests : IDisposable
     public void ACorruptCheckpointIsAOneLineErrorAndTouchesNothing(string damage)
     {
         string directory = Path.Combine(_root, damage);
-        var (code, _, stderr) = CliRunner.Run(Timeout, ["train", "--task", "copy", "--out", directory, "--steps", "3", "--threads", "1", "--batch-tokens", "128"]);
+        var (code, _, stderr) = CliRunner.Run(Timeout,
+            ["train", "--task", "copy", "--out", directory, "--steps", "3", "--threads", "1", "--batch-tokens", "128"]);
         Assert.True(code == 0, stderr);
         string state = Path.Combine(directory, "trainer-state.safetensors");
         var bytes = File.ReadAllBytes(state);
@@ -91,5 +94,6 @@ public sealed class TrainCliTests : IDisposable
     }
 
     private static Dictionary<string, string> Snapshot(string directory) =>
-        Directory.GetFiles(directory).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+        Directory.GetFiles(directory).ToDictionary(f => Path.GetFileName(f),
+            f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 }

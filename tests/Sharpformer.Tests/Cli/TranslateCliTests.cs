@@ -20,11 +20,13 @@ public sealed class TranslateCliTests : IDisposable
 
         // Fresh sequences of the task's alphabet and lengths, from a generator training never used.
         var rng = new Rng(2024);
-        var inputs = Enumerable.Range(0, 200).Select(_ => new string([.. Enumerable.Range(0, 4 + rng.NextInt(9)).Select(_ => (char)('a' + rng.NextInt(16)))])).ToList();
+        var inputs = Enumerable.Range(0, 200)
+            .Select(_ => new string([.. Enumerable.Range(0, 4 + rng.NextInt(9)).Select(_ => (char)('a' + rng.NextInt(16)))])).ToList();
         string stdin = string.Join('\n', inputs) + "\n";
         foreach (var strategy in new[] { new[] { "--greedy" }, new[] { "--beam", "4" } })
         {
-            var (translateCode, stdout, translateErr) = CliRunner.RunWithInput(Timeout, stdin, ["translate", "--model", model, .. strategy]);
+            var (translateCode, stdout, translateErr) = CliRunner.RunWithInput(Timeout, stdin,
+                ["translate", "--model", model, .. strategy]);
             Assert.True(translateCode == 0, translateErr);
             var outputs = stdout.Split('\n')[..^1];
             Assert.Equal(inputs.Count, outputs.Length);

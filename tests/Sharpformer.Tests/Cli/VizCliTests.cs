@@ -16,7 +16,8 @@ public sealed class VizCliTests : IDisposable
         string model = VizFixtures.SaveModel(VizFixtures.Translator(), _root);
         string metrics = VizFixtures.WriteMetrics(model);
 
-        var (code, stdout, stderr) = CliRunner.Run(Timeout, "viz", "attention", "--model", model, "--source", "abcd", "--target", "dcba", "--out", Path.Combine(_root, "attn"));
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, "viz", "attention", "--model", model, "--source", "abcd", "--target", "dcba",
+            "--out", Path.Combine(_root, "attn"));
         Assert.True(code == 0, stderr);
         var paths = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(6, paths.Length);

@@ -22,7 +22,8 @@ internal static class BatchRows
 
     /// <summary>Every id of the batch's three tensors, for exact comparisons.</summary>
     public static float[] Fingerprint(Batch batch) =>
-        [batch.Size, batch.Source.Size(1), batch.TargetInput.Size(1), .. batch.Source.ToArray(), .. batch.TargetInput.ToArray(), .. batch.TargetOutput.ToArray()];
+        [batch.Size, batch.Source.Size(1), batch.TargetInput.Size(1), .. batch.Source.ToArray(), .. batch.TargetInput.ToArray(),
+            .. batch.TargetOutput.ToArray()];
 
     /// <summary>Padding positions over all positions of the source and decoder-input tensors.</summary>
     public static (long Padding, long Positions) Padding(Batch batch)

@@ -48,7 +48,8 @@ public sealed class BatchTests
     [Fact]
     public void InOrderKeepsTheOrderAndTheBudget()
     {
-        var pairs = Enumerable.Range(0, 50).Select(i => new SequencePair([100 + i, .. Enumerable.Repeat(5, i % 7)], [.. Enumerable.Repeat(6, 1 + i % 5)])).ToList();
+        var pairs = Enumerable.Range(0, 50)
+            .Select(i => new SequencePair([100 + i, .. Enumerable.Repeat(5, i % 7)], [.. Enumerable.Repeat(6, 1 + i % 5)])).ToList();
         var batches = Batch.InOrder(pairs, batchTokens: 24);
         Assert.Equal(pairs.Select(p => p.Source[0]), batches.SelectMany(BatchRows.Pairs).Select(p => p.Source[0]));
         Assert.All(batches, b => Assert.True(b.Size == 1 || b.Size * Math.Max(b.Source.Size(1), b.TargetInput.Size(1)) <= 24));
@@ -69,7 +70,8 @@ public sealed class BatchTests
                     Assert.Equal(rows[b][j] == P ? float.NegativeInfinity : 0f, values[b * rows[b].Length + j]);
         }
         // Source row 1 is [10, pad, pad]: only key 0 is open.
-        Assert.Equal([0f, float.NegativeInfinity, float.NegativeInfinity], AttentionMask.KeyPadding(batch.Source, P).Additive.ToArray()[3..]);
+        Assert.Equal([0f, float.NegativeInfinity, float.NegativeInfinity],
+            AttentionMask.KeyPadding(batch.Source, P).Additive.ToArray()[3..]);
     }
 
     [Fact]

@@ -28,7 +28,10 @@ public sealed class BucketBatcherTests
 
     private static int Id(SequencePair pair) => pair.Source[0] - 1000;
 
-    /// <summary>Batches drawn until the batcher has started epoch <paramref name="epochs"/>, grouped by the epoch each belongs to.</summary>
+    /// <summary>
+    /// Batches drawn until the batcher has started epoch <paramref name="epochs"/>, grouped by the epoch each
+    /// belongs to.
+    /// </summary>
     private static List<List<Batch>> Epochs(BucketBatcher batcher, int epochs)
     {
         var result = new List<List<Batch>>();
@@ -117,7 +120,8 @@ public sealed class BucketBatcherTests
         double bucketedPadding = Fraction(bucketed), randomPadding = Fraction(random);
         Assert.True(randomPadding > 0.5, $"the skewed set should pad heavily when batched at random ({randomPadding:P1})");
         Assert.True(bucketedPadding < 0.15, $"bucketed padding {bucketedPadding:P1}");
-        Assert.True(bucketedPadding < randomPadding / 4, $"bucketed padding {bucketedPadding:P1} is not far below random batching's {randomPadding:P1}");
+        Assert.True(bucketedPadding < randomPadding / 4,
+            $"bucketed padding {bucketedPadding:P1} is not far below random batching's {randomPadding:P1}");
     }
 
     [Fact]
@@ -173,7 +177,8 @@ public sealed class BucketBatcherTests
             Assert.Equal(epoch, resumed.Epoch);
             Assert.Equal(state, resumed.SaveState());
             for (int i = 0; i < following.Count; i++)
-                Assert.True(following[i].AsSpan().SequenceEqual(BatchRows.Fingerprint(resumed.Next())), $"from state {state}: batch {i} differs");
+                Assert.True(following[i].AsSpan().SequenceEqual(BatchRows.Fingerprint(resumed.Next())),
+                    $"from state {state}: batch {i} differs");
             Assert.True(resumed.Epoch >= 2, "the resumed run crossed an epoch boundary");
         }
     }

@@ -24,7 +24,8 @@ public sealed partial class CorporaTests
         {
             var row = Regex.Match(readme, $@"^\|\s*{name}\s*\|[^|]*\|\s*([\d,]+)\s*\|", RegexOptions.Multiline);
             Assert.True(row.Success, $"data/README.md has no row for the {name} split");
-            Assert.Equal(int.Parse(row.Groups[1].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture), Corpora.BibleVerses(split).Count);
+            Assert.Equal(int.Parse(row.Groups[1].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture),
+                Corpora.BibleVerses(split).Count);
         }
     }
 
@@ -32,7 +33,8 @@ public sealed partial class CorporaTests
     public void TheSplitsAreDisjointByChapterAndCoverEveryVerse()
     {
         var verses = Corpora.BibleVerses();
-        var splitsOfChapter = verses.GroupBy(v => (v.Book, v.Chapter)).ToDictionary(g => g.Key, g => g.Select(v => v.Split).Distinct().ToList());
+        var splitsOfChapter = verses.GroupBy(v => (v.Book, v.Chapter))
+            .ToDictionary(g => g.Key, g => g.Select(v => v.Split).Distinct().ToList());
         Assert.All(splitsOfChapter, chapter => Assert.Single(chapter.Value));
 
         var bySplit = Enum.GetValues<Split>().ToDictionary(s => s, s => Corpora.BibleVerses(s));
@@ -49,7 +51,8 @@ public sealed partial class CorporaTests
         var index = new Dictionary<BibleVerse, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < verses.Count; i++) index[verses[i]] = i;
         foreach (var part in bySplit.Values)
-            Assert.True(part.Select(v => index[v]).Zip(part.Skip(1).Select(v => index[v])).All(p => p.First < p.Second), "a split is out of canonical order");
+            Assert.True(part.Select(v => index[v]).Zip(part.Skip(1).Select(v => index[v])).All(p => p.First < p.Second),
+                "a split is out of canonical order");
     }
 
     [Fact]
@@ -76,7 +79,8 @@ public sealed partial class CorporaTests
         foreach (var (name, expected) in documented)
         {
             using var stream = Corpora.Open(name);
-            Assert.True(expected == Convert.ToHexStringLower(SHA256.HashData(stream)), $"{name}: the decompressed bytes do not have the SHA-256 that data/README.md gives");
+            Assert.True(expected == Convert.ToHexStringLower(SHA256.HashData(stream)),
+                $"{name}: the decompressed bytes do not have the SHA-256 that data/README.md gives");
         }
     }
 
@@ -86,14 +90,16 @@ public sealed partial class CorporaTests
         var titles = new Dictionary<string, string>
         {
             ["austen_emma"] = "Emma", ["austen_mansfieldpark"] = "Mansfield Park", ["austen_northangerabbey"] = "Northanger Abbey",
-            ["austen_persuasion"] = "Persuasion", ["austen_prideprejudice"] = "Pride and Prejudice", ["austen_sensesensibility"] = "Sense and Sensibility",
+            ["austen_persuasion"] = "Persuasion", ["austen_prideprejudice"] = "Pride and Prejudice",
+            ["austen_sensesensibility"] = "Sense and Sensibility",
         };
         Assert.Equal(titles.Keys.Order(), Corpora.AustenNovels.Order());
         foreach (var (novel, title) in titles)
         {
             string text = Corpora.AustenText(novel);
             Assert.True(text.Length > 100_000, $"{novel}: only {text.Length} characters");
-            Assert.True(text.StartsWith(title + "\n", StringComparison.OrdinalIgnoreCase), $"{novel} starts \"{text[..Math.Min(40, text.Length)]}\", not the title {title}");
+            Assert.True(text.StartsWith(title + "\n", StringComparison.OrdinalIgnoreCase),
+                $"{novel} starts \"{text[..Math.Min(40, text.Length)]}\", not the title {title}");
             Assert.Contains("Austen", text[..200]);
         }
         Assert.Throws<ArgumentException>(() => Corpora.AustenText("austen_lady_susan"));
@@ -114,7 +120,9 @@ public sealed partial class CorporaTests
             if (heading.Success)
             {
                 string name = heading.Groups[1].Value;
-                (sectionFile, sectionFolder) = name.Contains('*') ? ((string?)null, name[..(name.LastIndexOf('/') + 1)]) : (name, (string?)null);
+                (sectionFile, sectionFolder) = name.Contains('*')
+                    ? ((string?)null, name[..(name.LastIndexOf('/') + 1)])
+                    : (name, (string?)null);
                 continue;
             }
             var hash = Sha256Text().Match(line);

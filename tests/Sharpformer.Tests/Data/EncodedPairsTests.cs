@@ -3,7 +3,10 @@ using Sharpformer.Text;
 
 namespace Sharpformer.Tests.Data;
 
-/// <summary>Encoding with a maximum length: sources cut to maxLength, targets to maxLength − 1 (room for eos), cut pairs counted.</summary>
+/// <summary>
+/// Encoding with a maximum length: sources cut to maxLength, targets to maxLength − 1 (room for eos), cut pairs
+/// counted.
+/// </summary>
 public sealed class EncodedPairsTests
 {
     // One token per character: 'a' → 4, 'b' → 5, …

@@ -7,7 +7,8 @@ internal static class RepositoryFiles
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Sharpformer.slnx"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("repository root (Sharpformer.slnx) not found above " + AppContext.BaseDirectory);
+        return directory?.FullName ?? throw new InvalidOperationException(
+            "repository root (Sharpformer.slnx) not found above " + AppContext.BaseDirectory);
     });
 
     /// <summary>The repository root.</summary>

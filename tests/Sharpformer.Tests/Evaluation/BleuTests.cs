@@ -61,14 +61,16 @@ public class BleuTests
         Assert.Equal(100.0 / 12, score.Precisions[2], 1e-9);
         Assert.Equal(100.0 / 16, score.Precisions[3], 1e-9);
         Assert.Equal(100 * Math.Pow(0.9 * 0.875 / 12 / 16, 0.25), score.Score, 1e-9);
-        Assert.Equal(0.0, Bleu.FromStatistics([9, 7, 0, 0], [10, 8, 6, 4], 11, 11, new BleuOptions { Smoothing = BleuSmoothing.None }).Score);
+        Assert.Equal(0.0,
+            Bleu.FromStatistics([9, 7, 0, 0], [10, 8, 6, 4], 11, 11, new BleuOptions { Smoothing = BleuSmoothing.None }).Score);
     }
 
     [Fact]
     public void EffectiveOrderAndFloorSmoothing()
     {
         // sacreBLEU test suite (raw_corpus_bleu: tokenize none, floor smoothing, effective order), scores /100:
-        var raw = new BleuOptions { Tokenizer = BleuTokenizer.None, Smoothing = BleuSmoothing.Floor, SmoothValue = 0.01, EffectiveOrder = true };
+        var raw = new BleuOptions { Tokenizer = BleuTokenizer.None, Smoothing = BleuSmoothing.Floor, SmoothValue = 0.01,
+            EffectiveOrder = true };
         Assert.Equal(0.3678794411714425, Bleu.Corpus(["test"], [["a test"]], raw).Score / 100, 1e-8);
         Assert.Equal(1.0, Bleu.Corpus(["a test"], [["a test"]], raw).Score / 100, 1e-8);
         Assert.Equal(0.03218297948685433, Bleu.Corpus(["a little test"], [["a test"]], raw).Score / 100, 1e-8);

@@ -8,7 +8,8 @@ namespace Sharpformer.Tests.Fuzz;
 internal sealed record FuzzReport(string Format, int Inputs, int Accepted, int Rejected, double SlowestMs, int SlowestInput)
 {
     public override string ToString() =>
-        $"{Format}: {Inputs} inputs, {Accepted} accepted, {Rejected} rejected with InvalidFileException, nothing else; slowest {SlowestMs:F1} ms (input {SlowestInput})";
+        $"{Format}: {Inputs} inputs, {Accepted} accepted, {Rejected} rejected with InvalidFileException, nothing else; " +
+            $"slowest {SlowestMs:F1} ms (input {SlowestInput})";
 }
 
 /// <summary>
@@ -25,7 +26,10 @@ internal static class FuzzRunner
     /// <summary>How long to wait for an input before calling it a hang and failing (the loader's thread is abandoned).</summary>
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
 
-    /// <summary>Runs <paramref name="count"/> inputs made by <paramref name="mutate"/> from <paramref name="seed"/>; input i uses Rng(seed · 1000003 + i).</summary>
+    /// <summary>
+    /// Runs <paramref name="count"/> inputs made by <paramref name="mutate"/> from <paramref name="seed"/>; input i uses
+    /// Rng(seed · 1000003 + i).
+    /// </summary>
     public static FuzzReport Run(string format, int count, ulong seed, Func<Rng, byte[]> mutate, Action<byte[]> load, string fileName)
     {
         int accepted = 0, rejected = 0, slowestInput = -1;
@@ -67,7 +71,8 @@ internal static class FuzzRunner
         {
             case null:
                 return (accepted, elapsed);
-            case InvalidFileException e when e.Message.Contains('\n') || e.Message.Contains('\r') || e.Message.Length > 700 || !e.Message.Contains(fileName):
+            case InvalidFileException e when e.Message.Contains('\n') || e.Message.Contains('\r') || e.Message.Length > 700
+                || !e.Message.Contains(fileName):
                 throw Failure(format, index, input, $"a badly formed message: {e.Message}", e);
             case InvalidFileException:
                 return (false, elapsed);

@@ -50,7 +50,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         string path = Path.Combine(_root, "tokenizer.json");
         TrainingData.ToyTokenizer().Save(path);
         byte[] chars = File.ReadAllBytes(path);
-        BpeTrainer.Train(["hug hug hug pug pun bun hugs", "¿qué tal? el niño", "the the then there"], new TokenizerTrainingOptions { VocabSize = 300 }).Save(path);
+        BpeTrainer.Train(["hug hug hug pug pun bun hugs", "¿qué tal? el niño", "the the then there"],
+            new TokenizerTrainingOptions { VocabSize = 300 }).Save(path);
         byte[] bpe = File.ReadAllBytes(path);
         Report(FuzzRunner.Run("tokenizer", Inputs, 2, rng => Mutator.Mutate(rng, rng.NextInt(2) == 0 ? chars : bpe, json: true), input =>
         {
@@ -74,7 +75,9 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         {
             damaged = files[rng.NextInt(files.Length)];
             foreach (var (file, bytes) in originals) File.WriteAllBytes(Path.Combine(directory, file), bytes);
-            return damaged == "model.safetensors" ? MutateSafeTensors(rng, originals[damaged]) : Mutator.Mutate(rng, originals[damaged], json: true);
+            return damaged == "model.safetensors"
+                ? MutateSafeTensors(rng, originals[damaged])
+                : Mutator.Mutate(rng, originals[damaged], json: true);
         }, input =>
         {
             File.WriteAllBytes(Path.Combine(directory, damaged), input);
@@ -114,7 +117,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
     public void MetricsJsonl()
     {
         var lines = Enumerable.Range(1, 10).Select(step =>
-            $"{{\"step\":{step},\"epoch\":0,\"loss\":{3.0 / step:R},\"lr\":0.001,\"grad_norm\":1.5,\"tokens_per_s\":1234.5{(step % 5 == 0 ? ",\"val_loss\":2.5,\"val_accuracy\":0.5" : "")}}}").ToList();
+            $"{{\"step\":{step},\"epoch\":0,\"loss\":{3.0 / step:R},\"lr\":0.001,\"grad_norm\":1.5,\"tokens_per_s\":1234.5" +
+                $"{(step % 5 == 0 ? ",\"val_loss\":2.5,\"val_accuracy\":0.5" : "")}}}").ToList();
         byte[] seed = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
         string path = Path.Combine(_root, MetricsLog.FileName);
         // The same inputs through both readers, one after the other: each outcome is judged on its own.
@@ -133,7 +137,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Tsv()
     {
-        var lines = Enumerable.Range(0, 20).Select(i => $"sentence {i}, with “quotes” and ü\tfrase {i}, con «comillas» y ñ").ToList();
+        var lines = Enumerable.Range(0, 20)
+            .Select(i => $"sentence {i}, with “quotes” and ü\tfrase {i}, con «comillas» y ñ").ToList();
         byte[] seed = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
         string path = Path.Combine(_root, "pairs.tsv");
         Report(FuzzRunner.Run("tsv", Inputs, 6, rng => MutateLines(rng, seed, json: false), input =>
@@ -147,7 +152,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Text()
     {
-        byte[] seed = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("It is a truth universally acknowledged… ¿Sí? 🦊\n", 20)));
+        byte[] seed = Encoding.UTF8.GetBytes(
+            string.Concat(Enumerable.Repeat("It is a truth universally acknowledged… ¿Sí? 🦊\n", 20)));
         string path = Path.Combine(_root, "novel.txt");
         Report(FuzzRunner.Run("text", Inputs, 7, rng => MutateLines(rng, seed, json: false), input =>
         {
@@ -207,6 +213,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         var rng = new Rng(3);
         var task = new ToyTask(ToyTaskKind.Copy, vocab: 20, minLength: 4, maxLength: 8);
         model = SequenceModel.Create(HostileModelDirectory.Config, rng);
-        return new Trainer(model, rng, new ToyTaskBatches(task, 8, 4), [], new TrainingOptions { Steps = 2, SaveEvery = 1, EvalEvery = 0 }, directory);
+        return new Trainer(model, rng, new ToyTaskBatches(task, 8, 4), [],
+            new TrainingOptions { Steps = 2, SaveEvery = 1, EvalEvery = 0 }, directory);
     }
 }

@@ -30,7 +30,8 @@ public class DecodingTests
             var b = uncached.NextLogits(last);
             Assert.Equal(b.Length, a.Length);
             for (int i = 0; i < a.Length; i++)
-                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5f * Math.Max(1f, Math.Abs(b[i])), $"step {step}, logit {i}: cached {a[i]} vs uncached {b[i]}");
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5f * Math.Max(1f, Math.Abs(b[i])),
+                    $"step {step}, logit {i}: cached {a[i]} vs uncached {b[i]}");
             last = [.. Enumerable.Range(0, 3).Select(_ => SpecialTokens.Count + rng.NextInt(26))];
             if (step == 5)
             {
@@ -55,7 +56,8 @@ public class DecodingTests
             var a = cached.NextLogits(last);
             var b = uncached.NextLogits(last);
             for (int i = 0; i < a.Length; i++)
-                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5f * Math.Max(1f, Math.Abs(b[i])), $"step {step}, logit {i}: cached {a[i]} vs uncached {b[i]}");
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5f * Math.Max(1f, Math.Abs(b[i])),
+                    $"step {step}, logit {i}: cached {a[i]} vs uncached {b[i]}");
             if (step % 2 == 1)
             {
                 cached.Reorder(orders[step / 2]);
@@ -91,10 +93,14 @@ public class DecodingTests
         var model = Model();
         var greedy = Greedy.Decode(model, Source, maxLength: 15);
         Assert.Equal(greedy.Select(h => h.Tokens), BeamSearch.Decode(model, Source, beamSize: 1, maxLength: 15).Select(h => h.Tokens));
-        Assert.Equal(greedy.Select(h => h.Tokens), Sampler.Decode(model, Source, new SamplingOptions(TopK: 1), new Rng(1), 15).Select(h => h.Tokens));
-        Assert.Equal(greedy.Select(h => h.Tokens), Sampler.Decode(model, Source, new SamplingOptions(Temperature: 0f), new Rng(1), 15).Select(h => h.Tokens));
-        Assert.Equal(greedy.Select(h => h.Tokens), Sampler.Decode(model, Source, new SamplingOptions(Temperature: 1e-4f), new Rng(2), 15).Select(h => h.Tokens));
-        Assert.Equal(greedy.Select(h => h.Score), Sampler.Decode(model, Source, new SamplingOptions(TopK: 1), new Rng(1), 15).Select(h => h.Score));
+        Assert.Equal(greedy.Select(h => h.Tokens),
+            Sampler.Decode(model, Source, new SamplingOptions(TopK: 1), new Rng(1), 15).Select(h => h.Tokens));
+        Assert.Equal(greedy.Select(h => h.Tokens),
+            Sampler.Decode(model, Source, new SamplingOptions(Temperature: 0f), new Rng(1), 15).Select(h => h.Tokens));
+        Assert.Equal(greedy.Select(h => h.Tokens),
+            Sampler.Decode(model, Source, new SamplingOptions(Temperature: 1e-4f), new Rng(2), 15).Select(h => h.Tokens));
+        Assert.Equal(greedy.Select(h => h.Score),
+            Sampler.Decode(model, Source, new SamplingOptions(TopK: 1), new Rng(1), 15).Select(h => h.Score));
     }
 
     [Fact]

@@ -26,7 +26,8 @@ public class LanguageModelTests
             var step = model.DecodeStep(Tensor.FromArray([tokens[t]]), cache).ToArray();
             var expected = full.Narrow(1, t, 1).ToArray();
             for (int v = 0; v < step.Length; v++)
-                Assert.True(Math.Abs(step[v] - expected[v]) <= 1e-5f * Math.Max(1, Math.Abs(expected[v])), $"position {t}, logit {v}: {step[v]} vs {expected[v]}");
+                Assert.True(Math.Abs(step[v] - expected[v]) <= 1e-5f * Math.Max(1, Math.Abs(expected[v])),
+                    $"position {t}, logit {v}: {step[v]} vs {expected[v]}");
         }
     }
 

@@ -18,7 +18,8 @@ public sealed class TextGeneratorTests : IDisposable
     private string LanguageModelDirectory()
     {
         string directory = Path.Combine(_root, "lm");
-        var config = TransformerConfig.TinyLanguageModel(TrainingData.ToyTokenizer().VocabSize) with { DModel = 16, DimFeedForward = 32, Dropout = 0f, MaxLength = 24 };
+        var config = TransformerConfig.TinyLanguageModel(TrainingData.ToyTokenizer().VocabSize)
+            with { DModel = 16, DimFeedForward = 32, Dropout = 0f, MaxLength = 24 };
         ModelDirectory.Save(SequenceModel.Create(config, new Rng(5)), directory);
         TrainingData.ToyTokenizer().Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
         return directory;
@@ -41,7 +42,8 @@ public sealed class TextGeneratorTests : IDisposable
     {
         var generator = TextGenerator.Load(LanguageModelDirectory());
         Assert.InRange(generator.Generate("abcdefghij", maxTokens: 1000).Replace("<unk>", "?").Length, 0, 24 - 10);
-        Assert.Contains("beam search is for translation", Assert.Throws<ArgumentException>(() => generator.Generate("abc", DecodingOptions.Beam(2))).Message);
+        Assert.Contains("beam search is for translation",
+            Assert.Throws<ArgumentException>(() => generator.Generate("abc", DecodingOptions.Beam(2))).Message);
         Assert.Contains("the prompt is empty", Assert.Throws<ArgumentException>(() => generator.Generate("")).Message);
         Assert.Contains("handles 24 in all", Assert.Throws<ArgumentException>(() => generator.Generate(new string('a', 30))).Message);
     }
@@ -51,6 +53,7 @@ public sealed class TextGeneratorTests : IDisposable
     {
         string translation = HostileModelDirectory.Write(Path.Combine(_root, "translation"));
         Assert.Contains("open it with Translator", Assert.Throws<ArgumentException>(() => TextGenerator.Load(translation)).Message);
-        Assert.Contains("open it with TextGenerator", Assert.Throws<ArgumentException>(() => Translator.Load(LanguageModelDirectory())).Message);
+        Assert.Contains("open it with TextGenerator",
+            Assert.Throws<ArgumentException>(() => Translator.Load(LanguageModelDirectory())).Message);
     }
 }

@@ -5,7 +5,10 @@ using Sharpformer.Tests.Hardening;
 
 namespace Sharpformer.Tests.Generation;
 
-/// <summary>The public inference API: <see cref="Translator"/> and <see cref="DecodingOptions"/>, as a .NET application uses them.</summary>
+/// <summary>
+/// The public inference API: <see cref="Translator"/> and <see cref="DecodingOptions"/>, as a .NET application
+/// uses them.
+/// </summary>
 public sealed class TranslatorTests : IDisposable
 {
     private readonly string _directory = HostileModelDirectory.Write(Directory.CreateTempSubdirectory("sharpformer-translator-").FullName);
@@ -71,8 +74,10 @@ public sealed class TranslatorTests : IDisposable
             Assert.True(lists[i].Zip(lists[i].Skip(1)).All(p => p.First.Score >= p.Second.Score), "scores are not best first");
             Assert.Equal(lists[i].Count, lists[i].Select(t => string.Join(",", t.Tokens)).Distinct().Count());
         }
-        Assert.Contains("n-best 5 must be from 1 to the beam size 4", Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, 5, options)).Message);
-        Assert.Contains("come from beam search", Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, 1, DecodingOptions.Greedy)).Message);
+        Assert.Contains("n-best 5 must be from 1 to the beam size 4",
+            Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, 5, options)).Message);
+        Assert.Contains("come from beam search",
+            Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, 1, DecodingOptions.Greedy)).Message);
     }
 
     [Theory]

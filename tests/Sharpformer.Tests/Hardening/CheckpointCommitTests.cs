@@ -41,14 +41,17 @@ public sealed class CheckpointCommitTests : IDisposable
 
     private static void AssertSameRun(string expected, string actual)
     {
-        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "model.safetensors")), File.ReadAllBytes(Path.Combine(actual, "model.safetensors")));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "trainer-state.safetensors")), File.ReadAllBytes(Path.Combine(actual, "trainer-state.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(actual, "model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "trainer-state.safetensors")),
+            File.ReadAllBytes(Path.Combine(actual, "trainer-state.safetensors")));
         Assert.Equal(File.ReadAllLines(Path.Combine(expected, "metrics.jsonl")).Select(TrainingTests.Loss),
                      File.ReadAllLines(Path.Combine(actual, "metrics.jsonl")).Select(TrainingTests.Loss));
     }
 
     private static Dictionary<string, string> Snapshot(string directory) =>
-        Directory.GetFiles(directory).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+        Directory.GetFiles(directory).ToDictionary(f => Path.GetFileName(f),
+            f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
     // ---- 6. a damaged metrics.jsonl ---------------------------------------------------------------
 
@@ -56,7 +59,8 @@ public sealed class CheckpointCommitTests : IDisposable
     public void ADamagedMetricsLineIsAOneLineErrorNamingTheLineAndChangesNothing()
     {
         string source = RunAndReturn("metrics", 4);
-        foreach (var (damage, i) in new[] { "garbage}", "{\"step\":\"x\"}", "{\"step\":1e400}", "{\"loss\":1.5}", "[1, 2]", "{\"step\": -3}" }.Select((d, i) => (d, i)))
+        foreach (var (damage, i) in new[] { "garbage}", "{\"step\":\"x\"}", "{\"step\":1e400}", "{\"loss\":1.5}", "[1, 2]",
+            "{\"step\": -3}" }.Select((d, i) => (d, i)))
         {
             string directory = Path.Combine(_root, $"metrics-{i}");
             CopyDirectory(source, directory);
@@ -69,7 +73,8 @@ public sealed class CheckpointCommitTests : IDisposable
             var (code, stdout, stderr) = CliRunner.Run(Timeout, Train(directory, 8, "--resume"));
             Assert.True(code == 1, $"{damage}: exit code {code}, {stderr}");
             Assert.Equal("", stdout);
-            var errors = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("sharpformer: ", StringComparison.Ordinal)).ToList();
+            var errors = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(l => l.StartsWith("sharpformer: ", StringComparison.Ordinal)).ToList();
             Assert.Single(errors);
             Assert.StartsWith($"sharpformer: {metrics}:2: not a metrics line", errors[0]);
             Assert.DoesNotContain("   at ", stderr);
@@ -114,7 +119,8 @@ public sealed class CheckpointCommitTests : IDisposable
         string whole = Whole();
         string early = RunAndReturn("early", 4);
         // What a kill before the first checkpoint leaves: tokenizer, config and some metrics lines.
-        foreach (var file in new[] { "trainer-state.safetensors", "trainer.json", "model.safetensors" }) File.Delete(Path.Combine(early, file));
+        foreach (var file in new[] { "trainer-state.safetensors", "trainer.json", "model.safetensors" })
+            File.Delete(Path.Combine(early, file));
 
         Assert.Contains("holds no checkpoint yet: starting a new run", Run("early", 8, "--resume"));
         AssertSameRun(whole, early);
@@ -127,7 +133,8 @@ public sealed class CheckpointCommitTests : IDisposable
     public void TemporaryFilesOfKilledWritesAreRemovedOnTheNextStart()
     {
         string directory = RunAndReturn("orphans", 4);
-        string[] orphans = [".model.safetensors.0123456789abcdef0123456789abcdef.tmp", ".trainer-state.safetensors.fedcba9876543210fedcba9876543210.tmp"];
+        string[] orphans = [".model.safetensors.0123456789abcdef0123456789abcdef.tmp",
+            ".trainer-state.safetensors.fedcba9876543210fedcba9876543210.tmp"];
         string[] others = [".notes.tmp", "keep.0123456789abcdef0123456789abcdef.tmp", ".x.0123456789ABCDEF0123456789ABCDEF.tmp"];
         foreach (var name in orphans.Concat(others)) File.WriteAllBytes(Path.Combine(directory, name), new byte[3 << 20]);
 

@@ -58,7 +58,8 @@ public sealed class HostileFileTests : IDisposable
         string text = File.ReadAllText(path);
         string damaged = damage switch
         {
-            "lone surrogate in a token" => text.Replace("\"<pad>\",\n    \"<bos>\",\n    \"<eos>\",\n    \"<unk>\",\n    \"a\"", replacement),
+            "lone surrogate in a token" =>
+                text.Replace("\"<pad>\",\n    \"<bos>\",\n    \"<eos>\",\n    \"<unk>\",\n    \"a\"", replacement),
             "lone surrogate in a special token's text" => ReplaceFirst(text, "\"text\": \"<pad>\"", replacement),
             _ => ReplaceFirst(text, "\"a\"", "\"a\u00ff\""),
         };
@@ -83,7 +84,8 @@ public sealed class HostileFileTests : IDisposable
     public void AnOverflowingMaxLengthIsAnErrorNamingConfigJson(int maxLength)
     {
         string directory = Model($"max-{maxLength}");
-        HostileModelDirectory.SetConfigField(directory, "max_length", maxLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        HostileModelDirectory.SetConfigField(directory, "max_length",
+            maxLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains("max_length", LoadFails(directory, "config.json").Problem);
         Assert.Contains("max_length", OneLineError(Path.Combine(directory, "config.json"), "info", "--model", directory));
     }
@@ -97,7 +99,8 @@ public sealed class HostileFileTests : IDisposable
         var model = (Sharpformer.NN.Transformer)ModelDirectory.Load(directory);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "loading allocated the whole positional table");
         model.Eval();
-        var logits = model.Forward(Sharpformer.Tensors.Tensor.FromArray([1f, 5, 6, 2], 1, 4), Sharpformer.Tensors.Tensor.FromArray([1f, 5], 1, 2));
+        var logits = model.Forward(Sharpformer.Tensors.Tensor.FromArray([1f, 5, 6, 2], 1, 4),
+            Sharpformer.Tensors.Tensor.FromArray([1f, 5], 1, 2));
         Assert.Equal([1, 2, 20], logits.ShapeArray());
     }
 
@@ -132,7 +135,8 @@ public sealed class HostileFileTests : IDisposable
         var e = LoadFails(directory, "model.safetensors");
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         // The header check costs about 7 KB per layer (the names it expects); building would cost the model.
-        Assert.True(allocated < Math.Min(8 << 20, modelBytes / 4), $"{allocated:N0} bytes allocated for a {modelBytes:N0}-byte model: it was built before the header was checked");
+        Assert.True(allocated < Math.Min(8 << 20, modelBytes / 4),
+            $"{allocated:N0} bytes allocated for a {modelBytes:N0}-byte model: it was built before the header was checked");
         Assert.Contains("do not fit", e.Problem);
         OneLineError(Path.Combine(directory, "model.safetensors"), "info", "--model", directory);
     }
@@ -249,7 +253,8 @@ public sealed class HostileFileTests : IDisposable
     public void AnArrayLongerThanAnyVocabularyIsRejectedBeforeItIsCopied()
     {
         string path = Path.Combine(_root, "long.json");
-        var text = new StringBuilder("{\"format\":\"sharpformer-tokenizer\",\"version\":1,\"type\":\"char\",\"special_tokens\":[],\"vocab\":[");
+        var text = new StringBuilder(
+            "{\"format\":\"sharpformer-tokenizer\",\"version\":1,\"type\":\"char\",\"special_tokens\":[],\"vocab\":[");
         text.Append(string.Join(",", Enumerable.Repeat("\"a\"", (1 << 20) + 1))).Append("]}");
         File.WriteAllText(path, text.ToString());
         var e = Assert.Throws<InvalidFileException>(() => ITokenizer.Load(path));
@@ -262,14 +267,17 @@ public sealed class HostileFileTests : IDisposable
     public void AModelTooLargeForMemoryIsRefusedBeforeItIsBuilt()
     {
         // Every size within its limit and every tensor within one array, but about 120 billion parameters (480 GB).
-        var config = HostileModelDirectory.Config with { DModel = 2048, Heads = 8, DimFeedForward = 8192, EncoderLayers = 1024, DecoderLayers = 1024 };
+        var config = HostileModelDirectory.Config with { DModel = 2048, Heads = 8, DimFeedForward = 8192, EncoderLayers = 1024,
+            DecoderLayers = 1024 };
         Assert.Null(config.Problem());
-        var e = Assert.Throws<InsufficientMemoryException>(() => Sharpformer.NN.SequenceModel.Create(config, new Sharpformer.Tensors.Rng(1)));
+        var e = Assert.Throws<InsufficientMemoryException>(
+            () => Sharpformer.NN.SequenceModel.Create(config, new Sharpformer.Tensors.Rng(1)));
         Assert.Contains("GiB, more than the", e.Message);
 
         string path = Path.Combine(_root, "huge.json");
         TransformerConfigFile.Write(path, config);
-        var (code, stdout, stderr) = CliRunner.Run(Timeout, "train", "--task", "copy", "--config", path, "--out", Path.Combine(_root, "huge"), "--steps", "1");
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, "train", "--task", "copy", "--config", path,
+            "--out", Path.Combine(_root, "huge"), "--steps", "1");
         Assert.Equal(1, code);
         Assert.Equal("", stdout);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -289,7 +297,9 @@ public sealed class HostileFileTests : IDisposable
         string source = Path.Combine(_root, "source"), directory = Path.Combine(_root, "resume");
         Fuzz.FuzzTests.NewTrainer(source, out _).Run();
         var state = SafeTensors.Read(Path.Combine(source, Sharpformer.Training.Trainer.StateFile));
-        var tensors = state.Tensors.Select(t => t.Key == "optim.0.0.step" ? new(t.Key, Sharpformer.Tensors.Tensor.FromArray(step, step.Length)) : t);
+        var tensors = state.Tensors.Select(t => t.Key == "optim.0.0.step"
+            ? new(t.Key, Sharpformer.Tensors.Tensor.FromArray(step, step.Length))
+            : t);
         Directory.CreateDirectory(directory);
         SafeTensors.Write(Path.Combine(directory, Sharpformer.Training.Trainer.StateFile), tensors, state.Metadata);
 

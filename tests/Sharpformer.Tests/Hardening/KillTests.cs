@@ -52,7 +52,8 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
                 else
                 {
                     var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2 * runSeconds);
-                    while (!process.HasExited && DateTime.UtcNow < deadline && !(Directory.Exists(directory) && Directory.EnumerateFiles(directory, ".*.tmp").Any()))
+                    while (!process.HasExited && DateTime.UtcNow < deadline
+                        && !(Directory.Exists(directory) && Directory.EnumerateFiles(directory, ".*.tmp").Any()))
                         Thread.Sleep(1);
                 }
                 if (process.HasExited) break;   // this chain finished before the kill: nothing left to kill
@@ -64,13 +65,16 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
             }
             (code, _, stderr) = CliRunner.Run(Timeout, Train(directory));
             Assert.True(code == 0, $"{directory}: {stderr}");
-            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")), File.ReadAllBytes(Path.Combine(directory, "model.safetensors")));
-            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "trainer-state.safetensors")), File.ReadAllBytes(Path.Combine(directory, "trainer-state.safetensors")));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
+                         File.ReadAllBytes(Path.Combine(directory, "model.safetensors")));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "trainer-state.safetensors")),
+                         File.ReadAllBytes(Path.Combine(directory, "trainer-state.safetensors")));
             Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss),
                          File.ReadAllLines(Path.Combine(directory, "metrics.jsonl")).Select(TrainingTests.Loss));
             Assert.Empty(Directory.GetFiles(directory, ".*.tmp"));
         }
-        output.WriteLine($"{kills} kills in {chains} chains ({insideWrites} inside a file write, leaving a temporary file; {beforeFirstCheckpoint} before the first checkpoint); " +
+        output.WriteLine($"{kills} kills in {chains} chains ({insideWrites} inside a file write, leaving a temporary file; " +
+                         $"{beforeFirstCheckpoint} before the first checkpoint); " +
                          $"{chains} of {chains} resumed chains byte-identical to the uninterrupted run ({runSeconds:F1} s)");
         Assert.True(kills >= 20);
     }
@@ -86,7 +90,8 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
             SafeTensors.Read(Path.Combine(directory, Trainer.StateFile));
             ModelDirectory.ReadConfig(directory);
             Sharpformer.Text.ITokenizer.Load(Path.Combine(directory, "tokenizer.json"));
-            if (File.Exists(Path.Combine(directory, Trainer.StateJsonFile))) Assert.True(TrainerCheckpointJsonStep(directory) <= checkpoint.Step);
+            if (File.Exists(Path.Combine(directory, Trainer.StateJsonFile)))
+                Assert.True(TrainerCheckpointJsonStep(directory) <= checkpoint.Step);
         }
         if (File.Exists(Path.Combine(directory, ModelDirectory.WeightsFile))) ModelDirectory.Load(directory);
         return checkpoint;

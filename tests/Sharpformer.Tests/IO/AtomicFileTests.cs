@@ -45,5 +45,6 @@ public sealed class AtomicFileTests : IDisposable
 
     [Fact]
     public void MissingDirectoryFailsCleanly() =>
-        Assert.Contains("x.txt: could not be written", Assert.Throws<IOException>(() => AtomicFile.WriteAllText(Path.Combine(_dir.FullName, "absent", "x.txt"), "x")).Message);
+        Assert.Contains("x.txt: could not be written",
+            Assert.Throws<IOException>(() => AtomicFile.WriteAllText(Path.Combine(_dir.FullName, "absent", "x.txt"), "x")).Message);
 }

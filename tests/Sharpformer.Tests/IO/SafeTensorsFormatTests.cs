@@ -28,7 +28,8 @@ public sealed class SafeTensorsFormatTests : IDisposable
             new Dictionary<string, string> { ["format"] = "pt" });
 
         // 138 bytes of JSON, padded with 6 spaces to 144 = 0x90, the header size.
-        const string json = """{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[],"data_offsets":[8,12]}}""";
+        const string json = """{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":""" +
+            """[0,8]},"b":{"dtype":"F32","shape":[],"data_offsets":[8,12]}}""";
         byte[] expected =
         [
             0x90, 0, 0, 0, 0, 0, 0, 0,
@@ -67,7 +68,8 @@ public sealed class SafeTensorsFormatTests : IDisposable
             Pair("two", Tensor.Normal([3, 4], rng)),
             Pair("three", Tensor.Normal([2, 3, 4], rng)),
             Pair("four", Tensor.Normal([2, 1, 3, 2], rng)),
-            Pair("special", Tensor.FromArray([float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, float.Epsilon, float.MaxValue], 6)),
+            Pair("special",
+                Tensor.FromArray([float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, float.Epsilon, float.MaxValue], 6)),
             Pair("unicode ñ/é.weight+1", Tensor.Ones(2)),
         };
         string path = Path.Combine(_dir.FullName, "model.safetensors");
@@ -109,7 +111,8 @@ public sealed class SafeTensorsFormatTests : IDisposable
     [Fact]
     public void MetadataRoundTrips()
     {
-        var metadata = new Dictionary<string, string> { ["format"] = "pt", ["step"] = "1200", ["note"] = "quotes \" and \\ and ünïcode\n", ["empty"] = "" };
+        var metadata = new Dictionary<string, string> { ["format"] = "pt", ["step"] = "1200",
+            ["note"] = "quotes \" and \\ and ünïcode\n", ["empty"] = "" };
         var file = SafeTensors.Read(new MemoryStream(ToBytes([Pair("x", Tensor.Ones(1))], metadata)), "meta");
         Assert.Equal(metadata.OrderBy(p => p.Key), file.Metadata.OrderBy(p => p.Key));
     }
@@ -125,7 +128,8 @@ public sealed class SafeTensorsFormatTests : IDisposable
     [Fact]
     public void F64F16AndBF16AreConvertedToFloat32()
     {
-        const string json = """{"d":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"h":{"dtype":"F16","shape":[3],"data_offsets":[16,22]},"b":{"dtype":"BF16","shape":[1,2],"data_offsets":[22,26]}}""";
+        const string json = """{"d":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"h":{"dtype":"F16","shape":""" +
+            """[3],"data_offsets":[16,22]},"b":{"dtype":"BF16","shape":[1,2],"data_offsets":[22,26]}}""";
         byte[] bytes =
         [
             .. BitConverter.GetBytes((ulong)json.Length), .. Encoding.ASCII.GetBytes(json),

@@ -68,7 +68,8 @@ public sealed class SafeTensorsValidationTests
     [InlineData("{\"a\":{\"shape\":[0],\"data_offsets\":[0,0]}}", "tensor 'a' has no 'dtype'")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,0]}}", "tensor 'a' has no 'shape'")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[0]}}", "tensor 'a' has no 'data_offsets'")]
-    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", "names 'a' twice")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}," +
+        "\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", "names 'a' twice")]
     [InlineData("{\"__metadata__\":[]}", "'__metadata__' is a JSON array, not an object")]
     [InlineData("{\"__metadata__\":{\"k\":1}}", "value of 'k' is a JSON number, not a string")]
     [InlineData("{\"__metadata__\":{\"k\":null}}", "value of 'k' is a JSON null, not a string")]
@@ -115,7 +116,8 @@ public sealed class SafeTensorsValidationTests
     [InlineData("[0,\"8\"]", "not two non-negative integers")]
     [InlineData("[0,18446744073709551615]", "not two non-negative integers")]
     [InlineData("[8,0]", "[8, 0] that begin after they end")]
-    public void BadOffsets(string offsets, string fragment) => Rejects(Craft($"{{\"a\":{Entry(offsets: offsets)}}}", 8), "tensor 'a'", fragment);
+    public void BadOffsets(string offsets, string fragment) =>
+        Rejects(Craft($"{{\"a\":{Entry(offsets: offsets)}}}", 8), "tensor 'a'", fragment);
 
     [Fact]
     public void OffsetsBeyondTheDataSection() =>
@@ -123,7 +125,8 @@ public sealed class SafeTensorsValidationTests
 
     [Fact]
     public void OverlappingTensors() =>
-        Rejects(Craft($"{{\"a\":{Entry(offsets: "[0,8]")},\"b\":{Entry(offsets: "[4,12]")}}}", 12), "tensor 'b' (bytes [4, 12]) overlaps tensor 'a' (bytes [0, 8])");
+        Rejects(Craft($"{{\"a\":{Entry(offsets: "[0,8]")},\"b\":{Entry(offsets: "[4,12]")}}}", 12),
+            "tensor 'b' (bytes [4, 12]) overlaps tensor 'a' (bytes [0, 8])");
 
     [Fact]
     public void SameRangeTwiceIsAnOverlap() =>
@@ -131,7 +134,8 @@ public sealed class SafeTensorsValidationTests
 
     [Fact]
     public void GapBetweenTensors() =>
-        Rejects(Craft($"{{\"a\":{Entry(offsets: "[0,8]")},\"b\":{Entry(offsets: "[12,20]")}}}", 20), "bytes [8, 12) of the data section belong to no tensor");
+        Rejects(Craft($"{{\"a\":{Entry(offsets: "[0,8]")},\"b\":{Entry(offsets: "[12,20]")}}}", 20),
+            "bytes [8, 12) of the data section belong to no tensor");
 
     [Fact]
     public void BytesAfterTheLastTensor() =>
@@ -143,7 +147,9 @@ public sealed class SafeTensorsValidationTests
     [Fact]
     public void TensorsInAnyOrderOfOffsetsAreAccepted()
     {
-        var bytes = Craft($"{{\"late\":{Entry(shape: "[1]", offsets: "[8,12]")},\"none\":{Entry(shape: "[0]", offsets: "[8,8]")},\"early\":{Entry()}}}", 12);
+        var bytes = Craft(
+            $"{{\"late\":{Entry(shape: "[1]", offsets: "[8,12]")},\"none\":{Entry(shape: "[0]", offsets: "[8,8]")},\"early\":{Entry()}}}",
+            12);
         var file = SafeTensors.Read(new MemoryStream(bytes), Source);
         Assert.Equal(["late", "none", "early"], file.Tensors.Select(t => t.Key));
     }
@@ -167,7 +173,8 @@ public sealed class SafeTensorsValidationTests
     {
         var stream = new MemoryStream();
         SafeTensors.Write(stream,
-            [new("w", Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3)), new("b", Tensor.FromArray([0.5f, -0.5f], 2)), new("s", Tensor.Scalar(9f))],
+            [new("w", Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3)), new("b", Tensor.FromArray([0.5f, -0.5f], 2)),
+                new("s", Tensor.Scalar(9f))],
             new Dictionary<string, string> { ["format"] = "pt" });
         return stream.ToArray();
     }

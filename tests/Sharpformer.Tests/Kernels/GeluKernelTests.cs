@@ -20,10 +20,12 @@ public class GeluKernelTests
 
     // |actual − expected| ≤ relative·scale + floor (float cannot hold values much below 1e-35), scale being |expected|
     // unless a cancellation makes the terms larger
-    private static void AssertClose(double expected, float actual, double relative, float x, string what, double? scale = null, double floor = 1e-35)
+    private static void AssertClose(double expected, float actual, double relative, float x, string what, double? scale = null,
+        double floor = 1e-35)
     {
         double error = Math.Abs(actual - expected);
-        Assert.True(error <= relative * (scale ?? Math.Abs(expected)) + floor, $"{what} at x = {x}: {actual} vs {expected} (relative error {error / Math.Abs(expected):E2})");
+        Assert.True(error <= relative * (scale ?? Math.Abs(expected)) + floor,
+            $"{what} at x = {x}: {actual} vs {expected} (relative error {error / Math.Abs(expected):E2})");
     }
 
     [Fact]

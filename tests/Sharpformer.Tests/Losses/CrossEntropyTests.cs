@@ -17,7 +17,8 @@ public class CrossEntropyTests
         // Label smoothing ε: (1 − ε)·nll + ε·mean_c(−log p_c).
         var logProbs = Enumerable.Range(1, 3).Select(c => c - MathF.Log(MathF.Exp(1) + MathF.Exp(2) + MathF.Exp(3))).ToArray();
         float smoothed = 0.9f * expected + 0.1f * -logProbs.Average();
-        Assert.Equal(smoothed, CrossEntropy.Loss(Tensor.FromArray([1f, 2f, 3f], 1, 3), Tensor.FromArray([2f]), labelSmoothing: 0.1f).Item(), 6);
+        Assert.Equal(smoothed,
+            CrossEntropy.Loss(Tensor.FromArray([1f, 2f, 3f], 1, 3), Tensor.FromArray([2f]), labelSmoothing: 0.1f).Item(), 6);
     }
 
     [Fact]

@@ -55,7 +55,8 @@ public class DecodeStepTests
         }
         Assert.Equal(viaTensors.Keys!.ToArray(), viaRows.Keys!.ToArray());
         Assert.Equal(viaTensors.Values!.ToArray(), viaRows.Values!.ToArray());
-        Assert.Throws<ShapeMismatchException>(() => viaRows.AppendPosition(new float[3 * e], new float[3 * e], 3 * e, rows, heads + 1, width));
+        Assert.Throws<ShapeMismatchException>(
+            () => viaRows.AppendPosition(new float[3 * e], new float[3 * e], 3 * e, rows, heads + 1, width));
     }
 
     [Theory]
@@ -88,10 +89,12 @@ public class DecodeStepTests
         }
         var maskRows = masked ? mask!.Additive.Expand(rows, heads, 1, length).ToArray() : [];
         var output = new float[rows * heads * d];
-        AttentionStep.Run(q.ToArray(), heads * d, Buffer(k), Buffer(v), rows, heads, capacity, length, d, 1f / MathF.Sqrt(d), maskRows, output);
+        AttentionStep.Run(q.ToArray(), heads * d, Buffer(k), Buffer(v), rows, heads, capacity, length, d, 1f / MathF.Sqrt(d),
+            maskRows, output);
 
         for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(output[i] - expected[i]) <= 1e-5f * Math.Max(1, Math.Abs(expected[i])), $"element {i}: {output[i]} vs {expected[i]}");
+            Assert.True(Math.Abs(output[i] - expected[i]) <= 1e-5f * Math.Max(1, Math.Abs(expected[i])),
+                $"element {i}: {output[i]} vs {expected[i]}");
         if (masked)
         {
             // With every key blocked the weights are 0/0, as in the general path.
@@ -122,7 +125,8 @@ public class DecodeStepTests
             var step = layer.ForwardStep(x.Narrow(1, t, 1), memory, self, cross, memoryMask).ToArray();
             var expected = full.Narrow(1, t, 1).ToArray();
             for (int i = 0; i < step.Length; i++)
-                Assert.True(Math.Abs(step[i] - expected[i]) <= 1e-5f * Math.Max(1, Math.Abs(expected[i])), $"position {t}, element {i}: {step[i]} vs {expected[i]}");
+                Assert.True(Math.Abs(step[i] - expected[i]) <= 1e-5f * Math.Max(1, Math.Abs(expected[i])),
+                    $"position {t}, element {i}: {step[i]} vs {expected[i]}");
         }
         Assert.Equal(length, self.Length);
         Assert.Equal(5, cross.Length);
@@ -134,7 +138,8 @@ public class DecodeStepTests
         var model = new Transformer(TransformerConfig.Tiny(20) with { Dropout = 0.1f }, new Rng(2));
         var source = Tensor.FromArray([5, 6, 7], 1, 3);
         var memory = model.Encode(source);
-        var error = Assert.Throws<InvalidOperationException>(() => model.DecodeStep(Tensor.FromArray([1f]), memory, null, model.NewCache()));
+        var error = Assert.Throws<InvalidOperationException>(
+            () => model.DecodeStep(Tensor.FromArray([1f]), memory, null, model.NewCache()));
         Assert.Contains("Eval()", error.Message);
         model.Eval();
         Assert.Equal([1, 20], model.DecodeStep(Tensor.FromArray([1f]), memory, null, model.NewCache()).ShapeArray());

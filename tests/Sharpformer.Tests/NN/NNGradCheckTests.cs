@@ -27,7 +27,8 @@ public class NNGradCheckTests
     {
         var rng = new Rng(1);
         Check(x => x[0].LayerNorm(x[1], x[2], 1e-5f),
-            Tensor.Normal([3, 5], rng, std: 2f).RequireGrad(), Tensor.Normal([5], rng).RequireGrad(), Tensor.Normal([5], rng).RequireGrad());
+            Tensor.Normal([3, 5], rng, std: 2f).RequireGrad(), Tensor.Normal([5], rng).RequireGrad(),
+            Tensor.Normal([5], rng).RequireGrad());
         Check(x => x[0].LayerNorm(null, null), Tensor.Normal([2, 2, 4], rng).RequireGrad());
     }
 

@@ -3,10 +3,14 @@ using Sharpformer.Tensors;
 
 namespace Sharpformer.Tests.NN;
 
-/// <summary><see cref="ParameterLayout"/> — the names and shapes loading checks a weights file against — equals the built models'.</summary>
+/// <summary>
+/// <see cref="ParameterLayout"/> — the names and shapes loading checks a weights file against — equals the built
+/// models'.
+/// </summary>
 public sealed class ParameterLayoutTests
 {
-    public static TheoryData<string> Configs => ["shared", "separate", "tied", "shared-tied", "pre-gelu", "no-encoder", "language-model", "language-model-untied"];
+    public static TheoryData<string> Configs =>
+        ["shared", "separate", "tied", "shared-tied", "pre-gelu", "no-encoder", "language-model", "language-model-untied"];
 
     private static TransformerConfig Config(string name)
     {

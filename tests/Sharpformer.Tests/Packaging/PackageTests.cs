@@ -23,7 +23,8 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         string model = HostileModelDirectory.Write(Path.Combine(_root, "model"));
         // A version of its own, so that no package restored earlier on this machine can stand in for this one.
         string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        Run(CliRunner.RepositoryRoot, null, "pack", "src/Sharpformer", "-c", CliRunner.Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
+        Run(CliRunner.RepositoryRoot, null, "pack", "src/Sharpformer", "-c", CliRunner.Configuration, "--no-build", "-o", feed,
+            $"-p:PackageVersion={version}");
         var package = Assert.Single(Directory.GetFiles(feed, "Sharpformer.*.nupkg"));
         output.WriteLine($"{Path.GetFileName(package)}: {new FileInfo(package).Length:N0} bytes");
 
@@ -42,7 +43,8 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
             </Project>
             """);
         // Only the local feed and the packages already on this machine: the test needs no network.
-        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
             <configuration>
               <packageSources>
@@ -62,7 +64,8 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         string printed = Run(consumer, Path.Combine(_root, "packages"), "run", "--", model, "hello");
 
         var translator = Translator.Load(model);
-        string expected = translator.Translate("hello") + "\n" + string.Join("|", translator.Translate(["abc", "ponm"], DecodingOptions.Beam(2))) + "\n";
+        string expected = translator.Translate("hello") + "\n"
+            + string.Join("|", translator.Translate(["abc", "ponm"], DecodingOptions.Beam(2))) + "\n";
         Assert.Equal(expected, printed.ReplaceLineEndings("\n"));
     }
 
@@ -71,17 +74,21 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
     {
         string feed = Path.Combine(_root, "feed"), tools = Path.Combine(_root, "tools");
         string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        Run(CliRunner.RepositoryRoot, null, "pack", "src/Sharpformer.Cli", "-c", CliRunner.Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
+        Run(CliRunner.RepositoryRoot, null, "pack", "src/Sharpformer.Cli", "-c", CliRunner.Configuration, "--no-build", "-o", feed,
+            $"-p:PackageVersion={version}");
         string package = Assert.Single(Directory.GetFiles(feed, "Sharpformer.Cli.*.nupkg"));
         output.WriteLine($"{Path.GetFileName(package)}: {new FileInfo(package).Length:N0} bytes");
         using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
         {
-            var platforms = zip.Entries.Select(e => e.FullName.Split('/')).Where(p => p.Length > 4 && p[3] == "runtimes").Select(p => p[4]).Distinct().Order();
+            var platforms = zip.Entries.Select(e => e.FullName.Split('/')).Where(p => p.Length > 4 && p[3] == "runtimes")
+                .Select(p => p[4]).Distinct().Order();
             Assert.Equal(["linux-arm64", "linux-musl-x64", "linux-x64", "osx", "win-arm64", "win-x64"], platforms);
         }
-        Run(_root, Path.Combine(_root, "packages"), "tool", "install", "Sharpformer.Cli", "--tool-path", tools, "--add-source", feed, "--version", version);
+        Run(_root, Path.Combine(_root, "packages"), "tool", "install", "Sharpformer.Cli", "--tool-path", tools, "--add-source", feed,
+            "--version", version);
         var (code, stdout, stderr) = (0, "", "");
-        using (var process = Process.Start(new ProcessStartInfo(Path.Combine(tools, "sharpformer"), ["viz", "positional", "--dim", "16", "--length", "20", "--out", Path.Combine(_root, "pe.png")])
+        using (var process = Process.Start(new ProcessStartInfo(Path.Combine(tools, "sharpformer"),
+                   ["viz", "positional", "--dim", "16", "--length", "20", "--out", Path.Combine(_root, "pe.png")])
                { RedirectStandardOutput = true, RedirectStandardError = true })!)
         {
             (stdout, stderr) = (process.StandardOutput.ReadToEnd(), process.StandardError.ReadToEnd());
@@ -95,7 +102,8 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
     // dotnet with args in directory; a consumer restores into its own packages folder, leaving the machine's cache as it was.
     private static string Run(string directory, string? packages, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true,
+            RedirectStandardError = true, UseShellExecute = false };
         if (packages is not null) info.Environment["NUGET_PACKAGES"] = packages;
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;

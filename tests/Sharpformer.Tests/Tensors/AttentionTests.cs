@@ -75,7 +75,8 @@ public class AttentionTests
     }
 
     // Output, weights and leaf gradients after backpropagating fixed random output weights.
-    private static (float[] Output, float[] Weights, float[][] Grads) Run(Inputs inputs, Func<Tensor, Tensor, Tensor, (Tensor, Tensor?)> attend)
+    private static (float[] Output, float[] Weights, float[][] Grads) Run(Inputs inputs,
+        Func<Tensor, Tensor, Tensor, (Tensor, Tensor?)> attend)
     {
         foreach (var leaf in inputs.Leaves) leaf.ZeroGrad();
         var (q, k, v) = inputs.Make(inputs.Leaves);

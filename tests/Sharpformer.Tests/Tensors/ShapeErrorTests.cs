@@ -46,10 +46,12 @@ public class ShapeErrorTests
         ThrowsMentioning<ShapeMismatchException>(() => Tensor.Ones(2, 3).Reshape(-1, -1), "Reshape", "only one");
         ThrowsMentioning<ShapeMismatchException>(() => Tensor.Ones(2, 3).Expand(4, 3), "Expand", "[2, 3]", "[4, 3]");
         ThrowsMentioning<ShapeMismatchException>(() => Tensor.Zeros(2, -1), "Zeros", "negative");
-        ThrowsMentioning<ShapeMismatchException>(() => Tensor.Concat([Tensor.Ones(2, 3), Tensor.Ones(3, 3)], 1), "Concat", "[2, 3]", "[3, 3]");
+        ThrowsMentioning<ShapeMismatchException>(() => Tensor.Concat([Tensor.Ones(2, 3), Tensor.Ones(3, 3)], 1),
+            "Concat", "[2, 3]", "[3, 3]");
         ThrowsMentioning<ShapeMismatchException>(() => Tensor.Ones(5).Split([2, 2], 0), "Split", "[5]");
         ThrowsMentioning<IndexOutOfRangeException>(() => Tensor.Ones(3, 2).IndexSelect(0, [3]), "IndexSelect", "index 3", "size 3");
-        ThrowsMentioning<ArgumentException>(() => Tensor.Ones(3, 2).IndexSelect(0, Tensor.FromArray([0.5f])), "IndexSelect", "whole number");
+        ThrowsMentioning<ArgumentException>(() => Tensor.Ones(3, 2).IndexSelect(0, Tensor.FromArray([0.5f])),
+            "IndexSelect", "whole number");
         ThrowsMentioning<ShapeMismatchException>(() => Tensor.Ones(3, 2).Gather(0, Tensor.Zeros(3)), "Gather", "rank");
         ThrowsMentioning<InvalidOperationException>(() => Tensor.Ones(2).Item(), "Item", "2 elements");
         ThrowsMentioning<IndexOutOfRangeException>(() => _ = Tensor.Ones(2, 2)[0, 2], "index 2", "size 2");

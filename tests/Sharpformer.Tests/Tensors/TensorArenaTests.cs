@@ -67,13 +67,15 @@ public class TensorArenaTests
     private static (float[] Losses, float[] Parameters) Train(TensorArena? arena, bool large = false)
     {
         var config = large
-            ? new TransformerConfig { SourceVocab = 300, TargetVocab = 300, DModel = 128, Heads = 4, DimFeedForward = 512, EncoderLayers = 1, DecoderLayers = 1 }
+            ? new TransformerConfig { SourceVocab = 300, TargetVocab = 300, DModel = 128, Heads = 4, DimFeedForward = 512,
+                EncoderLayers = 1, DecoderLayers = 1 }
             : TransformerConfig.Tiny(40) with { Dropout = 0.1f };
         var model = new Transformer(config, new Rng(5));
         model.Train();
         var adam = new Adam(model.Parameters(), lr: 1e-3f);
         var rng = new Rng(6);
-        Tensor Tokens(int b, int t) => Tensor.FromArray([.. Enumerable.Range(0, b * t).Select(_ => (float)(4 + rng.NextInt(config.SourceVocab - 4)))], b, t);
+        Tensor Tokens(int b, int t) =>
+            Tensor.FromArray([.. Enumerable.Range(0, b * t).Select(_ => (float)(4 + rng.NextInt(config.SourceVocab - 4)))], b, t);
         var losses = new List<float>();
         for (int step = 0; step < (large ? 3 : 6); step++)
         {

@@ -9,7 +9,8 @@ public class TensorTests
         var values = actual.ToArray();
         Assert.Equal(expected.Length, values.Length);
         for (int i = 0; i < values.Length; i++)
-            Assert.True(Math.Abs(expected[i] - values[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"element {i}: expected {expected[i]}, got {values[i]}");
+            Assert.True(Math.Abs(expected[i] - values[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
+                $"element {i}: expected {expected[i]}, got {values[i]}");
     }
 
     [Fact]

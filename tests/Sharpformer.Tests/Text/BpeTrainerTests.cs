@@ -64,7 +64,8 @@ public sealed class BpeTrainerTests
     [InlineData(259, 1)]
     [InlineData(1000, 0)]
     public void BadOptionsAreRejected(int vocabSize, int minFrequency) =>
-        Assert.Throws<ArgumentException>(() => BpeTrainer.Train(Corpus, new TokenizerTrainingOptions { VocabSize = vocabSize, MinFrequency = minFrequency }));
+        Assert.Throws<ArgumentException>(() => BpeTrainer.Train(Corpus,
+            new TokenizerTrainingOptions { VocabSize = vocabSize, MinFrequency = minFrequency }));
 
     [Fact]
     public void ALongPieceEncodesQuickly()

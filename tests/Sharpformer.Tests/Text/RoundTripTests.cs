@@ -17,9 +17,11 @@ public sealed class RoundTripTests
     internal static readonly string[] Corpus =
     [
         "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.",
-        "However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is so well fixed.",
+        "However little known the feelings or views of such a man may be on his first entering a neighbourhood, " +
+            "this truth is so well fixed.",
         "\"My dear Mr. Bennet,\" said his lady to him one day, \"have you heard that Netherfield Park is let at last?\"",
-        "Mr. Bennet replied that he had not. \"But it is,\" returned she; \"for Mrs. Long has just been here, and she told me all about it.\"",
+        "Mr. Bennet replied that he had not. \"But it is,\" returned she; \"for Mrs. Long has just been here, " +
+            "and she told me all about it.\"",
         "En el principio creó Dios los cielos y la tierra. Y la tierra estaba desordenada y vacía; ¿no es así? ¡Sí!",
         "In 1811, they'd walked 3 miles — 4.8 km — and we'll see what's next…   Tabs\tand\nnewlines too.",
     ];

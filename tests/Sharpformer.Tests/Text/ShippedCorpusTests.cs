@@ -4,7 +4,10 @@ using Sharpformer.Text;
 
 namespace Sharpformer.Tests.Text;
 
-/// <summary>Every line of the corpora shipped under data/ (Brotli-compressed): GPT-2 ids as the reference's, and exact round trips.</summary>
+/// <summary>
+/// Every line of the corpora shipped under data/ (Brotli-compressed): GPT-2 ids as the reference's, and exact
+/// round trips.
+/// </summary>
 public sealed class ShippedCorpusTests
 {
     private static readonly Lazy<Dictionary<string, string[]>> Lines = new(ReadShippedLines);
@@ -18,7 +21,8 @@ public sealed class ShippedCorpusTests
         Assert.True(files.Length >= 7, $"expected the Bible and six Austen novels under {data}");
         return files.ToDictionary(path => Path.GetFileName(path), path =>
         {
-            using var reader = new StreamReader(new BrotliStream(File.OpenRead(path), CompressionMode.Decompress), new UTF8Encoding(false, true));
+            using var reader = new StreamReader(new BrotliStream(File.OpenRead(path), CompressionMode.Decompress),
+                new UTF8Encoding(false, true));
             var lines = new List<string>();
             for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine()) lines.Add(line);
             return lines.ToArray();
@@ -35,7 +39,8 @@ public sealed class ShippedCorpusTests
                 int[] ids = Gpt2CompatibilityTests.Gpt2.Encode(lines[i]);
                 if (!ids.AsSpan().SequenceEqual([.. Gpt2CompatibilityTests.ReferenceIds(lines[i])]))
                     Assert.Fail($"{file}:{i + 1}: ids differ from Microsoft.ML.Tokenizers' for \"{lines[i]}\"");
-                if (Gpt2CompatibilityTests.Gpt2.Decode(ids) != lines[i]) Assert.Fail($"{file}:{i + 1}: GPT-2 decoding does not give the line back");
+                if (Gpt2CompatibilityTests.Gpt2.Decode(ids) != lines[i])
+                    Assert.Fail($"{file}:{i + 1}: GPT-2 decoding does not give the line back");
             }
         }
     }
@@ -43,13 +48,15 @@ public sealed class ShippedCorpusTests
     [Fact]
     public void EveryLineRoundTripsThroughATrainedBpe()
     {
-        var bpe = BpeTrainer.Train(Lines.Value.Values.SelectMany(lines => lines.SelectMany(line => line.Split('\t'))), new TokenizerTrainingOptions { VocabSize = 8000 });
+        var bpe = BpeTrainer.Train(Lines.Value.Values.SelectMany(lines => lines.SelectMany(line => line.Split('\t'))),
+            new TokenizerTrainingOptions { VocabSize = 8000 });
         Assert.Equal(8000, bpe.VocabSize);
         foreach (var (file, lines) in Lines.Value)
         {
             for (int i = 0; i < lines.Length; i++)
             {
-                if (bpe.Decode(bpe.Encode(lines[i])) != lines[i]) Assert.Fail($"{file}:{i + 1}: decode(encode(line)) differs from the line");
+                if (bpe.Decode(bpe.Encode(lines[i])) != lines[i])
+                    Assert.Fail($"{file}:{i + 1}: decode(encode(line)) differs from the line");
             }
         }
     }

@@ -11,7 +11,8 @@ public sealed class TokenizerFileTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static ITokenizer Trained(string type) =>
-        TokenizerTrainer.Train(type, RoundTripTests.Corpus, new TokenizerTrainingOptions { VocabSize = 300, MinFrequency = 1, ExtraSpecialTokens = ["<sep>"] });
+        TokenizerTrainer.Train(type, RoundTripTests.Corpus,
+            new TokenizerTrainingOptions { VocabSize = 300, MinFrequency = 1, ExtraSpecialTokens = ["<sep>"] });
 
     [Theory]
     [InlineData("bpe")]

@@ -18,7 +18,8 @@ public sealed class TrainingTests : IDisposable
     {
         var rng = new Rng(options.Seed);
         model = new Transformer(TransformerConfig.Tiny(Copy.Vocab) with { MaxLength = 64 }, rng);
-        return new Trainer(model, rng, new ToyTaskBatches(Copy, 78, options.Seed + 1), ToyTaskBatches.Fixed(Copy, 78, 2, options.Seed + 2), options, _directory);
+        return new Trainer(model, rng, new ToyTaskBatches(Copy, 78, options.Seed + 1),
+            ToyTaskBatches.Fixed(Copy, 78, 2, options.Seed + 2), options, _directory);
     }
 
     [Fact]
@@ -65,7 +66,8 @@ public sealed class TrainingTests : IDisposable
         second.Resume();
         Assert.Equal(6, second.Step);
         second.Run();
-        Assert.Equal(File.ReadAllLines(reference).Select(Loss), File.ReadAllLines(Path.Combine(_directory, MetricsLog.FileName)).Select(Loss));
+        Assert.Equal(File.ReadAllLines(reference).Select(Loss),
+            File.ReadAllLines(Path.Combine(_directory, MetricsLog.FileName)).Select(Loss));
     }
 
     internal static string Loss(string metricsLine)

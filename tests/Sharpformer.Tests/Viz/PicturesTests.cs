@@ -35,7 +35,8 @@ public sealed class PicturesTests : IDisposable
     {
         string output = Path.Combine(_root, "attention");
         var paths = Pictures.WriteAttention(VizFixtures.Translator(), VizFixtures.Letters(), "abcdef", "fedcba", output);
-        string[] expected = ["encoder-self-layer1", "encoder-self-layer2", "decoder-self-layer1", "decoder-self-layer2", "decoder-cross-layer1", "decoder-cross-layer2"];
+        string[] expected = ["encoder-self-layer1", "encoder-self-layer2", "decoder-self-layer1", "decoder-self-layer2",
+            "decoder-cross-layer1", "decoder-cross-layer2"];
         Assert.Equal(expected.Select(stem => Path.Combine(output, $"attention-{stem}.png")), paths);
         foreach (var path in paths) VizFixtures.AssertPng(path);
     }
@@ -53,7 +54,9 @@ public sealed class PicturesTests : IDisposable
     public void AttentionOfALanguageModel()
     {
         var paths = Pictures.WriteAttention(VizFixtures.LanguageModel(), VizFixtures.Letters(), "abcabc", null, _root);
-        Assert.Equal([Path.Combine(_root, "attention-decoder-self-layer1.png"), Path.Combine(_root, "attention-decoder-self-layer2.png")], paths);
+        Assert.Equal(
+            [Path.Combine(_root, "attention-decoder-self-layer1.png"), Path.Combine(_root, "attention-decoder-self-layer2.png")],
+            paths);
         foreach (var path in paths) VizFixtures.AssertPng(path);
     }
 
@@ -61,8 +64,10 @@ public sealed class PicturesTests : IDisposable
     public void EmbeddingsOfBothModelKinds()
     {
         VizFixtures.AssertPng(Pictures.WriteEmbeddings(VizFixtures.Translator(), VizFixtures.Letters(), Path.Combine(_root, "emb.png")));
-        VizFixtures.AssertPng(Pictures.WriteEmbeddings(VizFixtures.LanguageModel(), VizFixtures.Letters(), Path.Combine(_root, "emb-lm.png"), tokens: 5));
-        Assert.Throws<ArgumentException>(() => Pictures.WriteEmbeddings(VizFixtures.Translator(), VizFixtures.Letters(), Path.Combine(_root, "x.png"), tokens: 1));
+        VizFixtures.AssertPng(Pictures.WriteEmbeddings(VizFixtures.LanguageModel(), VizFixtures.Letters(),
+            Path.Combine(_root, "emb-lm.png"), tokens: 5));
+        Assert.Throws<ArgumentException>(() => Pictures.WriteEmbeddings(VizFixtures.Translator(), VizFixtures.Letters(),
+            Path.Combine(_root, "x.png"), tokens: 1));
     }
 
     [Fact]

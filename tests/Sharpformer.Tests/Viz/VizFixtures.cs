@@ -20,7 +20,8 @@ internal static class VizFixtures
 
     /// <summary>An untrained decoder-only model over <see cref="Letters"/>.</summary>
     public static LanguageModel LanguageModel() =>
-        new(TransformerConfig.TinyLanguageModel(20) with { DModel = 16, DimFeedForward = 32, DecoderLayers = 2, MaxLength = 24 }, new Rng(4));
+        new(TransformerConfig.TinyLanguageModel(20) with { DModel = 16, DimFeedForward = 32, DecoderLayers = 2, MaxLength = 24 },
+            new Rng(4));
 
     /// <summary>Saves <paramref name="model"/> and the letters tokenizer as a model directory under <paramref name="root"/>.</summary>
     public static string SaveModel(SequenceModel model, string root)
@@ -39,7 +40,8 @@ internal static class VizFixtures
         {
             string valid = i % 10 == 0 ? $",\"val_loss\":{3.0 / i:R},\"val_accuracy\":{i / 30.0:R}" : "";
             string norm = i == 7 ? "\"NaN\"" : (1.0 / i).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-            return $"{{\"step\":{i * 10},\"epoch\":0,\"loss\":{4.0 / i:R},\"lr\":{1e-3 * Math.Min(1, i / 10.0):R},\"grad_norm\":{norm},\"tokens_per_s\":1000.0{valid}}}";
+            return $"{{\"step\":{i * 10},\"epoch\":0,\"loss\":{4.0 / i:R},\"lr\":{1e-3 * Math.Min(1, i / 10.0):R}," +
+                $"\"grad_norm\":{norm},\"tokens_per_s\":1000.0{valid}}}";
         });
         File.WriteAllLines(path, lines);
         return path;

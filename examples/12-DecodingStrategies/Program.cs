@@ -119,25 +119,23 @@ static string Shorten(string text) => text.Length > 60 ? $"\"{text[..45]} … {t
 static Translator TrainReverseModel(string directory, int steps)
 {
     if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-    var data = TrainingData.Load(new DataSpec("reverse", null, null),
-        new DataSettings(BatchTokens: 1024, MaxLength: 32, VocabSize: 260, SkipBadLines: false, Seed: 1),
-        tokenizer: null, progress: Console.WriteLine);
-    var config = TransformerConfig.Tiny(data.Tokenizer.VocabSize) with { MaxLength = 34, Dropout = 0f };
-    var rng = new Rng(1);
-    var model = (Transformer)SequenceModel.Create(config, rng);
-    var trainer = new Trainer(model, rng, data.Train, data.Valid,
-        new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, EvalEvery = 0, SaveEvery = 0, LogEvery = 50 }, directory);
+    var run = TrainingRun.Start(new TrainingRunOptions
+    {
+        Directory = directory, Task = "reverse", MaxLength = 32, BatchTokens = 1024,
+        Model = TransformerConfig.Tiny(vocab: 1) with { Dropout = 0f },
+        Training = new TrainingOptions { Steps = steps, Lr = 1e-3f, Warmup = 100, EvalEvery = 0, SaveEvery = 0, LogEvery = 50 },
+    }, log: Console.WriteLine);
+    var (data, model) = (run.Data, (Transformer)run.Model);
     var clock = Stopwatch.StartNew();
-    trainer.Progress = p =>
+    run.Trainer.Progress = p =>
     {
         if (p.Step % 100 == 0 || p.Step == steps)
             Console.WriteLine($"step {p.Step,4}/{steps}  loss {p.Loss:F3}" +
                 (p.ValidAccuracy is { } a ? $"  validation token accuracy {a:P1}" : ""));
     };
     Console.WriteLine($"training a {model.ParameterCount():N0}-parameter reverse-task model for {steps} steps → {directory}");
-    trainer.Run();
+    run.Trainer.Run();
     Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F1} s");
-    data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
 
     // Fresh sequences of the task's alphabet and lengths from a generator the training never used.
     var heldOut = new Rng(2024);

@@ -52,26 +52,22 @@ internal static class DemoCommand
         w.WriteLine($"Everything goes to {directory}\n");
 
         // 1. Train.
-        var data = TrainingData.Load(new DataSpec("reverse", null, null), new DataSettings(1024, 32, 0, false, 1), null, _ => { });
-        var config = TransformerConfig.Tiny(data.Tokenizer.VocabSize) with { Dropout = 0f, MaxLength = 34 };
-        var rng = new Rng(1);
-        var model = new Transformer(config, rng);
-        var options = new TrainingOptions
+        var run = TrainingRun.Start(new TrainingRunOptions
         {
-            Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5, LabelSmoothing = 0f
-        };
-        Directory.CreateDirectory(directory);
-        data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
-        var trainer = new Trainer(model, rng, data.Train, data.Valid, options, directory)
-        {
-            Progress = new TrainingProgressBar(Console.Error, !Console.IsErrorRedirected).Report
-        };
+            Directory = directory, Task = "reverse", MaxLength = 32, BatchTokens = 1024,
+            Model = TransformerConfig.Tiny(vocab: 1) with { Dropout = 0f },
+            Training = new TrainingOptions
+            {
+                Steps = steps, Lr = 1e-3f, Warmup = 100, Seed = 1, EvalEvery = 100, SaveEvery = 0, LogEvery = 5, LabelSmoothing = 0f,
+            },
+        });
+        var (data, model) = (run.Data, (Transformer)run.Model);
+        run.Trainer.Progress = new TrainingProgressBar(Console.Error, !Console.IsErrorRedirected).Report;
         w.WriteLine($"1. Training {model.ParameterCount():N0} parameters for {steps} steps on {threads} thread(s) " +
                     $"(progress on standard error)...");
-        trainer.Run();
-        var (validLoss, validAccuracy) = TeacherForcedEvaluation.Run(model, data.Valid);
+        var done = run.Run();
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"   done in {clock.Elapsed.TotalSeconds:F0} s: validation loss {validLoss:F3}, token accuracy {validAccuracy:P1}\n"));
+            $"   done in {clock.Elapsed.TotalSeconds:F0} s: validation loss {done.ValidLoss:F3}, token accuracy {done.TokenAccuracy:P1}\n"));
 
         // 2. Decode unseen sequences three ways.
         var sampleRng = new Rng(7);

@@ -1,0 +1,171 @@
+using System.Globalization;
+using Sharpformer.Data;
+using Sharpformer.Kernels;
+using Sharpformer.Models;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+using Sharpformer.Text;
+
+namespace Sharpformer.Training;
+
+/// <summary>
+/// A training run set up from <see cref="TrainingRunOptions"/>: the data loaded (and the tokenizer trained,
+/// or reloaded on resume), the model built, the checkpoint resumed when asked. <see cref="Run"/> trains it.
+/// </summary>
+public sealed class TrainingRun
+{
+    /// <summary>The model sizes <see cref="TrainingRunOptions.Preset"/> accepts.</summary>
+    public static readonly IReadOnlyList<string> Presets = ["tiny", "small", "big", "base"];
+
+    private readonly Action<string> _log;
+
+    private TrainingRun(TrainingRunOptions setup, TrainingData data, TrainingOptions options, SequenceModel model, Trainer trainer,
+                        Action<string> log)
+    {
+        (Setup, Data, Options, Model, Trainer, _log) = (setup, data, options, model, trainer, log);
+    }
+
+    /// <summary>The options the run was started from.</summary>
+    public TrainingRunOptions Setup { get; }
+
+    /// <summary>The tokenizer, training stream and validation batches.</summary>
+    public TrainingData Data { get; }
+
+    /// <summary>The training options in force (a resumed run's come from its checkpoint).</summary>
+    public TrainingOptions Options { get; }
+
+    /// <summary>The model being trained.</summary>
+    public SequenceModel Model { get; }
+
+    /// <summary>The trainer; set <see cref="Trainer.Progress"/> to follow the run.</summary>
+    public Trainer Trainer { get; }
+
+    /// <summary>Whether the run continues a checkpoint.</summary>
+    public bool Resumed { get; private set; }
+
+    /// <summary>
+    /// Sets up a run: checks the options, loads the data (training the tokenizer for a new run and saving it
+    /// into the directory), builds the model, and restores the checkpoint on resume. <paramref name="log"/>
+    /// receives one line per notable event (tokenizer training, skipped lines, resuming).
+    /// </summary>
+    /// <exception cref="ArgumentException">The options contradict each other or do not fit the directory's checkpoint.</exception>
+    /// <exception cref="IO.InvalidFileException">A data file, or a file of a resumed run, is missing or damaged.</exception>
+    public static TrainingRun Start(TrainingRunOptions setup, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        log ??= _ => { };
+        var spec = new DataSpec(setup.Task, setup.TrainFile, setup.ValidFile);
+        CheckSetup(setup, spec);
+        string directory = setup.Directory;
+        var checkpoint = TrainerCheckpoint.TryRead(directory);
+        bool resuming = setup.Resume;
+        if (!resuming && checkpoint is not null)
+            throw new ArgumentException($"{directory} already holds a checkpoint: resume it, or choose another directory");
+        if (resuming && checkpoint is null)
+        {
+            log($"{directory} holds no checkpoint yet: starting a new run");
+            resuming = false;
+        }
+
+        TrainingOptions? saved = checkpoint?.Options;
+        ulong seed = saved?.Seed ?? setup.Training.Seed;
+        var settings = new DataSettings(setup.BatchTokens, setup.MaxLength, setup.VocabSize, setup.SkipBadLines, seed);
+        var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelDirectory.TokenizerFile)) : null;
+        var data = TrainingData.Load(spec, settings, tokenizer, log);
+
+        TransformerConfig config;
+        TrainingOptions options;
+        if (saved is not null)
+        {
+            config = ModelDirectory.ReadConfig(directory);
+            options = setup.ResumeSteps is int steps ? saved with { Steps = steps } : saved;
+        }
+        else
+        {
+            config = NewModelConfig(setup, data);
+            options = setup.Epochs is int epochs ? setup.Training with { Steps = EpochSteps(epochs, data) } : setup.Training;
+            Directory.CreateDirectory(directory);
+            data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
+        }
+        options.Validate();
+        if (config.TargetVocab != data.Tokenizer.VocabSize || config.Architecture != data.Architecture)
+            throw new ArgumentException($"the model in {directory} ({config.Architecture}, vocabulary {config.TargetVocab}) "
+                + $"does not fit the data ({data.Architecture}, vocabulary {data.Tokenizer.VocabSize})");
+
+        ModelMemory.Require(config, copies: 4, "training it (weights, gradients and Adam's two moments)");
+        var modelRng = new Rng(options.Seed);
+        var model = SequenceModel.Create(config, modelRng);
+        var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory);
+        var run = new TrainingRun(setup, data, options, model, trainer, log);
+        if (resuming)
+        {
+            trainer.Resume();
+            run.Resumed = true;
+            log($"resuming at step {trainer.Step} of {options.Steps}");
+        }
+        return run;
+    }
+
+    /// <summary>A one-line description of the run for a log: parameters, data, steps, threads and directory.</summary>
+    public string Describe()
+    {
+        var spec = new DataSpec(Setup.Task, Setup.TrainFile, Setup.ValidFile);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"training {Model.ParameterCount():N0} parameters on '{spec.Describe()}' for {Options.Steps} steps, "
+            + $"{Parallelism.Threads} thread(s) → {Setup.Directory}");
+    }
+
+    /// <summary>
+    /// Trains to the last step (checkpointing, logging and evaluating as the options say), then measures
+    /// the validation set once more.
+    /// </summary>
+    public TrainingRunResult Run(CancellationToken cancel = default)
+    {
+        Trainer.Run(cancel);
+        if (Data.Valid.Count == 0) return new TrainingRunResult(Trainer.Step, null, null);
+        var (loss, accuracy) = TeacherForcedEvaluation.Run(Model, Data.Valid);
+        return new TrainingRunResult(Trainer.Step, loss, accuracy);
+    }
+
+    private static void CheckSetup(TrainingRunOptions setup, DataSpec spec)
+    {
+        if (string.IsNullOrEmpty(setup.Directory)) throw new ArgumentException("a training run needs a directory");
+        if (spec.Task is not null && spec.TrainFile is not null) throw new ArgumentException("give either a task or a training file, not both");
+        if (spec.Task is null && spec.TrainFile is null) throw new ArgumentException("give a task name or a training file");
+        if (spec.TrainFile is null && spec.ValidFile is not null) throw new ArgumentException("a validation file needs a training file");
+        if (setup.Model is null && !Presets.Contains(setup.Preset))
+            throw new ArgumentException($"unknown preset '{setup.Preset}' (known: {string.Join(", ", Presets)})");
+        if (setup.Epochs is < 1) throw new ArgumentException($"epochs must be at least 1, got {setup.Epochs}");
+        if (setup.ResumeSteps is < 1) throw new ArgumentException($"steps must be at least 1, got {setup.ResumeSteps}");
+        if (setup.Dropout is { } p && !(p is >= 0f and < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {p}");
+    }
+
+    private static int EpochSteps(int epochs, TrainingData data) => data.BatchesPerEpoch > 0
+        ? (int)Math.Clamp((long)epochs * data.BatchesPerEpoch, 1, int.MaxValue)
+        : throw new ArgumentException("epochs need a fixed data set (a training file or a corpus task); give a step count for a generated task");
+
+    // The architecture for a new run, sized to the data: vocabulary, maximum length (with <bos>/<eos>) and padding id.
+    private static TransformerConfig NewModelConfig(TrainingRunOptions setup, TrainingData data)
+    {
+        int vocab = data.Tokenizer.VocabSize;
+        var architecture = setup.Model ?? setup.Preset switch
+        {
+            "small" => TransformerConfig.Small(vocab),
+            "big" => TransformerConfig.Big(vocab),
+            "base" => TransformerConfig.Base(vocab),
+            _ => TransformerConfig.Tiny(vocab),
+        };
+        var config = architecture with
+        {
+            SourceVocab = vocab, TargetVocab = vocab, MaxLength = setup.MaxLength + 2, PadId = data.Tokenizer.SpecialTokens.Pad ?? 0,
+        };
+        if (setup.Dropout is float dropout) config = config with { Dropout = dropout };
+        return data.Architecture == Architecture.DecoderOnly
+            ? config with
+            {
+                Architecture = Architecture.DecoderOnly, DecoderLayers = config.EncoderLayers + config.DecoderLayers, EncoderLayers = 0,
+                TieOutput = true,
+            }
+            : config;
+    }
+}

@@ -1,0 +1,61 @@
+using Sharpformer.NN;
+
+namespace Sharpformer.Training;
+
+/// <summary>
+/// What a training run needs to start or resume: where it lives, what it learns from, the model and the
+/// schedule. <c>sharpformer train</c> fills it from its options; a program can fill it directly.
+/// </summary>
+public sealed record TrainingRunOptions
+{
+    /// <summary>The run's model directory: config, weights, tokenizer, metrics and checkpoint (created if needed).</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>A built-in task (<see cref="Data.DataSpec.TaskNames"/>); or give <see cref="TrainFile"/>.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>Training data: a UTF-8 TSV file of source–target pairs, or plain text for a language model.</summary>
+    public string? TrainFile { get; init; }
+
+    /// <summary>Validation pairs (TSV) for a <see cref="TrainFile"/> of pairs.</summary>
+    public string? ValidFile { get; init; }
+
+    /// <summary>Skip and count malformed TSV lines instead of stopping at the first.</summary>
+    public bool SkipBadLines { get; init; }
+
+    /// <summary>
+    /// The architecture; its vocabulary sizes, maximum length and padding id are set from the data. Null:
+    /// the preset named by <see cref="Preset"/>.
+    /// </summary>
+    public TransformerConfig? Model { get; init; }
+
+    /// <summary>The model size when <see cref="Model"/> is null: one of <see cref="TrainingRun.Presets"/>.</summary>
+    public string Preset { get; init; } = "tiny";
+
+    /// <summary>Dropout probability instead of the architecture's (null keeps it).</summary>
+    public float? Dropout { get; init; }
+
+    /// <summary>Size of the BPE vocabulary trained on the data (not used by the character-level toy tasks).</summary>
+    public int VocabSize { get; init; } = 8000;
+
+    /// <summary>Longest sequence in tokens; longer ones are cut (and counted).</summary>
+    public int MaxLength { get; init; } = 128;
+
+    /// <summary>Padded tokens per batch (approximately).</summary>
+    public int BatchTokens { get; init; } = 1024;
+
+    /// <summary>Steps, learning rate, warmup, seed, label smoothing, evaluation, logging and checkpoints.</summary>
+    public TrainingOptions Training { get; init; } = new();
+
+    /// <summary>Passes over the training data instead of <see cref="TrainingOptions.Steps"/> (fixed data sets only).</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>
+    /// Continue the checkpoint in <see cref="Directory"/> with its own settings (a directory without one
+    /// starts a new run). Without it, a directory that holds a checkpoint is refused.
+    /// </summary>
+    public bool Resume { get; init; }
+
+    /// <summary>When resuming, a new total step count (null keeps the checkpoint's).</summary>
+    public int? ResumeSteps { get; init; }
+}

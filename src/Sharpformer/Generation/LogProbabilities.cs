@@ -29,10 +29,10 @@ internal static class LogProbabilities
         return max + Math.Log(TensorPrimitives.Sum<double>(shifted));
     }
 
-    /// <summary>Rules out the ids a decoder must never emit: padding and beginning-of-sequence.</summary>
-    public static void ForbidSpecial(Span<float> logits)
+    /// <summary>Rules out the ids a decoder must never emit: the model's padding id and beginning-of-sequence.</summary>
+    public static void ForbidSpecial(Span<float> logits, int padId)
     {
-        logits[SpecialTokens.Pad] = float.NegativeInfinity;
+        logits[padId] = float.NegativeInfinity;
         logits[SpecialTokens.Bos] = float.NegativeInfinity;
     }
 

@@ -77,7 +77,7 @@ public sealed class TextGenerator
         double score = 0;
         for (int step = 0; step < maxTokens; step++)
         {
-            LogProbabilities.ForbidSpecial(logits);
+            LogProbabilities.ForbidSpecial(logits, model.Config.PadId);
             int next = Sampler.Choose(logits, options, rng);
             score += logits[next] - LogProbabilities.LogSumExp(logits, scratch);
             if (next == SpecialTokens.Eos) return new Hypothesis([.. output], (float)score, true);

@@ -27,11 +27,11 @@ internal static class TokenByToken
             {
                 if (ended[r])
                 {
-                    last[r] = SpecialTokens.Pad;
+                    last[r] = model.Config.PadId;
                     continue;
                 }
                 var row = logits.AsSpan(r * vocab, vocab);
-                LogProbabilities.ForbidSpecial(row);
+                LogProbabilities.ForbidSpecial(row, model.Config.PadId);
                 int next = choose(row);
                 scores[r] += row[next] - LogProbabilities.LogSumExp(row, scratch);
                 if (next == SpecialTokens.Eos) ended[r] = true;

@@ -27,13 +27,13 @@ public static class TeacherForcedEvaluation
             {
                 using var memory = TensorArena.IsActive ? default(TensorArena.Scope?) : arena.Activate();   // each batch's tensors serve the next
                 var logits = model.TeacherForcedLogits(batch.Source, batch.TargetInput);
-                var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: SpecialTokens.Pad);
+                var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: model.Config.PadId);
                 var predicted = logits.ArgMax(-1).ToArray();
                 var expected = batch.TargetOutput.ToArray();
                 int counted = 0;
                 for (int i = 0; i < expected.Length; i++)
                 {
-                    if (expected[i] == SpecialTokens.Pad) continue;
+                    if (expected[i] == model.Config.PadId) continue;
                     counted++;
                     if (predicted[i] == expected[i]) correct++;
                 }

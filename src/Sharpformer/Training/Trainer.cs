@@ -204,7 +204,7 @@ public sealed class Trainer
             var batch = _train.Next();
             using var memory = _arena.Activate();   // this micro-batch's tensors are reused by the next
             var logits = _model.TeacherForcedLogits(batch.Source, batch.TargetInput);
-            var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: SpecialTokens.Pad, labelSmoothing: _options.LabelSmoothing);
+            var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: _model.Config.PadId, labelSmoothing: _options.LabelSmoothing);
             (loss * (1f / _options.Accumulation)).Backward();
             lossSum += loss.Item();
             tokens += batch.TargetTokens;

@@ -2,7 +2,6 @@
 // text → byte-level BPE tokens (trained here on one paragraph) → ids → embeddings (scaled by √d_model)
 // → plus sinusoidal positional encodings → the [B, T, d_model] tensor the first encoder layer takes.
 using System.Text;
-using Sharpformer.Data;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;

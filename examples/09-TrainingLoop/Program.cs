@@ -4,7 +4,6 @@
 // saving the model directory. (`sharpformer train` runs the full Trainer: accumulation, evaluation,
 // checkpoints and exact resume.) Usage: dotnet run --project examples/09-TrainingLoop -- [steps=300] [out-dir]
 using Sharpformer.Data;
-using Sharpformer.IO;
 using Sharpformer.Losses;
 using Sharpformer.Models;
 using Sharpformer.NN;

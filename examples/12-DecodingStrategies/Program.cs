@@ -11,7 +11,6 @@ using System.Globalization;
 using Sharpformer.Data;
 using Sharpformer.Evaluation;
 using Sharpformer.Generation;
-using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Text;

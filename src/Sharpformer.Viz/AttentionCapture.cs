@@ -1,5 +1,4 @@
 using Sharpformer.Autograd;
-using Sharpformer.Data;
 using Sharpformer.Generation;
 using Sharpformer.NN;
 using Sharpformer.Tensors;

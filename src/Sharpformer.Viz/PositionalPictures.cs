@@ -1,4 +1,3 @@
-using ScottPlot;
 using Sharpformer.NN;
 
 namespace Sharpformer.Viz;

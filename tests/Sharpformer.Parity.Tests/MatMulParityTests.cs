@@ -1,4 +1,3 @@
-using Sharpformer.Tensors;
 using TorchSharp;
 using static Sharpformer.Parity.Tests.OpParity;
 

@@ -170,7 +170,7 @@ public static class ModuleParity
 
     /// <summary>
     /// Padded token ids [B, L]: row b keeps lengths[b] tokens in [1, vocab) and pads the rest with
-    /// <paramref name="padId"/> 0 (a row is never all padding).
+    /// the padding id 0 (a row is never all padding).
     /// </summary>
     public static int[] PaddedIds(int seed, int[] lengths, int length, int vocab)
     {

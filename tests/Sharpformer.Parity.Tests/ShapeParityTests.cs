@@ -1,5 +1,3 @@
-using Sharpformer.Tensors;
-using TorchSharp;
 using static Sharpformer.Parity.Tests.OpParity;
 
 namespace Sharpformer.Parity.Tests;

@@ -193,7 +193,7 @@ public sealed class TorchEncoderDecoder : nn.Module
 }
 
 /// <summary>
-/// The whole model around a core: embeddings (shared when <paramref name="targetEmbedding"/> is null)
+/// The whole model around a core: embeddings (shared when no target embedding is given)
 /// scaled by √d plus the sinusoidal table, the core, and the generator. Names: src_embed.*, tgt_embed.*,
 /// transformer.*, generator.*.
 /// </summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Text.Json;
-using Sharpformer.Data;
 using Sharpformer.Generation;
 using Sharpformer.Kernels;
 using Sharpformer.Losses;
@@ -12,7 +11,6 @@ using Sharpformer.Tensors;
 using Sharpformer.Text;
 using TorchSharp;
 using static TorchSharp.torch;
-using TorchTensor = TorchSharp.torch.Tensor;
 using SfTensor = Sharpformer.Tensors.Tensor;
 
 namespace Sharpformer.Benchmarks.Torch;

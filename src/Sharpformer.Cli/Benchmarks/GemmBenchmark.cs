@@ -3,7 +3,7 @@ using Sharpformer.Kernels;
 
 namespace Sharpformer.Cli.Benchmarks;
 
-/// <summary>Times <see cref="Gemm.Sgemm"/> on fixed shapes; each case reports the median of single calls.</summary>
+/// <summary>Times <c>Gemm.Sgemm</c> on fixed shapes; each case reports the median of single calls.</summary>
 internal static class GemmBenchmark
 {
     // M × K × N with the transpose flags: squares, then every product of a training step of the `big`

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
-using Sharpformer.Data;
 using Sharpformer.Losses;
 using Sharpformer.NN;
 using Sharpformer.Optim;

@@ -6,7 +6,6 @@ using Sharpformer.Data;
 using Sharpformer.Evaluation;
 using Sharpformer.Generation;
 using Sharpformer.Kernels;
-using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using Sharpformer.Training;

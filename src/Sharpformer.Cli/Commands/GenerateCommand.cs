@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Sharpformer.Generation;
 
 namespace Sharpformer.Cli.Commands;
 

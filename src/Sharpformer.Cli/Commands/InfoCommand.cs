@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Sharpformer.Generation;
 using Sharpformer.Models;
 
 namespace Sharpformer.Cli.Commands;

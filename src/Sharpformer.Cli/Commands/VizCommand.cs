@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Sharpformer.Generation;
-using Sharpformer.IO;
 using Sharpformer.Models;
 using Sharpformer.Training;
 using Sharpformer.Viz;

@@ -3,7 +3,6 @@ using Sharpformer.Data;
 using Sharpformer.Losses;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
-using Sharpformer.Text;
 
 namespace Sharpformer.Training;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Sharpformer.Autograd;
 using Sharpformer.Data;
 using Sharpformer.IO;
 using Sharpformer.Losses;
@@ -8,7 +7,6 @@ using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;
-using Sharpformer.Text;
 
 namespace Sharpformer.Training;
 

@@ -1,4 +1,3 @@
-using Sharpformer.Data;
 using Sharpformer.Generation;
 using Sharpformer.NN;
 using Sharpformer.Tensors;

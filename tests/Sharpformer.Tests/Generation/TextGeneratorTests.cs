@@ -1,6 +1,5 @@
 using Sharpformer.Data;
 using Sharpformer.Generation;
-using Sharpformer.IO;
 using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Sharpformer.Data;
-using Sharpformer.IO;
 using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;

@@ -1,4 +1,3 @@
-using Sharpformer.IO;
 using Sharpformer.Models;
 using Sharpformer.NN;
 

@@ -1,4 +1,3 @@
-using Sharpformer.Autograd;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 

@@ -1,4 +1,3 @@
-using Sharpformer.Autograd;
 using Sharpformer.Losses;
 using Sharpformer.NN;
 using Sharpformer.Optim;

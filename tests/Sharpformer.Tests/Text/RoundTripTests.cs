@@ -1,4 +1,3 @@
-using Sharpformer.Data;
 using Sharpformer.Text;
 
 namespace Sharpformer.Tests.Text;

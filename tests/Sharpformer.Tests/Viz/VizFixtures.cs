@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Sharpformer.IO;
 using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;

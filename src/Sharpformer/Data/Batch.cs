@@ -35,7 +35,8 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
             sourceTokens += src.Length;
             targetTokens += tgt.Length + 1;
         }
-        return new Batch(Tensor.FromArray(source, pairs.Count, s), Tensor.FromArray(input, pairs.Count, t), Tensor.FromArray(output, pairs.Count, t), sourceTokens, targetTokens);
+        return new Batch(Tensor.FromArray(source, pairs.Count, s), Tensor.FromArray(input, pairs.Count, t),
+            Tensor.FromArray(output, pairs.Count, t), sourceTokens, targetTokens);
     }
 
     /// <summary>
@@ -46,7 +47,8 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
     {
         if (windows.Count == 0) throw new ArgumentException("Batch: no windows");
         int t = windows[0].Length - 1;
-        if (t < 1 || windows.Any(w => w.Length != t + 1)) throw new ArgumentException("Batch: windows must all have the same length, at least 2");
+        if (t < 1 || windows.Any(w => w.Length != t + 1))
+            throw new ArgumentException("Batch: windows must all have the same length, at least 2");
         var input = new float[windows.Count * t];
         var output = new float[windows.Count * t];
         for (int b = 0; b < windows.Count; b++)
@@ -55,7 +57,8 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
                 input[b * t + i] = windows[b][i];
                 output[b * t + i] = windows[b][i + 1];
             }
-        return new Batch(Tensor.Zeros(windows.Count, 0), Tensor.FromArray(input, windows.Count, t), Tensor.FromArray(output, windows.Count, t), 0, windows.Count * t);
+        return new Batch(Tensor.Zeros(windows.Count, 0), Tensor.FromArray(input, windows.Count, t),
+            Tensor.FromArray(output, windows.Count, t), 0, windows.Count * t);
     }
 
     /// <summary>Batches of <paramref name="pairs"/> in their order (for evaluation), each within the token budget.</summary>

@@ -21,7 +21,8 @@ public sealed class BucketBatcher : IBatchSource
     public BucketBatcher(IReadOnlyList<SequencePair> pairs, int batchTokens, ulong seed, int poolSize = 4096)
     {
         if (pairs.Count == 0) throw new ArgumentException("BucketBatcher: no training pairs");
-        if (batchTokens < 1 || poolSize < 1) throw new ArgumentOutOfRangeException(nameof(batchTokens), "BucketBatcher: batch tokens and pool size must be positive");
+        if (batchTokens < 1 || poolSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchTokens), "BucketBatcher: batch tokens and pool size must be positive");
         (_pairs, BatchTokens, _seed, PoolSize) = (pairs, batchTokens, seed, poolSize);
         _plan = Plan(0);
     }
@@ -61,7 +62,8 @@ public sealed class BucketBatcher : IBatchSource
             || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int position))
             throw new InvalidDataException($"BucketBatcher: '{state}' is not a saved position");
         var plan = Plan(epoch);
-        if (position > plan.Count) throw new InvalidDataException($"BucketBatcher: position {position} is past the {plan.Count} batches of epoch {epoch}");
+        if (position > plan.Count)
+            throw new InvalidDataException($"BucketBatcher: position {position} is past the {plan.Count} batches of epoch {epoch}");
         (Epoch, _plan, _position) = (epoch, plan, position);
     }
 

@@ -20,7 +20,10 @@ public enum Split
 /// <summary>One verse of the English–Spanish Bible corpus.</summary>
 public sealed record BibleVerse(string Book, int Chapter, int Verse, string English, string Spanish)
 {
-    /// <summary>The fixed split by chapter (data/README.md): test if the chapter number is divisible by 20, validation if it is 10 mod 20.</summary>
+    /// <summary>
+    /// The fixed split by chapter (data/README.md): test if the chapter number is divisible by 20, validation
+    /// if it is 10 mod 20.
+    /// </summary>
     public Split Split => Chapter % 20 == 0 ? Split.Test : Chapter % 20 == 10 ? Split.Valid : Split.Train;
 }
 
@@ -32,7 +35,8 @@ public static class Corpora
 
     /// <summary>The six Austen novels' file names, in order.</summary>
     public static readonly string[] AustenNovels =
-        ["austen_emma", "austen_mansfieldpark", "austen_northangerabbey", "austen_persuasion", "austen_prideprejudice", "austen_sensesensibility"];
+        ["austen_emma", "austen_mansfieldpark", "austen_northangerabbey",
+            "austen_persuasion", "austen_prideprejudice", "austen_sensesensibility"];
 
     /// <summary>All 30,717 English–Spanish verse pairs, in canonical order.</summary>
     public static IReadOnlyList<BibleVerse> BibleVerses() => Bible.Value;
@@ -43,7 +47,8 @@ public static class Corpora
     /// <summary>The text of one Austen novel (a name from <see cref="AustenNovels"/>).</summary>
     public static string AustenText(string novel)
     {
-        if (!AustenNovels.Contains(novel)) throw new ArgumentException($"Corpora: no Austen novel named '{novel}' (known: {string.Join(", ", AustenNovels)})");
+        if (!AustenNovels.Contains(novel))
+            throw new ArgumentException($"Corpora: no Austen novel named '{novel}' (known: {string.Join(", ", AustenNovels)})");
         return ReadResourceText($"austen/{novel}.txt.br");
     }
 
@@ -72,7 +77,8 @@ public static class Corpora
         {
             lineNumber++;
             var f = line.Split('\t');
-            if (f.Length != 5 || !int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out int chapter) || !int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out int verse))
+            if (f.Length != 5 || !int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out int chapter)
+                || !int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out int verse))
                 throw new InvalidDataException($"{name}:{lineNumber}: expected book, chapter, verse, english, spanish");
             verses.Add(new BibleVerse(f[0], chapter, verse, f[3], f[4]));
         }

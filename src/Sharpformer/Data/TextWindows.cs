@@ -18,8 +18,10 @@ public sealed class TextWindows : IBatchSource
     /// <summary>Windows over <paramref name="tokens"/> of <paramref name="context"/> predicted tokens each.</summary>
     public TextWindows(int[] tokens, int context, int batchSize, ulong seed)
     {
-        if (context < 1 || batchSize < 1) throw new ArgumentOutOfRangeException(nameof(context), "TextWindows: context and batch size must be positive");
-        if (tokens.Length < context + 1) throw new ArgumentException($"TextWindows: {tokens.Length} tokens are fewer than one window of {context + 1}");
+        if (context < 1 || batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(context), "TextWindows: context and batch size must be positive");
+        if (tokens.Length < context + 1)
+            throw new ArgumentException($"TextWindows: {tokens.Length} tokens are fewer than one window of {context + 1}");
         (_tokens, Context, BatchSize, _seed) = (tokens, context, batchSize, seed);
         Windows = (tokens.Length - 1) / context;
         _order = Order(0);
@@ -55,7 +57,8 @@ public sealed class TextWindows : IBatchSource
 
     /// <summary>Every window in order, batched, for evaluation.</summary>
     public IReadOnlyList<Batch> All() =>
-        [.. Enumerable.Range(0, (Windows + BatchSize - 1) / BatchSize).Select(b => Batch.ForLanguageModel([.. Enumerable.Range(b * BatchSize, Math.Min(BatchSize, Windows - b * BatchSize)).Select(Window)]))];
+        [.. Enumerable.Range(0, (Windows + BatchSize - 1) / BatchSize).Select(b =>
+            Batch.ForLanguageModel([.. Enumerable.Range(b * BatchSize, Math.Min(BatchSize, Windows - b * BatchSize)).Select(Window)]))];
 
     /// <inheritdoc/>
     public string SaveState() => string.Create(CultureInfo.InvariantCulture, $"{Epoch},{_position}");

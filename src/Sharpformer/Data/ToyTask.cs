@@ -25,8 +25,10 @@ public sealed class ToyTask
     /// <summary>A task over <paramref name="vocab"/> ids (including the reserved ones) with lengths in [minLength, maxLength].</summary>
     public ToyTask(ToyTaskKind kind, int vocab, int minLength, int maxLength)
     {
-        if (vocab <= SpecialTokens.Count + 1) throw new ArgumentOutOfRangeException(nameof(vocab), $"ToyTask: vocabulary {vocab} leaves fewer than 2 ordinary tokens");
-        if (minLength < 1 || maxLength < minLength) throw new ArgumentOutOfRangeException(nameof(minLength), $"ToyTask: lengths [{minLength}, {maxLength}] are not a valid range");
+        if (vocab <= SpecialTokens.Count + 1)
+            throw new ArgumentOutOfRangeException(nameof(vocab), $"ToyTask: vocabulary {vocab} leaves fewer than 2 ordinary tokens");
+        if (minLength < 1 || maxLength < minLength)
+            throw new ArgumentOutOfRangeException(nameof(minLength), $"ToyTask: lengths [{minLength}, {maxLength}] are not a valid range");
         (Kind, Vocab, MinLength, MaxLength) = (kind, vocab, minLength, maxLength);
     }
 

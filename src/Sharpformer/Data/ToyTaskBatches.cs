@@ -9,7 +9,8 @@ public sealed class ToyTaskBatches(ToyTask task, int batchSize, ulong seed) : IB
     private readonly Rng _rng = new(seed);
 
     /// <summary>Examples per batch.</summary>
-    public int BatchSize { get; } = batchSize > 0 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize), "ToyTaskBatches: batch size must be positive");
+    public int BatchSize { get; } = batchSize > 0 ? batchSize
+        : throw new ArgumentOutOfRangeException(nameof(batchSize), "ToyTaskBatches: batch size must be positive");
 
     /// <inheritdoc/>
     public int Epoch => 0;

@@ -21,7 +21,8 @@ public sealed record DataSettings(int BatchTokens, int MaxLength, int VocabSize,
 /// Everything training needs from the data side: the tokenizer (trained here, or the one a resumed run
 /// saved), the training stream, validation batches, and what was truncated or skipped on the way.
 /// </summary>
-public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IReadOnlyList<Batch> Valid, Architecture Architecture, int BatchesPerEpoch, int Truncated, int SkippedLines)
+public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IReadOnlyList<Batch> Valid, Architecture Architecture,
+    int BatchesPerEpoch, int Truncated, int SkippedLines)
 {
     /// <summary>Ordinary symbols of the generated toy tasks: letters a–p, ids 4–19.</summary>
     public const string ToyAlphabet = "abcdefghijklmnop";
@@ -29,17 +30,24 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
     /// <summary>Length range of generated toy sequences.</summary>
     public const int ToyMinLength = 4, ToyMaxLength = 12;
 
-    /// <summary>Builds the data for <paramref name="spec"/>; <paramref name="tokenizer"/> is reused when given (resume), else trained.</summary>
+    /// <summary>
+    /// Builds the data for <paramref name="spec"/>; <paramref name="tokenizer"/> is reused when given
+    /// (resume), else trained.
+    /// </summary>
     public static TrainingData Load(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
     {
-        if (spec.Task is not null && spec.TrainFile is not null) throw new ArgumentException("give either a task or a training file, not both");
+        if (spec.Task is not null && spec.TrainFile is not null)
+            throw new ArgumentException("give either a task or a training file, not both");
         if (spec.TrainFile is not null)
-            return spec.TrainFile.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? FromTsv(spec, settings, tokenizer, progress) : FromText(spec, settings, tokenizer, progress);
+            return spec.TrainFile.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
+                ? FromTsv(spec, settings, tokenizer, progress)
+                : FromText(spec, settings, tokenizer, progress);
         return spec.Task switch
         {
             null => throw new ArgumentException("give a task name or a training file"),
             "bible-en-es" => FromPairs(Corpora.BibleVerses(Split.Train).Select(v => (v.English, v.Spanish)).ToList(),
-                                       Corpora.BibleVerses(Split.Valid).Select(v => (v.English, v.Spanish)).ToList(), 0, settings, tokenizer, progress),
+                                       Corpora.BibleVerses(Split.Valid).Select(v => (v.English, v.Spanish)).ToList(),
+                                       0, settings, tokenizer, progress),
             "austen" => Austen(settings, tokenizer, progress),
             _ when ToyTask.Parse(spec.Task) is { } kind => Toy(kind, settings),
             _ => throw new ArgumentException($"unknown task '{spec.Task}' (known: {string.Join(", ", DataSpec.TaskNames)})"),
@@ -66,7 +74,8 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
         return FromPairs(train.Pairs, valid?.Pairs ?? [], train.SkippedLines + (valid?.SkippedLines ?? 0), settings, tokenizer, progress);
     }
 
-    private static TrainingData FromPairs(IReadOnlyList<(string Source, string Target)> train, IReadOnlyList<(string Source, string Target)> valid,
+    private static TrainingData FromPairs(IReadOnlyList<(string Source, string Target)> train,
+                                          IReadOnlyList<(string Source, string Target)> valid,
                                           int skipped, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
     {
         tokenizer ??= TrainTokenizer(train.SelectMany(p => new[] { p.Source, p.Target }), settings, progress);
@@ -75,22 +84,27 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
         var batcher = new BucketBatcher(encodedTrain.Pairs, settings.BatchTokens, settings.Seed + 1);
         var validBatches = encodedValid.Pairs.Count == 0 ? [] : Batch.InOrder(encodedValid.Pairs, settings.BatchTokens);
         progress($"{train.Count:N0} training pairs ({batcher.BatchesPerEpoch:N0} batches an epoch), {valid.Count:N0} validation pairs; " +
-                 $"{encodedTrain.Truncated + encodedValid.Truncated:N0} truncated to {settings.MaxLength} tokens, {skipped:N0} bad lines skipped");
-        return new TrainingData(tokenizer, batcher, validBatches, Architecture.EncoderDecoder, batcher.BatchesPerEpoch, encodedTrain.Truncated + encodedValid.Truncated, skipped);
+                 $"{encodedTrain.Truncated + encodedValid.Truncated:N0} truncated to {settings.MaxLength} tokens, " +
+                 $"{skipped:N0} bad lines skipped");
+        return new TrainingData(tokenizer, batcher, validBatches, Architecture.EncoderDecoder, batcher.BatchesPerEpoch,
+            encodedTrain.Truncated + encodedValid.Truncated, skipped);
     }
 
     private static TrainingData Austen(DataSettings settings, ITokenizer? tokenizer, Action<string> progress) =>
         LanguageModelling("Austen", [.. Corpora.AustenNovels.Select(Corpora.AustenText)], settings, tokenizer, progress);
 
-    // Any plain-text file (not .tsv) trains a language model; a validation file may give held-out text, else its last twentieth is held out.
+    // Any plain-text file (not .tsv) trains a language model; a validation file may give held-out text,
+    // else its last twentieth is held out.
     private static TrainingData FromText(DataSpec spec, DataSettings settings, ITokenizer? tokenizer, Action<string> progress)
     {
         string text = TextFile.ReadAll(spec.TrainFile!);
         if (spec.ValidFile is null) return LanguageModelling(Path.GetFileName(spec.TrainFile)!, [text], settings, tokenizer, progress);
-        return LanguageModelling(Path.GetFileName(spec.TrainFile)!, [text], settings, tokenizer, progress, TextFile.ReadAll(spec.ValidFile));
+        return LanguageModelling(Path.GetFileName(spec.TrainFile)!, [text], settings, tokenizer, progress,
+            TextFile.ReadAll(spec.ValidFile));
     }
 
-    private static TrainingData LanguageModelling(string name, IReadOnlyList<string> texts, DataSettings settings, ITokenizer? tokenizer, Action<string> progress, string? heldOut = null)
+    private static TrainingData LanguageModelling(string name, IReadOnlyList<string> texts, DataSettings settings, ITokenizer? tokenizer,
+        Action<string> progress, string? heldOut = null)
     {
         // Without separate validation text, the last twentieth of each text is held out.
         var trainText = heldOut is null ? texts.Select(t => t[..(t.Length * 19 / 20)]).ToList() : [.. texts];
@@ -101,7 +115,8 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
         int[] Stream(IEnumerable<string> texts) => [.. texts.SelectMany(t => tokenizer.Encode(t))];
         var train = new TextWindows(Stream(trainText), context, batchSize, settings.Seed + 1);
         var valid = new TextWindows(Stream(validText), context, batchSize, settings.Seed + 2).All();
-        progress($"{name}: {train.Windows:N0} training windows of {context} tokens ({train.BatchesPerEpoch:N0} batches an epoch), {valid.Count:N0} validation batches");
+        progress($"{name}: {train.Windows:N0} training windows of {context} tokens ({train.BatchesPerEpoch:N0} batches an epoch), " +
+                 $"{valid.Count:N0} validation batches");
         return new TrainingData(tokenizer, train, valid, Architecture.DecoderOnly, train.BatchesPerEpoch, 0, 0);
     }
 

@@ -16,7 +16,8 @@ public static class Bleu
     /// stream k holds the k-th reference of every hypothesis; a null or empty entry means that
     /// hypothesis has fewer references. Each string is right-stripped, optionally lowercased, then tokenized.
     /// </summary>
-    public static BleuScore Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string?>> referenceStreams, BleuOptions? options = null)
+    public static BleuScore Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string?>> referenceStreams,
+        BleuOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(hypotheses);
         options ??= BleuOptions.Default;
@@ -68,7 +69,8 @@ public static class Bleu
     /// BLEU from corpus statistics (sacreBLEU's <c>compute_bleu</c>): clipped matches and totals per
     /// order, hypothesis length c and closest-reference length r.
     /// </summary>
-    public static BleuScore FromStatistics(IReadOnlyList<long> counts, IReadOnlyList<long> totals, long sysLen, long refLen, BleuOptions? options = null, string signature = "")
+    public static BleuScore FromStatistics(IReadOnlyList<long> counts, IReadOnlyList<long> totals, long sysLen, long refLen,
+        BleuOptions? options = null, string signature = "")
     {
         ArgumentNullException.ThrowIfNull(counts);
         ArgumentNullException.ThrowIfNull(totals);

@@ -26,11 +26,15 @@ public sealed record BleuScore(
     /// <summary>c / r, or 0 when r = 0.</summary>
     public double Ratio => RefLen == 0 ? 0 : (double)SysLen / RefLen;
 
-    /// <summary>sacreBLEU's one-line form: <c>BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)</c>.</summary>
+    /// <summary>
+    /// sacreBLEU's one-line form:
+    /// <c>BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)</c>.
+    /// </summary>
     public override string ToString()
     {
         var inv = CultureInfo.InvariantCulture;
         string precisions = string.Join('/', Precisions.Select(p => p.ToString("F1", inv)));
-        return string.Create(inv, $"BLEU = {Score:F2} {precisions} (BP = {BrevityPenalty:F3} ratio = {Ratio:F3} hyp_len = {SysLen} ref_len = {RefLen})");
+        return string.Create(inv,
+            $"BLEU = {Score:F2} {precisions} (BP = {BrevityPenalty:F3} ratio = {Ratio:F3} hyp_len = {SysLen} ref_len = {RefLen})");
     }
 }

@@ -17,7 +17,8 @@ public static class Chrf
     /// Corpus chrF. <paramref name="referenceStreams"/> is sacreBLEU's layout: stream k holds the k-th
     /// reference of every hypothesis (a null or empty entry: that hypothesis has fewer references).
     /// </summary>
-    public static ChrfScore Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string?>> referenceStreams, ChrfOptions? options = null)
+    public static ChrfScore Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string?>> referenceStreams,
+        ChrfOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(hypotheses);
         options ??= ChrfOptions.Default;
@@ -58,7 +59,8 @@ public static class Chrf
         ArgumentNullException.ThrowIfNull(statistics);
         options ??= ChrfOptions.Default;
         int orders = options.CharOrder + options.WordOrder;
-        if (statistics.Count != 3 * orders) throw new ArgumentException($"chrF: need {3 * orders} statistics, got {statistics.Count}", nameof(statistics));
+        if (statistics.Count != 3 * orders)
+            throw new ArgumentException($"chrF: need {3 * orders} statistics, got {statistics.Count}", nameof(statistics));
         const double eps = 1e-16;
         double factor = (double)options.Beta * options.Beta;
         double epsSum = 0, precisionSum = 0, recallSum = 0;

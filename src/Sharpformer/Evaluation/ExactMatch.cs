@@ -23,7 +23,8 @@ public static class ExactMatch
         ArgumentNullException.ThrowIfNull(referenceStreams);
         foreach (var stream in referenceStreams)
             if (stream.Count != hypotheses.Count)
-                throw new ArgumentException($"a reference stream has {stream.Count} segments, the hypotheses {hypotheses.Count}", nameof(referenceStreams));
+                throw new ArgumentException($"a reference stream has {stream.Count} segments, the hypotheses {hypotheses.Count}",
+                    nameof(referenceStreams));
         if (hypotheses.Count == 0) return double.NaN;
         int matches = 0;
         for (int i = 0; i < hypotheses.Count; i++)

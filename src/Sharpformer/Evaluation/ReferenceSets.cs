@@ -14,7 +14,8 @@ internal static class ReferenceSets
         if (streams.Count == 0) throw new ArgumentException("at least one reference stream is needed", nameof(streams));
         for (int k = 0; k < streams.Count; k++)
             if (streams[k].Count != segments)
-                throw new ArgumentException($"reference stream {k} has {streams[k].Count} segments, the hypotheses {segments}", nameof(streams));
+                throw new ArgumentException($"reference stream {k} has {streams[k].Count} segments, the hypotheses {segments}",
+                    nameof(streams));
         var perSegment = new List<List<string>>(segments);
         var sizes = new HashSet<int>();
         for (int i = 0; i < segments; i++)

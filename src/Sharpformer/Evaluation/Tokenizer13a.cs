@@ -21,7 +21,8 @@ namespace Sharpformer.Evaluation;
 public static class Tokenizer13a
 {
     // The ASCII symbols of step 2, written as code-point ranges: { to ~, [ to `, space to &, ( to +, : to @, and /.
-    private static readonly Regex Symbols = new(@"([\u007B-\u007E\u005B-\u0060\u0020-\u0026\u0028-\u002B\u003A-\u0040/])", RegexOptions.CultureInvariant);
+    private static readonly Regex Symbols =
+        new(@"([\u007B-\u007E\u005B-\u0060\u0020-\u0026\u0028-\u002B\u003A-\u0040/])", RegexOptions.CultureInvariant);
     private static readonly Regex PeriodCommaAfterNonDigit = new(@"([^0-9])([.,])", RegexOptions.CultureInvariant);
     private static readonly Regex PeriodCommaBeforeNonDigit = new(@"([.,])([^0-9])", RegexOptions.CultureInvariant);
     private static readonly Regex DashAfterDigit = new(@"([0-9])(-)", RegexOptions.CultureInvariant);

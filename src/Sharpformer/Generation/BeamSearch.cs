@@ -60,7 +60,8 @@ public static class BeamSearch
                     if (token == SpecialTokens.Eos)
                     {
                         // An ended hypothesis counts only if it ranks among the K best candidates.
-                        if (rank++ < k) Keep(finished[b], new Hypothesis(tokens, Normalize(score, tokens.Length + 1, lengthPenalty), true), k);
+                        if (rank++ < k)
+                            Keep(finished[b], new Hypothesis(tokens, Normalize(score, tokens.Length + 1, lengthPenalty), true), k);
                         continue;
                     }
                     rank++;
@@ -81,7 +82,8 @@ public static class BeamSearch
         {
             if (!done[b])
                 foreach (var beam in beams.AsSpan(b * k, k))
-                    if (beam.IsLive) finished[b].Add(new Hypothesis(beam.Tokens, Normalize(beam.Score, beam.Tokens.Length, lengthPenalty), false));
+                    if (beam.IsLive)
+                        finished[b].Add(new Hypothesis(beam.Tokens, Normalize(beam.Score, beam.Tokens.Length, lengthPenalty), false));
             result[b] = [.. finished[b].OrderByDescending(h => h.Score).Take(nBest)];
         }
         return result;

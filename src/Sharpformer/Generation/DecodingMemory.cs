@@ -11,7 +11,10 @@ internal static class DecodingMemory
 {
     [ThreadStatic] private static TensorArena? t_arena;
 
-    /// <summary>Activates this thread's decoding arena, unless <paramref name="useCache"/> is off or an arena is already active (whose scope then holds the tensors).</summary>
+    /// <summary>
+    /// Activates this thread's decoding arena, unless <paramref name="useCache"/> is off or an arena is
+    /// already active (whose scope then holds the tensors).
+    /// </summary>
     public static TensorArena.Scope? Enter(bool useCache) =>
         !useCache || TensorArena.IsActive ? null : (t_arena ??= new TensorArena()).Activate();
 }

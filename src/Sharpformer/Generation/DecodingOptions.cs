@@ -37,17 +37,22 @@ public sealed record DecodingOptions
     /// <summary>Seed of sampling.</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Most tokens per output; null: the model's maximum length less bos and eos, at most <see cref="DefaultMaxOutputTokens"/>.</summary>
+    /// <summary>
+    /// Most tokens per output; null: the model's maximum length less bos and eos, at most
+    /// <see cref="DefaultMaxOutputTokens"/>.
+    /// </summary>
     public int? MaxOutputTokens { get; init; }
 
     /// <summary>Greedy decoding.</summary>
     public static DecodingOptions Greedy { get; } = new();
 
     /// <summary>Beam search with <paramref name="beamSize"/> beams.</summary>
-    public static DecodingOptions Beam(int beamSize, float lengthPenalty = 0.6f) => new() { Method = DecodingMethod.Beam, BeamSize = beamSize, LengthPenalty = lengthPenalty };
+    public static DecodingOptions Beam(int beamSize, float lengthPenalty = 0.6f) =>
+        new() { Method = DecodingMethod.Beam, BeamSize = beamSize, LengthPenalty = lengthPenalty };
 
     /// <summary>Sampling under <paramref name="sampling"/> (temperature 1, no top-k or top-p by default).</summary>
-    public static DecodingOptions Sample(SamplingOptions? sampling = null, ulong seed = 1) => new() { Method = DecodingMethod.Sample, Sampling = sampling ?? new(), Seed = seed };
+    public static DecodingOptions Sample(SamplingOptions? sampling = null, ulong seed = 1) =>
+        new() { Method = DecodingMethod.Sample, Sampling = sampling ?? new(), Seed = seed };
 
     /// <summary>A short name for reports: "greedy", "beam 4" or "sample".</summary>
     public string Name => Method switch
@@ -62,7 +67,8 @@ public sealed record DecodingOptions
     {
         if (!Enum.IsDefined(Method)) throw new ArgumentException($"decoding method {(int)Method} is not greedy, beam or sample");
         if (Method == DecodingMethod.Beam && BeamSize < 1) throw new ArgumentException($"beam size {BeamSize} must be at least 1");
-        if (!(LengthPenalty >= 0f) || float.IsInfinity(LengthPenalty)) throw new ArgumentException($"length penalty {LengthPenalty} must be 0 or more");
+        if (!(LengthPenalty >= 0f) || float.IsInfinity(LengthPenalty))
+            throw new ArgumentException($"length penalty {LengthPenalty} must be 0 or more");
         if (MaxOutputTokens < 1) throw new ArgumentException($"max output tokens {MaxOutputTokens} must be at least 1");
         Sampling.Validate();
     }

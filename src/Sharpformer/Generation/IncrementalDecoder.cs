@@ -52,7 +52,8 @@ public sealed class IncrementalDecoder
             for (int r = 0; r < Rows; r++) _prefixes[r] = [.. _prefixes[r], lastTokens[r]];
         }
         if (Length > _model.Config.MaxLength)
-            throw new InvalidOperationException($"IncrementalDecoder: the target is longer than the model's maximum length {_model.Config.MaxLength}");
+            throw new InvalidOperationException(
+                $"IncrementalDecoder: the target is longer than the model's maximum length {_model.Config.MaxLength}");
         if (_useCache)
         {
             // The cache already holds every position before the last fed token; the step writes every logit.

@@ -6,8 +6,12 @@ namespace Sharpformer.Generation;
 /// <summary>Ancestral sampling with temperature, top-k and top-p (nucleus) filtering, from a seeded generator.</summary>
 public static class Sampler
 {
-    /// <summary>source: [B, S] ids → one sampled hypothesis per row (score: the sum of the sampled tokens' model log-probabilities).</summary>
-    public static Hypothesis[] Decode(Transformer model, Tensor source, SamplingOptions options, Rng rng, int maxLength, bool useCache = true)
+    /// <summary>
+    /// source: [B, S] ids → one sampled hypothesis per row (score: the sum of the sampled tokens' model
+    /// log-probabilities).
+    /// </summary>
+    public static Hypothesis[] Decode(Transformer model, Tensor source, SamplingOptions options, Rng rng, int maxLength,
+        bool useCache = true)
     {
         options.Validate();
         return TokenByToken.Decode(model, source, maxLength, useCache, logits => Choose(logits, options, rng));

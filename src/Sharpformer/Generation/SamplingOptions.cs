@@ -10,7 +10,8 @@ public sealed record SamplingOptions(float Temperature = 1f, int TopK = 0, float
     /// <summary>Throws a clear error for values that mean nothing.</summary>
     public void Validate()
     {
-        if (!(Temperature >= 0f) || float.IsInfinity(Temperature)) throw new ArgumentOutOfRangeException(nameof(Temperature), $"temperature {Temperature} must be 0 or more");
+        if (!(Temperature >= 0f) || float.IsInfinity(Temperature))
+            throw new ArgumentOutOfRangeException(nameof(Temperature), $"temperature {Temperature} must be 0 or more");
         if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK), $"top-k {TopK} must be 0 (off) or more");
         if (!(TopP > 0f && TopP <= 1f)) throw new ArgumentOutOfRangeException(nameof(TopP), $"top-p {TopP} must be in (0, 1]");
     }

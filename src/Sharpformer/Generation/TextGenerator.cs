@@ -48,7 +48,8 @@ public sealed class TextGenerator
         ArgumentNullException.ThrowIfNull(prompt);
         options ??= DecodingOptions.Greedy;
         options.Validate();
-        if (options.Method == DecodingMethod.Beam) throw new ArgumentException("a language model samples or decodes greedily; beam search is for translation");
+        if (options.Method == DecodingMethod.Beam)
+            throw new ArgumentException("a language model samples or decodes greedily; beam search is for translation");
         if (maxTokens < 1) throw new ArgumentException($"max tokens {maxTokens} must be at least 1");
         var ids = Tokenizer.Encode(prompt);
         if (ids.Length == 0) throw new ArgumentException("the prompt is empty");
@@ -67,7 +68,8 @@ public sealed class TextGenerator
         options.Validate();
         if (prompt.Length == 0) throw new ArgumentException("TextGenerator: the prompt must hold at least one token");
         if (prompt.Length + maxTokens > model.Config.MaxLength)
-            throw new ArgumentException($"TextGenerator: prompt ({prompt.Length}) plus {maxTokens} new tokens exceed the model's maximum length {model.Config.MaxLength}");
+            throw new ArgumentException($"TextGenerator: prompt ({prompt.Length}) plus {maxTokens} new tokens " +
+                $"exceed the model's maximum length {model.Config.MaxLength}");
         model.Eval();
         var cache = model.NewCache();
         var logits = new float[model.Config.TargetVocab];

@@ -4,7 +4,10 @@ using Sharpformer.Text;
 
 namespace Sharpformer.Generation;
 
-/// <summary>The loop shared by greedy decoding and sampling: one token per row per step, chosen from the row's logits, until eos or the limit.</summary>
+/// <summary>
+/// The loop shared by greedy decoding and sampling: one token per row per step, chosen from the row's logits,
+/// until eos or the limit.
+/// </summary>
 internal static class TokenByToken
 {
     public delegate int Choose(ReadOnlySpan<float> logits);

@@ -82,7 +82,8 @@ public sealed class Translator
     {
         ArgumentNullException.ThrowIfNull(texts);
         options.Validate();
-        if (options.Method != DecodingMethod.Beam) throw new ArgumentException("n-best lists come from beam search: decode with DecodingOptions.Beam(k)");
+        if (options.Method != DecodingMethod.Beam)
+            throw new ArgumentException("n-best lists come from beam search: decode with DecodingOptions.Beam(k)");
         if (n < 1 || n > options.BeamSize) throw new ArgumentException($"n-best {n} must be from 1 to the beam size {options.BeamSize}");
         return [.. texts.Chunk(BatchSize).SelectMany(chunk => DecodeBatch(chunk, options, rng: null, n)).Select(best =>
             (IReadOnlyList<Translation>)[.. (best ?? []).Select(h => new Translation(Tokenizer.Decode(h.Tokens), h.Score, h.Tokens))])];

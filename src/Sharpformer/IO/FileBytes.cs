@@ -2,19 +2,27 @@ using System.Runtime.InteropServices;
 
 namespace Sharpformer.IO;
 
-/// <summary>Opens and reads whole files for the loaders, turning every way that can fail into an <see cref="InvalidFileException"/>.</summary>
+/// <summary>
+/// Opens and reads whole files for the loaders, turning every way that can fail into an
+/// <see cref="InvalidFileException"/>.
+/// </summary>
 public static partial class FileBytes
 {
     /// <summary>The largest file read by default (1 GiB).</summary>
     public const long DefaultMaxBytes = 1L << 30;
 
-    /// <summary>The bytes of <paramref name="path"/>; a missing, unreadable or larger-than-<paramref name="maxBytes"/> file is an error naming it.</summary>
+    /// <summary>
+    /// The bytes of <paramref name="path"/>; a missing, unreadable or larger-than-<paramref name="maxBytes"/>
+    /// file is an error naming it.
+    /// </summary>
     public static byte[] Read(string path, long maxBytes = DefaultMaxBytes)
     {
         using var stream = Open(path, FileOptions.SequentialScan, 1);
         try
         {
-            if (stream.Length > maxBytes) throw new InvalidFileException(path, $"is {stream.Length:N0} bytes, more than the {maxBytes:N0} accepted for this kind of file");
+            if (stream.Length > maxBytes)
+                throw new InvalidFileException(path,
+                    $"is {stream.Length:N0} bytes, more than the {maxBytes:N0} accepted for this kind of file");
             var bytes = new byte[stream.Length];
             stream.ReadExactly(bytes);
             return bytes;

@@ -71,10 +71,12 @@ public sealed class InvalidFileException : IOException
     }
 
     // A message must stay on one line, and short, whatever the text holds.
-    private static string OneLine(string problem) => problem.Length > MaxProblem || problem.Any(NeedsEscape) ? Escape(problem, MaxProblem) : problem;
+    private static string OneLine(string problem) =>
+        problem.Length > MaxProblem || problem.Any(NeedsEscape) ? Escape(problem, MaxProblem) : problem;
 
     private const int MaxProblem = 400;
 
     private static bool NeedsEscape(char c) =>
-        char.IsControl(c) || char.IsSurrogate(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+        char.IsControl(c) || char.IsSurrogate(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 }

@@ -20,12 +20,17 @@ internal sealed class JsonFields
     private readonly string _path, _prefix;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
-    /// <summary>The fields of <paramref name="element"/>, which must be an object; <paramref name="prefix"/> names it in errors (e.g. "options.").</summary>
+    /// <summary>
+    /// The fields of <paramref name="element"/>, which must be an object; <paramref name="prefix"/> names it
+    /// in errors (e.g. "options.").
+    /// </summary>
     public JsonFields(JsonElement element, string path, string prefix = "")
     {
         (_path, _prefix) = (path, prefix);
         if (element.ValueKind != JsonValueKind.Object)
-            throw Error(prefix.Length == 0 ? $"the top level is a JSON {Kind(element)}, not an object" : $"\"{prefix.TrimEnd('.')}\" is a JSON {Kind(element)}, not an object");
+            throw Error(prefix.Length == 0
+                ? $"the top level is a JSON {Kind(element)}, not an object"
+                : $"\"{prefix.TrimEnd('.')}\" is a JSON {Kind(element)}, not an object");
         _object = element;
     }
 
@@ -37,7 +42,8 @@ internal sealed class JsonFields
     public static JsonDocument Parse(ReadOnlyMemory<byte> utf8, string path)
     {
         if (utf8.Span.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
-        if (TextFile.FirstInvalidUtf8(utf8.Span) is var invalid and >= 0) throw new InvalidFileException(path, $"not valid UTF-8 (at byte {invalid})");
+        if (TextFile.FirstInvalidUtf8(utf8.Span) is var invalid and >= 0)
+            throw new InvalidFileException(path, $"not valid UTF-8 (at byte {invalid})");
         JsonDocument document;
         try
         {
@@ -46,7 +52,9 @@ internal sealed class JsonFields
         catch (JsonException e)
         {
             if (IsJson(utf8)) throw new InvalidFileException(path, $"nested deeper than {MaxDepth} levels", e);
-            string where = e.LineNumber is long line ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {e.BytePositionInLine + 1}") : "";
+            string where = e.LineNumber is long line
+                ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {e.BytePositionInLine + 1}")
+                : "";
             throw new InvalidFileException(path, $"not valid JSON{where}", e);
         }
         try
@@ -61,7 +69,8 @@ internal sealed class JsonFields
         }
     }
 
-    private static JsonDocumentOptions Options(int depth) => new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = depth };
+    private static JsonDocumentOptions Options(int depth) =>
+        new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = depth };
 
     // Whether the text is JSON when nesting may go deeper (the question after a failed parse).
     private static bool IsJson(ReadOnlyMemory<byte> utf8)
@@ -95,7 +104,8 @@ internal sealed class JsonFields
             {
                 throw new InvalidFileException(path, "a key is not valid Unicode text (an unpaired surrogate escape)", e);
             }
-            if (!keys.Add(name)) throw new InvalidFileException(path, $"the key {InvalidFileException.Quote(name, 40)} appears twice in one object");
+            if (!keys.Add(name))
+                throw new InvalidFileException(path, $"the key {InvalidFileException.Quote(name, 40)} appears twice in one object");
             CheckKeys(property.Value, path);
         }
     }
@@ -103,7 +113,10 @@ internal sealed class JsonFields
     /// <summary>True when the object has the field.</summary>
     public bool Has(string name) => _object.TryGetProperty(name, out _);
 
-    /// <summary>A whole number in [int.MinValue, int.MaxValue]; <paramref name="fallback"/> when absent (null: the field is required).</summary>
+    /// <summary>
+    /// A whole number in [int.MinValue, int.MaxValue]; <paramref name="fallback"/> when absent (null: the
+    /// field is required).
+    /// </summary>
     public int Int(string name, int? fallback = null) => !TryGet(name, out var value) ? fallback ?? throw Missing(name)
         : value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int n) ? n
         : throw Error($"{Name(name)} must be a whole number from {int.MinValue} to {int.MaxValue}, not {Describe(value)}");
@@ -131,7 +144,10 @@ internal sealed class JsonFields
         : value.ValueKind == JsonValueKind.String ? Text(value, Name(name))
         : throw Error($"{Name(name)} must be a string, not {Describe(value)}");
 
-    /// <summary>One of the names the enum's members declare with <see cref="JsonStringEnumMemberNameAttribute"/> (never a number).</summary>
+    /// <summary>
+    /// One of the names the enum's members declare with <see cref="JsonStringEnumMemberNameAttribute"/>
+    /// (never a number).
+    /// </summary>
     public T Enum<T>(string name, T? fallback = null) where T : struct, Enum
     {
         if (!TryGet(name, out var value)) return fallback ?? throw Missing(name);
@@ -139,24 +155,32 @@ internal sealed class JsonFields
         string accepted = string.Join(", ", names.Keys.Select(n => $"\"{n}\""));
         if (value.ValueKind != JsonValueKind.String) throw Error($"{Name(name)} must be one of {accepted}, not {Describe(value)}");
         string text = Text(value, Name(name));
-        return names.TryGetValue(text, out T member) ? member : throw Error($"{Name(name)} is {InvalidFileException.Quote(text, 40)}, not one of {accepted}");
+        return names.TryGetValue(text, out T member) ? member
+            : throw Error($"{Name(name)} is {InvalidFileException.Quote(text, 40)}, not one of {accepted}");
     }
 
     /// <summary>An array of at most <paramref name="maxCount"/> whole numbers in [0, ulong.MaxValue].</summary>
-    public ulong[] ULongs(string name, int maxCount) => [.. Array(name, maxCount).Select((item, i) => WholeNumber(item, Name($"{name}[{i}]")))];
+    public ulong[] ULongs(string name, int maxCount) =>
+        [.. Array(name, maxCount).Select((item, i) => WholeNumber(item, Name($"{name}[{i}]")))];
 
     /// <summary>An array of at most <paramref name="maxCount"/> strings.</summary>
-    public string[] Strings(string name, int maxCount) => [.. Array(name, maxCount).Select((item, i) => item.ValueKind == JsonValueKind.String ? Text(item, Name($"{name}[{i}]"))
+    public string[] Strings(string name, int maxCount) => [.. Array(name, maxCount).Select((item, i) =>
+        item.ValueKind == JsonValueKind.String ? Text(item, Name($"{name}[{i}]"))
         : throw Error($"{Name($"{name}[{i}]")} must be a string, not {Describe(item)}"))];
 
-    /// <summary>The elements of an array field (required) of at most <paramref name="maxCount"/> elements, counted before any is copied.</summary>
+    /// <summary>
+    /// The elements of an array field (required) of at most <paramref name="maxCount"/> elements, counted
+    /// before any is copied.
+    /// </summary>
     public JsonElement[] Array(string name, int maxCount) => !TryGet(name, out var value) ? throw Missing(name)
         : value.ValueKind != JsonValueKind.Array ? throw Error($"{Name(name)} must be an array, not {Describe(value)}")
-        : value.GetArrayLength() > maxCount ? throw Error($"{Name(name)} has {value.GetArrayLength():N0} elements, more than the {maxCount:N0} accepted")
+        : value.GetArrayLength() > maxCount
+            ? throw Error($"{Name(name)} has {value.GetArrayLength():N0} elements, more than the {maxCount:N0} accepted")
         : [.. value.EnumerateArray()];
 
     /// <summary>A nested object (required), read with the same rules.</summary>
-    public JsonFields Object(string name) => TryGet(name, out var value) ? new JsonFields(value, _path, $"{_prefix}{name}.") : throw Missing(name);
+    public JsonFields Object(string name) =>
+        TryGet(name, out var value) ? new JsonFields(value, _path, $"{_prefix}{name}.") : throw Missing(name);
 
     /// <summary>An element of an array, as an object; <paramref name="label"/> names it in errors (e.g. "special_tokens[2]").</summary>
     public JsonFields Element(JsonElement element, string label) => new(element, _path, $"{_prefix}{label}.");
@@ -180,7 +204,8 @@ internal sealed class JsonFields
 
     private InvalidFileException Missing(string name) => Error($"{Name(name)} is missing");
 
-    private ulong WholeNumber(JsonElement value, string what) => value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out ulong n) ? n
+    private ulong WholeNumber(JsonElement value, string what) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out ulong n) ? n
         : throw Error($"{what} must be a whole number from 0 to {ulong.MaxValue}, not {Describe(value)}");
 
     private string Name(string name) => $"\"{_prefix}{name}\"";
@@ -201,7 +226,8 @@ internal sealed class JsonFields
     /// <summary>The kind of a JSON value, and a number's value, for messages: never the file's raw text.</summary>
     private static string Describe(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.Number when value.TryGetDouble(out double d) && double.IsFinite(d) => $"the number {d.ToString("R", CultureInfo.InvariantCulture)}",
+        JsonValueKind.Number when value.TryGetDouble(out double d) && double.IsFinite(d) =>
+            $"the number {d.ToString("R", CultureInfo.InvariantCulture)}",
         JsonValueKind.Number => "a number out of range",
         JsonValueKind.String => "a string",
         JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null => Kind(value),

@@ -3,7 +3,10 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Sharpformer.IO;
 
-/// <summary>Writes JSON files (atomically) from the source-generated shapes; reading is done field by field (<see cref="JsonFields"/>).</summary>
+/// <summary>
+/// Writes JSON files (atomically) from the source-generated shapes; reading is done field by field
+/// (<see cref="JsonFields"/>).
+/// </summary>
 internal static class JsonFiles
 {
     public static void Write<T>(string path, T value, JsonTypeInfo<T> type) =>

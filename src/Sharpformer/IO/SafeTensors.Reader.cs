@@ -10,7 +10,9 @@ public static partial class SafeTensors
     /// Reads every tensor of the safetensors file at <paramref name="path"/>, in file order, converting
     /// F64, F16 and BF16 to float32. The file is fully validated before any tensor data is allocated.
     /// </summary>
-    /// <exception cref="InvalidFileException">The file is missing, unreadable or malformed; the message names it and the problem.</exception>
+    /// <exception cref="InvalidFileException">
+    /// The file is missing, unreadable or malformed; the message names it and the problem.
+    /// </exception>
     public static SafeTensorsFile Read(string path)
     {
         using var reader = SafeTensorsReader.Open(path);
@@ -61,7 +63,8 @@ internal sealed class SafeTensorsReader : IDisposable
             stream.ReadExactly(prefix);
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             if (headerLength > SafeTensorsHeader.MaxBytes)
-                throw SafeTensorsHeader.Invalid(sourceName, $"the header size {headerLength} exceeds the limit of {SafeTensorsHeader.MaxBytes} bytes");
+                throw SafeTensorsHeader.Invalid(sourceName,
+                    $"the header size {headerLength} exceeds the limit of {SafeTensorsHeader.MaxBytes} bytes");
             if (headerLength > (ulong)(length - 8))
                 throw SafeTensorsHeader.Invalid(sourceName, $"the header size {headerLength} is more than the {length - 8} bytes after it");
             var json = new byte[headerLength];
@@ -114,11 +117,15 @@ internal sealed class SafeTensorsReader : IDisposable
         return new SafeTensorsFile(tensors, Metadata);
     }
 
-    /// <summary>Reads <paramref name="entry"/>'s values, converted to float32, into <paramref name="destination"/> (exactly its size).</summary>
+    /// <summary>
+    /// Reads <paramref name="entry"/>'s values, converted to float32, into <paramref name="destination"/>
+    /// (exactly its size).
+    /// </summary>
     public void ReadInto(SafeTensorsEntry entry, Span<float> destination)
     {
         if (destination.Length != entry.Count)
-            throw new ArgumentException($"SafeTensorsReader: '{entry.Name}' holds {entry.Count} values, not {destination.Length}", nameof(destination));
+            throw new ArgumentException($"SafeTensorsReader: '{entry.Name}' holds {entry.Count} values, not {destination.Length}",
+                nameof(destination));
         try
         {
             _stream.Position = _dataStart + entry.Begin;

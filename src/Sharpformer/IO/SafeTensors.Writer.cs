@@ -19,7 +19,8 @@ public static partial class SafeTensors
     /// <see cref="AtomicFile"/>), laid out back to back in the order given, with optional string metadata.
     /// </summary>
     /// <exception cref="ArgumentException">A name is empty, repeated or reserved.</exception>
-    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         var list = Validate(tensors, metadata);
         AtomicFile.Write(path, stream => WriteValidated(stream, list, metadata));
@@ -27,13 +28,15 @@ public static partial class SafeTensors
 
     /// <summary>Writes <paramref name="tensors"/> in safetensors format to <paramref name="stream"/> at its current position.</summary>
     /// <exception cref="ArgumentException">A name is empty, repeated or reserved.</exception>
-    public static void Write(Stream stream, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(Stream stream, IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         WriteValidated(stream, Validate(tensors, metadata), metadata);
     }
 
-    private static List<KeyValuePair<string, Tensor>> Validate(IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static List<KeyValuePair<string, Tensor>> Validate(IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         EnsureLittleEndian();
@@ -44,7 +47,8 @@ public static partial class SafeTensors
             if (string.IsNullOrEmpty(name))
                 throw new ArgumentException("SafeTensors.Write: a tensor has an empty name", nameof(tensors));
             if (name == SafeTensorsHeader.MetadataKey)
-                throw new ArgumentException($"SafeTensors.Write: '{name}' is reserved for metadata and cannot name a tensor", nameof(tensors));
+                throw new ArgumentException($"SafeTensors.Write: '{name}' is reserved for metadata and cannot name a tensor",
+                    nameof(tensors));
             if (!names.Add(name))
                 throw new ArgumentException($"SafeTensors.Write: tensor name '{name}' appears twice", nameof(tensors));
             if (tensor is null)
@@ -57,7 +61,8 @@ public static partial class SafeTensors
         return list;
     }
 
-    private static void WriteValidated(Stream stream, List<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static void WriteValidated(Stream stream, List<KeyValuePair<string, Tensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata)
     {
         var header = SafeTensorsHeader.Serialize(tensors.ConvertAll(t => (t.Key, t.Value.ShapeArray())), metadata);
         Span<byte> size = stackalloc byte[8];

@@ -47,7 +47,8 @@ internal static class SafeTensorsDTypes
                 break;
             case SafeTensorsDType.BF16:
                 for (int i = 0; i < destination.Length; i++)
-                    destination[i] = BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(source[(2 * i)..]) << 16);
+                    destination[i] = BitConverter.UInt32BitsToSingle(
+                        (uint)BinaryPrimitives.ReadUInt16LittleEndian(source[(2 * i)..]) << 16);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "ToSingle: F32 needs no conversion");

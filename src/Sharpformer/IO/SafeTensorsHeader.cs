@@ -162,7 +162,8 @@ internal sealed class SafeTensorsHeader
             throw Invalid(source, $"{where} has shape {Format(shape)}, too large to hold");
         }
         if (bytes != end - begin)
-            throw Invalid(source, $"{where} has shape {Format(shape)} and dtype {dtype}, which need {bytes} bytes, but its data_offsets [{begin}, {end}] span {end - begin}");
+            throw Invalid(source, $"{where} has shape {Format(shape)} and dtype {dtype}, which need {bytes} bytes, " +
+                $"but its data_offsets [{begin}, {end}] span {end - begin}");
         if (end > dataLength)
             throw Invalid(source, $"{where} has data_offsets [{begin}, {end}] beyond the end of the data section ({dataLength} bytes)");
         if (count > Array.MaxLength)
@@ -220,7 +221,8 @@ internal sealed class SafeTensorsHeader
         foreach (var entry in sorted)
         {
             if (entry.Begin < covered)
-                throw Invalid(source, $"tensor {Quote(entry.Name)} (bytes [{entry.Begin}, {entry.End}]) overlaps tensor {Quote(previous!.Name)} (bytes [{previous.Begin}, {previous.End}])");
+                throw Invalid(source, $"tensor {Quote(entry.Name)} (bytes [{entry.Begin}, {entry.End}]) " +
+                    $"overlaps tensor {Quote(previous!.Name)} (bytes [{previous.Begin}, {previous.End}])");
             if (entry.Begin > covered)
                 throw Invalid(source, $"bytes [{covered}, {entry.Begin}) of the data section belong to no tensor");
             covered = entry.End;

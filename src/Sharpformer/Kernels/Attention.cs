@@ -69,7 +69,8 @@ internal static unsafe class Attention
         }
     }
 
-    private readonly struct BackwardJob(AttentionProblem a, HeadMatrices dOut, HeadMatrices dQ, HeadMatrices dK, HeadMatrices dV, GemmPath path) : IRangeJob
+    private readonly struct BackwardJob(AttentionProblem a, HeadMatrices dOut, HeadMatrices dQ, HeadMatrices dK, HeadMatrices dV,
+        GemmPath path) : IRangeJob
     {
         public void Run(int start, int end)
         {
@@ -90,7 +91,8 @@ internal static unsafe class Attention
                         if (drop)
                         {
                             dropped = scratch;
-                            DropoutMask.Apply(new ReadOnlySpan<float>(probs, ts), new Span<float>(dropped, ts), a.DropKey, pair * ts, a.DropP);
+                            DropoutMask.Apply(new ReadOnlySpan<float>(probs, ts), new Span<float>(dropped, ts),
+                                a.DropKey, pair * ts, a.DropP);
                         }
                         // dV = dropout(P)ᵀ·dOut: [S, dv] = [T, S]ᵀ·[T, dv]
                         Product(path, true, false, s, a.Dv, t, 1f, dropped, s, g, dOut.RowStride, dV.At(b, h), dV.RowStride);
@@ -101,7 +103,8 @@ internal static unsafe class Attention
                     // d(dropout(P)) = dOut·vᵀ: [T, S] = [T, dv]·[S, dv]ᵀ, then dP through the same mask
                     Product(path, false, true, t, s, a.Dv, 1f, g, dOut.RowStride, a.V.At(b, h), a.V.RowStride, dScores, s);
                     if (drop)
-                        DropoutMask.Apply(new ReadOnlySpan<float>(dScores, ts), new Span<float>(dScores, ts), a.DropKey, pair * ts, a.DropP);
+                        DropoutMask.Apply(new ReadOnlySpan<float>(dScores, ts), new Span<float>(dScores, ts),
+                            a.DropKey, pair * ts, a.DropP);
                     // softmax backward per row: dS = P ⊙ (dP − Σ dP⊙P)
                     for (int i = 0; i < t; i++)
                     {

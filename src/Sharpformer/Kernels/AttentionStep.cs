@@ -22,7 +22,8 @@ internal static unsafe class AttentionStep
         int rows, int heads, int capacity, int length, int d, float scale, ReadOnlySpan<float> mask, Span<float> output)
     {
         int cached = rows * heads * capacity * d;
-        if (length < 1 || length > capacity || (rows > 0 && q.Length < (rows - 1) * qStride + heads * d) || keys.Length < cached || values.Length < cached
+        if (length < 1 || length > capacity || (rows > 0 && q.Length < (rows - 1) * qStride + heads * d)
+            || keys.Length < cached || values.Length < cached
             || (!mask.IsEmpty && mask.Length != rows * heads * length) || output.Length < rows * heads * d)
             throw new ArgumentException("AttentionStep: the buffers do not fit the given sizes");
         Span<float> scores = length <= MaxStackScores ? stackalloc float[length] : new float[length];

@@ -56,7 +56,8 @@ internal static class Gelu
 
     // P(t), lowest degree first.
     private static readonly float[] ErfcFit =
-        [-1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f, 0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f];
+        [-1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f,
+            0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f];
 
     // Φ(x), the standard normal distribution function
     private static Vector512<float> Cdf(Vector512<float> x)

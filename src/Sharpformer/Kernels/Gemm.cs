@@ -61,7 +61,10 @@ public static unsafe class Gemm
             Run(batched.Entry(i), threads, batched.Path);
     }
 
-    /// <summary>Span form of <see cref="Sgemm(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int)"/>; checks that every matrix fits its span.</summary>
+    /// <summary>
+    /// Span form of <see cref="Sgemm(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int)"/>;
+    /// checks that every matrix fits its span.
+    /// </summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
@@ -73,7 +76,11 @@ public static unsafe class Gemm
             Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     }
 
-    /// <summary>Span form of <see cref="SgemmBatched(bool, bool, int, int, int, float, float*, int, long, float*, int, long, float, float*, int, long, int)"/>; checks that every matrix fits its span.</summary>
+    /// <summary>
+    /// Span form of
+    /// <see cref="SgemmBatched(bool, bool, int, int, int, float, float*, int, long, float*, int, long, float, float*, int, long, int)"/>;
+    /// checks that every matrix fits its span.
+    /// </summary>
     public static void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB, float beta,
         Span<float> c, int ldc, long strideC, int batch)
@@ -108,7 +115,8 @@ public static unsafe class Gemm
     internal static GemmPath Path
     {
         get => t_forcedPath ?? BestPath;
-        set => t_forcedPath = IsSupported(value) ? value : throw new PlatformNotSupportedException($"GEMM path {value} is not supported here.");
+        set => t_forcedPath = IsSupported(value) ? value
+            : throw new PlatformNotSupportedException($"GEMM path {value} is not supported here.");
     }
 
     /// <summary>Restores the automatic choice of micro-kernel on this thread.</summary>

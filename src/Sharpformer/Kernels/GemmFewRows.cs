@@ -73,8 +73,10 @@ internal static unsafe class GemmFewRows
             x = Vector512.Create(b4[l3 + p]); c7_0 = Avx512F.FusedMultiplyAdd(x, a0, c7_0); c7_1 = Avx512F.FusedMultiplyAdd(x, a1, c7_1);
             x = Vector512.Create(b8[p]); c8_0 = Avx512F.FusedMultiplyAdd(x, a0, c8_0); c8_1 = Avx512F.FusedMultiplyAdd(x, a1, c8_1);
             x = Vector512.Create(b8[ldb + p]); c9_0 = Avx512F.FusedMultiplyAdd(x, a0, c9_0); c9_1 = Avx512F.FusedMultiplyAdd(x, a1, c9_1);
-            x = Vector512.Create(b8[l2 + p]); c10_0 = Avx512F.FusedMultiplyAdd(x, a0, c10_0); c10_1 = Avx512F.FusedMultiplyAdd(x, a1, c10_1);
-            x = Vector512.Create(b8[l3 + p]); c11_0 = Avx512F.FusedMultiplyAdd(x, a0, c11_0); c11_1 = Avx512F.FusedMultiplyAdd(x, a1, c11_1);
+            x = Vector512.Create(b8[l2 + p]); c10_0 = Avx512F.FusedMultiplyAdd(x, a0, c10_0);
+            c10_1 = Avx512F.FusedMultiplyAdd(x, a1, c10_1);
+            x = Vector512.Create(b8[l3 + p]); c11_0 = Avx512F.FusedMultiplyAdd(x, a0, c11_0);
+            c11_1 = Avx512F.FusedMultiplyAdd(x, a1, c11_1);
         }
         c0_0.Store(tile); c0_1.Store(tile + 16); c1_0.Store(tile + 32); c1_1.Store(tile + 48);
         c2_0.Store(tile + 64); c2_1.Store(tile + 80); c3_0.Store(tile + 96); c3_1.Store(tile + 112);

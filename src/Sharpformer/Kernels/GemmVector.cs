@@ -27,7 +27,10 @@ internal static unsafe class GemmVector
     // thread (decoding the big model on 2 threads: 4200 tokens/s from 64K, 3850 from 256K).
     internal const long ParallelWork = 1L << 16;
 
-    /// <summary>Most rows of C taken here (with B transposed, A not); packing pays for itself beyond (4 rows of [768, 256]: 18 µs here, 40 µs packed).</summary>
+    /// <summary>
+    /// Most rows of C taken here (with B transposed, A not); packing pays for itself beyond
+    /// (4 rows of [768, 256]: 18 µs here, 40 µs packed).
+    /// </summary>
     public const int MaxRows = 8;
 
     /// <summary>Whether this path computes the product: one row, or up to <see cref="MaxRows"/> rows of A against a transposed B.</summary>

@@ -3,7 +3,8 @@ using System.Numerics.Tensors;
 namespace Sharpformer.Kernels;
 
 /// <summary>What layer normalization reads and saves: x: [rows, n], γ and β: [n] (or empty), mean and rstd: [rows].</summary>
-internal readonly record struct LayerNormBuffers(Memory<float> X, Memory<float> Gamma, Memory<float> Beta, Memory<float> Mean, Memory<float> Rstd, int N);
+internal readonly record struct LayerNormBuffers(Memory<float> X, Memory<float> Gamma, Memory<float> Beta, Memory<float> Mean,
+    Memory<float> Rstd, int N);
 
 /// <summary>
 /// Layer normalization over the last dimension of dense rows, forward and backward, split over threads
@@ -23,7 +24,10 @@ internal static class LayerNorm
         ParallelRange.For(b.Mean.Length, BlockRows, ref job);
     }
 
-    /// <summary>Floats of scratch that <see cref="Backward"/> needs for an affine norm of <paramref name="rows"/> rows of width <paramref name="n"/>.</summary>
+    /// <summary>
+    /// Floats of scratch that <see cref="Backward"/> needs for an affine norm of <paramref name="rows"/> rows
+    /// of width <paramref name="n"/>.
+    /// </summary>
     public static int BackwardScratch(int rows, int n) => (rows + BlockRows - 1) / BlockRows * 2 * n;
 
     // g: [rows, n] upstream gradient. With ĝ = g·γ and x̂ the normalized input:

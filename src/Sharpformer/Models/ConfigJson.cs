@@ -7,6 +7,7 @@ namespace Sharpformer.Models;
 /// The JSON shape config.json is written in (snake_case names, enums as strings); it is read field by
 /// field (<see cref="TransformerConfigFile"/>).
 /// </summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, WriteIndented = true)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true,
+    WriteIndented = true)]
 [JsonSerializable(typeof(TransformerConfig))]
 internal sealed partial class ConfigJson : JsonSerializerContext;

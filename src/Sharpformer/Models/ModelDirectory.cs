@@ -39,7 +39,8 @@ public static class ModelDirectory
         var specials = tokenizer.SpecialTokens;
         if (specials.Pad != SpecialTokens.Pad || specials.Bos != SpecialTokens.Bos || specials.Eos != SpecialTokens.Eos)
             throw new InvalidFileException(tokenizerPath,
-                $"a model's tokenizer needs <pad>, <bos> and <eos> at ids {SpecialTokens.Pad}, {SpecialTokens.Bos} and {SpecialTokens.Eos}");
+                $"a model's tokenizer needs <pad>, <bos> and <eos> at ids " +
+                $"{SpecialTokens.Pad}, {SpecialTokens.Bos} and {SpecialTokens.Eos}");
         if (model.Config.PadId != SpecialTokens.Pad)
             throw new InvalidFileException(Path.Combine(directory, ConfigFile),
                 $"pad_id is {model.Config.PadId}, but the tokenizer's <pad> is {SpecialTokens.Pad}");
@@ -75,7 +76,9 @@ public static class ModelDirectory
     /// implies, and only then builds the model and reads the weights into it: a bad directory costs
     /// milliseconds and no memory. The model is returned in training mode.
     /// </summary>
-    /// <exception cref="InvalidFileException">The directory or one of its files is missing, malformed, or does not fit the other.</exception>
+    /// <exception cref="InvalidFileException">
+    /// The directory or one of its files is missing, malformed, or does not fit the other.
+    /// </exception>
     public static SequenceModel Load(string directory)
     {
         if (!Directory.Exists(directory)) throw new InvalidFileException(directory, "no such model directory");
@@ -111,7 +114,8 @@ public static class ModelDirectory
     /// Checks the names and shapes of the file's tensors whose names start with <paramref name="prefix"/>
     /// (without it) against <paramref name="slots"/>: nothing of the data has been read or allocated yet.
     /// </summary>
-    internal static void CheckHeader(SafeTensorsReader weights, IReadOnlyList<(string[] Names, long[] Shape)> slots, string expectation, string prefix = "")
+    internal static void CheckHeader(SafeTensorsReader weights, IReadOnlyList<(string[] Names, long[] Shape)> slots, string expectation,
+        string prefix = "")
     {
         var slotOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < slots.Count; i++)
@@ -120,16 +124,19 @@ public static class ModelDirectory
         foreach (var entry in weights.Entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal)))
         {
             if (!slotOf.TryGetValue(entry.Name[prefix.Length..], out int slot))
-                throw Mismatch(weights, $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)}, which the model does not have (the weights do not fit {expectation})");
+                throw Mismatch(weights, $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)}, " +
+                    $"which the model does not have (the weights do not fit {expectation})");
             if (!entry.Shape.Select(d => (long)d).SequenceEqual(slots[slot].Shape))
-                throw Mismatch(weights, $"tensor '{entry.Name}' has shape {Shape(entry.Shape.Select(d => (long)d))}, but {expectation} needs {Shape(slots[slot].Shape)} (the weights do not fit)");
+                throw Mismatch(weights, $"tensor '{entry.Name}' has shape {Shape(entry.Shape.Select(d => (long)d))}, " +
+                    $"but {expectation} needs {Shape(slots[slot].Shape)} (the weights do not fit)");
             covered[slot] = true;
         }
         int missing = Array.IndexOf(covered, false);
         if (missing >= 0)
         {
             int count = covered.Count(c => !c);
-            throw Mismatch(weights, $"tensor '{prefix}{slots[missing].Names[0]}' {Shape(slots[missing].Shape)} is missing{(count > 1 ? $" (and {count - 1} more)" : "")} (the weights do not fit {expectation})");
+            throw Mismatch(weights, $"tensor '{prefix}{slots[missing].Names[0]}' {Shape(slots[missing].Shape)} is missing" +
+                $"{(count > 1 ? $" (and {count - 1} more)" : "")} (the weights do not fit {expectation})");
         }
     }
 
@@ -152,7 +159,8 @@ public static class ModelDirectory
             var again = new float[entry.Count];
             weights.ReadInto(entry, again);
             if (!again.AsSpan().SequenceEqual(parameter.AsSpan()))
-                throw Mismatch(weights, $"tensor '{entry.Name}' names a tensor the model shares with another name, but the file holds different values under the two names");
+                throw Mismatch(weights, $"tensor '{entry.Name}' names a tensor the model shares with another name, " +
+                    $"but the file holds different values under the two names");
         }
     }
 

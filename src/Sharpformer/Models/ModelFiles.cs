@@ -3,7 +3,10 @@ using Sharpformer.Text;
 
 namespace Sharpformer.Models;
 
-/// <summary>A model directory opened for use (<see cref="ModelDirectory.Open"/>): the model, in evaluation mode, and its tokenizer.</summary>
+/// <summary>
+/// A model directory opened for use (<see cref="ModelDirectory.Open"/>): the model, in evaluation mode, and
+/// its tokenizer.
+/// </summary>
 public sealed record ModelFiles(SequenceModel Model, ITokenizer Tokenizer)
 {
     /// <summary>The encoder-decoder model, or a clear error for a language model.</summary>
@@ -12,5 +15,6 @@ public sealed record ModelFiles(SequenceModel Model, ITokenizer Tokenizer)
 
     /// <summary>The language model, or a clear error for an encoder-decoder model.</summary>
     public LanguageModel LanguageModel => Model as LanguageModel
-        ?? throw new ArgumentException("this model is an encoder-decoder (translation) model, not a language model: open it with Translator");
+        ?? throw new ArgumentException(
+            "this model is an encoder-decoder (translation) model, not a language model: open it with Translator");
 }

@@ -33,8 +33,10 @@ public sealed partial class BpeTokenizer
             if (line.Length == 0 || (lineNumber == 1 && line.StartsWith("Capacity:", StringComparison.Ordinal))) continue;
             string[] parts = line.Split(' ');
             byte[]? bytes = parts.Length <= 2 ? TryBase64(parts[0]) : null;
-            if (bytes is not { Length: > 0 } || (parts.Length == 2 && parts[1] != ranked.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-                throw new InvalidDataException($"tiktoken line {lineNumber}: expected \"<base64 bytes>\" or \"<base64 bytes> {ranked.Count}\"");
+            if (bytes is not { Length: > 0 }
+                || (parts.Length == 2 && parts[1] != ranked.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                throw new InvalidDataException(
+                    $"tiktoken line {lineNumber}: expected \"<base64 bytes>\" or \"<base64 bytes> {ranked.Count}\"");
             ranked.Add(bytes);
         }
         var tokenBytes = new byte[]?[ranked.Count + specialTokens.Count];
@@ -78,7 +80,9 @@ public sealed partial class BpeTokenizer
         {
             if (bytes is not { Length: > 1 }) continue;
             int[] parts = table.Apply([.. bytes.Select(b => byteIds[b])]);
-            if (parts.Length != 2) throw new InvalidDataException($"tiktoken token {id} ('{Encoding.UTF8.GetString(bytes)}') is not the merge of two earlier tokens");
+            if (parts.Length != 2)
+                throw new InvalidDataException(
+                    $"tiktoken token {id} ('{Encoding.UTF8.GetString(bytes)}') is not the merge of two earlier tokens");
             table.TryAdd(parts[0], parts[1], id);
             merges.Add((parts[0], parts[1], id));
         }

@@ -36,11 +36,13 @@ public sealed partial class BpeTokenizer : ITokenizer
         for (int id = 0; id < tokenBytes.Length; id++)
         {
             bool special = specialTokens.TryGetText(id, out _);
-            if (special != (tokenBytes[id] is null)) throw new ArgumentException($"token {id} must be {(special ? "a special token" : "a byte sequence")}");
+            if (special != (tokenBytes[id] is null))
+                throw new ArgumentException($"token {id} must be {(special ? "a special token" : "a byte sequence")}");
             if (tokenBytes[id] is { Length: 0 }) throw new ArgumentException($"token {id} is empty");
             if (tokenBytes[id] is { Length: 1 } single)
             {
-                if (_byteIds[single[0]] >= 0) throw new ArgumentException($"byte 0x{single[0]:X2} has two tokens ({_byteIds[single[0]]} and {id})");
+                if (_byteIds[single[0]] >= 0)
+                    throw new ArgumentException($"byte 0x{single[0]:X2} has two tokens ({_byteIds[single[0]]} and {id})");
                 _byteIds[single[0]] = id;
             }
         }
@@ -51,7 +53,8 @@ public sealed partial class BpeTokenizer : ITokenizer
         for (int rank = 0; rank < merges.Count; rank++)
         {
             var (left, right, result) = merges[rank];
-            if (!IsOrdinary(left) || !IsOrdinary(right) || !IsOrdinary(result)) throw new ArgumentException($"merge {rank} refers to an id that is not an ordinary token");
+            if (!IsOrdinary(left) || !IsOrdinary(right) || !IsOrdinary(result))
+                throw new ArgumentException($"merge {rank} refers to an id that is not an ordinary token");
             if (!_tokenBytes[result].AsSpan().SequenceEqual([.. _tokenBytes[left]!, .. _tokenBytes[right]!]))
                 throw new ArgumentException($"merge {rank}: token {result} is not token {left} followed by token {right}");
             if (!_mergeTable.TryAdd(left, right, result)) throw new ArgumentException($"merge {rank} repeats the pair ({left}, {right})");
@@ -157,5 +160,6 @@ public sealed partial class BpeTokenizer : ITokenizer
     private bool IsOrdinary(int id) => (uint)id < (uint)_tokenBytes.Length && _tokenBytes[id] is not null;
 
     private int CheckedId(int id, string parameter) =>
-        (uint)id < (uint)_tokenBytes.Length ? id : throw new ArgumentOutOfRangeException(parameter, $"token id {id} is outside the vocabulary [0, {_tokenBytes.Length})");
+        (uint)id < (uint)_tokenBytes.Length ? id
+            : throw new ArgumentOutOfRangeException(parameter, $"token id {id} is outside the vocabulary [0, {_tokenBytes.Length})");
 }

@@ -43,7 +43,8 @@ public static class BpeTrainer
             merges.Add((left, right, result));
             state.Merge(left, right, result);
         }
-        progress?.Invoke($"learned {merges.Count:N0} merges ({tokenBytes.Count:N0} tokens, first merged id {firstMerged}) in {clock.Elapsed.TotalSeconds - countSeconds:F2} s");
+        progress?.Invoke($"learned {merges.Count:N0} merges ({tokenBytes.Count:N0} tokens, first merged id {firstMerged}) " +
+                         $"in {clock.Elapsed.TotalSeconds - countSeconds:F2} s");
         return new BpeTokenizer([.. tokenBytes], merges, specials);
     }
 
@@ -143,7 +144,8 @@ public static class BpeTrainer
         private void RemovePairs(int w)
         {
             int[] word = _words[w];
-            for (int i = 0; i + 1 < _lengths[w]; i++) CollectionsMarshal.GetValueRefOrAddDefault(_pairCounts, MergeTable.PairKey(word[i], word[i + 1]), out _) -= _frequencies[w];
+            for (int i = 0; i + 1 < _lengths[w]; i++)
+                CollectionsMarshal.GetValueRefOrAddDefault(_pairCounts, MergeTable.PairKey(word[i], word[i + 1]), out _) -= _frequencies[w];
         }
 
         // Counts the piece's pairs; indexes the piece under each pair that involves newOnly (all pairs when it is -1).

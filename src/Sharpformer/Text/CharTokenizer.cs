@@ -12,7 +12,8 @@ public sealed class CharTokenizer : PieceVocabularyTokenizer
         for (int id = 0; id < tokens.Count; id++)
         {
             if (specialTokens.TryGetText(id, out _)) continue;
-            if (CharEnd(tokens[id], 0) != tokens[id].Length) throw new ArgumentException($"token {id} ('{tokens[id]}') is not a single character");
+            if (CharEnd(tokens[id], 0) != tokens[id].Length)
+                throw new ArgumentException($"token {id} ('{tokens[id]}') is not a single character");
         }
     }
 

@@ -23,7 +23,10 @@ public interface ITokenizer
     /// <summary>The ids of <paramref name="text"/>.</summary>
     int[] Encode(string text);
 
-    /// <summary>The text of <paramref name="ids"/>; an id outside [0, VocabSize) throws <see cref="ArgumentOutOfRangeException"/>.</summary>
+    /// <summary>
+    /// The text of <paramref name="ids"/>; an id outside [0, VocabSize) throws
+    /// <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
     string Decode(ReadOnlySpan<int> ids);
 
     /// <summary>Writes the tokenizer to <paramref name="path"/> (tokenizer.json, atomically).</summary>

@@ -44,7 +44,8 @@ internal sealed class MergeTable
             int right = next[position];
             int rank = (int)(priority >> 32);
             // Stale entry: the pair at this position has changed since it was queued.
-            if (symbols[position] < 0 || right < 0 || !_ranks.TryGetValue(PairKey(symbols[position], symbols[right]), out int current) || current != rank) continue;
+            if (symbols[position] < 0 || right < 0
+                || !_ranks.TryGetValue(PairKey(symbols[position], symbols[right]), out int current) || current != rank) continue;
             symbols[position] = _results[rank];
             symbols[right] = -1;
             next[position] = next[right];

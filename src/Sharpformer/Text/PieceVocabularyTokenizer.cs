@@ -25,15 +25,19 @@ public abstract class PieceVocabularyTokenizer : ITokenizer
         {
             if (specialTokens.TryGetText(id, out string? name))
             {
-                if (name != _tokens[id]) throw new ArgumentException($"token {id} is '{_tokens[id]}', but the special token with that id is '{name}'");
+                if (name != _tokens[id])
+                    throw new ArgumentException($"token {id} is '{_tokens[id]}', but the special token with that id is '{name}'");
                 continue;
             }
             if (_tokens[id].Length == 0) throw new ArgumentException($"token {id} is empty");
-            if (!ids.TryAdd(_tokens[id], id)) throw new ArgumentException($"token '{_tokens[id]}' appears twice (ids {ids[_tokens[id]]} and {id})");
+            if (!ids.TryAdd(_tokens[id], id))
+                throw new ArgumentException($"token '{_tokens[id]}' appears twice (ids {ids[_tokens[id]]} and {id})");
         }
         foreach (var special in specialTokens.All)
         {
-            if (special.Id >= _tokens.Length) throw new ArgumentException($"special token '{special.Text}' has id {special.Id}, outside the vocabulary of {_tokens.Length}");
+            if (special.Id >= _tokens.Length)
+                throw new ArgumentException(
+                    $"special token '{special.Text}' has id {special.Id}, outside the vocabulary of {_tokens.Length}");
         }
         _ids = ids.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -74,7 +78,8 @@ public abstract class PieceVocabularyTokenizer : ITokenizer
         var text = new StringBuilder();
         foreach (int id in ids)
         {
-            if ((uint)id >= (uint)_tokens.Length) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} is outside the vocabulary [0, {_tokens.Length})");
+            if ((uint)id >= (uint)_tokens.Length)
+                throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} is outside the vocabulary [0, {_tokens.Length})");
             text.Append(_tokens[id]);
         }
         return text.ToString();
@@ -88,7 +93,8 @@ public abstract class PieceVocabularyTokenizer : ITokenizer
     /// <see cref="TokenizerTrainingOptions.MinFrequency"/> times, after the special tokens, up to
     /// <see cref="TokenizerTrainingOptions.VocabSize"/> ids in all (ties: ordinal order).
     /// </summary>
-    private protected static string[] TrainVocabulary(IEnumerable<string> texts, TokenizerTrainingOptions options, PieceCounter.Splitter split)
+    private protected static string[] TrainVocabulary(IEnumerable<string> texts, TokenizerTrainingOptions options,
+        PieceCounter.Splitter split)
     {
         var specials = options.Validate(minimumVocab: Text.SpecialTokens.Count + 1);
         var counts = PieceCounter.Count(texts, split);

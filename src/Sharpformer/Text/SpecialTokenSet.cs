@@ -26,7 +26,8 @@ public sealed class SpecialTokenSet
             if (string.IsNullOrEmpty(token.Text)) throw new ArgumentException("a special token needs a non-empty name");
             if (token.Id < 0) throw new ArgumentException($"special token '{token.Text}' has a negative id {token.Id}");
             if (!names.Add(token.Text)) throw new ArgumentException($"special token '{token.Text}' appears twice");
-            if (!_byId.TryAdd(token.Id, token.Text)) throw new ArgumentException($"special tokens '{_byId[token.Id]}' and '{token.Text}' share id {token.Id}");
+            if (!_byId.TryAdd(token.Id, token.Text))
+                throw new ArgumentException($"special tokens '{_byId[token.Id]}' and '{token.Text}' share id {token.Id}");
         }
         Pad = IdOf("<pad>");
         Bos = IdOf("<bos>") ?? IdOf("<|endoftext|>");

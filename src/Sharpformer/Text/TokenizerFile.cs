@@ -30,7 +30,8 @@ internal static class TokenizerFile
     {
         AtomicFile.Write(path, stream =>
         {
-            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            using var json = new Utf8JsonWriter(stream,
+                new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             json.WriteStartObject();
             json.WriteString("format", FormatName);
             json.WriteNumber("version", Version);
@@ -93,7 +94,8 @@ internal static class TokenizerFile
         if (root.Int("version") != Version) throw root.Error($"unsupported \"version\" (this build reads version {Version})");
         string type = root.String("type");
         if (!TokenizerTrainer.Types.Contains(type))
-            throw root.Error($"unknown \"type\" {InvalidFileException.Quote(type, 20)} (expected {string.Join(", ", TokenizerTrainer.Types)})");
+            throw root.Error(
+                $"unknown \"type\" {InvalidFileException.Quote(type, 20)} (expected {string.Join(", ", TokenizerTrainer.Types)})");
         var specials = new SpecialTokenSet(root.Array("special_tokens", MaxSpecialTokens).Select((element, i) =>
         {
             var token = root.Element(element, $"special_tokens[{i}]");
@@ -104,11 +106,14 @@ internal static class TokenizerFile
         string[] vocab = root.Strings("vocab", MaxEntries);
         foreach (var special in specials.All)
         {
-            if (special.Id >= vocab.Length) throw root.Error($"special token {Quote(special.Text)} has id {special.Id}, outside the vocab of {vocab.Length}");
-            if (vocab[special.Id] != special.Text) throw root.Error($"vocab[{special.Id}] is {Quote(vocab[special.Id])}, not the special token {Quote(special.Text)}");
+            if (special.Id >= vocab.Length)
+                throw root.Error($"special token {Quote(special.Text)} has id {special.Id}, outside the vocab of {vocab.Length}");
+            if (vocab[special.Id] != special.Text)
+                throw root.Error($"vocab[{special.Id}] is {Quote(vocab[special.Id])}, not the special token {Quote(special.Text)}");
         }
         bool hasMerges = root.Has("merges");
-        if (hasMerges != (type == "bpe")) throw root.Error(type == "bpe" ? "a bpe tokenizer needs \"merges\"" : $"a {type} tokenizer has no \"merges\"");
+        if (hasMerges != (type == "bpe"))
+            throw root.Error(type == "bpe" ? "a bpe tokenizer needs \"merges\"" : $"a {type} tokenizer has no \"merges\"");
         string[]? merges = hasMerges ? root.Strings("merges", MaxEntries) : null;
         root.RejectOthers();
         return type switch
@@ -135,13 +140,15 @@ internal static class TokenizerFile
         {
             string[] parts = mergeLines[rank].Split(' ');
             if (parts.Length != 2) throw root.Error($"merges[{rank}] ({Quote(mergeLines[rank])}) is not two tokens separated by one space");
-            int Id(string token) => ids.TryGetValue(token, out int id) ? id : throw root.Error($"merges[{rank}] names {Quote(token)}, which is not in the vocab");
+            int Id(string token) => ids.TryGetValue(token, out int id) ? id
+                : throw root.Error($"merges[{rank}] names {Quote(token)}, which is not in the vocab");
             merges[rank] = (Id(parts[0]), Id(parts[1]), Id(parts[0] + parts[1]));
         }
         var made = new HashSet<int>(merges.Select(merge => merge.Item3));
         for (int id = 0; id < vocab.Length; id++)
         {
-            if (bytes[id] is { Length: > 1 } && !made.Contains(id)) throw root.Error($"vocab[{id}] ({Quote(vocab[id])}) is made by no merge");
+            if (bytes[id] is { Length: > 1 } && !made.Contains(id))
+                throw root.Error($"vocab[{id}] ({Quote(vocab[id])}) is made by no merge");
         }
         return new BpeTokenizer(bytes, merges, specials);
     }

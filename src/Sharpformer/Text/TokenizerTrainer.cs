@@ -10,7 +10,8 @@ public static class TokenizerTrainer
     /// Trains a "bpe", "char" or "word" tokenizer on <paramref name="texts"/>; <paramref name="progress"/>
     /// receives a line per phase (BPE only).
     /// </summary>
-    public static ITokenizer Train(string type, IEnumerable<string> texts, TokenizerTrainingOptions options, Action<string>? progress = null) => type switch
+    public static ITokenizer Train(string type, IEnumerable<string> texts, TokenizerTrainingOptions options,
+        Action<string>? progress = null) => type switch
     {
         "bpe" => BpeTrainer.Train(texts, options, progress),
         "char" => CharTokenizer.Train(texts, options),

@@ -10,7 +10,8 @@ internal static class WordPreTokenizer
     /// <summary>The end of the piece that starts at <paramref name="start"/> (which is below the length).</summary>
     public static int PieceEnd(ReadOnlySpan<char> text, int start)
     {
-        int body = text[start] == ' ' && start + 1 < text.Length && CharClass.At(text, start + 1, out _) != CharKind.Space ? start + 1 : start;
+        int body = text[start] == ' ' && start + 1 < text.Length && CharClass.At(text, start + 1, out _) != CharKind.Space
+            ? start + 1 : start;
         CharKind kind = CharClass.At(text, body, out int width);
         switch (kind)
         {
@@ -21,7 +22,8 @@ internal static class WordPreTokenizer
                 return body + width;
             default:
                 int index = body;
-                while (index < text.Length && CharClass.At(text, index, out width) is CharKind.Letter or CharKind.Number or CharKind.Mark) index += width;
+                while (index < text.Length && CharClass.At(text, index, out width) is CharKind.Letter or CharKind.Number or CharKind.Mark)
+                    index += width;
                 return index;
         }
     }

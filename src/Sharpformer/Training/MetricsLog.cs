@@ -3,14 +3,18 @@ using System.Text.Json;
 
 namespace Sharpformer.Training;
 
-/// <summary>metrics.jsonl: one JSON object per logged step (step, epoch, loss, lr, grad_norm, tokens_per_s, and val_loss when evaluated).</summary>
+/// <summary>
+/// metrics.jsonl: one JSON object per logged step (step, epoch, loss, lr, grad_norm, tokens_per_s, and
+/// val_loss when evaluated).
+/// </summary>
 public sealed class MetricsLog(string path)
 {
     /// <summary>The file's name inside a model directory.</summary>
     public const string FileName = "metrics.jsonl";
 
     /// <summary>Appends one line and flushes it.</summary>
-    public void Append(int step, int epoch, float loss, float lr, float gradNorm, double tokensPerSecond, float? validLoss, float? validAccuracy)
+    public void Append(int step, int epoch, float loss, float lr, float gradNorm, double tokensPerSecond, float? validLoss,
+        float? validAccuracy)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -71,7 +75,8 @@ public sealed class MetricsLog(string path)
         catch (Exception e) when (e is JsonException or InvalidOperationException)   // the latter: a key with an unpaired surrogate escape
         {
         }
-        throw new IO.InvalidFileException(path, lineNumber, "not a metrics line (a JSON object with a whole-number \"step\"); fix or delete the line to resume");
+        throw new IO.InvalidFileException(path, lineNumber,
+            "not a metrics line (a JSON object with a whole-number \"step\"); fix or delete the line to resume");
     }
 
     // Non-finite values are not JSON numbers: write them as strings ("NaN", "Infinity").

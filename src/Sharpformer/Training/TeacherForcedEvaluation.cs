@@ -24,7 +24,9 @@ public static class TeacherForcedEvaluation
         {
             foreach (var batch in batches)
             {
-                using var memory = TensorArena.IsActive ? default(TensorArena.Scope?) : arena.Activate();   // each batch's tensors serve the next
+                using var memory = TensorArena.IsActive
+                    ? default(TensorArena.Scope?)
+                    : arena.Activate();   // each batch's tensors serve the next
                 var logits = model.TeacherForcedLogits(batch.Source, batch.TargetInput);
                 var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: model.Config.PadId);
                 var predicted = logits.ArgMax(-1).ToArray();

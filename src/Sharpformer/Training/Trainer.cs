@@ -38,16 +38,19 @@ public sealed class Trainer
     /// A trainer for <paramref name="model"/>, whose dropout draws from <paramref name="modelRng"/> (its
     /// state is checkpointed), writing into <paramref name="directory"/>.
     /// </summary>
-    public Trainer(SequenceModel model, Rng modelRng, IBatchSource train, IReadOnlyList<Batch> valid, TrainingOptions options, string directory)
+    public Trainer(SequenceModel model, Rng modelRng, IBatchSource train, IReadOnlyList<Batch> valid, TrainingOptions options,
+        string directory)
     {
         options.Validate();
         (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
-        _optimizer = Adam.AdamW(ParameterGroups(model, options.WeightDecay), options.Lr, beta2: options.Beta2, eps: 1e-9f, weightDecay: options.WeightDecay);
+        _optimizer = Adam.AdamW(ParameterGroups(model, options.WeightDecay), options.Lr, beta2: options.Beta2, eps: 1e-9f,
+            weightDecay: options.WeightDecay);
         _schedule = options.Schedule switch
         {
             ScheduleKind.Cosine => LearningRateSchedule.WarmupCosine(options.Lr, options.Warmup, options.Steps),
             ScheduleKind.Linear => LearningRateSchedule.WarmupLinear(options.Lr, options.Warmup, options.Steps),
-            ScheduleKind.InverseSqrt => LearningRateSchedule.Noam(model.Config.DModel, options.Warmup, options.Lr * MathF.Sqrt(model.Config.DModel) * MathF.Sqrt(Math.Max(options.Warmup, 1))),
+            ScheduleKind.InverseSqrt => LearningRateSchedule.Noam(model.Config.DModel, options.Warmup,
+                options.Lr * MathF.Sqrt(model.Config.DModel) * MathF.Sqrt(Math.Max(options.Warmup, 1))),
             _ => LearningRateSchedule.Constant(options.Lr),
         };
         Directory.CreateDirectory(directory);
@@ -73,12 +76,13 @@ public sealed class Trainer
         ModelDirectory.CheckHeader(reader, ModelDirectory.SlotsOf(_model), "this model", "model.");
         CheckOptimizerEntries(reader);
         ModelDirectory.ReadWeights(reader, _model, "model.");
-        var moments = reader.Entries.Where(e => e.Name.StartsWith("optim.", StringComparison.Ordinal)).ToDictionary(e => e.Name["optim.".Length..], e =>
-        {
-            var values = new float[e.Count];
-            reader.ReadInto(e, values);
-            return values;
-        }, StringComparer.Ordinal);
+        var moments = reader.Entries.Where(e => e.Name.StartsWith("optim.", StringComparison.Ordinal))
+            .ToDictionary(e => e.Name["optim.".Length..], e =>
+            {
+                var values = new float[e.Count];
+                reader.ReadInto(e, values);
+                return values;
+            }, StringComparer.Ordinal);
         try
         {
             _optimizer.LoadState(moments, checkpoint.OptimizerSteps);
@@ -101,13 +105,17 @@ public sealed class Trainer
         foreach (var entry in reader.Entries.Where(e => !e.Name.StartsWith("model.", StringComparison.Ordinal)))
         {
             if (!entry.Name.StartsWith("optim.", StringComparison.Ordinal))
-                throw new InvalidFileException(reader.Source, $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)}, which is neither a parameter nor optimizer state");
+                throw new InvalidFileException(reader.Source,
+                    $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)}, which is neither a parameter nor optimizer state");
             if (entry.Count > largest || ++optimizer > 3 * parameters)
                 throw new InvalidFileException(reader.Source, "its optimizer state is larger than this model's parameters allow");
         }
     }
 
-    /// <summary>Trains until <see cref="TrainingOptions.Steps"/> updates are done, then writes the final checkpoint and model files.</summary>
+    /// <summary>
+    /// Trains until <see cref="TrainingOptions.Steps"/> updates are done, then writes the final checkpoint
+    /// and model files.
+    /// </summary>
     public void Run(CancellationToken cancel = default)
     {
         PrepareDirectory();
@@ -121,7 +129,8 @@ public sealed class Trainer
             float lr = _schedule.At(Step);
             var (loss, tokens) = AccumulateGradients();
             if (!float.IsFinite(loss))
-                throw new TrainingDivergedException($"training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} at step {Step + 1}; the last checkpoint in {_directory} is kept");
+                throw new TrainingDivergedException($"training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} " +
+                    $"at step {Step + 1}; the last checkpoint in {_directory} is kept");
             float norm = _options.ClipNorm > 0
                 ? GradientClipping.ClipByGlobalNorm(_model.Parameters(), _options.ClipNorm)
                 : GradientClipping.GlobalNorm(_model.Parameters().Select(p => p.Grad).OfType<Tensor>());
@@ -160,7 +169,8 @@ public sealed class Trainer
         string json = CheckpointJson();
         var tensors = _model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value))
             .Concat(_optimizer.SaveState().Select(s => new KeyValuePair<string, Tensor>("optim." + s.Key, Tensor.FromArray(s.Value))));
-        SafeTensors.Write(Path.Combine(_directory, StateFile), tensors, new Dictionary<string, string> { [TrainerCheckpoint.MetadataKey] = json });
+        SafeTensors.Write(Path.Combine(_directory, StateFile), tensors,
+            new Dictionary<string, string> { [TrainerCheckpoint.MetadataKey] = json });
         WriteCopies(json);
     }
 
@@ -188,7 +198,8 @@ public sealed class Trainer
     }
 
     private string CheckpointJson() => System.Text.Json.JsonSerializer.Serialize(
-        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), _modelRng.State, _options), TrainingJson.Default.TrainerCheckpoint);
+        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), _modelRng.State, _options),
+        TrainingJson.Default.TrainerCheckpoint);
 
     private readonly TensorArena _arena = new();
 
@@ -202,7 +213,8 @@ public sealed class Trainer
             var batch = _train.Next();
             using var memory = _arena.Activate();   // this micro-batch's tensors are reused by the next
             var logits = _model.TeacherForcedLogits(batch.Source, batch.TargetInput);
-            var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: _model.Config.PadId, labelSmoothing: _options.LabelSmoothing);
+            var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: _model.Config.PadId,
+                labelSmoothing: _options.LabelSmoothing);
             (loss * (1f / _options.Accumulation)).Backward();
             lossSum += loss.Item();
             tokens += batch.TargetTokens;

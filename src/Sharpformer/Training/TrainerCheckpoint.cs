@@ -8,7 +8,8 @@ namespace Sharpformer.Training;
 /// trainer-state.safetensors, so that one atomic file is the whole checkpoint, and copied to
 /// trainer.json for people to read (nothing reads that copy back).
 /// </summary>
-public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, string DataState, ulong[] DropoutRngState, TrainingOptions Options)
+public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, string DataState, ulong[] DropoutRngState,
+    TrainingOptions Options)
 {
     /// <summary>The key of the checkpoint's JSON in trainer-state.safetensors's metadata.</summary>
     internal const string MetadataKey = "trainer";
@@ -40,11 +41,12 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
         using var document = JsonFields.Parse(utf8, path);
         var json = new JsonFields(document.RootElement, path, "trainer.");
         var checkpoint = new TrainerCheckpoint(
-            json.Int("step"), json.Int("epoch"), json.Int("optimizer_steps"), json.String("data_state"), json.ULongs("dropout_rng_state", 4),
-            TrainingOptionsJson(json.Object("options")));
+            json.Int("step"), json.Int("epoch"), json.Int("optimizer_steps"), json.String("data_state"),
+            json.ULongs("dropout_rng_state", 4), TrainingOptionsJson(json.Object("options")));
         json.RejectOthers();
         if (checkpoint.Step < 1 || checkpoint.Epoch < 0 || checkpoint.OptimizerSteps < 0)
-            throw json.Error($"the checkpoint's step ({checkpoint.Step}), epoch ({checkpoint.Epoch}) or optimizer step count ({checkpoint.OptimizerSteps}) is out of range");
+            throw json.Error($"the checkpoint's step ({checkpoint.Step}), epoch ({checkpoint.Epoch}) " +
+                $"or optimizer step count ({checkpoint.OptimizerSteps}) is out of range");
         if (checkpoint.DropoutRngState is not [_, _, _, _] || checkpoint.DropoutRngState.All(word => word == 0))
             throw json.Error("the checkpoint's dropout_rng_state is not four words, not all zero");
         try

@@ -77,6 +77,7 @@ public sealed record TrainingOptions
         Require(LabelSmoothing is >= 0f and < 1f, $"label smoothing must be in [0, 1), got {LabelSmoothing}");
         Require(ClipNorm >= 0, $"clip norm must not be negative, got {ClipNorm}");
         Require(Accumulation is >= 1 and <= 65536, $"accumulation must be in [1, 65536], got {Accumulation}");
-        Require(EvalEvery >= 0 && SaveEvery >= 0 && LogEvery >= 1, "eval-every and save-every must not be negative, log-every must be positive");
+        Require(EvalEvery >= 0 && SaveEvery >= 0 && LogEvery >= 1,
+            "eval-every and save-every must not be negative, log-every must be positive");
     }
 }

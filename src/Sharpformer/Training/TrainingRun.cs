@@ -130,7 +130,8 @@ public sealed class TrainingRun
     private static void CheckSetup(TrainingRunOptions setup, DataSpec spec)
     {
         if (string.IsNullOrEmpty(setup.Directory)) throw new ArgumentException("a training run needs a directory");
-        if (spec.Task is not null && spec.TrainFile is not null) throw new ArgumentException("give either a task or a training file, not both");
+        if (spec.Task is not null && spec.TrainFile is not null)
+            throw new ArgumentException("give either a task or a training file, not both");
         if (spec.Task is null && spec.TrainFile is null) throw new ArgumentException("give a task name or a training file");
         if (spec.TrainFile is null && spec.ValidFile is not null) throw new ArgumentException("a validation file needs a training file");
         if (setup.Model is null && !Presets.Contains(setup.Preset))
@@ -142,7 +143,8 @@ public sealed class TrainingRun
 
     private static int EpochSteps(int epochs, TrainingData data) => data.BatchesPerEpoch > 0
         ? (int)Math.Clamp((long)epochs * data.BatchesPerEpoch, 1, int.MaxValue)
-        : throw new ArgumentException("epochs need a fixed data set (a training file or a corpus task); give a step count for a generated task");
+        : throw new ArgumentException(
+            "epochs need a fixed data set (a training file or a corpus task); give a step count for a generated task");
 
     // The architecture for a new run, sized to the data: vocabulary, maximum length (with <bos>/<eos>) and padding id.
     private static TransformerConfig NewModelConfig(TrainingRunOptions setup, TrainingData data)

@@ -66,7 +66,8 @@ internal static class DemoCommand
                     $"(progress on standard error)...");
         var done = run.Run();
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"   done in {clock.Elapsed.TotalSeconds:F0} s: validation loss {done.ValidLoss:F3}, token accuracy {done.TokenAccuracy:P1}\n"));
+            $"   done in {clock.Elapsed.TotalSeconds:F0} s: validation loss {done.ValidLoss:F3}, token accuracy {
+                done.TokenAccuracy:P1}\n"));
 
         // 2. Decode unseen sequences three ways.
         var sampleRng = new Rng(7);

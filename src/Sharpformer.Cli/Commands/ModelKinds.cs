@@ -16,7 +16,10 @@ internal static class ModelKinds
             : throw new ArgumentException("this model is a decoder-only language model: use `sharpformer generate`");
     }
 
-    /// <summary>A text generator for <paramref name="directory"/>, or an error that suggests <c>translate</c> for a translation model.</summary>
+    /// <summary>
+    /// A text generator for <paramref name="directory"/>, or an error that suggests <c>translate</c> for a
+    /// translation model.
+    /// </summary>
     public static TextGenerator OpenGenerator(string directory)
     {
         var files = ModelDirectory.Open(directory);

@@ -25,14 +25,16 @@ internal static class TrainCommand
         preset.AcceptOnlyFromAmong([.. TrainingRun.Presets]);
         var config = new Option<string?>("--config") { Description = "A config.json giving the architecture (instead of --preset)." };
         var steps = CliOptions.Int("--steps", $"Optimizer updates (default {defaults.Training.Steps}).", defaults.Training.Steps);
-        var epochs = CliOptions.Int("--epochs", "Passes over the training data (instead of --steps; not for generated tasks).", 0, minimum: 1);
+        var epochs = CliOptions.Int("--epochs", "Passes over the training data (instead of --steps; not for generated tasks).", 0,
+            minimum: 1);
         var batchTokens = CliOptions.Int("--batch-tokens", "Padded tokens per batch (approximately).", defaults.BatchTokens);
         var maxLength = CliOptions.Int("--max-length", "Longest sequence in tokens; longer ones are cut (and counted).", defaults.MaxLength,
             minimum: 4);
         var vocabSize = CliOptions.Int("--vocab-size", "Size of the BPE vocabulary trained on the data.", defaults.VocabSize, minimum: 260);
         var lr = CliOptions.Float("--lr", "Peak learning rate.", defaults.Training.Lr, 1e-8f, 10f);
         var dropout = CliOptions.Float("--dropout", "Dropout probability (default: the preset's, 0.1).", 0.1f, 0f, 0.9f);
-        var labelSmoothing = CliOptions.Float("--label-smoothing", "Label smoothing of the loss.", defaults.Training.LabelSmoothing, 0f, 0.9f);
+        var labelSmoothing = CliOptions.Float("--label-smoothing", "Label smoothing of the loss.", defaults.Training.LabelSmoothing,
+            0f, 0.9f);
         var warmup = CliOptions.Int("--warmup", "Warmup updates.", defaults.Training.Warmup, minimum: 0);
         var seed = CliOptions.Int("--seed", "Seed of initialization, dropout and data order.", (int)defaults.Training.Seed, minimum: 0);
         var threads = CliOptions.Threads();

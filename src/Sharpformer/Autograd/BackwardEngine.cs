@@ -8,16 +8,19 @@ internal static class BackwardEngine
     public static void Run(Tensor root, Tensor? gradient)
     {
         if (!root.RequiresGrad)
-            throw new InvalidOperationException("Backward: the tensor does not require grad (no input that requires grad was used to make it)");
+            throw new InvalidOperationException(
+                "Backward: the tensor does not require grad (no input that requires grad was used to make it)");
         if (gradient is null)
         {
             if (root.Length != 1)
-                throw new InvalidOperationException($"Backward: a gradient must be given for a non-scalar output of shape {Shapes.Format(root.Shape)}");
+                throw new InvalidOperationException(
+                    $"Backward: a gradient must be given for a non-scalar output of shape {Shapes.Format(root.Shape)}");
             gradient = Tensor.OnesLike(root);
         }
         else if (!gradient.Shape.SequenceEqual(root.Shape))
         {
-            throw new ShapeMismatchException($"Backward: gradient shape {Shapes.Format(gradient.Shape)} does not match output shape {Shapes.Format(root.Shape)}");
+            throw new ShapeMismatchException(
+                $"Backward: gradient shape {Shapes.Format(gradient.Shape)} does not match output shape {Shapes.Format(root.Shape)}");
         }
 
         using var _ = GradMode.NoGrad();
@@ -60,7 +63,9 @@ internal static class BackwardEngine
                 if (input.RequiresGrad)
                 {
                     if (!ig.Shape.SequenceEqual(input.Shape))
-                        throw new InvalidOperationException($"Backward of {t.GradFn.Name}: gradient of input {k} has shape {Shapes.Format(ig.Shape)}, expected {Shapes.Format(input.Shape)}");
+                        throw new InvalidOperationException(
+                            $"Backward of {t.GradFn.Name}: gradient of input {k} has shape {Shapes.Format(ig.Shape)}, " +
+                            $"expected {Shapes.Format(input.Shape)}");
                     if (grads.TryGetValue(input, out var acc))
                     {
                         var sum = acc.Add(ig);

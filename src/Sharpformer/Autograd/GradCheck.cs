@@ -24,7 +24,8 @@ public static class GradCheck
     /// when |analytic − numeric| ≤ atol + rtol·|numeric|. Float32 forward passes limit the precision of
     /// the numeric side: use small inputs, eps around 1e-2, and keep away from kinks (relu at 0, max ties).
     /// </summary>
-    public static GradCheckResult Run(Func<Tensor[], Tensor> f, Tensor[] inputs, float eps = 1e-2f, double atol = 1e-3, double rtol = 1e-2, ulong seed = 1)
+    public static GradCheckResult Run(Func<Tensor[], Tensor> f, Tensor[] inputs, float eps = 1e-2f, double atol = 1e-3, double rtol = 1e-2,
+        ulong seed = 1)
     {
         foreach (var x in inputs)
         {
@@ -61,7 +62,8 @@ public static class GradCheck
                 {
                     worst = ratio;
                     where = string.Create(CultureInfo.InvariantCulture,
-                        $"input {i} element {j}: analytic {analytic[j]:G6}, numeric {numeric:G6}, error {error:G3} ({ratio:F2} of tolerance)");
+                        $"input {i} element {j}: analytic {analytic[j]:G6}, numeric {numeric:G6}, error {error:G3} ({
+                            ratio:F2} of tolerance)");
                 }
             }
         }

@@ -22,9 +22,12 @@ public static class CrossEntropy
         int classes = logits.Size(-1);
         int rows = classes == 0 ? 0 : logits.Length / classes;
         if (targets.Length != rows || !targets.Shape.SequenceEqual(logits.Shape[..^1]))
-            throw new ShapeMismatchException($"CrossEntropy: targets of shape {Shapes.Format(targets.Shape)} do not match logits {Shapes.Format(logits.Shape)} (expected {Shapes.Format(logits.Shape[..^1])})");
+            throw new ShapeMismatchException(
+                $"CrossEntropy: targets of shape {Shapes.Format(targets.Shape)} do not match logits {Shapes.Format(logits.Shape)} " +
+                $"(expected {Shapes.Format(logits.Shape[..^1])})");
         if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
-            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"CrossEntropy: label smoothing {labelSmoothing} must be in [0, 1]");
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing),
+                $"CrossEntropy: label smoothing {labelSmoothing} must be in [0, 1]");
         var ids = Array.ConvertAll(targets.ToArray(), v => (int)v);
         for (int i = 0; i < ids.Length; i++)
             if (ids[i] != ignoreIndex && (ids[i] < 0 || ids[i] >= classes))
@@ -49,7 +52,8 @@ public static class CrossEntropy
         {
             // d loss / d logits = (softmax − q) / counted, q = (1 − ε)·onehot + ε/C; 0 for ignored rows
             var dx = Tensor.Allocate(logits.ShapeArray(), zeroed: false);
-            var backward = new BackwardJob(x.AsMemory(), ids, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(), g.Item() / counted, dx.AsMemory());
+            var backward = new BackwardJob(x.AsMemory(), ids, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(),
+                g.Item() / counted, dx.AsMemory());
             Kernels.ParallelRange.For(rows, 64, ref backward);
             return [dx];
         });
@@ -58,7 +62,8 @@ public static class CrossEntropy
     [ThreadStatic] private static float[]? t_row;
 
     // Rows [start, end): loss_r = (1 − ε)·(lse − x_target) + ε·(lse − mean_c x_c), lse = log Σ_c exp(x_c)
-    private readonly struct ForwardJob(Memory<float> x, int[] ids, int classes, int ignoreIndex, float smoothing, Memory<float> logSumExp, Memory<float> rowLoss)
+    private readonly struct ForwardJob(Memory<float> x, int[] ids, int classes, int ignoreIndex, float smoothing,
+        Memory<float> logSumExp, Memory<float> rowLoss)
         : Kernels.IRangeJob
     {
         public void Run(int start, int end)
@@ -86,7 +91,8 @@ public static class CrossEntropy
     }
 
     // Rows [start, end): dx = (exp(x − lse) − ε/C)·scale, minus (1 − ε)·scale at the target; 0 for ignored rows
-    private readonly struct BackwardJob(Memory<float> x, int[] ids, int classes, int ignoreIndex, float smoothing, Memory<float> logSumExp, float scale, Memory<float> dx)
+    private readonly struct BackwardJob(Memory<float> x, int[] ids, int classes, int ignoreIndex, float smoothing,
+        Memory<float> logSumExp, float scale, Memory<float> dx)
         : Kernels.IRangeJob
     {
         public void Run(int start, int end)

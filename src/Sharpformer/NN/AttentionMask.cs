@@ -32,7 +32,8 @@ public sealed class AttentionMask
     /// <summary>Blocks keys that are padding: ids [B, S] → a mask of shape [B, 1, 1, S].</summary>
     public static AttentionMask KeyPadding(Tensor ids, int padId)
     {
-        if (ids.Rank != 2) throw new ShapeMismatchException($"KeyPadding: token ids must be [batch, length], got {Shapes.Format(ids.Shape)}");
+        if (ids.Rank != 2)
+            throw new ShapeMismatchException($"KeyPadding: token ids must be [batch, length], got {Shapes.Format(ids.Shape)}");
         var values = ids.ToArray();
         var blocked = Array.ConvertAll(values, v => v == padId ? 1f : 0f);
         return FromBoolean(Tensor.FromArray(blocked, ids.Size(0), 1, 1, ids.Size(1)));

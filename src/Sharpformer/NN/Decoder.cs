@@ -18,8 +18,12 @@ public sealed class Decoder : Module
     /// <summary>The norm after the last layer, if any.</summary>
     public LayerNorm? FinalNorm { get; }
 
-    /// <summary>x: [B, T, d_model], memory: [B, S, d_model] → [B, T, d_model]; with <paramref name="weights"/>, each layer's attention weights are added to it.</summary>
-    public Tensor Forward(Tensor x, Tensor memory, AttentionMask? targetMask = null, AttentionMask? memoryMask = null, List<DecoderAttention>? weights = null)
+    /// <summary>
+    /// x: [B, T, d_model], memory: [B, S, d_model] → [B, T, d_model]; with <paramref name="weights"/>, each
+    /// layer's attention weights are added to it.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor memory, AttentionMask? targetMask = null, AttentionMask? memoryMask = null,
+        List<DecoderAttention>? weights = null)
     {
         foreach (var layer in Layers.Items)
         {

@@ -15,7 +15,8 @@ public sealed class DecoderLayer : Module
     private readonly Dropout _dropout1, _dropout2, _dropout3;
 
     /// <summary>A layer of width <paramref name="dModel"/>.</summary>
-    public DecoderLayer(int dModel, int heads, int dFF, float dropout, ActivationKind activation, NormPlacement norm, Rng rng, float eps = 1e-5f)
+    public DecoderLayer(int dModel, int heads, int dFF, float dropout, ActivationKind activation, NormPlacement norm, Rng rng,
+        float eps = 1e-5f)
     {
         Norm = norm;
         SelfAttention = RegisterModule("self_attn", new MultiHeadAttention(dModel, heads, dropout, rng));
@@ -54,7 +55,8 @@ public sealed class DecoderLayer : Module
     /// x: [B, T, d_model], memory: [B, S, d_model]; <paramref name="targetMask"/> (causal and target
     /// padding) and <paramref name="memoryMask"/> (source padding) → [B, T, d_model].
     /// </summary>
-    public (Tensor Output, DecoderAttention Weights) Forward(Tensor x, Tensor memory, AttentionMask? targetMask = null, AttentionMask? memoryMask = null, bool returnWeights = false)
+    public (Tensor Output, DecoderAttention Weights) Forward(Tensor x, Tensor memory, AttentionMask? targetMask = null,
+        AttentionMask? memoryMask = null, bool returnWeights = false)
     {
         Tensor? self, cross;
         if (Norm == NormPlacement.Post)

@@ -6,7 +6,9 @@ namespace Sharpformer.NN;
 public sealed class Dropout(float p, Rng rng) : Module
 {
     /// <summary>Probability of zeroing an element.</summary>
-    public float P { get; } = p is >= 0f and < 1f ? p : throw new ArgumentOutOfRangeException(nameof(p), $"Dropout: probability {p} must be in [0, 1)");
+    public float P { get; } = p is >= 0f and < 1f
+        ? p
+        : throw new ArgumentOutOfRangeException(nameof(p), $"Dropout: probability {p} must be in [0, 1)");
 
     /// <summary>The generator the masks are keyed from (ops that fuse dropout draw from it too).</summary>
     internal Rng Rng { get; } = rng;

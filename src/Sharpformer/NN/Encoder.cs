@@ -18,7 +18,10 @@ public sealed class Encoder : Module
     /// <summary>The norm after the last layer, if any.</summary>
     public LayerNorm? FinalNorm { get; }
 
-    /// <summary>x: [B, S, d_model] → memory [B, S, d_model]; with <paramref name="weights"/>, each layer's self-attention weights are added to it.</summary>
+    /// <summary>
+    /// x: [B, S, d_model] → memory [B, S, d_model]; with <paramref name="weights"/>, each layer's
+    /// self-attention weights are added to it.
+    /// </summary>
     public Tensor Forward(Tensor x, AttentionMask? mask = null, List<Tensor>? weights = null)
     {
         foreach (var layer in Layers.Items)

@@ -12,7 +12,8 @@ public sealed class EncoderLayer : Module
     private readonly Dropout _dropout1, _dropout2;
 
     /// <summary>A layer of width <paramref name="dModel"/>.</summary>
-    public EncoderLayer(int dModel, int heads, int dFF, float dropout, ActivationKind activation, NormPlacement norm, Rng rng, float eps = 1e-5f)
+    public EncoderLayer(int dModel, int heads, int dFF, float dropout, ActivationKind activation, NormPlacement norm, Rng rng,
+        float eps = 1e-5f)
     {
         Norm = norm;
         SelfAttention = RegisterModule("self_attn", new MultiHeadAttention(dModel, heads, dropout, rng));

@@ -9,7 +9,8 @@ public static class Init
     public static void Uniform(Tensor t, Rng rng, float low, float high) => t.CopyFrom(Tensor.Uniform(t.ShapeArray(), rng, low, high));
 
     /// <summary>N(mean, std²).</summary>
-    public static void Normal(Tensor t, Rng rng, float mean = 0f, float std = 1f) => t.CopyFrom(Tensor.Normal(t.ShapeArray(), rng, mean, std));
+    public static void Normal(Tensor t, Rng rng, float mean = 0f, float std = 1f) =>
+        t.CopyFrom(Tensor.Normal(t.ShapeArray(), rng, mean, std));
 
     /// <summary>Every element set to <paramref name="value"/>.</summary>
     public static void Constant(Tensor t, float value) => t.CopyFrom(Tensor.Full(t.ShapeArray(), value));
@@ -38,7 +39,8 @@ public static class Init
     /// <summary>Fan-in and fan-out as PyTorch computes them: dims 1 and 0 times the receptive field size.</summary>
     public static (int FanIn, int FanOut) Fans(Tensor t)
     {
-        if (t.Rank < 2) throw new ArgumentException($"Init: fan in and fan out need at least 2 dimensions, got shape {Shapes.Format(t.Shape)}");
+        if (t.Rank < 2)
+            throw new ArgumentException($"Init: fan in and fan out need at least 2 dimensions, got shape {Shapes.Format(t.Shape)}");
         int receptive = 1;
         for (int i = 2; i < t.Rank; i++) receptive *= t.Size(i);
         return (t.Size(1) * receptive, t.Size(0) * receptive);

@@ -20,10 +20,16 @@ public sealed class AttentionCache
     /// <summary>Positions the buffers hold before they must grow.</summary>
     public int Capacity => _keys?.Size(2) ?? 0;
 
-    /// <summary>Cached keys [B, H, Length, d] (a view, valid until the next <see cref="Reorder"/>), or null before the first step.</summary>
+    /// <summary>
+    /// Cached keys [B, H, Length, d] (a view, valid until the next <see cref="Reorder"/>), or null before the
+    /// first step.
+    /// </summary>
     public Tensor? Keys => _keys?.Narrow(2, 0, Length);
 
-    /// <summary>Cached values [B, H, Length, d] (a view, valid until the next <see cref="Reorder"/>), or null before the first step.</summary>
+    /// <summary>
+    /// Cached values [B, H, Length, d] (a view, valid until the next <see cref="Reorder"/>), or null before
+    /// the first step.
+    /// </summary>
     public Tensor? Values => _values?.Narrow(2, 0, Length);
 
     /// <summary>Rows B.</summary>
@@ -39,7 +45,8 @@ public sealed class AttentionCache
     public void Append(Tensor k, Tensor v)
     {
         if (k.Rank != 4 || !k.Shape.SequenceEqual(v.Shape))
-            throw new ShapeMismatchException($"AttentionCache: keys {Shapes.Format(k.Shape)} and values {Shapes.Format(v.Shape)} must both be [B, H, n, d]");
+            throw new ShapeMismatchException(
+                $"AttentionCache: keys {Shapes.Format(k.Shape)} and values {Shapes.Format(v.Shape)} must both be [B, H, n, d]");
         int n = k.Size(2);
         MakeRoom(k.Size(0), k.Size(1), n, k.Size(3));
         _keys!.Narrow(2, Length, n).CopyFrom(k);
@@ -71,7 +78,8 @@ public sealed class AttentionCache
     private void MakeRoom(int rows, int heads, int n, int width)
     {
         if (_keys is not null && (rows != _keys.Size(0) || heads != _keys.Size(1) || width != _keys.Size(3)))
-            throw new ShapeMismatchException($"AttentionCache: cannot append [{rows}, {heads}, {n}, {width}] to a cache of {Shapes.Format(_keys.Shape)}");
+            throw new ShapeMismatchException(
+                $"AttentionCache: cannot append [{rows}, {heads}, {n}, {width}] to a cache of {Shapes.Format(_keys.Shape)}");
         if (Length + n > Capacity) Grow(Math.Max(Length + n, Math.Max(2 * Capacity, MinimumCapacity)), rows, heads, width);
     }
 
@@ -111,7 +119,8 @@ public sealed class AttentionCache
         var target = to.AsSpan();
         for (int r = 0; r < rows.Length; r++)
             for (int h = 0; h < heads; h++)
-                source.Slice((rows[r] * heads + h) * capacity * width, filled).CopyTo(target.Slice((r * heads + h) * capacity * width, filled));
+                source.Slice((rows[r] * heads + h) * capacity * width, filled)
+                    .CopyTo(target.Slice((r * heads + h) * capacity * width, filled));
     }
 }
 

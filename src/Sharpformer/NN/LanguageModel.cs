@@ -17,16 +17,21 @@ public sealed class LanguageModel : SequenceModel
     public LanguageModel(TransformerConfig config, Rng rng)
     {
         config.Validate();
-        if (config.Architecture != Architecture.DecoderOnly) throw new ArgumentException("LanguageModel: the config describes an encoder-decoder model; use Transformer");
+        if (config.Architecture != Architecture.DecoderOnly)
+            throw new ArgumentException("LanguageModel: the config describes an encoder-decoder model; use Transformer");
         Config = config;
         _embedScale = MathF.Sqrt(config.DModel);
         Embedding = RegisterModule("tgt_embed", new Embedding(config.TargetVocab, config.DModel, rng));
         PositionalEncoding = RegisterModule("pos_encoding", new SinusoidalPositionalEncoding(config.DModel, config.MaxLength));
         _dropout = RegisterModule("dropout", new Dropout(config.Dropout, rng));
         Blocks = RegisterModule("decoder", new Encoder(
-            Enumerable.Range(0, config.DecoderLayers).Select(_ => new EncoderLayer(config.DModel, config.Heads, config.DimFeedForward, config.Dropout, config.Activation, config.Norm, rng, config.LayerNormEps)).ToList(),
+            Enumerable.Range(0, config.DecoderLayers)
+                .Select(_ => new EncoderLayer(config.DModel, config.Heads, config.DimFeedForward, config.Dropout, config.Activation,
+                    config.Norm, rng, config.LayerNormEps))
+                .ToList(),
             new LayerNorm(config.DModel, config.LayerNormEps)));
-        Generator = RegisterModule("generator", new Linear(config.DModel, config.TargetVocab, rng, weight: config.TieOutput ? Embedding.Weight : null));
+        Generator = RegisterModule("generator",
+            new Linear(config.DModel, config.TargetVocab, rng, weight: config.TieOutput ? Embedding.Weight : null));
         foreach (var p in Parameters())
             if (p.Rank > 1) Init.XavierUniform(p, rng);
     }
@@ -52,7 +57,8 @@ public sealed class LanguageModel : SequenceModel
     /// <summary>tokens: [B, T] ids → next-token logits [B, T, vocabulary] (position t sees tokens 0…t).</summary>
     public Tensor Forward(Tensor tokens, List<Tensor>? weights = null)
     {
-        if (tokens.Rank != 2) throw new ShapeMismatchException($"LanguageModel: expected token ids [B, T], got {Shapes.Format(tokens.Shape)}");
+        if (tokens.Rank != 2)
+            throw new ShapeMismatchException($"LanguageModel: expected token ids [B, T], got {Shapes.Format(tokens.Shape)}");
         var mask = AttentionMask.Combine(AttentionMask.Causal(tokens.Size(1)), AttentionMask.KeyPadding(tokens, Config.PadId));
         var hidden = Blocks.Forward(_dropout.Forward(PositionalEncoding.Forward(Embedding.Forward(tokens) * _embedScale)), mask, weights);
         return Generator.Forward(hidden);

@@ -9,7 +9,8 @@ public sealed class Linear : Module
     public Linear(int inFeatures, int outFeatures, Rng rng, bool bias = true, Tensor? weight = null)
     {
         if (weight is not null && !weight.Shape.SequenceEqual([outFeatures, inFeatures]))
-            throw new ShapeMismatchException($"Linear: a shared weight must have shape [{outFeatures}, {inFeatures}], got {Shapes.Format(weight.Shape)}");
+            throw new ShapeMismatchException(
+                $"Linear: a shared weight must have shape [{outFeatures}, {inFeatures}], got {Shapes.Format(weight.Shape)}");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         Weight = RegisterParameter("weight", weight ?? Tensor.Zeros(outFeatures, inFeatures));

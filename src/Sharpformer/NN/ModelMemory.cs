@@ -14,6 +14,7 @@ public static class ModelMemory
         double needed = 4.0 * copies * parameters, available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (needed > available)
             throw new InsufficientMemoryException(
-                $"the model has {parameters:N0} parameters: {purpose} needs about {needed / (1 << 30):F1} GiB, more than the {available / (1 << 30):F1} GiB this process may use");
+                $"the model has {parameters:N0} parameters: {purpose} needs about {needed / (1 << 30):F1} GiB, " +
+                $"more than the {available / (1 << 30):F1} GiB this process may use");
     }
 }

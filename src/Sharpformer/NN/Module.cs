@@ -72,7 +72,10 @@ public abstract class Module
     /// <summary>Evaluation mode (dropout off); returns this.</summary>
     public Module Eval() => Train(false);
 
-    /// <summary>Calls <paramref name="fn"/> on every descendant, then on this module (as torch's apply), e.g. to initialize weights.</summary>
+    /// <summary>
+    /// Calls <paramref name="fn"/> on every descendant, then on this module (as torch's apply), e.g. to
+    /// initialize weights.
+    /// </summary>
     public void Apply(Action<Module> fn)
     {
         foreach (var (_, child) in _children) child.Apply(fn);
@@ -86,7 +89,8 @@ public abstract class Module
     }
 
     /// <summary>Every parameter under every name it has (a shared tensor appears under each), as torch's state_dict.</summary>
-    public IReadOnlyList<KeyValuePair<string, Tensor>> StateDict() => [.. AllParameters("").Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value))];
+    public IReadOnlyList<KeyValuePair<string, Tensor>> StateDict() =>
+        [.. AllParameters("").Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value))];
 
     /// <summary>
     /// Copies values into the parameters by name (shapes must match). With <paramref name="strict"/>,
@@ -107,12 +111,15 @@ public abstract class Module
                 continue;
             }
             if (!source.Shape.SequenceEqual(target.Shape))
-                throw new ShapeMismatchException($"LoadStateDict: '{name}' has shape {Shapes.Format(source.Shape)} in the state dict but {Shapes.Format(target.Shape)} in the model");
+                throw new ShapeMismatchException(
+                    $"LoadStateDict: '{name}' has shape {Shapes.Format(source.Shape)} in the state dict " +
+                    $"but {Shapes.Format(target.Shape)} in the model");
             if (!loaded.Add(target))
             {
                 // A tensor shared under several names: every name must hold the same values.
                 if (!source.ToArray().AsSpan().SequenceEqual(target.ToArray()))
-                    throw new ArgumentException($"LoadStateDict: '{name}' names a tensor this model shares with another name, but the state dict holds different values for them");
+                    throw new ArgumentException($"LoadStateDict: '{name}' names a tensor this model shares with another name, " +
+                                                $"but the state dict holds different values for them");
                 continue;
             }
             target.CopyFrom(source);
@@ -122,7 +129,8 @@ public abstract class Module
         var known = all.Select(p => p.Name).ToHashSet();
         var unexpected = state.Keys.Where(k => !known.Contains(k)).ToList();
         if (reallyMissing.Count > 0 || unexpected.Count > 0)
-            throw new KeyNotFoundException($"LoadStateDict: missing [{string.Join(", ", reallyMissing)}], unexpected [{string.Join(", ", unexpected)}]");
+            throw new KeyNotFoundException(
+                $"LoadStateDict: missing [{string.Join(", ", reallyMissing)}], unexpected [{string.Join(", ", unexpected)}]");
     }
 
     private IEnumerable<(string Name, Tensor Value)> AllParameters(string prefix)

@@ -8,7 +8,8 @@ public sealed class ModuleList<T> : Module where T : Module
     /// <summary>A list holding <paramref name="items"/> in order.</summary>
     public ModuleList(IEnumerable<T> items)
     {
-        foreach (var item in items) _items.Add(RegisterModule(_items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), item));
+        foreach (var item in items)
+            _items.Add(RegisterModule(_items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), item));
     }
 
     /// <summary>Number of modules.</summary>

@@ -47,11 +47,15 @@ public sealed class MultiHeadAttention : Module
     /// query: [B, T, E], key and value: [B, S, E] → output [B, T, E] and, on request, the attention
     /// weights per head [B, heads, T, S].
     /// </summary>
-    public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value, AttentionMask? mask = null, bool returnWeights = false)
+    public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value, AttentionMask? mask = null,
+        bool returnWeights = false)
     {
         int e = EmbedDim;
-        if (query.Rank != 3 || query.Size(-1) != e || key.Rank != 3 || key.Size(-1) != e || value.Rank != 3 || value.Size(-1) != e || key.Size(1) != value.Size(1))
-            throw new ShapeMismatchException($"MultiHeadAttention: expected query [B, T, {e}] and key, value [B, S, {e}], got {Shapes.Format(query.Shape)}, {Shapes.Format(key.Shape)}, {Shapes.Format(value.Shape)}");
+        if (query.Rank != 3 || query.Size(-1) != e || key.Rank != 3 || key.Size(-1) != e || value.Rank != 3 || value.Size(-1) != e
+            || key.Size(1) != value.Size(1))
+            throw new ShapeMismatchException(
+                $"MultiHeadAttention: expected query [B, T, {e}] and key, value [B, S, {e}], " +
+                $"got {Shapes.Format(query.Shape)}, {Shapes.Format(key.Shape)}, {Shapes.Format(value.Shape)}");
         Tensor q, k, v;
         if (ReferenceEquals(query, key) && ReferenceEquals(key, value))
         {
@@ -109,13 +113,15 @@ public sealed class MultiHeadAttention : Module
     }
 
     // x: [B, E] rows → y: [B, E] attending to memory [B, S, E], whose keys and values the first call caches
-    internal void CrossStep(ReadOnlySpan<float> x, Span<float> y, Tensor memory, AttentionCache cache, AttentionMask? mask, StepBuffers buffers)
+    internal void CrossStep(ReadOnlySpan<float> x, Span<float> y, Tensor memory, AttentionCache cache, AttentionMask? mask,
+        StepBuffers buffers)
     {
         int e = EmbedDim;
         if (cache.Length == 0)
         {
             if (memory.Rank != 3 || memory.Size(0) != buffers.Rows || memory.Size(2) != e)
-                throw new ShapeMismatchException($"MultiHeadAttention: memory must be [{buffers.Rows}, S, {e}], got {Shapes.Format(memory.Shape)}");
+                throw new ShapeMismatchException(
+                    $"MultiHeadAttention: memory must be [{buffers.Rows}, S, {e}], got {Shapes.Format(memory.Shape)}");
             using var _ = Autograd.GradMode.NoGrad();
             var kv = Project(memory, 1, 2).Split(e, -1);                                         // 2 × [B, S, E]
             cache.Append(SplitHeads(kv[0]), SplitHeads(kv[1]));
@@ -126,7 +132,8 @@ public sealed class MultiHeadAttention : Module
     }
 
     // q: [B, E] queries at row stride `stride`, over every cached position → y = out_proj(heads): [B, E]
-    private void AttendStep(ReadOnlySpan<float> q, int stride, AttentionCache cache, ReadOnlySpan<float> mask, Span<float> y, StepBuffers buffers)
+    private void AttendStep(ReadOnlySpan<float> q, int stride, AttentionCache cache, ReadOnlySpan<float> mask, Span<float> y,
+        StepBuffers buffers)
     {
         if (cache.Rows != buffers.Rows)
             throw new ShapeMismatchException($"MultiHeadAttention: the cache holds {cache.Rows} rows, the step {buffers.Rows}");

@@ -67,6 +67,9 @@ public static class ParameterLayout
         return layout;
     }
 
-    /// <summary>Number of values in all parameters (shared tensors once), as <see cref="Module.ParameterCount"/> of the built model.</summary>
+    /// <summary>
+    /// Number of values in all parameters (shared tensors once), as <see cref="Module.ParameterCount"/> of
+    /// the built model.
+    /// </summary>
     public static long ParameterCount(TransformerConfig config) => Of(config).Sum(p => p.Shape.Aggregate(1L, (n, x) => n * x));
 }

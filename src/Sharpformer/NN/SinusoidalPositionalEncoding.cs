@@ -15,7 +15,8 @@ public sealed class SinusoidalPositionalEncoding : Module
     /// <summary>An encoding for positions [0, <paramref name="maxLength"/>) of width <paramref name="dim"/>.</summary>
     public SinusoidalPositionalEncoding(int dim, int maxLength)
     {
-        if (dim <= 0 || maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(dim), "PositionalEncoding: dim and maxLength must be positive");
+        if (dim <= 0 || maxLength <= 0)
+            throw new ArgumentOutOfRangeException(nameof(dim), "PositionalEncoding: dim and maxLength must be positive");
         Dim = dim;
         MaxLength = maxLength;
         _rows = Compute(Math.Min(maxLength, 64));

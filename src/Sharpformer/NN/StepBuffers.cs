@@ -58,7 +58,9 @@ internal sealed class StepBuffers
 
     /// <summary>These buffers, or new ones when they are missing or sized for other rows or widths.</summary>
     public static StepBuffers Fit(StepBuffers? buffers, int rows, int width, int hidden) =>
-        buffers is not null && buffers.Rows == rows && buffers.Width == width && buffers.Hidden >= hidden ? buffers : new StepBuffers(rows, width, hidden);
+        buffers is not null && buffers.Rows == rows && buffers.Width == width && buffers.Hidden >= hidden
+            ? buffers
+            : new StepBuffers(rows, width, hidden);
 
     /// <summary>
     /// <paramref name="mask"/> broadcast to [B, heads, keys] and laid out densely for

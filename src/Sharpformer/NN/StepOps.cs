@@ -12,12 +12,17 @@ namespace Sharpformer.NN;
 /// </summary>
 internal static class StepOps
 {
-    /// <summary>y: [rows, out] = x: [rows, in]·Wᵀ + b (W: [out, in]), as <see cref="Tensor.Linear"/>: the bias is written first, then the product added.</summary>
-    public static void Affine(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int rows, int inFeatures, int outFeatures)
+    /// <summary>
+    /// y: [rows, out] = x: [rows, in]·Wᵀ + b (W: [out, in]), as <see cref="Tensor.Linear"/>: the bias is
+    /// written first, then the product added.
+    /// </summary>
+    public static void Affine(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int rows,
+        int inFeatures, int outFeatures)
     {
         if (!bias.IsEmpty)
             for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outFeatures, outFeatures));
-        Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures, bias.IsEmpty ? 0f : 1f, y, outFeatures);
+        Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures,
+            bias.IsEmpty ? 0f : 1f, y, outFeatures);
     }
 
     /// <summary><paramref name="layer"/> on rows: x: [rows, in] → y: [rows, out].</summary>
@@ -26,7 +31,8 @@ internal static class StepOps
 
     /// <summary><paramref name="norm"/> on rows: x, y: [rows, width] (distinct), statistics into the buffers'.</summary>
     public static void Norm(LayerNorm norm, ReadOnlySpan<float> x, Span<float> y, StepBuffers buffers) =>
-        Kernels.LayerNorm.ForwardRows(x, norm.Weight.AsSpan(), norm.Bias.AsSpan(), buffers.Rows, buffers.Width, norm.Eps, y, buffers.Mean, buffers.Rstd);
+        Kernels.LayerNorm.ForwardRows(x, norm.Weight.AsSpan(), norm.Bias.AsSpan(), buffers.Rows, buffers.Width, norm.Eps, y,
+            buffers.Mean, buffers.Rstd);
 
     /// <summary>x ← x + sublayer: the pre-norm residual connection.</summary>
     public static void AddResidual(StepBuffers buffers) => AddInPlace(buffers.X, buffers.Sublayer);
@@ -59,10 +65,12 @@ internal static class StepOps
     /// x[r] ← embedding[tokens[r]]·scale + PE[position], as <see cref="Transformer"/>'s embedding of one
     /// position (dropout is off at inference).
     /// </summary>
-    public static void Embed(Embedding embedding, float scale, SinusoidalPositionalEncoding positions, int position, ReadOnlySpan<int> tokens, Span<float> x)
+    public static void Embed(Embedding embedding, float scale, SinusoidalPositionalEncoding positions, int position,
+        ReadOnlySpan<int> tokens, Span<float> x)
     {
         if (position < 0 || position >= positions.MaxLength)
-            throw new ArgumentException($"PositionalEncoding: positions up to {position + 1} exceed the maximum length {positions.MaxLength}");
+            throw new ArgumentException(
+                $"PositionalEncoding: positions up to {position + 1} exceed the maximum length {positions.MaxLength}");
         int width = embedding.Dim;
         var table = embedding.Weight.AsSpan();
         var pe = positions.Row(position);
@@ -81,7 +89,8 @@ internal static class StepOps
     public static StepBuffers Input(Tensor x, int width, int hidden)
     {
         if (x.Rank != 3 || x.Size(1) != 1 || x.Size(2) != width)
-            throw new ShapeMismatchException($"DecodeStep: a step takes one position per row, [B, 1, {width}], got {Shapes.Format(x.Shape)}");
+            throw new ShapeMismatchException(
+                $"DecodeStep: a step takes one position per row, [B, 1, {width}], got {Shapes.Format(x.Shape)}");
         var buffers = new StepBuffers(x.Size(0), width, hidden);
         x.ToArray().CopyTo(buffers.X, 0);
         return buffers;
@@ -143,6 +152,8 @@ internal static class StepOps
     {
         bool dropping = false;
         module.Apply(m => dropping |= m is Dropout { IsTraining: true, P: > 0 });
-        if (dropping) throw new InvalidOperationException($"{what}: incremental decoding runs at inference only; call Eval() first (dropout is active in training mode)");
+        if (dropping)
+            throw new InvalidOperationException(
+                $"{what}: incremental decoding runs at inference only; call Eval() first (dropout is active in training mode)");
     }
 }

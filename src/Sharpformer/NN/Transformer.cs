@@ -20,7 +20,8 @@ public sealed class Transformer : SequenceModel
     public Transformer(TransformerConfig config, Rng rng)
     {
         config.Validate();
-        if (config.Architecture != Architecture.EncoderDecoder) throw new ArgumentException("Transformer: the config describes a decoder-only model; use LanguageModel");
+        if (config.Architecture != Architecture.EncoderDecoder)
+            throw new ArgumentException("Transformer: the config describes a decoder-only model; use LanguageModel");
         Config = config;
         _embedScale = MathF.Sqrt(config.DModel);
         SourceEmbedding = RegisterModule("src_embed", new Embedding(config.SourceVocab, config.DModel, rng));
@@ -30,7 +31,8 @@ public sealed class Transformer : SequenceModel
         _sourceDropout = RegisterModule("src_dropout", new Dropout(config.Dropout, rng));
         _targetDropout = RegisterModule("tgt_dropout", new Dropout(config.Dropout, rng));
         Core = RegisterModule("transformer", new EncoderDecoder(config, rng));
-        Generator = RegisterModule("generator", new Linear(config.DModel, config.TargetVocab, rng, weight: config.TieOutput ? TargetEmbedding.Weight : null));
+        Generator = RegisterModule("generator",
+            new Linear(config.DModel, config.TargetVocab, rng, weight: config.TieOutput ? TargetEmbedding.Weight : null));
         foreach (var p in Parameters())
             if (p.Rank > 1) Init.XavierUniform(p, rng);
     }
@@ -96,7 +98,10 @@ public sealed class Transformer : SequenceModel
         return logits;
     }
 
-    /// <summary><see cref="DecodeStep(Tensor, Tensor, AttentionMask?, KeyValueCache)"/> writing the logits [B·vocabulary] into <paramref name="logits"/>.</summary>
+    /// <summary>
+    /// <see cref="DecodeStep(Tensor, Tensor, AttentionMask?, KeyValueCache)"/> writing the logits
+    /// [B·vocabulary] into <paramref name="logits"/>.
+    /// </summary>
     internal void DecodeStep(ReadOnlySpan<int> tokens, Tensor memory, AttentionMask? sourceMask, KeyValueCache cache, Span<float> logits)
     {
         StepOps.RequireInference(this, "DecodeStep");
@@ -114,12 +119,14 @@ public sealed class Transformer : SequenceModel
     public AttentionMask SourceMask(Tensor src) => AttentionMask.KeyPadding(src, Config.PadId);
 
     /// <summary>Blocks future positions and target padding keys.</summary>
-    public AttentionMask TargetMask(Tensor tgt) => AttentionMask.Combine(AttentionMask.Causal(tgt.Size(1)), AttentionMask.KeyPadding(tgt, Config.PadId))!;
+    public AttentionMask TargetMask(Tensor tgt) =>
+        AttentionMask.Combine(AttentionMask.Causal(tgt.Size(1)), AttentionMask.KeyPadding(tgt, Config.PadId))!;
 
     private Tensor ForwardCore(Tensor src, Tensor tgt, List<Tensor>? encoderWeights, List<DecoderAttention>? decoderWeights)
     {
         if (src.Rank != 2 || tgt.Rank != 2 || src.Size(0) != tgt.Size(0))
-            throw new ShapeMismatchException($"Transformer: expected source [B, S] and target [B, T] token ids, got {Shapes.Format(src.Shape)} and {Shapes.Format(tgt.Shape)}");
+            throw new ShapeMismatchException($"Transformer: expected source [B, S] and target [B, T] token ids, " +
+                                             $"got {Shapes.Format(src.Shape)} and {Shapes.Format(tgt.Shape)}");
         var memory = Encode(src, encoderWeights);
         return Decode(tgt, memory, src, decoderWeights);
     }

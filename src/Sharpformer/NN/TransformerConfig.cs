@@ -64,19 +64,29 @@ public sealed record TransformerConfig
     public int PadId { get; init; }
 
     /// <summary>Tiny: for toy tasks and tests (d_model 64, 2 heads, d_ff 256, 2 + 2 layers).</summary>
-    public static TransformerConfig Tiny(int vocab) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 64, Heads = 2, DimFeedForward = 256, EncoderLayers = 2, DecoderLayers = 2 };
+    public static TransformerConfig Tiny(int vocab) => new()
+    {
+        SourceVocab = vocab, TargetVocab = vocab, DModel = 64, Heads = 2, DimFeedForward = 256, EncoderLayers = 2, DecoderLayers = 2
+    };
 
     /// <summary>The <c>small</c> reference: d_model 128, 2 heads, d_ff 512, 2 + 2 layers, vocabulary 1000.</summary>
     public static TransformerConfig Small(int vocab = 1000) => new() { SourceVocab = vocab, TargetVocab = vocab };
 
     /// <summary>The <c>big</c> reference: d_model 256, 4 heads, d_ff 1024, 3 + 3 layers, vocabulary 8000.</summary>
-    public static TransformerConfig Big(int vocab = 8000) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 256, Heads = 4, DimFeedForward = 1024, EncoderLayers = 3, DecoderLayers = 3 };
+    public static TransformerConfig Big(int vocab = 8000) => new()
+    {
+        SourceVocab = vocab, TargetVocab = vocab, DModel = 256, Heads = 4, DimFeedForward = 1024, EncoderLayers = 3, DecoderLayers = 3
+    };
 
     /// <summary>A decoder-only language model of the tiny size (d_model 64, 2 heads, d_ff 256, 4 blocks).</summary>
-    public static TransformerConfig TinyLanguageModel(int vocab) => Tiny(vocab) with { Architecture = Architecture.DecoderOnly, EncoderLayers = 0, DecoderLayers = 4, TieOutput = true };
+    public static TransformerConfig TinyLanguageModel(int vocab) =>
+        Tiny(vocab) with { Architecture = Architecture.DecoderOnly, EncoderLayers = 0, DecoderLayers = 4, TieOutput = true };
 
     /// <summary>The paper's base model: d_model 512, 8 heads, d_ff 2048, 6 + 6 layers.</summary>
-    public static TransformerConfig Base(int vocab) => new() { SourceVocab = vocab, TargetVocab = vocab, DModel = 512, Heads = 8, DimFeedForward = 2048, EncoderLayers = 6, DecoderLayers = 6 };
+    public static TransformerConfig Base(int vocab) => new()
+    {
+        SourceVocab = vocab, TargetVocab = vocab, DModel = 512, Heads = 8, DimFeedForward = 2048, EncoderLayers = 6, DecoderLayers = 6
+    };
 
     /// <summary>Largest vocabulary accepted (2^20; the largest in use today are about 256k).</summary>
     public const int MaxVocab = 1 << 20;
@@ -90,7 +100,10 @@ public sealed record TransformerConfig
     /// <summary>Most encoder or decoder layers accepted (1,024; the deepest published models have about 130).</summary>
     public const int MaxLayers = 1024;
 
-    /// <summary>Longest max_length accepted (2^24 positions, and at most 2^31 values in [max_length, d_model]; positional rows are computed only as far as they are used).</summary>
+    /// <summary>
+    /// Longest max_length accepted (2^24 positions, and at most 2^31 values in [max_length, d_model];
+    /// positional rows are computed only as far as they are used).
+    /// </summary>
     public const int MaxMaxLength = 1 << 24;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first setting that is out of range or inconsistent.</summary>
@@ -122,12 +135,18 @@ public sealed record TransformerConfig
         if (Dropout is not (>= 0f and < 1f)) return $"dropout is {Dropout}, outside [0, 1)";
         if (LayerNormEps is not (> 0f and <= 1f)) return $"layer_norm_eps is {LayerNormEps}, outside (0, 1]";
         if (ShareEmbeddings && SourceVocab != TargetVocab) return "share_embeddings needs equal source_vocab and target_vocab";
-        if (Architecture == Architecture.DecoderOnly && EncoderLayers != 0) return "a decoder-only model has no encoder layers (encoder_layers must be 0)";
-        if (Architecture == Architecture.DecoderOnly && SourceVocab != TargetVocab) return "a decoder-only model has one vocabulary (source_vocab must equal target_vocab)";
-        // The largest tensors: embeddings and the output projection [V, d], in-projections [3d, d], feed-forward [d_ff, d], positions [max_length, d].
-        foreach (var (name, rows) in new[] { ("src_embed.weight", (long)SourceVocab), ("generator.weight", TargetVocab), ("in_proj_weight", 3L * DModel), ("linear1.weight", DimFeedForward), ("the positional table", MaxLength) })
+        if (Architecture == Architecture.DecoderOnly && EncoderLayers != 0)
+            return "a decoder-only model has no encoder layers (encoder_layers must be 0)";
+        if (Architecture == Architecture.DecoderOnly && SourceVocab != TargetVocab)
+            return "a decoder-only model has one vocabulary (source_vocab must equal target_vocab)";
+        // The largest tensors: embeddings and the output projection [V, d], in-projections [3d, d], feed-forward [d_ff, d],
+        // positions [max_length, d].
+        foreach (var (name, rows) in new[] { ("src_embed.weight", (long)SourceVocab), ("generator.weight", TargetVocab),
+                                             ("in_proj_weight", 3L * DModel), ("linear1.weight", DimFeedForward),
+                                             ("the positional table", MaxLength) })
             if (rows * DModel > Array.MaxLength)
-                return $"'{name}' would hold {rows * DModel:N0} values ([{rows}, {DModel}]), more than one array can (d_model, the vocabulary, dim_feed_forward or max_length is too large)";
+                return $"'{name}' would hold {rows * DModel:N0} values ([{rows}, {DModel}]), more than one array can " +
+                       $"(d_model, the vocabulary, dim_feed_forward or max_length is too large)";
         return null;
     }
 }

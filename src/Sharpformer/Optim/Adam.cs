@@ -24,11 +24,13 @@ public sealed class Adam : Optimizer
     }
 
     /// <summary>Adam over one group of parameters.</summary>
-    public Adam(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f, bool decoupledWeightDecay = false)
+    public Adam(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f,
+                float weightDecay = 0f, bool decoupledWeightDecay = false)
         : this([new ParameterGroup(parameters)], lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay) { }
 
     /// <summary>AdamW (decoupled weight decay, PyTorch's default λ = 0.01).</summary>
-    public static Adam AdamW(IEnumerable<ParameterGroup> groups, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0.01f) =>
+    public static Adam AdamW(IEnumerable<ParameterGroup> groups, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
+        float eps = 1e-8f, float weightDecay = 0.01f) =>
         new(groups, lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay: true);
 
     /// <inheritdoc/>

@@ -11,7 +11,8 @@ public static class GradientClipping
     /// </summary>
     public static float ClipByGlobalNorm(IEnumerable<Tensor> parameters, float maxNorm)
     {
-        if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), $"ClipByGlobalNorm: max norm {maxNorm} must be positive");
+        if (!(maxNorm > 0))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), $"ClipByGlobalNorm: max norm {maxNorm} must be positive");
         var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
         float norm = GlobalNorm(grads);
         float coefficient = maxNorm / (norm + 1e-6f);
@@ -28,7 +29,8 @@ public static class GradientClipping
         {
             var values = g.AsSpan();
             for (int start = 0; start < values.Length; start += 4096)   // float sums of short runs, added in double
-                sumSquares += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(values.Slice(start, Math.Min(4096, values.Length - start)));
+                sumSquares += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(
+                    values.Slice(start, Math.Min(4096, values.Length - start)));
         }
         return (float)Math.Sqrt(sumSquares);
     }

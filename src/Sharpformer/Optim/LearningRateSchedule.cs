@@ -9,11 +9,16 @@ public abstract class LearningRateSchedule
     /// <summary>The paper's schedule, lr = factor·d_model^−½·min(t^−½, t·warmup^−³ᐟ²) with t = step + 1.</summary>
     public static LearningRateSchedule Noam(int dModel, int warmup, float factor = 1f) => new NoamSchedule(dModel, warmup, factor);
 
-    /// <summary>Linear warmup from peak/warmup to <paramref name="peak"/>, then cosine decay to <paramref name="floor"/> at <paramref name="totalSteps"/>.</summary>
-    public static LearningRateSchedule WarmupCosine(float peak, int warmup, int totalSteps, float floor = 0f) => new WarmupDecaySchedule(peak, warmup, totalSteps, floor, cosine: true);
+    /// <summary>
+    /// Linear warmup from peak/warmup to <paramref name="peak"/>, then cosine decay to
+    /// <paramref name="floor"/> at <paramref name="totalSteps"/>.
+    /// </summary>
+    public static LearningRateSchedule WarmupCosine(float peak, int warmup, int totalSteps, float floor = 0f) =>
+        new WarmupDecaySchedule(peak, warmup, totalSteps, floor, cosine: true);
 
     /// <summary>Linear warmup then linear decay to <paramref name="floor"/> at <paramref name="totalSteps"/>.</summary>
-    public static LearningRateSchedule WarmupLinear(float peak, int warmup, int totalSteps, float floor = 0f) => new WarmupDecaySchedule(peak, warmup, totalSteps, floor, cosine: false);
+    public static LearningRateSchedule WarmupLinear(float peak, int warmup, int totalSteps, float floor = 0f) =>
+        new WarmupDecaySchedule(peak, warmup, totalSteps, floor, cosine: false);
 
     /// <summary>The same rate at every step.</summary>
     public static LearningRateSchedule Constant(float lr) => new ConstantSchedule(lr);

@@ -12,7 +12,8 @@ public abstract class Optimizer
     protected Optimizer(IEnumerable<ParameterGroup> groups, float lr, float weightDecay)
     {
         Groups = [.. groups];
-        if (Groups.Count == 0 || Groups.All(g => g.Parameters.Count == 0)) throw new ArgumentException("Optimizer: no parameters to optimize");
+        if (Groups.Count == 0 || Groups.All(g => g.Parameters.Count == 0))
+            throw new ArgumentException("Optimizer: no parameters to optimize");
         Lr = lr;
         WeightDecay = weightDecay;
     }
@@ -125,7 +126,8 @@ public abstract class Optimizer
                 for (int b = 0; b < buffers.Length; b++)
                 {
                     if (!state.TryGetValue($"{g}.{i}.{b}", out var buffer) || buffer.Length != p.Length)
-                        throw new InvalidDataException($"Optimizer state {g}.{i}.{b} is missing or does not have the parameter's {p.Length} values");
+                        throw new InvalidDataException(
+                            $"Optimizer state {g}.{i}.{b} is missing or does not have the parameter's {p.Length} values");
                     buffers[b] = (float[])buffer.Clone();
                 }
                 _state[p] = new ParameterState(buffers) { Step = (int)count };

@@ -12,7 +12,8 @@ public sealed class Sgd : Optimizer
     private readonly bool _nesterov;
 
     /// <summary>SGD over parameter groups.</summary>
-    public Sgd(IEnumerable<ParameterGroup> groups, float lr, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
+    public Sgd(IEnumerable<ParameterGroup> groups, float lr, float momentum = 0f, float dampening = 0f, float weightDecay = 0f,
+        bool nesterov = false)
         : base(groups, lr, weightDecay)
     {
         if (momentum < 0f || (nesterov && (momentum == 0f || dampening != 0f)))
@@ -21,7 +22,8 @@ public sealed class Sgd : Optimizer
     }
 
     /// <summary>SGD over one group of parameters.</summary>
-    public Sgd(IEnumerable<Tensor> parameters, float lr, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
+    public Sgd(IEnumerable<Tensor> parameters, float lr, float momentum = 0f, float dampening = 0f, float weightDecay = 0f,
+        bool nesterov = false)
         : this([new ParameterGroup(parameters)], lr, momentum, dampening, weightDecay, nesterov) { }
 
     /// <inheritdoc/>

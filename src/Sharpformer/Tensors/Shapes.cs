@@ -11,7 +11,8 @@ public static class Shapes
     {
         long n = 1;
         foreach (int d in shape) n *= d;
-        if (n > Array.MaxLength) throw new ShapeMismatchException($"shape {Format(shape)} holds {n} elements, more than one array can hold");
+        if (n > Array.MaxLength)
+            throw new ShapeMismatchException($"shape {Format(shape)} holds {n} elements, more than one array can hold");
         return (int)n;
     }
 
@@ -47,7 +48,8 @@ public static class Shapes
             int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
             int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
             if (da != db && da != 1 && db != 1)
-                throw new ShapeMismatchException($"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast together (dimension {i}: {da} vs {db})");
+                throw new ShapeMismatchException(
+                    $"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast together (dimension {i}: {da} vs {db})");
             result[i] = da == 1 ? db : da;
         }
         return result;

@@ -26,13 +26,18 @@ public sealed partial class Tensor
                   other.RequiresGrad ? g.Mul(y).Div(other).Neg().SumToShape(other._shape) : null]);
     }
 
-    /// <summary>this ^ exponent (elementwise), broadcasting. As in PyTorch, the gradient is 0 where the exponent is 0 (base side) and where the base is 0 with a non-negative exponent (exponent side).</summary>
+    /// <summary>
+    /// this ^ exponent (elementwise), broadcasting. As in PyTorch, the gradient is 0 where the exponent is 0
+    /// (base side) and where the base is 0 with a non-negative exponent (exponent side).
+    /// </summary>
     public Tensor Pow(Tensor exponent)
     {
         var y = Binary<PowOp>(this, exponent, "Pow");
         return Record(y, "Pow", [this, exponent], g =>
         [
-            RequiresGrad ? Where(exponent, g.Mul(exponent).Mul(Binary<PowOp>(this, exponent.Sub(Scalar(1)), "Pow")), Scalar(0)).SumToShape(_shape) : null,
+            RequiresGrad
+                ? Where(exponent, g.Mul(exponent).Mul(Binary<PowOp>(this, exponent.Sub(Scalar(1)), "Pow")), Scalar(0)).SumToShape(_shape)
+                : null,
             exponent.RequiresGrad ? Where(ZeroBaseMask(exponent), Scalar(0), g.Mul(y).Mul(Log())).SumToShape(exponent._shape) : null,
         ]);
     }
@@ -72,10 +77,12 @@ public sealed partial class Tensor
     public void AddInPlace(Tensor other, float alpha = 1f)
     {
         if (RequiresGrad && Autograd.GradMode.IsEnabled)
-            throw new InvalidOperationException("AddInPlace: a tensor that requires grad can only be updated in place under GradMode.NoGrad()");
+            throw new InvalidOperationException(
+                "AddInPlace: a tensor that requires grad can only be updated in place under GradMode.NoGrad()");
         var shape = Shapes.Broadcast(_shape, other._shape, "AddInPlace");
         if (!shape.AsSpan().SequenceEqual(_shape))
-            throw new ShapeMismatchException($"AddInPlace: shape {Shapes.Format(other._shape)} does not broadcast to {Shapes.Format(_shape)}");
+            throw new ShapeMismatchException(
+                $"AddInPlace: shape {Shapes.Format(other._shape)} does not broadcast to {Shapes.Format(_shape)}");
         var scaled = alpha == 1f ? other : Binary<MulOp>(other, Scalar(alpha), "AddInPlace");
         CopyFrom(Binary<AddOp>(this, scaled, "AddInPlace"));
     }
@@ -119,7 +126,8 @@ public sealed partial class Tensor
         }
         else
         {
-            BroadcastBinary.Run<TOp>(a.Storage, a.Offset, a.BroadcastStrides(shape), b.Storage, b.Offset, b.BroadcastStrides(shape), shape, y.AsSpan());
+            BroadcastBinary.Run<TOp>(a.Storage, a.Offset, a.BroadcastStrides(shape), b.Storage, b.Offset, b.BroadcastStrides(shape),
+                shape, y.AsSpan());
         }
         return y;
     }

@@ -21,8 +21,11 @@ public sealed partial class Tensor
         if (rank is < 2 or > 4 || key.Rank != rank || value.Rank != rank || key._shape[^1] != query._shape[^1]
             || !key._shape.AsSpan(0, rank - 2).SequenceEqual(query._shape.AsSpan(0, rank - 2))
             || !value._shape.AsSpan(0, rank - 1).SequenceEqual(key._shape.AsSpan(0, rank - 1)))
-            throw new ShapeMismatchException($"Attention: expected q [B, H, T, d], k [B, H, S, d], v [B, H, S, dv] (B and H optional), got {Shapes.Format(query._shape)}, {Shapes.Format(key._shape)}, {Shapes.Format(value._shape)}");
-        if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), $"Attention: dropout probability {dropout} must be in [0, 1)");
+            throw new ShapeMismatchException(
+                $"Attention: expected q [B, H, T, d], k [B, H, S, d], v [B, H, S, dv] (B and H optional), " +
+                $"got {Shapes.Format(query._shape)}, {Shapes.Format(key._shape)}, {Shapes.Format(value._shape)}");
+        if (!(dropout >= 0f && dropout < 1f))
+            throw new ArgumentOutOfRangeException(nameof(dropout), $"Attention: dropout probability {dropout} must be in [0, 1)");
         if (dropout > 0f) ArgumentNullException.ThrowIfNull(rng);
         var q = query.WithUnitColumnStride();
         var k = key.WithUnitColumnStride();
@@ -31,8 +34,10 @@ public sealed partial class Tensor
         int b = q4._shape[0], h = q4._shape[1], t = q4._shape[2], s = k4._shape[2], d = q4._shape[3], dv = v4._shape[3];
         if (s == 0 && t > 0) throw new ShapeMismatchException($"Attention: {t} queries have no keys to attend to");
         int[] scoresShape = [.. q._shape[..^1], s];
-        if (mask is not null && (mask.Rank > rank || !Shapes.Broadcast(mask._shape, scoresShape, "Attention").AsSpan().SequenceEqual(scoresShape)))
-            throw new ShapeMismatchException($"Attention: mask {Shapes.Format(mask._shape)} does not broadcast to the scores {Shapes.Format(scoresShape)}");
+        if (mask is not null
+            && (mask.Rank > rank || !Shapes.Broadcast(mask._shape, scoresShape, "Attention").AsSpan().SequenceEqual(scoresShape)))
+            throw new ShapeMismatchException(
+                $"Attention: mask {Shapes.Format(mask._shape)} does not broadcast to the scores {Shapes.Format(scoresShape)}");
 
         bool recorded = GradMode.IsEnabled && (q.RequiresGrad || k.RequiresGrad || v.RequiresGrad);
         var probs = recorded || returnWeights ? Allocate([b, h, t, s], zeroed: false) : null;   // P: [B, H, T, S]
@@ -48,7 +53,8 @@ public sealed partial class Tensor
                 {
                     Batch = b, Heads = h, T = t, S = s, D = d, Dv = dv, Scale = scale, DropP = p, DropKey = dropKey,
                     Q = Heads(pq, q4), K = Heads(pk, k4), V = Heads(pv, v4), Out = Heads(po, output),
-                    Mask = new ScoreMask(pm == null ? null : pm + mask!.Offset, maskStrides[0], maskStrides[1], maskStrides[2], maskStrides[3]),
+                    Mask = new ScoreMask(pm == null ? null : pm + mask!.Offset,
+                        maskStrides[0], maskStrides[1], maskStrides[2], maskStrides[3]),
                     Probs = pp,
                 };
                 Kernels.Attention.Forward(problem);

@@ -45,7 +45,8 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(data);
         var s = Shapes.Validate(shape, "FromArray");
         if (Shapes.Count(s) != data.Length)
-            throw new ShapeMismatchException($"FromArray: {data.Length} values cannot fill shape {Shapes.Format(s)} ({Shapes.Count(s)} elements)");
+            throw new ShapeMismatchException(
+                $"FromArray: {data.Length} values cannot fill shape {Shapes.Format(s)} ({Shapes.Count(s)} elements)");
         return new Tensor((float[])data.Clone(), s);
     }
 

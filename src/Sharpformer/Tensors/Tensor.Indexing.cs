@@ -14,7 +14,8 @@ public sealed partial class Tensor
         var (outer, n, inner) = Reductions.Split(_shape, d);
         var ids = indices.ToArray();
         foreach (int id in ids)
-            if (id < 0 || id >= n) throw new IndexOutOfRangeException($"IndexSelect: index {id} is out of range for dimension {d} of size {n}");
+            if (id < 0 || id >= n)
+                throw new IndexOutOfRangeException($"IndexSelect: index {id} is out of range for dimension {d} of size {n}");
         var shape = (int[])_shape.Clone();
         shape[d] = ids.Length;
         var x = Contiguous().AsSpan();
@@ -42,7 +43,8 @@ public sealed partial class Tensor
     /// <summary>IndexSelect with indices held in a 1-D tensor of whole numbers.</summary>
     public Tensor IndexSelect(int axis, Tensor indices)
     {
-        if (indices.Rank != 1) throw new ShapeMismatchException($"IndexSelect: indices must be 1-D, got shape {Shapes.Format(indices._shape)}");
+        if (indices.Rank != 1)
+            throw new ShapeMismatchException($"IndexSelect: indices must be 1-D, got shape {Shapes.Format(indices._shape)}");
         return IndexSelect(axis, ToIndices(indices, "IndexSelect"));
     }
 
@@ -54,13 +56,16 @@ public sealed partial class Tensor
     {
         int d = Shapes.NormalizeAxis(axis, Rank, "Gather");
         if (index.Rank != Rank)
-            throw new ShapeMismatchException($"Gather: index shape {Shapes.Format(index._shape)} must have the rank of input shape {Shapes.Format(_shape)}");
+            throw new ShapeMismatchException(
+                $"Gather: index shape {Shapes.Format(index._shape)} must have the rank of input shape {Shapes.Format(_shape)}");
         for (int i = 0; i < Rank; i++)
             if (i != d && index._shape[i] > _shape[i])
-                throw new ShapeMismatchException($"Gather: index shape {Shapes.Format(index._shape)} exceeds input shape {Shapes.Format(_shape)} at dimension {i}");
+                throw new ShapeMismatchException(
+                    $"Gather: index shape {Shapes.Format(index._shape)} exceeds input shape {Shapes.Format(_shape)} at dimension {i}");
         var ids = ToIndices(index, "Gather");
         foreach (int id in ids)
-            if (id < 0 || id >= _shape[d]) throw new IndexOutOfRangeException($"Gather: index {id} is out of range for dimension {d} of size {_shape[d]}");
+            if (id < 0 || id >= _shape[d])
+                throw new IndexOutOfRangeException($"Gather: index {id} is out of range for dimension {d} of size {_shape[d]}");
         var offsets = GatherOffsets(index._shape, d, ids);
         var data = new float[ids.Length];
         for (int i = 0; i < data.Length; i++) data[i] = Storage[Offset + offsets[i]];
@@ -86,7 +91,9 @@ public sealed partial class Tensor
         {
             bool same = t.Rank == first.Rank;
             for (int i = 0; same && i < t.Rank; i++) same = i == d || t._shape[i] == first._shape[i];
-            if (!same) throw new ShapeMismatchException($"Concat: shapes {Shapes.Format(first._shape)} and {Shapes.Format(t._shape)} differ outside dimension {d}");
+            if (!same)
+                throw new ShapeMismatchException(
+                    $"Concat: shapes {Shapes.Format(first._shape)} and {Shapes.Format(t._shape)} differ outside dimension {d}");
             total += t._shape[d];
         }
         var shape = (int[])first._shape.Clone();
@@ -108,13 +115,17 @@ public sealed partial class Tensor
     {
         int d = Shapes.NormalizeAxis(axis, Rank, "Split");
         if (sizes.Any(s => s < 0) || sizes.Sum() != _shape[d])
-            throw new ShapeMismatchException($"Split: sizes [{string.Join(", ", sizes)}] do not add up to dimension {d} of shape {Shapes.Format(_shape)}");
+            throw new ShapeMismatchException(
+                $"Split: sizes [{string.Join(", ", sizes)}] do not add up to dimension {d} of shape {Shapes.Format(_shape)}");
         var parts = new Tensor[sizes.Count];
         for (int i = 0, at = 0; i < parts.Length; at += sizes[i], i++) parts[i] = Narrow(d, at, sizes[i]);
         return parts;
     }
 
-    /// <summary>Views of <paramref name="size"/> elements each along <paramref name="axis"/> (the last may be shorter), as torch.split.</summary>
+    /// <summary>
+    /// Views of <paramref name="size"/> elements each along <paramref name="axis"/> (the last may be
+    /// shorter), as torch.split.
+    /// </summary>
     public Tensor[] Split(int size, int axis)
     {
         int d = Shapes.NormalizeAxis(axis, Rank, "Split");
@@ -124,7 +135,10 @@ public sealed partial class Tensor
         return Split(sizes, d);
     }
 
-    /// <summary>Elements of <paramref name="whenTrue"/> where <paramref name="condition"/> is non-zero, else of <paramref name="whenFalse"/>; all three broadcast.</summary>
+    /// <summary>
+    /// Elements of <paramref name="whenTrue"/> where <paramref name="condition"/> is non-zero, else of
+    /// <paramref name="whenFalse"/>; all three broadcast.
+    /// </summary>
     public static Tensor Where(Tensor condition, Tensor whenTrue, Tensor whenFalse)
     {
         var shape = Shapes.Broadcast(Shapes.Broadcast(condition._shape, whenTrue._shape, "Where"), whenFalse._shape, "Where");
@@ -149,7 +163,8 @@ public sealed partial class Tensor
     {
         var shape = Shapes.Broadcast(_shape, mask._shape, "MaskedFill");
         if (!shape.AsSpan().SequenceEqual(_shape))
-            throw new ShapeMismatchException($"MaskedFill: mask shape {Shapes.Format(mask._shape)} does not broadcast to input shape {Shapes.Format(_shape)}");
+            throw new ShapeMismatchException(
+                $"MaskedFill: mask shape {Shapes.Format(mask._shape)} does not broadcast to input shape {Shapes.Format(_shape)}");
         return Where(mask, Scalar(value), this);
     }
 

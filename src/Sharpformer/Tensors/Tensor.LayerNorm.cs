@@ -14,13 +14,15 @@ public sealed partial class Tensor
         if ((weight is null) != (bias is null))
             throw new ArgumentException("LayerNorm: give both weight and bias, or neither");
         if (weight is not null && (weight.Rank != 1 || weight.Length != n || bias!.Rank != 1 || bias.Length != n))
-            throw new ShapeMismatchException($"LayerNorm: weight {Shapes.Format(weight.Shape)} and bias {Shapes.Format(bias!.Shape)} must be [{n}] for input {Shapes.Format(_shape)}");
+            throw new ShapeMismatchException($"LayerNorm: weight {Shapes.Format(weight.Shape)} and bias {Shapes.Format(bias!.Shape)} " +
+                                             $"must be [{n}] for input {Shapes.Format(_shape)}");
         var x = Contiguous();
         var gamma = weight is null ? Memory<float>.Empty : weight.Contiguous().AsMemory();
         var beta = bias is null ? Memory<float>.Empty : bias.Contiguous().AsMemory();
         var y = Allocate(ShapeArray(), zeroed: false);
         var stats = Allocate([2, rows], zeroed: false);                   // mean and rstd per row
-        var saved = new Kernels.LayerNormBuffers(x.AsMemory(), gamma, beta, stats.Storage.AsMemory(0, rows), stats.Storage.AsMemory(rows, rows), n);
+        var saved = new Kernels.LayerNormBuffers(x.AsMemory(), gamma, beta, stats.Storage.AsMemory(0, rows),
+            stats.Storage.AsMemory(rows, rows), n);
         Kernels.LayerNorm.Forward(saved, eps, y.AsMemory());
         Tensor[] inputs = weight is null ? [this] : [this, weight, bias!];
         return Record(y, "LayerNorm", inputs, g =>

@@ -19,8 +19,11 @@ public sealed partial class Tensor
 
     private unsafe Tensor LinearCore(Tensor weight, Tensor? bias, bool relu)
     {
-        if (Rank == 0 || weight.Rank != 2 || _shape[^1] != weight._shape[1] || (bias is not null && (bias.Rank != 1 || bias.Length != weight._shape[0])))
-            throw new ShapeMismatchException($"Linear: input {Shapes.Format(_shape)}, weight {Shapes.Format(weight._shape)} and bias {(bias is null ? "none" : Shapes.Format(bias._shape))} do not fit ([..., in], [out, in], [out])");
+        if (Rank == 0 || weight.Rank != 2 || _shape[^1] != weight._shape[1]
+            || (bias is not null && (bias.Rank != 1 || bias.Length != weight._shape[0])))
+            throw new ShapeMismatchException(
+                $"Linear: input {Shapes.Format(_shape)}, weight {Shapes.Format(weight._shape)} " +
+                $"and bias {(bias is null ? "none" : Shapes.Format(bias._shape))} do not fit ([..., in], [out, in], [out])");
         int inFeatures = weight._shape[1], outFeatures = weight._shape[0], rows = inFeatures == 0 ? 0 : Length / inFeatures;
         var x = Detach().Contiguous();                         // x: [N, in] in row-major order
         var w = weight.Detach().Contiguous();                  // W: [out, in]
@@ -30,7 +33,8 @@ public sealed partial class Tensor
         if (b is not null)
             for (int r = 0; r < rows; r++) b.AsSpan().CopyTo(y.Storage.AsSpan(r * outFeatures, outFeatures));
         fixed (float* px = x.Storage, pw = w.Storage, py = y.Storage)
-            Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, px + x.Offset, Math.Max(1, inFeatures), pw + w.Offset, Math.Max(1, inFeatures),
+            Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, px + x.Offset, Math.Max(1, inFeatures),
+                pw + w.Offset, Math.Max(1, inFeatures),
                 b is null ? 0f : 1f, py, Math.Max(1, outFeatures));
         if (relu) System.Numerics.Tensors.TensorPrimitives.Max(y.AsSpan(), 0f, y.AsSpan());
         Tensor[] inputs = bias is null ? [this, weight] : [this, weight, bias];
@@ -49,9 +53,11 @@ public sealed partial class Tensor
             {
                 float* g0 = pg + gc.Offset;
                 if (dx is not null)   // dx = g·W: [N, in]
-                    Gemm.Sgemm(false, false, rows, inFeatures, outFeatures, 1f, g0, Math.Max(1, outFeatures), pw + w.Offset, Math.Max(1, inFeatures), 0f, pdx, Math.Max(1, inFeatures));
+                    Gemm.Sgemm(false, false, rows, inFeatures, outFeatures, 1f, g0, Math.Max(1, outFeatures),
+                        pw + w.Offset, Math.Max(1, inFeatures), 0f, pdx, Math.Max(1, inFeatures));
                 if (dw is not null)   // dW = gᵀ·x: [out, in]
-                    Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, Math.Max(1, outFeatures), px + x.Offset, Math.Max(1, inFeatures), 0f, pdw, Math.Max(1, inFeatures));
+                    Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, Math.Max(1, outFeatures),
+                        px + x.Offset, Math.Max(1, inFeatures), 0f, pdw, Math.Max(1, inFeatures));
             }
             if (bias is null) return [dx, dw];
             var db = Allocate([outFeatures]);                   // db = Σ_rows g: [out]

@@ -12,7 +12,9 @@ public sealed partial class Tensor
     public Tensor MatMul(Tensor other)
     {
         if (Rank == 0 || other.Rank == 0)
-            throw new ShapeMismatchException($"MatMul: both arguments need at least one dimension, got shapes {Shapes.Format(_shape)} and {Shapes.Format(other._shape)}");
+            throw new ShapeMismatchException(
+                $"MatMul: both arguments need at least one dimension, " +
+                $"got shapes {Shapes.Format(_shape)} and {Shapes.Format(other._shape)}");
         var a = Rank == 1 ? Unsqueeze(0) : this;
         var b = other.Rank == 1 ? other.Unsqueeze(-1) : other;
         var y = MatMulCore(a, b);
@@ -26,7 +28,8 @@ public sealed partial class Tensor
     {
         int m = a._shape[^2], k = a._shape[^1], kb = b._shape[^2], n = b._shape[^1];
         if (k != kb)
-            throw new ShapeMismatchException($"MatMul: shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)} cannot be multiplied ({k} columns vs {kb} rows)");
+            throw new ShapeMismatchException(
+                $"MatMul: shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)} cannot be multiplied ({k} columns vs {kb} rows)");
         var batch = Shapes.Broadcast(a._shape.AsSpan(0, a.Rank - 2), b._shape.AsSpan(0, b.Rank - 2), "MatMul");
         int[] outShape = [.. batch, m, n];
         var y = Allocate(outShape);
@@ -58,7 +61,8 @@ public sealed partial class Tensor
         if (y.Length == 0) return;
 
         // A 2-D right operand: fold a's batch into its rows when they are evenly spaced ([B, T, C]·[C, N]).
-        if (b.Rank == 2 && a.Rank > 2 && a._strides[^1] == 1 && TryCollapse(a._shape.AsSpan(0, a.Rank - 1), a._strides.AsSpan(0, a.Rank - 1), out _, out int rowStride))
+        if (b.Rank == 2 && a.Rank > 2 && a._strides[^1] == 1
+            && TryCollapse(a._shape.AsSpan(0, a.Rank - 1), a._strides.AsSpan(0, a.Rank - 1), out _, out int rowStride))
         {
             a = new Tensor(a.Storage, a.Offset, [y.Length / n, k], [rowStride, 1]);
             m = a._shape[0];

@@ -106,7 +106,8 @@ public sealed partial class Tensor
         int size = _shape[d];
         int s = start < 0 ? start + size : start, e = end < 0 ? end + size : end;
         if (step <= 0 || s < 0 || e > size || s > e)
-            throw new ArgumentOutOfRangeException(nameof(start), $"Slice: [{start}:{end}:{step}] is not a valid range of dimension {d} (size {size})");
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"Slice: [{start}:{end}:{step}] is not a valid range of dimension {d} (size {size})");
         if (s == 0 && e == size && step == 1) return this;   // the whole dimension: nothing to view or scatter back
         var shape = (int[])_shape.Clone();
         var strides = (int[])_strides.Clone();
@@ -122,7 +123,10 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary><paramref name="length"/> elements from <paramref name="start"/> along <paramref name="axis"/> (a view), as torch.narrow.</summary>
+    /// <summary>
+    /// <paramref name="length"/> elements from <paramref name="start"/> along <paramref name="axis"/> (a
+    /// view), as torch.narrow.
+    /// </summary>
     public Tensor Narrow(int axis, int start, int length) => Slice(axis, start, start + length);
 
     /// <summary>Inserts a dimension of size 1 at <paramref name="axis"/> (−1 appends).</summary>
@@ -134,7 +138,10 @@ public sealed partial class Tensor
         return Reshape([.. shape]);
     }
 
-    /// <summary>Removes dimension <paramref name="axis"/> if its size is 1 (otherwise returns the tensor unchanged, as torch.squeeze).</summary>
+    /// <summary>
+    /// Removes dimension <paramref name="axis"/> if its size is 1 (otherwise returns the tensor unchanged, as
+    /// torch.squeeze).
+    /// </summary>
     public Tensor Squeeze(int axis)
     {
         int d = Shapes.NormalizeAxis(axis, Rank, "Squeeze");
@@ -149,7 +156,8 @@ public sealed partial class Tensor
     public Tensor Expand(params int[] shape)
     {
         if (shape.Length < Rank)
-            throw new ShapeMismatchException($"Expand: cannot expand shape {Shapes.Format(_shape)} to fewer dimensions {Shapes.Format(shape)}");
+            throw new ShapeMismatchException(
+                $"Expand: cannot expand shape {Shapes.Format(_shape)} to fewer dimensions {Shapes.Format(shape)}");
         var target = (int[])shape.Clone();
         int lead = target.Length - Rank;
         for (int i = 0; i < target.Length; i++)
@@ -164,11 +172,15 @@ public sealed partial class Tensor
         return Record(view, "Expand", [this], g => [g.SumToShape(inputShape)]);
     }
 
-    /// <summary>Overwrites this tensor's elements (through a view, too) with <paramref name="source"/>'s; shapes must match. Not recorded.</summary>
+    /// <summary>
+    /// Overwrites this tensor's elements (through a view, too) with <paramref name="source"/>'s; shapes must
+    /// match. Not recorded.
+    /// </summary>
     internal void CopyFrom(Tensor source)
     {
         if (!Shape.SequenceEqual(source.Shape))
-            throw new ShapeMismatchException($"CopyFrom: source shape {Shapes.Format(source.Shape)} does not match {Shapes.Format(_shape)}");
+            throw new ShapeMismatchException(
+                $"CopyFrom: source shape {Shapes.Format(source.Shape)} does not match {Shapes.Format(_shape)}");
         StridedCopy.Scatter(source.Contiguous().AsSpan(), Storage, Offset, _shape, _strides);
     }
 
@@ -201,12 +213,14 @@ public sealed partial class Tensor
         if (infer >= 0)
         {
             if (known == 0 || Length % known != 0)
-                throw new ShapeMismatchException($"Reshape: shape {Shapes.Format(shape)} is invalid for input of shape {Shapes.Format(_shape)} ({Length} elements)");
+                throw new ShapeMismatchException(
+                    $"Reshape: shape {Shapes.Format(shape)} is invalid for input of shape {Shapes.Format(_shape)} ({Length} elements)");
             target[infer] = (int)(Length / known);
         }
         else if (known != Length)
         {
-            throw new ShapeMismatchException($"Reshape: shape {Shapes.Format(shape)} is invalid for input of shape {Shapes.Format(_shape)} ({Length} elements)");
+            throw new ShapeMismatchException(
+                $"Reshape: shape {Shapes.Format(shape)} is invalid for input of shape {Shapes.Format(_shape)} ({Length} elements)");
         }
         return target;
     }

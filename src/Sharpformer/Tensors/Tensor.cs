@@ -79,7 +79,10 @@ public sealed partial class Tensor
 
     private bool _requiresGrad;
 
-    /// <summary>Accumulated gradient of a leaf tensor after <see cref="Backward"/>; null until then or after <see cref="ZeroGrad"/>.</summary>
+    /// <summary>
+    /// Accumulated gradient of a leaf tensor after <see cref="Backward"/>; null until then or after
+    /// <see cref="ZeroGrad"/>.
+    /// </summary>
     public Tensor? Grad { get; internal set; }
 
     /// <summary>The op that produced this tensor, or null for a leaf.</summary>

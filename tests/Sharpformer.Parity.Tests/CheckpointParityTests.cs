@@ -15,7 +15,8 @@ using TorchTensor = TorchSharp.torch.Tensor;
 namespace Sharpformer.Parity.Tests;
 
 /// <summary>
-/// Checkpoint interoperability (issue 3): a Sharpformer model saved with <see cref="ModelDirectory.Save(Sharpformer.NN.SequenceModel, string)"/>
+/// Checkpoint interoperability (issue 3): a Sharpformer model saved with
+/// <see cref="ModelDirectory.Save(Sharpformer.NN.SequenceModel, string)"/>
 /// loads into the equivalent libtorch model through TorchSharp.PyBridge's safetensors loader and gives the
 /// same logits, and a file written by PyBridge from the libtorch model loads into Sharpformer through
 /// <see cref="ModelDirectory.LoadWeights"/> with the same logits. Both models start from different random

@@ -45,7 +45,8 @@ internal sealed record LayerRules(string Prefix, string[][][] Layers)
     {
         for (int layer = 0; layer < Layers.Length; layer++)
             for (int unit = 0; unit < Layers[layer].Length; unit++)
-                if (Layers[layer][unit].Any(suffix => ns == $"{Prefix}.{suffix}" || ns.StartsWith($"{Prefix}.{suffix}.", StringComparison.Ordinal)))
+                if (Layers[layer][unit].Any(suffix => ns == $"{Prefix}.{suffix}"
+                    || ns.StartsWith($"{Prefix}.{suffix}.", StringComparison.Ordinal)))
                     return (layer, unit);
         return null;
     }

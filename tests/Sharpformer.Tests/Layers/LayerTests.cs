@@ -39,8 +39,10 @@ public class LayerTests
 
         Assert.Equal(
         [
-            "Sharpformer.Tests.Layers.Fixture.High.HighType (High, layer 1) uses Sharpformer.Tests.Layers.Fixture.Peer.PeerType (Peer, layer 1)",
-            "Sharpformer.Tests.Layers.Fixture.Low.LowType (Low, layer 0) uses Sharpformer.Tests.Layers.Fixture.High.HighType (High, layer 1)",
+            "Sharpformer.Tests.Layers.Fixture.High.HighType (High, layer 1) "
+                + "uses Sharpformer.Tests.Layers.Fixture.Peer.PeerType (Peer, layer 1)",
+            "Sharpformer.Tests.Layers.Fixture.Low.LowType (Low, layer 0) "
+                + "uses Sharpformer.Tests.Layers.Fixture.High.HighType (High, layer 1)",
         ], violations);
         Assert.Empty(rules.Unplaced(types));
     }

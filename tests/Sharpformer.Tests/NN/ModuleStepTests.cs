@@ -56,12 +56,14 @@ public class ModuleStepTests
     public void EncoderStepsOfACausalStackMatchTheFullForward(NormPlacement norm)
     {
         var (rng, x, _, _) = Inputs();
-        var layers = Enumerable.Range(0, 2).Select(_ => new EncoderLayer(Width, Heads, Hidden, 0.1f, ActivationKind.Relu, norm, rng)).ToList();
+        var layers = Enumerable.Range(0, 2)
+            .Select(_ => new EncoderLayer(Width, Heads, Hidden, 0.1f, ActivationKind.Relu, norm, rng)).ToList();
         var encoder = new Encoder(layers, norm == NormPlacement.Pre ? new LayerNorm(Width) : null);
         encoder.Eval();
         using var _ = GradMode.NoGrad();
         var layerCache = new AttentionCache();
-        AssertStepsMatch(layers[0].Forward(x, AttentionMask.Causal(Length)).Output, (xt, _) => layers[0].ForwardStep(xt, layerCache), x);
+        AssertStepsMatch(layers[0].Forward(x, AttentionMask.Causal(Length)).Output,
+            (xt, _) => layers[0].ForwardStep(xt, layerCache), x);
         var cache = new KeyValueCache(layers: 2);
         AssertStepsMatch(encoder.Forward(x, AttentionMask.Causal(Length)), (xt, _) => encoder.ForwardStep(xt, cache), x);
     }

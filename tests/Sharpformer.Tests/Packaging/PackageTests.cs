@@ -54,19 +54,32 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
               </packageSources>
             </configuration>
             """);
+        // The README's two examples: translate with a model directory, and start a training run.
         File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
             using Sharpformer.Generation;
+            using Sharpformer.Training;
 
             var translator = Translator.Load(args[0]);
             Console.WriteLine(translator.Translate(args[1]));
             Console.WriteLine(string.Join("|", translator.Translate(["abc", "ponm"], DecodingOptions.Beam(2))));
+
+            var run = TrainingRun.Start(new TrainingRunOptions
+            {
+                Directory = args[2], Task = "reverse", MaxLength = 12,
+                Training = new TrainingOptions { Steps = 3, Warmup = 1, EvalEvery = 0 },
+            });
+            var done = run.Run();
+            Console.WriteLine($"step {done.Step}, {Translator.Load(args[2]).Translate("abc").Length >= 0}");
             """);
-        string printed = Run(consumer, Path.Combine(_root, "packages"), "run", "--", model, "hello");
+        string trained = Path.Combine(_root, "trained");
+        string printed = Run(consumer, Path.Combine(_root, "packages"), "run", "--", model, "hello", trained);
 
         var translator = Translator.Load(model);
         string expected = translator.Translate("hello") + "\n"
-            + string.Join("|", translator.Translate(["abc", "ponm"], DecodingOptions.Beam(2))) + "\n";
+            + string.Join("|", translator.Translate(["abc", "ponm"], DecodingOptions.Beam(2))) + "\n"
+            + "step 3, True\n";
         Assert.Equal(expected, printed.ReplaceLineEndings("\n"));
+        Assert.True(File.Exists(Path.Combine(trained, "trainer-state.safetensors")));
     }
 
     [Fact]

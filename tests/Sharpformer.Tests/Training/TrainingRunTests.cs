@@ -108,7 +108,8 @@ public sealed class TrainingRunTests : IDisposable
     {
         var run = TrainingRun.Start(Reverse("sized", steps: 2) with
         {
-            Model = TransformerConfig.Base(vocab: 5) with { DModel = 32, Heads = 2, DimFeedForward = 64, EncoderLayers = 1, DecoderLayers = 1 },
+            Model = TransformerConfig.Base(vocab: 5)
+                with { DModel = 32, Heads = 2, DimFeedForward = 64, EncoderLayers = 1, DecoderLayers = 1 },
             Dropout = 0.25f,
         });
 

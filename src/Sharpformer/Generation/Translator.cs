@@ -101,7 +101,8 @@ public sealed class Translator
         var nonEmpty = Enumerable.Range(0, texts.Count).Where(i => ids[i].Length > 0).ToArray();
         if (nonEmpty.Length == 0) return results;
         int width = nonEmpty.Max(i => ids[i].Length);
-        var source = new float[nonEmpty.Length * width];   // source: [B, S], padded with <pad> (0)
+        var source = new float[nonEmpty.Length * width];   // source: [B, S], padded with the model's padding id
+        Array.Fill(source, Model.Config.PadId);
         for (int r = 0; r < nonEmpty.Length; r++)
             for (int j = 0; j < ids[nonEmpty[r]].Length; j++) source[r * width + j] = ids[nonEmpty[r]][j];
         var batch = Tensor.FromArray(source, nonEmpty.Length, width);

@@ -22,10 +22,10 @@ internal readonly unsafe struct ScoreMask(float* data, int batchStride, int head
 {
     public bool IsPresent => data != null;
 
-    /// <summary>row += mask[b, h, i, :].</summary>
-    public void AddTo(Span<float> row, int b, int h, int i)
+    /// <summary>row += mask[b, h, i, firstColumn : firstColumn + row.Length].</summary>
+    public void AddTo(Span<float> row, int b, int h, int i, int firstColumn = 0)
     {
-        float* m = data + (nint)b * batchStride + (nint)h * headStride + (nint)i * rowStride;
+        float* m = data + (nint)b * batchStride + (nint)h * headStride + (nint)i * rowStride + (nint)firstColumn * columnStride;
         if (columnStride == 1)
         {
             TensorPrimitives.Add(row, new ReadOnlySpan<float>(m, row.Length), row);

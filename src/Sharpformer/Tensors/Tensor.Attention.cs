@@ -17,27 +17,10 @@ public sealed partial class Tensor
     public static (Tensor Output, Tensor? Weights) Attention(Tensor query, Tensor key, Tensor value, Tensor? mask = null,
         float dropout = 0f, Rng? rng = null, bool returnWeights = false)
     {
+        var (q, k, v) = AttentionOperands(query, key, value, mask, dropout, rng);
         int rank = query.Rank;
-        if (rank is < 2 or > 4 || key.Rank != rank || value.Rank != rank || key._shape[^1] != query._shape[^1]
-            || !key._shape.AsSpan(0, rank - 2).SequenceEqual(query._shape.AsSpan(0, rank - 2))
-            || !value._shape.AsSpan(0, rank - 1).SequenceEqual(key._shape.AsSpan(0, rank - 1)))
-            throw new ShapeMismatchException(
-                $"Attention: expected q [B, H, T, d], k [B, H, S, d], v [B, H, S, dv] (B and H optional), " +
-                $"got {Shapes.Format(query._shape)}, {Shapes.Format(key._shape)}, {Shapes.Format(value._shape)}");
-        if (!(dropout >= 0f && dropout < 1f))
-            throw new ArgumentOutOfRangeException(nameof(dropout), $"Attention: dropout probability {dropout} must be in [0, 1)");
-        if (dropout > 0f) ArgumentNullException.ThrowIfNull(rng);
-        var q = query.WithUnitColumnStride();
-        var k = key.WithUnitColumnStride();
-        var v = value.WithUnitColumnStride();
         var (q4, k4, v4) = (q.AsRank4(), k.AsRank4(), v.AsRank4());
         int b = q4._shape[0], h = q4._shape[1], t = q4._shape[2], s = k4._shape[2], d = q4._shape[3], dv = v4._shape[3];
-        if (s == 0 && t > 0) throw new ShapeMismatchException($"Attention: {t} queries have no keys to attend to");
-        int[] scoresShape = [.. q._shape[..^1], s];
-        if (mask is not null
-            && (mask.Rank > rank || !Shapes.Broadcast(mask._shape, scoresShape, "Attention").AsSpan().SequenceEqual(scoresShape)))
-            throw new ShapeMismatchException(
-                $"Attention: mask {Shapes.Format(mask._shape)} does not broadcast to the scores {Shapes.Format(scoresShape)}");
 
         bool recorded = GradMode.IsEnabled && (q.RequiresGrad || k.RequiresGrad || v.RequiresGrad);
         var probs = recorded || returnWeights ? Allocate([b, h, t, s], zeroed: false) : null;   // P: [B, H, T, S]
@@ -67,6 +50,33 @@ public sealed partial class Tensor
             return [grads[0]?.FromRank4(rank), grads[1]?.FromRank4(rank), grads[2]?.FromRank4(rank)];
         });
         return (result, returnWeights ? probs!.FromRank4(rank) : null);
+    }
+
+    // The checked operands of an attention op, each read with unit column stride.
+    private static (Tensor Q, Tensor K, Tensor V) AttentionOperands(Tensor query, Tensor key, Tensor value, Tensor? mask, float dropout,
+        Rng? rng)
+    {
+        int rank = query.Rank;
+        if (rank is < 2 or > 4 || key.Rank != rank || value.Rank != rank || key._shape[^1] != query._shape[^1]
+            || !key._shape.AsSpan(0, rank - 2).SequenceEqual(query._shape.AsSpan(0, rank - 2))
+            || !value._shape.AsSpan(0, rank - 1).SequenceEqual(key._shape.AsSpan(0, rank - 1)))
+            throw new ShapeMismatchException(
+                $"Attention: expected q [B, H, T, d], k [B, H, S, d], v [B, H, S, dv] (B and H optional), " +
+                $"got {Shapes.Format(query._shape)}, {Shapes.Format(key._shape)}, {Shapes.Format(value._shape)}");
+        if (!(dropout >= 0f && dropout < 1f))
+            throw new ArgumentOutOfRangeException(nameof(dropout), $"Attention: dropout probability {dropout} must be in [0, 1)");
+        if (dropout > 0f) ArgumentNullException.ThrowIfNull(rng);
+        var q = query.WithUnitColumnStride();
+        var k = key.WithUnitColumnStride();
+        var v = value.WithUnitColumnStride();
+        int t = query._shape[^2], s = key._shape[^2];
+        if (s == 0 && t > 0) throw new ShapeMismatchException($"Attention: {t} queries have no keys to attend to");
+        int[] scoresShape = [.. q._shape[..^1], s];
+        if (mask is not null
+            && (mask.Rank > rank || !Shapes.Broadcast(mask._shape, scoresShape, "Attention").AsSpan().SequenceEqual(scoresShape)))
+            throw new ShapeMismatchException(
+                $"Attention: mask {Shapes.Format(mask._shape)} does not broadcast to the scores {Shapes.Format(scoresShape)}");
+        return (q, k, v);
     }
 
     // dQ, dK, dV of Attention (those asked for) from the output gradient g: [B, H, T, dv] and the saved softmax P: [B, H, T, S]

@@ -204,7 +204,9 @@ public class TransformerParityTests
         var src = IdsTensor(sourceIds, b, s);
         var tgt = IdsTensor(targetIds, b, t);
         var (logits, attention) = model.ForwardWithAttention(src, tgt);
-        Assert.Equal(model.Forward(src, tgt).ToArray(), logits.ToArray());
+        // The weights come from the op that stores them, the plain forward from the tiled one: equal up to rounding.
+        float[] plain = model.Forward(src, tgt).ToArray(), withWeights = logits.ToArray();
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(plain[i], withWeights[i], 1e-5f);
         Assert.Equal(2, attention.Encoder.Count);
         Assert.Equal(3, attention.Decoder.Count);
 

@@ -12,12 +12,14 @@ public sealed class ScaledDotProductAttention : Module
 
     /// <summary>
     /// q: [B, H, T, d], k: [B, H, S, d], v: [B, H, S, d_v] → output [B, H, T, d_v] and, on request, the
-    /// attention weights [B, H, T, S] (before dropout); B, or B and H, may be left out. One fused op:
-    /// <see cref="Tensor.Attention"/>.
+    /// attention weights [B, H, T, S] (before dropout); B, or B and H, may be left out. Computed in tiles
+    /// (<see cref="Tensor.FlashAttention"/>), whose memory grows linearly with the length; when the weights
+    /// are asked for, by the op that stores them (<see cref="Tensor.Attention"/>). Both drop the same elements.
     /// </summary>
     public (Tensor Output, Tensor? Weights) Forward(Tensor q, Tensor k, Tensor v, AttentionMask? mask = null, bool returnWeights = false)
     {
         float p = _dropout.IsTraining ? _dropout.P : 0f;
-        return Tensor.Attention(q, k, v, mask?.Additive, p, _dropout.Rng, returnWeights);
+        if (returnWeights) return Tensor.Attention(q, k, v, mask?.Additive, p, _dropout.Rng, returnWeights: true);
+        return (Tensor.FlashAttention(q, k, v, mask?.Bias, mask?.IsCausal ?? false, p, _dropout.Rng), null);
     }
 }

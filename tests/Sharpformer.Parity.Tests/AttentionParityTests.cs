@@ -109,6 +109,28 @@ public class AttentionParityTests
     }
 
     // Blocked (1) or allowed (0) for `count` [t, s] blocks, about a third blocked, never a whole row.
+    /// <summary>
+    /// The tiled op (Tensor.FlashAttention) against torch's scaled_dot_product_attention, outputs and gradients:
+    /// no mask, is_causal, and a boolean mask, at lengths that cross the 128-wide tiles unevenly.
+    /// </summary>
+    [Theory]
+    [InlineData(1, false, false, 150, 150)]
+    [InlineData(2, true, false, 150, 150)]
+    [InlineData(3, true, false, 257, 257)]
+    [InlineData(4, false, true, 70, 200)]
+    public void FlashAttentionMatchesTorch(int seed, bool causal, bool boolean, int t, int s)
+    {
+        const int b = 2, h = 2, d = 16;
+        float[] blocked = boolean ? RandomBlocked(new Random(seed), b, t, s) : [];
+        var mask = boolean ? AttentionMask.FromBoolean(Tensor.FromArray(blocked, b, 1, t, s)).Additive : null;
+        var torchMask = boolean ? (ToTorch(blocked, [b, 1, t, s], float64: true) != 0).logical_not() : null;
+        OpParity.Check($"FlashAttention causal {causal} boolean {boolean} T {t} S {s}", seed,
+            [Input.Random(seed * 10 + 1, [b, h, t, d], -2f, 2f), Input.Random(seed * 10 + 2, [b, h, s, d], -2f, 2f),
+                Input.Random(seed * 10 + 3, [b, h, s, d])],
+            x => Tensor.FlashAttention(x[0], x[1], x[2], mask, causal),
+            x => torch.nn.functional.scaled_dot_product_attention(x[0], x[1], x[2], torchMask!, 0.0, causal));
+    }
+
     static float[] RandomBlocked(Random rng, int count, int t, int s)
     {
         var blocked = new float[count * t * s];

@@ -29,4 +29,5 @@ internal sealed record GemmReport(string Benchmark, int Threads, string Statisti
 [JsonSerializable(typeof(TokenizerReport))]
 [JsonSerializable(typeof(DecodeReport))]
 [JsonSerializable(typeof(TrainReport))]
+[JsonSerializable(typeof(AttentionReport))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -12,7 +12,33 @@ internal static class BenchCommand
         CreateTokenizer(),
         CreateDecode(),
         CreateTrain(),
+        CreateAttention(),
     };
+
+    private static Command CreateAttention()
+    {
+        var seq = CliOptions.IntList("--seq", "Sequence lengths (queries = keys), comma-separated.", [512, 1024, 2048, 4096]);
+        var causal = new Option<bool>("--causal") { Description = "Causal attention (a decoder's self-attention)." };
+        var threads = CliOptions.Threads();
+        var rounds = CliOptions.Int("--rounds", "Alternating rounds per op and length (the median is reported).", 3);
+        var json = CliOptions.Json();
+        var command = new Command("attention",
+            "Attention forward + backward, tiled (flash) against the op that stores the scores: time and memory per length.")
+        {
+            seq, causal, threads, rounds, json,
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            Kernels.Parallelism.Threads = result.GetValue(threads);
+            var report = AttentionBenchmark.Run(result.GetValue(seq)!, result.GetValue(causal), result.GetValue(threads),
+                result.GetValue(rounds), Console.Error);
+            if (result.GetValue(json))
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.AttentionReport));
+            else report.WriteTable(Console.Out);
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command CreateTrain()
     {
@@ -26,13 +52,21 @@ internal static class BenchCommand
         var steps = CliOptions.Int("--steps", "Timed training steps (after 3 warm-up steps).", 20);
         var json = CliOptions.Json();
         var profile = new Option<bool>("--profile") { Description = "Also print the time per op, forward and backward, to stderr." };
+        var attention = new Option<string>("--attention")
+        {
+            Description = "Attention op: flash (tiled, the default) or reference (stores the scores).",
+            DefaultValueFactory = _ => "flash",
+        };
+        attention.AcceptOnlyFromAmong("flash", "reference");
         var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.")
         {
-            config, threads, steps, json, profile
+            config, threads, steps, json, profile, attention
         };
         command.SetAction(result =>
         {
             Kernels.Parallelism.Threads = result.GetValue(threads);
+            NN.ScaledDotProductAttention.Kernel =
+                result.GetValue(attention) == "reference" ? NN.AttentionKernel.Reference : NN.AttentionKernel.Flash;
             var report = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), Console.Error,
                 result.GetValue(profile));
             if (result.GetValue(json)) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.TrainReport));

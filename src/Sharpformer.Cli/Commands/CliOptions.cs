@@ -36,6 +36,27 @@ internal static class CliOptions
         },
     };
 
+    /// <summary>Comma-separated whole numbers, each at least <paramref name="minimum"/>: "512,1024".</summary>
+    public static Option<int[]> IntList(string name, string description, int[] defaultValue, int minimum = 1) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            var parts = text.Split(',');
+            var values = new int[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out values[i]) && values[i] >= minimum)
+                    continue;
+                result.AddError($"{name} must be whole numbers of at least {minimum}, separated by commas, not '{text}'");
+                return defaultValue;
+            }
+            return values;
+        },
+    };
+
     /// <summary>--threads: kernel threads, default all cores.</summary>
     public static Option<int> Threads() => Int("--threads", "Threads to use (default: all cores).", Environment.ProcessorCount);
 

@@ -32,6 +32,9 @@ internal static unsafe class Attention
         ParallelRange.For(problem.Pairs, Grain(problem), ref job);
     }
 
+    /// <summary>Floats of scratch a thread holds in the backward pass (the forward pass needs none when P is kept).</summary>
+    public static long ScratchPerThread(int t, int s, bool dropout) => (dropout ? 2L : 1L) * t * s;
+
     private static int Grain(in AttentionProblem a) => (int)Math.Clamp(PieceWork / Math.Max(1, a.PairWork), 1, Math.Max(1, a.Pairs));
 
     private readonly struct ForwardJob(AttentionProblem a, GemmPath path) : IRangeJob

@@ -14,10 +14,10 @@ namespace Sharpformer.Kernels;
 internal static unsafe class FlashAttention
 {
     /// <summary>Queries per tile.</summary>
-    public const int QueryTile = 64;
+    public const int QueryTile = 128;
 
     /// <summary>Keys per tile.</summary>
-    public const int KeyTile = 64;
+    public const int KeyTile = 128;
 
     // Below about this many multiply-adds per piece, waking another thread costs more than it saves.
     private const long PieceWork = 1 << 16;

@@ -59,6 +59,20 @@ public sealed partial class Tensor
         });
     }
 
+    /// <summary>
+    /// Bytes <see cref="FlashAttention"/> holds besides its inputs and output for <paramref name="t"/> queries of
+    /// <paramref name="batch"/> × <paramref name="heads"/> pairs: the saved log-sum-exp and each thread's tiles.
+    /// </summary>
+    public static long FlashAttentionBytes(int batch, int heads, int t, int dv, int threads) =>
+        sizeof(float) * ((long)batch * heads * t + threads * Kernels.FlashAttention.ScratchPerThread(dv, t));
+
+    /// <summary>
+    /// Bytes <see cref="Attention"/> holds besides its inputs and output: the saved probabilities [B, H, T, S]
+    /// and each thread's backward scratch.
+    /// </summary>
+    public static long AttentionBytes(int batch, int heads, int t, int s, bool dropout, int threads) =>
+        sizeof(float) * ((long)batch * heads * t * s + threads * Kernels.Attention.ScratchPerThread(t, s, dropout));
+
     private static unsafe AttentionProblem FlashProblem(Tensor q4, Tensor k4, Tensor v4, float* pq, float* pk, float* pv, float* pm,
         Tensor? mask, int[] maskStrides, float scale, float p, ulong dropKey) => new()
     {

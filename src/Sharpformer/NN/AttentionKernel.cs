@@ -1,0 +1,11 @@
+namespace Sharpformer.NN;
+
+/// <summary>Which op computes attention in <see cref="ScaledDotProductAttention"/> when no weights are asked for.</summary>
+public enum AttentionKernel
+{
+    /// <summary>Tiles with an online softmax (<see cref="Tensors.Tensor.FlashAttention"/>): memory linear in the length.</summary>
+    Flash,
+
+    /// <summary>The op that stores the [T, S] probabilities (<see cref="Tensors.Tensor.Attention"/>): the reference.</summary>
+    Reference,
+}

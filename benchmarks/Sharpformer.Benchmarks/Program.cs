@@ -15,6 +15,10 @@ using Sharpformer.Kernels;
 if (args.Length > 0 && args[0] == "torch")
     return Sharpformer.Benchmarks.Torch.TorchBench.Run(args[1..]);
 
+// `attention` mode: Sharpformer's tiled attention against TorchSharp's scaled_dot_product_attention (Torch/AttentionVsTorch.cs).
+if (args.Length > 0 && args[0] == "attention")
+    return Sharpformer.Benchmarks.Torch.AttentionVsTorch.Run(args[1..]);
+
 const int Rounds = 3;             // alternating blocks per side and case
 const int RestMilliseconds = 250; // pause after each block
 

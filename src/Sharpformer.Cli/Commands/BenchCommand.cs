@@ -54,10 +54,10 @@ internal static class BenchCommand
         var profile = new Option<bool>("--profile") { Description = "Also print the time per op, forward and backward, to stderr." };
         var attention = new Option<string>("--attention")
         {
-            Description = "Attention op: flash (tiled, the default) or reference (stores the scores).",
-            DefaultValueFactory = _ => "flash",
+            Description = "Attention op: auto (tiled past 128 keys, the default), flash (always tiled) or reference (stores the scores).",
+            DefaultValueFactory = _ => "auto",
         };
-        attention.AcceptOnlyFromAmong("flash", "reference");
+        attention.AcceptOnlyFromAmong("auto", "flash", "reference");
         var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.")
         {
             config, threads, steps, json, profile, attention
@@ -65,8 +65,7 @@ internal static class BenchCommand
         command.SetAction(result =>
         {
             Kernels.Parallelism.Threads = result.GetValue(threads);
-            NN.ScaledDotProductAttention.Kernel =
-                result.GetValue(attention) == "reference" ? NN.AttentionKernel.Reference : NN.AttentionKernel.Flash;
+            NN.ScaledDotProductAttention.Kernel = Enum.Parse<NN.AttentionKernel>(result.GetValue(attention)!, ignoreCase: true);
             var report = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), Console.Error,
                 result.GetValue(profile));
             if (result.GetValue(json)) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.TrainReport));

@@ -126,9 +126,7 @@ internal static unsafe class FlashAttention
                                 continue;
                             }
                             float rescale = MathF.Exp(rowMax[r] - newMax);
-                            TensorPrimitives.Subtract(row, newMax, row);
-                            TensorPrimitives.Exp(row, row);
-                            rowSum[r] = rowSum[r] * rescale + TensorPrimitives.Sum(row);
+                            rowSum[r] = rowSum[r] * rescale + TileRows.ExpShiftSum(row, newMax);
                             rowMax[r] = newMax;
                             if (rescale != 1f)
                             {
@@ -198,12 +196,7 @@ internal static unsafe class FlashAttention
                             int rows = Math.Min(QueryTile, t - i0);
                             // P = exp(scale·q·kᵀ + mask − L): [rows, cols]
                             Scores(a, path, causal, b, h, i0, rows, j0, cols, probs);
-                            for (int r = 0; r < rows; r++)
-                            {
-                                var row = new Span<float>(probs + r * KeyTile, cols);
-                                TensorPrimitives.Subtract(row, lse[i0 + r], row);
-                                TensorPrimitives.Exp(row, row);
-                            }
+                            for (int r = 0; r < rows; r++) TileRows.ExpShift(new Span<float>(probs + r * KeyTile, cols), lse[i0 + r]);
                             float* gTile = g + (nint)i0 * dOut.RowStride;
                             float* weights = probs;
                             if (drop)
@@ -222,11 +215,8 @@ internal static unsafe class FlashAttention
                                     a.V.At(b, h) + (nint)j0 * a.V.RowStride, a.V.RowStride, 0f, dProbs, KeyTile);
                                 if (drop) Drop(a, pair, i0, rows, j0, cols, dProbs, dProbs);
                                 for (int r = 0; r < rows; r++)
-                                {
-                                    var row = new Span<float>(dProbs + r * KeyTile, cols);
-                                    TensorPrimitives.Subtract(row, rowDot[i0 + r], row);
-                                    TensorPrimitives.Multiply(row, new ReadOnlySpan<float>(probs + r * KeyTile, cols), row);
-                                }
+                                    TileRows.SoftmaxGradient(new Span<float>(dProbs + r * KeyTile, cols),
+                                        new ReadOnlySpan<float>(probs + r * KeyTile, cols), rowDot[i0 + r]);
                                 // dQ_i += dS·k_j·scale: [rows, d] += [rows, cols]·[cols, d]
                                 if (dQ.Data != null)
                                     Product(path, false, false, rows, d, cols, a.Scale, dProbs, KeyTile,

@@ -146,6 +146,24 @@ public class FlashAttentionTests
         for (int i = 0; i < leaves.Length; i++) Assert.Equal(one.Grads[i], two.Grads[i]);
     }
 
+    [Theory]
+    [InlineData(ScaledDotProductAttention.ShortKeys, false)]
+    [InlineData(ScaledDotProductAttention.ShortKeys + 1, true)]
+    public void TheModuleTilesPastOneTileOfKeys(int keys, bool tiled)
+    {
+        var q = Tensor.Normal([1, 2, 3, 8], new Rng(1));
+        var k = Tensor.Normal([1, 2, keys, 8], new Rng(2));
+        var mask = AttentionMask.KeyPadding(Tensor.Ones(1, keys), padId: 0);
+        var module = new ScaledDotProductAttention(0.2f, new Rng(3));
+
+        var output = module.Forward(q, k, k, mask).Output.ToArray();
+
+        var expected = tiled
+            ? Tensor.FlashAttention(q, k, k, mask.Bias, causal: false, 0.2f, new Rng(3)).ToArray()
+            : Tensor.Attention(q, k, k, mask.Additive, 0.2f, new Rng(3)).Output.ToArray();
+        Assert.Equal(expected, output);
+    }
+
     [Fact]
     public void CausalNeedsAsManyQueriesAsKeys()
     {

@@ -23,6 +23,9 @@ internal static class InfoCommand
                              $"{c.DecoderLayers} decoder layers, {c.Norm}-norm, {c.Activation}, dropout {c.Dropout}");
             output.WriteLine($"  vocabulary {c.TargetVocab} ({files.Tokenizer.Type} tokenizer), max length {c.MaxLength}, " +
                              $"shared embeddings {c.ShareEmbeddings}, tied output {c.TieOutput}");
+            output.WriteLine(c.Positional == NN.PositionalKind.Rope
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  rotary positions (RoPE, base {c.RopeBase})")
+                : "  sinusoidal positions");
             foreach (var (name, child) in files.Model.Children())
             {
                 long count = child.ParameterCount();

@@ -4,6 +4,7 @@ using Sharpformer.Cli.Display;
 using Sharpformer.Data;
 using Sharpformer.Kernels;
 using Sharpformer.Models;
+using Sharpformer.NN;
 using Sharpformer.Training;
 
 namespace Sharpformer.Cli.Commands;
@@ -23,6 +24,11 @@ internal static class TrainCommand
             Description = $"Model size: {string.Join(", ", TrainingRun.Presets)}.", DefaultValueFactory = _ => defaults.Preset,
         };
         preset.AcceptOnlyFromAmong([.. TrainingRun.Presets]);
+        var positional = new Option<string?>("--positional")
+        {
+            Description = "Positions: sinusoidal (added to the embeddings, the paper) or rope (rotary queries and keys).",
+        };
+        positional.AcceptOnlyFromAmong("sinusoidal", "rope");
         var config = new Option<string?>("--config") { Description = "A config.json giving the architecture (instead of --preset)." };
         var steps = CliOptions.Int("--steps", $"Optimizer updates (default {defaults.Training.Steps}).", defaults.Training.Steps);
         var epochs = CliOptions.Int("--epochs", "Passes over the training data (instead of --steps; not for generated tasks).", 0,
@@ -55,8 +61,8 @@ internal static class TrainCommand
         var command = new Command("train",
             "Train a Transformer and write its model directory (config, weights, tokenizer, metrics, checkpoint).")
         {
-            task, train, valid, output, preset, config, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout, labelSmoothing,
-            warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, resume,
+            task, train, valid, output, preset, config, positional, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
+            labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, resume,
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
@@ -73,6 +79,7 @@ internal static class TrainCommand
                 Model = configPath is null ? null : TransformerConfigFile.Read(configPath),
                 Preset = result.GetValue(preset)!,
                 Dropout = Given(dropout) ? result.GetValue(dropout) : null,
+                Positional = result.GetValue(positional) is { } kind ? Enum.Parse<PositionalKind>(kind, ignoreCase: true) : null,
                 VocabSize = result.GetValue(vocabSize),
                 MaxLength = result.GetValue(maxLength),
                 BatchTokens = result.GetValue(batchTokens),

@@ -47,6 +47,8 @@ public static class TransformerConfigFile
             LayerNormEps = json.Float("layer_norm_eps", defaults.LayerNormEps),
             ShareEmbeddings = json.Bool("share_embeddings", defaults.ShareEmbeddings),
             TieOutput = json.Bool("tie_output", defaults.TieOutput),
+            Positional = json.Enum<PositionalKind>("positional", defaults.Positional),
+            RopeBase = json.Float("rope_base", defaults.RopeBase),
             MaxLength = json.Int("max_length", defaults.MaxLength),
             PadId = json.Int("pad_id", defaults.PadId),
         };

@@ -14,12 +14,15 @@ public sealed class DecoderLayer : Module
 {
     private readonly Dropout _dropout1, _dropout2, _dropout3;
 
-    /// <summary>A layer of width <paramref name="dModel"/>.</summary>
+    /// <summary>
+    /// A layer of width <paramref name="dModel"/>; with <paramref name="ropeBase"/> its self-attention rotates
+    /// queries and keys by position (RoPE).
+    /// </summary>
     public DecoderLayer(int dModel, int heads, int dFF, float dropout, ActivationKind activation, NormPlacement norm, Rng rng,
-        float eps = 1e-5f)
+        float eps = 1e-5f, float? ropeBase = null)
     {
         Norm = norm;
-        SelfAttention = RegisterModule("self_attn", new MultiHeadAttention(dModel, heads, dropout, rng));
+        SelfAttention = RegisterModule("self_attn", new MultiHeadAttention(dModel, heads, dropout, rng, ropeBase));
         CrossAttention = RegisterModule("multihead_attn", new MultiHeadAttention(dModel, heads, dropout, rng));
         FeedForward = RegisterModule("", new FeedForward(dModel, dFF, activation, dropout, rng));
         Norm1 = RegisterModule("norm1", new LayerNorm(dModel, eps));

@@ -11,12 +11,14 @@ public sealed class EncoderDecoder : Module
         var c = config;
         Encoder = RegisterModule("encoder", new Encoder(
             Enumerable.Range(0, c.EncoderLayers)
-                .Select(_ => new EncoderLayer(c.DModel, c.Heads, c.DimFeedForward, c.Dropout, c.Activation, c.Norm, rng, c.LayerNormEps))
+                .Select(_ => new EncoderLayer(c.DModel, c.Heads, c.DimFeedForward, c.Dropout, c.Activation, c.Norm, rng, c.LayerNormEps,
+                    c.RotaryBase))
                 .ToList(),
             new LayerNorm(c.DModel, c.LayerNormEps)));
         Decoder = RegisterModule("decoder", new Decoder(
             Enumerable.Range(0, c.DecoderLayers)
-                .Select(_ => new DecoderLayer(c.DModel, c.Heads, c.DimFeedForward, c.Dropout, c.Activation, c.Norm, rng, c.LayerNormEps))
+                .Select(_ => new DecoderLayer(c.DModel, c.Heads, c.DimFeedForward, c.Dropout, c.Activation, c.Norm, rng, c.LayerNormEps,
+                    c.RotaryBase))
                 .ToList(),
             new LayerNorm(c.DModel, c.LayerNormEps)));
     }

@@ -27,7 +27,7 @@ public sealed class LanguageModel : SequenceModel
         Blocks = RegisterModule("decoder", new Encoder(
             Enumerable.Range(0, config.DecoderLayers)
                 .Select(_ => new EncoderLayer(config.DModel, config.Heads, config.DimFeedForward, config.Dropout, config.Activation,
-                    config.Norm, rng, config.LayerNormEps))
+                    config.Norm, rng, config.LayerNormEps, config.RotaryBase))
                 .ToList(),
             new LayerNorm(config.DModel, config.LayerNormEps)));
         Generator = RegisterModule("generator",
@@ -60,7 +60,8 @@ public sealed class LanguageModel : SequenceModel
         if (tokens.Rank != 2)
             throw new ShapeMismatchException($"LanguageModel: expected token ids [B, T], got {Shapes.Format(tokens.Shape)}");
         var mask = AttentionMask.Combine(AttentionMask.Causal(tokens.Size(1)), AttentionMask.KeyPadding(tokens, Config.PadId));
-        var hidden = Blocks.Forward(_dropout.Forward(PositionalEncoding.Forward(Embedding.Forward(tokens) * _embedScale)), mask, weights);
+        var hidden = Blocks.Forward(_dropout.Forward(StepOps.AddPositions(Config.Positional, PositionalEncoding,
+            Embedding.Forward(tokens) * _embedScale)), mask, weights);
         return Generator.Forward(hidden);
     }
 
@@ -85,7 +86,7 @@ public sealed class LanguageModel : SequenceModel
     {
         StepOps.RequireInference(this, "DecodeStep");
         var s = cache.Buffers(tokens.Length, Config.DModel, Config.DimFeedForward);
-        StepOps.Embed(Embedding, _embedScale, PositionalEncoding, cache.Length, tokens, s.X);
+        StepOps.Embed(Embedding, _embedScale, PositionalEncoding, Config.Positional, cache.Length, tokens, s.X);
         Blocks.Step(s, cache);
         StepOps.Linear(Generator, s.X, logits, s.Rows);
         cache.Length++;

@@ -12,13 +12,19 @@ public sealed class MultiHeadAttention : Module
 {
     private readonly ScaledDotProductAttention _attention;
 
-    /// <summary><paramref name="heads"/> heads over width <paramref name="embedDim"/> (which the head count must divide).</summary>
-    public MultiHeadAttention(int embedDim, int heads, float dropout, Rng rng)
+    /// <summary>
+    /// <paramref name="heads"/> heads over width <paramref name="embedDim"/> (which the head count must divide);
+    /// with <paramref name="ropeBase"/>, self-attention rotates queries and keys by their positions (RoPE).
+    /// </summary>
+    public MultiHeadAttention(int embedDim, int heads, float dropout, Rng rng, float? ropeBase = null)
     {
         if (heads <= 0 || embedDim % heads != 0)
             throw new ArgumentException($"MultiHeadAttention: {heads} heads do not divide the model width {embedDim}");
+        if (ropeBase is not null && embedDim / heads % 2 != 0)
+            throw new ArgumentException($"MultiHeadAttention: rotary embeddings need an even head size, not {embedDim / heads}");
         EmbedDim = embedDim;
         Heads = heads;
+        RopeBase = ropeBase;
         InProjWeight = RegisterParameter("in_proj_weight", Tensor.Zeros(3 * embedDim, embedDim));
         InProjBias = RegisterParameter("in_proj_bias", Tensor.Zeros(3 * embedDim));
         OutProj = RegisterModule("out_proj", new Linear(embedDim, embedDim, rng));
@@ -33,6 +39,9 @@ public sealed class MultiHeadAttention : Module
 
     /// <summary>Number of heads.</summary>
     public int Heads { get; }
+
+    /// <summary>The base θ of the rotary embeddings self-attention applies, or null for none.</summary>
+    public float? RopeBase { get; }
 
     /// <summary>Packed [W_q; W_k; W_v]: [3E, E].</summary>
     public Tensor InProjWeight { get; }
@@ -61,6 +70,8 @@ public sealed class MultiHeadAttention : Module
         {
             var qkv = Project(query, 0, 3).Split(e, -1);                           // 3 × [B, T, E]
             (q, k, v) = (qkv[0], qkv[1], qkv[2]);
+            if (RopeBase is float theta)
+                return Attend(RotatedHeads(q, theta), RotatedHeads(k, theta), SplitHeads(v), mask, returnWeights);
         }
         else if (ReferenceEquals(key, value))
         {
@@ -108,6 +119,7 @@ public sealed class MultiHeadAttention : Module
         int e = EmbedDim;
         var qkv = buffers.Projected.AsSpan(0, buffers.Rows * 3 * e);                           // [B, 3E]: q | k | v
         StepOps.Affine(x, InProjWeight.AsSpan(), InProjBias.AsSpan(), qkv, buffers.Rows, e, 3 * e);
+        if (RopeBase is float theta) RotateStep(qkv, buffers.Rows, cache.Length, theta);
         cache.AppendPosition(qkv[e..], qkv[(2 * e)..], 3 * e, buffers.Rows, Heads, e / Heads);
         AttendStep(qkv, 3 * e, cache, [], y, buffers);
     }
@@ -162,4 +174,22 @@ public sealed class MultiHeadAttention : Module
 
     // [B, L, E] → [B, H, L, E/H]
     private Tensor SplitHeads(Tensor x) => x.Reshape(x.Size(0), x.Size(1), Heads, EmbedDim / Heads).Transpose(1, 2);
+
+    // [B, L, E] → [B, H, L, E/H], each head vector rotated by its position 0 … L − 1
+    private Tensor RotatedHeads(Tensor x, float theta) =>
+        x.Reshape(x.Size(0), x.Size(1), Heads, EmbedDim / Heads).Rope(positionDim: 1, offset: 0, theta).Transpose(1, 2);
+
+    // qkv: [B, 3E] rows of one new position: its query and key heads rotated in place
+    private void RotateStep(Span<float> qkv, int rows, int position, float theta)
+    {
+        int e = EmbedDim, d = e / Heads;
+        var (cos, sin) = Kernels.Rope.Table(position, 1, d, theta);
+        for (int r = 0; r < rows; r++)
+            for (int part = 0; part < 2; part++)                                           // q, then k
+                for (int h = 0; h < Heads; h++)
+                {
+                    var head = qkv.Slice(r * 3 * e + part * e + h * d, d);
+                    Kernels.Rope.RotateRow(head, head, cos, sin, inverse: false);
+                }
+    }
 }

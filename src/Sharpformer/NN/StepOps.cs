@@ -62,10 +62,23 @@ internal static class StepOps
     }
 
     /// <summary>
-    /// x[r] ← embedding[tokens[r]]·scale + PE[position], as <see cref="Transformer"/>'s embedding of one
-    /// position (dropout is off at inference).
+    /// x: [B, L, d] plus the sinusoidal positions, or x itself for a RoPE model (its attention rotates), in both
+    /// cases refusing more positions than the model's maximum length.
     /// </summary>
-    public static void Embed(Embedding embedding, float scale, SinusoidalPositionalEncoding positions, int position,
+    public static Tensor AddPositions(PositionalKind kind, SinusoidalPositionalEncoding positions, Tensor x)
+    {
+        if (kind == PositionalKind.Sinusoidal) return positions.Forward(x);
+        if (x.Size(-2) > positions.MaxLength)
+            throw new ArgumentException(
+                $"PositionalEncoding: positions up to {x.Size(-2)} exceed the maximum length {positions.MaxLength}");
+        return x;
+    }
+
+    /// <summary>
+    /// x[r] ← embedding[tokens[r]]·scale (+ PE[position] for sinusoidal positions), as <see cref="Transformer"/>'s
+    /// embedding of one position (dropout is off at inference).
+    /// </summary>
+    public static void Embed(Embedding embedding, float scale, SinusoidalPositionalEncoding positions, PositionalKind kind, int position,
         ReadOnlySpan<int> tokens, Span<float> x)
     {
         if (position < 0 || position >= positions.MaxLength)
@@ -73,7 +86,7 @@ internal static class StepOps
                 $"PositionalEncoding: positions up to {position + 1} exceed the maximum length {positions.MaxLength}");
         int width = embedding.Dim;
         var table = embedding.Weight.AsSpan();
-        var pe = positions.Row(position);
+        var pe = kind == PositionalKind.Sinusoidal ? positions.Row(position) : [];
         for (int r = 0; r < tokens.Length; r++)
         {
             if (tokens[r] < 0 || tokens[r] >= embedding.Count)
@@ -81,7 +94,7 @@ internal static class StepOps
             var row = x.Slice(r * width, width);
             table.Slice(tokens[r] * width, width).CopyTo(row);
             ScaleInPlace(row, scale);
-            AddInPlace(row, pe);
+            if (!pe.IsEmpty) AddInPlace(row, pe);
         }
     }
 

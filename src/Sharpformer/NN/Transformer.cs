@@ -106,7 +106,7 @@ public sealed class Transformer : SequenceModel
     {
         StepOps.RequireInference(this, "DecodeStep");
         var s = cache.Buffers(tokens.Length, Config.DModel, Config.DimFeedForward);
-        StepOps.Embed(TargetEmbedding, _embedScale, PositionalEncoding, cache.Length, tokens, s.X);
+        StepOps.Embed(TargetEmbedding, _embedScale, PositionalEncoding, Config.Positional, cache.Length, tokens, s.X);
         Core.Decoder.Step(s, memory, cache, sourceMask);
         StepOps.Linear(Generator, s.X, logits, s.Rows);
         cache.Length++;
@@ -131,7 +131,7 @@ public sealed class Transformer : SequenceModel
         return Decode(tgt, memory, src, decoderWeights);
     }
 
-    // ids: [B, L] → dropout(embedding·√d_model + PE): [B, L, d_model]
+    // ids: [B, L] → dropout(embedding·√d_model + PE): [B, L, d_model] (no PE with RoPE)
     private Tensor Embed(Embedding embedding, Dropout dropout, Tensor ids) =>
-        dropout.Forward(PositionalEncoding.Forward(embedding.Forward(ids) * _embedScale));
+        dropout.Forward(StepOps.AddPositions(Config.Positional, PositionalEncoding, embedding.Forward(ids) * _embedScale));
 }

@@ -57,6 +57,16 @@ public sealed record TransformerConfig
     /// <summary>The output projection reuses the target embedding matrix (it keeps its own bias).</summary>
     public bool TieOutput { get; init; }
 
+    /// <summary>Sinusoids added to the embeddings (the paper) or rotary embeddings of queries and keys.</summary>
+    public PositionalKind Positional { get; init; } = PositionalKind.Sinusoidal;
+
+    /// <summary>The base θ of rotary embeddings: dimension pair i turns by position·θ^(−2i/d_head).</summary>
+    public float RopeBase { get; init; } = 10000f;
+
+    /// <summary>The base θ self-attention rotates by when <see cref="Positional"/> is RoPE, else null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public float? RotaryBase => Positional == PositionalKind.Rope ? RopeBase : null;
+
     /// <summary>Longest sequence the positional encoding covers.</summary>
     public int MaxLength { get; init; } = 512;
 
@@ -132,6 +142,10 @@ public sealed record TransformerConfig
         if (!System.Enum.IsDefined(Activation)) return $"activation {(int)Activation} is not a known activation";
         if (!System.Enum.IsDefined(Norm)) return $"norm {(int)Norm} is not a known norm placement";
         if (DModel % Heads != 0) return $"heads ({Heads}) must divide d_model ({DModel})";
+        if (!System.Enum.IsDefined(Positional)) return $"positional {(int)Positional} is not a known positional encoding";
+        if (Positional == PositionalKind.Rope && DModel / Heads % 2 != 0)
+            return $"rotary embeddings need an even head size, but d_model / heads is {DModel / Heads}";
+        if (!(RopeBase > 1f) || !float.IsFinite(RopeBase)) return $"rope_base is {RopeBase}, not a finite number above 1";
         if (Dropout is not (>= 0f and < 1f)) return $"dropout is {Dropout}, outside [0, 1)";
         if (LayerNormEps is not (> 0f and <= 1f)) return $"layer_norm_eps is {LayerNormEps}, outside (0, 1]";
         if (ShareEmbeddings && SourceVocab != TargetVocab) return "share_embeddings needs equal source_vocab and target_vocab";

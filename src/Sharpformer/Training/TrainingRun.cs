@@ -162,6 +162,8 @@ public sealed class TrainingRun
             SourceVocab = vocab, TargetVocab = vocab, MaxLength = setup.MaxLength + 2, PadId = data.Tokenizer.SpecialTokens.Pad ?? 0,
         };
         if (setup.Dropout is float dropout) config = config with { Dropout = dropout };
+        if (setup.Positional is PositionalKind positional) config = config with { Positional = positional };
+        if (config.Problem() is { } problem) throw new ArgumentException($"the model does not work: {problem}");
         return data.Architecture == Architecture.DecoderOnly
             ? config with
             {

@@ -32,6 +32,9 @@ public sealed record TrainingRunOptions
     /// <summary>The model size when <see cref="Model"/> is null: one of <see cref="TrainingRun.Presets"/>.</summary>
     public string Preset { get; init; } = "tiny";
 
+    /// <summary>Sinusoidal or rotary positions instead of the architecture's (null keeps it).</summary>
+    public PositionalKind? Positional { get; init; }
+
     /// <summary>Dropout probability instead of the architecture's (null keeps it).</summary>
     public float? Dropout { get; init; }
 

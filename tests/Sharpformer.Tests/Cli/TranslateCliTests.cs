@@ -11,6 +11,31 @@ public sealed class TranslateCliTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
+    public void ARotaryModelTrainsSavesLoadsAndDecodesWithTheCache()
+    {
+        string model = Path.Combine(_root, "rope");
+        var (code, _, stderr) = CliRunner.Run(Timeout, "train", "--task", "reverse", "--positional", "rope", "--out", model,
+            "--steps", "20", "--eval-every", "0", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"positional\": \"rope\"", File.ReadAllText(Path.Combine(model, "config.json")));
+        var (infoCode, info, infoErr) = CliRunner.Run(Timeout, "info", "--model", model);
+        Assert.True(infoCode == 0, infoErr);
+        Assert.Contains("rotary positions (RoPE, base 10000)", info);
+        foreach (var strategy in new[] { "--greedy", "--beam" })
+        {
+            string[] args = strategy == "--beam"
+                ? ["translate", "--model", model, "--beam", "3", "abcdef"]
+                : ["translate", "--model", model, "abcdef"];
+            var (translateCode, stdout, translateErr) = CliRunner.Run(Timeout, args);
+            Assert.True(translateCode == 0, translateErr);
+            Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        var (badCode, _, badErr) = CliRunner.Run(Timeout, "train", "--task", "reverse", "--positional", "spiral", "--out", model);
+        Assert.Equal(2, badCode);
+        Assert.Contains("spiral", badErr);
+    }
+
+    [Fact]
     public void ReverseTaskModelTranslatesUnseenSequencesExactlyByGreedyAndBeam()
     {
         string model = Path.Combine(_root, "reverse");

@@ -6,7 +6,7 @@ using Sharpformer.Viz;
 namespace Sharpformer.Cli.Commands;
 
 /// <summary>
-/// <c>sharpformer viz attention | positional | curves | embeddings</c>: PNG pictures. Each prints the
+/// <c>sharpformer viz attention | positional | rope | curves | embeddings</c>: PNG pictures. Each prints the
 /// paths it wrote, one per line, on standard output.
 /// </summary>
 internal static class VizCommand
@@ -16,6 +16,7 @@ internal static class VizCommand
     {
         CreateAttention(),
         CreatePositional(),
+        CreateRope(),
         CreateCurves(),
         CreateEmbeddings(),
     };
@@ -82,6 +83,26 @@ internal static class VizCommand
             {
                 Pictures.WritePositionalEncoding(result.GetValue(dim), result.GetValue(length), path);
             }
+            Console.WriteLine(path);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateRope()
+    {
+        var headSize = CliOptions.Int("--dim", "Head size d (even; default 64).", 64, minimum: 2);
+        var length = CliOptions.Int("--length", "Positions to draw (default 256).", 256);
+        var theta = CliOptions.Float("--base", "The base θ (default 10000).", 10000f, 1.0001f, 1e9f);
+        var output = PngOption();
+        var command = new Command("rope", "The rotations of rotary position embeddings (positions × dimension pairs) as a heatmap.")
+        {
+            headSize, length, theta, output
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            string path = PngPath(result.GetValue(output)!);
+            RopePictures.Write(result.GetValue(headSize), result.GetValue(length), result.GetValue(theta), path);
             Console.WriteLine(path);
             return 0;
         }));

@@ -27,6 +27,7 @@ public sealed class VizCliTests : IDisposable
         {
             new[] { "positional", "--model", model },
             ["positional", "--dim", "16", "--length", "30"],
+            ["rope", "--dim", "32", "--length", "40", "--base", "500"],
             ["curves", "--metrics", model],
             ["curves", "--metrics", metrics],
             ["embeddings", "--model", model, "--tokens", "10"],
@@ -56,6 +57,8 @@ public sealed class VizCliTests : IDisposable
             ["viz", "positional", "--dim", "16", "--out", Path.Combine(_root, "picture.txt")],
             ["viz", "positional", "--model", model, "--dim", "16", "--out", png],
             ["viz", "positional", "--dim", "zero", "--out", png],
+            ["viz", "rope", "--dim", "7", "--out", png],
+            ["viz", "rope", "--base", "1", "--out", png],
             ["viz", "sideways", "--out", png],
         ];
         foreach (var args in cases)

@@ -11,6 +11,32 @@ public sealed class TranslateCliTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
+    public void ALongContextRunIsBitIdenticalOnOneAndTwoThreads()
+    {
+        // A language model on 200-token windows: attention sees more than 128 keys, so the tiled op runs.
+        string text = Path.Combine(_root, "text.txt");
+        var rng = new Rng(9);
+        string[] words = ["the", "cat", "sat", "on", "a", "mat", "and", "looked", "at", "birds", "in", "trees", "quietly"];
+        File.WriteAllLines(text, Enumerable.Range(0, 400)
+            .Select(_ => string.Join(' ', Enumerable.Range(0, 12).Select(_ => words[rng.NextInt(words.Length)])) + "."));
+        string Train(int threads, string positional)
+        {
+            string model = Path.Combine(_root, $"long-{threads}-{positional}");
+            var (code, _, stderr) = CliRunner.Run(Timeout, "train", "--train", text, "--out", model, "--max-length", "200",
+                "--vocab-size", "300", "--batch-tokens", "1600", "--steps", "3", "--eval-every", "0", "--positional", positional,
+                "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(code == 0, stderr);
+            return model;
+        }
+        foreach (var positional in new[] { "rope", "sinusoidal" })
+        {
+            string one = Train(1, positional), two = Train(2, positional);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(one, "model.safetensors")),
+                File.ReadAllBytes(Path.Combine(two, "model.safetensors")));
+        }
+    }
+
+    [Fact]
     public void ARotaryModelTrainsSavesLoadsAndDecodesWithTheCache()
     {
         string model = Path.Combine(_root, "rope");

@@ -76,7 +76,7 @@ public static class CurvePictures
 
     // Ticks for an axis holding log10 of the values: labelled majors at 1, 2 and 5 × 10^k (only 10^k
     // when the data spans more than three decades) and unlabelled minors at the other integers.
-    private static ScottPlot.TickGenerators.NumericManual LogTicks(double[] values)
+    internal static ScottPlot.TickGenerators.NumericManual LogTicks(double[] values)
     {
         var finite = values.Where(v => double.IsFinite(v) && v > 0).ToArray();
         int low = (int)Math.Floor(Math.Log10(finite.Min())) - 1, high = (int)Math.Ceiling(Math.Log10(finite.Max())) + 1;

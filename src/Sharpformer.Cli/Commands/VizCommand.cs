@@ -6,7 +6,7 @@ using Sharpformer.Viz;
 namespace Sharpformer.Cli.Commands;
 
 /// <summary>
-/// <c>sharpformer viz attention | positional | rope | curves | embeddings</c>: PNG pictures. Each prints the
+/// <c>sharpformer viz attention | positional | rope | memory | curves | embeddings</c>: PNG pictures. Each prints the
 /// paths it wrote, one per line, on standard output.
 /// </summary>
 internal static class VizCommand
@@ -17,6 +17,7 @@ internal static class VizCommand
         CreateAttention(),
         CreatePositional(),
         CreateRope(),
+        CreateMemory(),
         CreateCurves(),
         CreateEmbeddings(),
     };
@@ -103,6 +104,26 @@ internal static class VizCommand
         {
             string path = PngPath(result.GetValue(output)!);
             RopePictures.Write(result.GetValue(headSize), result.GetValue(length), result.GetValue(theta), path);
+            Console.WriteLine(path);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateMemory()
+    {
+        var longest = CliOptions.Int("--length", "Longest sequence (default 8192; lengths double from 128).", 8192, minimum: 128);
+        var threads = CliOptions.Threads();
+        var output = PngOption();
+        var command = new Command("memory",
+            "The bytes attention holds against the sequence length (batch 4, 8 heads of 64), tiled against stored, as a chart.")
+        {
+            longest, threads, output
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            string path = PngPath(result.GetValue(output)!);
+            MemoryPictures.WriteAttention(4, 8, 64, result.GetValue(threads), result.GetValue(longest), path);
             Console.WriteLine(path);
             return 0;
         }));

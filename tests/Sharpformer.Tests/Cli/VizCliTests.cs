@@ -28,6 +28,7 @@ public sealed class VizCliTests : IDisposable
             new[] { "positional", "--model", model },
             ["positional", "--dim", "16", "--length", "30"],
             ["rope", "--dim", "32", "--length", "40", "--base", "500"],
+            ["memory", "--length", "1024", "--threads", "2"],
             ["curves", "--metrics", model],
             ["curves", "--metrics", metrics],
             ["embeddings", "--model", model, "--tokens", "10"],
@@ -58,6 +59,7 @@ public sealed class VizCliTests : IDisposable
             ["viz", "positional", "--model", model, "--dim", "16", "--out", png],
             ["viz", "positional", "--dim", "zero", "--out", png],
             ["viz", "rope", "--dim", "7", "--out", png],
+            ["viz", "memory", "--length", "64", "--out", png],
             ["viz", "rope", "--base", "1", "--out", png],
             ["viz", "sideways", "--out", png],
         ];

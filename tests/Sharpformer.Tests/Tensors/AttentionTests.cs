@@ -62,7 +62,7 @@ public class AttentionTests
     }
 
     // |expected − actual| ≤ tolerance·max(1, |expected|) per element; NaN only where NaN is expected.
-    private static void AssertClose(float[] expected, float[] actual, string what, float tolerance = 1e-5f)
+    internal static void AssertClose(float[] expected, float[] actual, string what, float tolerance = 1e-5f)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)

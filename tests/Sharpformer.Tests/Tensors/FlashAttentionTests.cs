@@ -57,18 +57,8 @@ public class FlashAttentionTests
         return (output.ToArray(), [.. leaves.Select(x => x.Grad!.ToArray())]);
     }
 
-    // |expected − actual| ≤ tolerance·max(1, |expected|) per element; NaN exactly where NaN is expected.
-    private static void AssertClose(float[] expected, float[] actual, string what, float tolerance = 2e-5f)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            bool ok = float.IsNaN(expected[i])
-                ? float.IsNaN(actual[i])
-                : Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1f, Math.Abs(expected[i]));
-            Assert.True(ok, $"{what} element {i}: expected {expected[i]}, got {actual[i]}");
-        }
-    }
+    private static void AssertClose(float[] expected, float[] actual, string what) =>
+        AttentionTests.AssertClose(expected, actual, what, tolerance: 2e-5f);
 
     public static TheoryData<MaskKind, bool, float, int[]> Cases() => new()
     {

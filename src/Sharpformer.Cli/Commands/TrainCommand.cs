@@ -29,6 +29,7 @@ internal static class TrainCommand
             Description = "Positions: sinusoidal (added to the embeddings, the paper) or rope (rotary queries and keys).",
         };
         positional.AcceptOnlyFromAmong("sinusoidal", "rope");
+        var ropeBase = CliOptions.Float("--rope-base", "The base θ of rotary positions (default 10000).", 10000f, 1.0001f, 1e9f);
         var config = new Option<string?>("--config") { Description = "A config.json giving the architecture (instead of --preset)." };
         var steps = CliOptions.Int("--steps", $"Optimizer updates (default {defaults.Training.Steps}).", defaults.Training.Steps);
         var epochs = CliOptions.Int("--epochs", "Passes over the training data (instead of --steps; not for generated tasks).", 0,
@@ -61,7 +62,7 @@ internal static class TrainCommand
         var command = new Command("train",
             "Train a Transformer and write its model directory (config, weights, tokenizer, metrics, checkpoint).")
         {
-            task, train, valid, output, preset, config, positional, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
+            task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
             labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, resume,
         };
         command.SetAction(result => CommandErrors.Run(() =>
@@ -80,6 +81,7 @@ internal static class TrainCommand
                 Preset = result.GetValue(preset)!,
                 Dropout = Given(dropout) ? result.GetValue(dropout) : null,
                 Positional = result.GetValue(positional) is { } kind ? Enum.Parse<PositionalKind>(kind, ignoreCase: true) : null,
+                RopeBase = Given(ropeBase) ? result.GetValue(ropeBase) : null,
                 VocabSize = result.GetValue(vocabSize),
                 MaxLength = result.GetValue(maxLength),
                 BatchTokens = result.GetValue(batchTokens),

@@ -163,6 +163,7 @@ public sealed class TrainingRun
         };
         if (setup.Dropout is float dropout) config = config with { Dropout = dropout };
         if (setup.Positional is PositionalKind positional) config = config with { Positional = positional };
+        if (setup.RopeBase is float ropeBase) config = config with { RopeBase = ropeBase };
         if (config.Problem() is { } problem) throw new ArgumentException($"the model does not work: {problem}");
         return data.Architecture == Architecture.DecoderOnly
             ? config with

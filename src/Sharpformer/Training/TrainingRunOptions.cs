@@ -35,6 +35,9 @@ public sealed record TrainingRunOptions
     /// <summary>Sinusoidal or rotary positions instead of the architecture's (null keeps it).</summary>
     public PositionalKind? Positional { get; init; }
 
+    /// <summary>The base θ of rotary positions instead of the architecture's (null keeps it).</summary>
+    public float? RopeBase { get; init; }
+
     /// <summary>Dropout probability instead of the architecture's (null keeps it).</summary>
     public float? Dropout { get; init; }
 

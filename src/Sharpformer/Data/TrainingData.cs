@@ -38,6 +38,7 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
     {
         if (spec.Task is not null && spec.TrainFile is not null)
             throw new ArgumentException("give either a task or a training file, not both");
+        if (spec.TrainFile is null && spec.ValidFile is not null) throw new ArgumentException("a validation file needs a training file");
         if (spec.TrainFile is not null)
             return spec.TrainFile.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
                 ? FromTsv(spec, settings, tokenizer, progress)

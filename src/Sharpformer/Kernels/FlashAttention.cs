@@ -49,8 +49,15 @@ internal static unsafe class FlashAttention
         ParallelRange.For(problem.Pairs, Grain(work, problem.Pairs), ref job);
     }
 
-    /// <summary>Floats of scratch a thread holds during a pass: the score and probability tiles and the output accumulator.</summary>
-    public static long ScratchPerThread(int dv, int t) => 3L * QueryTile * KeyTile + QueryTile * (dv + 2L) + t;
+    /// <summary>
+    /// Floats of scratch a thread holds (one buffer, sized for the larger pass): the forward pass's score,
+    /// probability and output tiles, or the backward pass's three tiles and D for every query.
+    /// </summary>
+    public static long ScratchPerThread(int dv, int t) => Math.Max(ForwardScratch(dv), BackwardScratch(t));
+
+    private static int ForwardScratch(int dv) => 2 * QueryTile * KeyTile + QueryTile * (dv + 2);
+
+    private static int BackwardScratch(int t) => 3 * QueryTile * KeyTile + t;
 
     private static int Tiles(int length, int tile) => (length + tile - 1) / tile;
 
@@ -97,7 +104,7 @@ internal static unsafe class FlashAttention
         {
             int dv = a.Dv;
             bool drop = a.DropP > 0;
-            fixed (float* scratch = Scratch(2 * QueryTile * KeyTile + QueryTile * (dv + 2)))
+            fixed (float* scratch = Scratch(ForwardScratch(dv)))
             {
                 float* scores = scratch;                                   // S, then P: [QueryTile, KeyTile]
                 float* dropped = scores + QueryTile * KeyTile;             // dropout(P)
@@ -164,7 +171,7 @@ internal static unsafe class FlashAttention
         {
             int t = a.T, s = a.S, d = a.D, dv = a.Dv;
             bool drop = a.DropP > 0;
-            fixed (float* scratch = Scratch(3 * QueryTile * KeyTile + t))
+            fixed (float* scratch = Scratch(BackwardScratch(t)))
             {
                 float* probs = scratch;                                    // P: [QueryTile, KeyTile]
                 float* dropped = probs + QueryTile * KeyTile;              // dropout(P)

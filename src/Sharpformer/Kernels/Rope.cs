@@ -11,9 +11,16 @@ internal static class Rope
     /// <summary>cos and sin of every (position, frequency): [count, d/2] each, positions first … first + count − 1.</summary>
     public static (float[] Cos, float[] Sin) Table(int first, int count, int d, float theta)
     {
+        var cos = new float[count * (d / 2)];
+        var sin = new float[count * (d / 2)];
+        Fill(first, count, d, theta, cos, sin);
+        return (cos, sin);
+    }
+
+    /// <summary>As <see cref="Table"/>, into <paramref name="cos"/> and <paramref name="sin"/>: [count, d/2] each.</summary>
+    public static void Fill(int first, int count, int d, float theta, Span<float> cos, Span<float> sin)
+    {
         int half = d / 2;
-        var cos = new float[count * half];
-        var sin = new float[count * half];
         for (int i = 0; i < half; i++)
         {
             double frequency = Math.Pow(theta, -2.0 * i / d);
@@ -24,7 +31,6 @@ internal static class Rope
                 sin[p * half + i] = (float)Math.Sin(angle);
             }
         }
-        return (cos, sin);
     }
 
     /// <summary>

@@ -183,7 +183,9 @@ public sealed class MultiHeadAttention : Module
     private void RotateStep(Span<float> qkv, int rows, int position, float theta)
     {
         int e = EmbedDim, d = e / Heads;
-        var (cos, sin) = Kernels.Rope.Table(position, 1, d, theta);
+        bool small = d <= 1024;                                                            // on the stack unless huge
+        Span<float> cos = small ? stackalloc float[d / 2] : new float[d / 2], sin = small ? stackalloc float[d / 2] : new float[d / 2];
+        Kernels.Rope.Fill(position, 1, d, theta, cos, sin);
         for (int r = 0; r < rows; r++)
             for (int part = 0; part < 2; part++)                                           // q, then k
                 for (int h = 0; h < Heads; h++)

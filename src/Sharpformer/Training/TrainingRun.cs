@@ -55,7 +55,7 @@ public sealed class TrainingRun
         ArgumentNullException.ThrowIfNull(setup);
         log ??= _ => { };
         var spec = new DataSpec(setup.Task, setup.TrainFile, setup.ValidFile);
-        CheckSetup(setup, spec);
+        CheckSetup(setup);
         string directory = setup.Directory;
         var checkpoint = TrainerCheckpoint.TryRead(directory);
         bool resuming = setup.Resume;
@@ -109,9 +109,9 @@ public sealed class TrainingRun
     /// <summary>A one-line description of the run for a log: parameters, data, steps, threads and directory.</summary>
     public string Describe()
     {
-        var spec = new DataSpec(Setup.Task, Setup.TrainFile, Setup.ValidFile);
+        string data = new DataSpec(Setup.Task, Setup.TrainFile, Setup.ValidFile).Describe();
         return string.Create(CultureInfo.InvariantCulture,
-            $"training {Model.ParameterCount():N0} parameters on '{spec.Describe()}' for {Options.Steps} steps, "
+            $"training {Model.ParameterCount():N0} parameters on '{data}' for {Options.Steps} steps, "
             + $"{Parallelism.Threads} thread(s) → {Setup.Directory}");
     }
 
@@ -127,13 +127,10 @@ public sealed class TrainingRun
         return new TrainingRunResult(Trainer.Step, loss, accuracy);
     }
 
-    private static void CheckSetup(TrainingRunOptions setup, DataSpec spec)
+    // What TrainingData.Load does not check itself (it checks the task and files).
+    private static void CheckSetup(TrainingRunOptions setup)
     {
         if (string.IsNullOrEmpty(setup.Directory)) throw new ArgumentException("a training run needs a directory");
-        if (spec.Task is not null && spec.TrainFile is not null)
-            throw new ArgumentException("give either a task or a training file, not both");
-        if (spec.Task is null && spec.TrainFile is null) throw new ArgumentException("give a task name or a training file");
-        if (spec.TrainFile is null && spec.ValidFile is not null) throw new ArgumentException("a validation file needs a training file");
         if (setup.Model is null && !Presets.Contains(setup.Preset))
             throw new ArgumentException($"unknown preset '{setup.Preset}' (known: {string.Join(", ", Presets)})");
         if (setup.Epochs is < 1) throw new ArgumentException($"epochs must be at least 1, got {setup.Epochs}");

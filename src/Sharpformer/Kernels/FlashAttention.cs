@@ -13,16 +13,14 @@ namespace Sharpformer.Kernels;
 /// </summary>
 internal static unsafe class FlashAttention
 {
-    /// <summary>Queries per tile.</summary>
-    public const int QueryTile = 128;
+    /// <summary>Queries per tile: a multiple of every micro-kernel's MR and NR (12 × 32, 6 × 16, 4 × 8): no edges in whole tiles.</summary>
+    public const int QueryTile = 96;
 
-    /// <summary>Keys per tile.</summary>
-    public const int KeyTile = 128;
+    /// <summary>Keys per tile (a multiple of MR and NR, as <see cref="QueryTile"/>).</summary>
+    public const int KeyTile = 96;
 
     // Below about this many multiply-adds per piece, waking another thread costs more than it saves.
     private const long PieceWork = 1 << 16;
-
-    [ThreadStatic] private static float[]? t_scratch;
 
     /// <summary>
     /// out = softmax(q·kᵀ·scale + mask, causal)·v with dropout on the probabilities; fills
@@ -31,10 +29,12 @@ internal static unsafe class FlashAttention
     /// </summary>
     public static void Forward(in AttentionProblem problem, bool causal, float* logSumExp)
     {
-        int tiles = Tiles(problem.T, QueryTile);
-        var job = new ForwardJob(problem, causal, logSumExp, tiles, Gemm.Path);
-        long work = (long)Math.Min(QueryTile, problem.T) * problem.S * (problem.D + problem.Dv);
-        ParallelRange.For(problem.Pairs * tiles, Grain(work, problem.Pairs * tiles), ref job);
+        switch (Gemm.Path)
+        {
+            case GemmPath.Avx512: Forward<GemmKernelAvx512>(problem, causal, logSumExp); break;
+            case GemmPath.Avx2: Forward<GemmKernelAvx2>(problem, causal, logSumExp); break;
+            default: Forward<GemmKernelPortable>(problem, causal, logSumExp); break;
+        }
     }
 
     /// <summary>
@@ -44,20 +44,62 @@ internal static unsafe class FlashAttention
     public static void Backward(in AttentionProblem problem, bool causal, float* logSumExp, HeadMatrices output, HeadMatrices dOut,
                                 HeadMatrices dQ, HeadMatrices dK, HeadMatrices dV)
     {
-        var job = new BackwardJob(problem, causal, logSumExp, output, dOut, dQ, dK, dV, Gemm.Path);
-        long work = 2L * problem.T * problem.S * (problem.D + problem.Dv);
-        ParallelRange.For(problem.Pairs, Grain(work, problem.Pairs), ref job);
+        switch (Gemm.Path)
+        {
+            case GemmPath.Avx512: Backward<GemmKernelAvx512>(problem, causal, logSumExp, output, dOut, dQ, dK, dV); break;
+            case GemmPath.Avx2: Backward<GemmKernelAvx2>(problem, causal, logSumExp, output, dOut, dQ, dK, dV); break;
+            default: Backward<GemmKernelPortable>(problem, causal, logSumExp, output, dOut, dQ, dK, dV); break;
+        }
     }
 
     /// <summary>
-    /// Floats of scratch a thread holds (one buffer, sized for the larger pass): the forward pass's score,
-    /// probability and output tiles, or the backward pass's three tiles and D for every query.
+    /// Floats of scratch a thread holds (one buffer, sized for the larger pass) for heads of d and dv,
+    /// <paramref name="t"/> queries and <paramref name="s"/> keys: the packed keys of one pair (forward) or
+    /// its packed queries and output gradients (backward), the score tiles, and D for every query.
     /// </summary>
-    public static long ScratchPerThread(int dv, int t) => Math.Max(ForwardScratch(dv), BackwardScratch(t));
+    public static long ScratchPerThread(int d, int dv, int t, int s) => Gemm.Path switch
+    {
+        GemmPath.Avx512 => Math.Max(ForwardScratch<GemmKernelAvx512>(d, dv, s), BackwardScratch<GemmKernelAvx512>(d, dv, t)),
+        GemmPath.Avx2 => Math.Max(ForwardScratch<GemmKernelAvx2>(d, dv, s), BackwardScratch<GemmKernelAvx2>(d, dv, t)),
+        _ => Math.Max(ForwardScratch<GemmKernelPortable>(d, dv, s), BackwardScratch<GemmKernelPortable>(d, dv, t)),
+    };
 
-    private static int ForwardScratch(int dv) => 2 * QueryTile * KeyTile + QueryTile * (dv + 2);
+    // Q panels of a tile, K panels of the pair, the score tile and its packed copy, O, the running max and sum, the edges.
+    private static long ForwardScratch<TKernel>(int d, int dv, int s) where TKernel : IGemmKernel =>
+        Size(QueryTile * d) + Size((long)Tiles(s, KeyTile) * KeyTile * d) + 2 * Size(QueryTile * KeyTile) + Size(QueryTile * dv)
+        + 2 * Size(QueryTile) + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(d, KeyTile)));
 
-    private static int BackwardScratch(int t) => 3 * QueryTile * KeyTile + t;
+    // K and V panels of a tile, Q and dOut panels of the pair, the P, dropout(P) and dP/dS tiles and dS packed, D, the edges.
+    private static long BackwardScratch<TKernel>(int d, int dv, int t) where TKernel : IGemmKernel =>
+        Size(KeyTile * d) + Size(KeyTile * dv) + Size((long)Tiles(t, QueryTile) * QueryTile * (d + dv)) + 4 * Size(QueryTile * KeyTile)
+        + Size(t) + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(Math.Max(d, dv), Math.Max(QueryTile, KeyTile))));
+
+    // A scratch piece of `floats`, rounded up to whole 64-byte lines so that every piece stays aligned.
+    private static long Size(long floats) => (floats + 15) / 16 * 16;
+
+    // The next piece of scratch; advances `free` past it.
+    private static float* Take(ref float* free, long floats)
+    {
+        float* piece = free;
+        free += Size(floats);
+        return piece;
+    }
+
+    private static void Forward<TKernel>(in AttentionProblem problem, bool causal, float* logSumExp) where TKernel : IGemmKernel
+    {
+        int tiles = Tiles(problem.T, QueryTile);
+        var job = new ForwardJob<TKernel>(problem, causal, logSumExp, tiles);
+        long work = (long)Math.Min(QueryTile, problem.T) * problem.S * (problem.D + problem.Dv);
+        ParallelRange.For(problem.Pairs * tiles, Grain(work, problem.Pairs * tiles), ref job);
+    }
+
+    private static void Backward<TKernel>(in AttentionProblem problem, bool causal, float* logSumExp, HeadMatrices output,
+        HeadMatrices dOut, HeadMatrices dQ, HeadMatrices dK, HeadMatrices dV) where TKernel : IGemmKernel
+    {
+        var job = new BackwardJob<TKernel>(problem, causal, logSumExp, output, dOut, dQ, dK, dV);
+        long work = 2L * problem.T * problem.S * (problem.D + problem.Dv);
+        ParallelRange.For(problem.Pairs, Grain(work, problem.Pairs), ref job);
+    }
 
     private static int Tiles(int length, int tile) => (length + tile - 1) / tile;
 
@@ -76,12 +118,13 @@ internal static unsafe class FlashAttention
         }
     }
 
-    // scores: [rows, cols] at row stride KeyTile ← q_tile·k_tileᵀ·scale + mask, causal entries −∞
-    private static void Scores(in AttentionProblem a, GemmPath path, bool causal, int b, int h, int i0, int rows, int j0, int cols,
-                               float* scores)
+    // scores: [rows, cols] at row stride KeyTile ← q_tile·k_tileᵀ·scale + mask, causal entries −∞;
+    // qPanels: q_tile packed as A, kPanels: k_tileᵀ packed as B.
+    private static void Scores<TKernel>(in AttentionProblem a, bool causal, int b, int h, int i0, int rows, int j0, int cols,
+        float* qPanels, float* kPanels, float* scores, float* edges) where TKernel : IGemmKernel
     {
-        Product(path, false, true, rows, cols, a.D, a.Scale, a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride,
-            a.K.At(b, h) + (nint)j0 * a.K.RowStride, a.K.RowStride, 0f, scores, KeyTile);
+        GemmMacroKernel<TKernel>.Run(rows, cols, a.D, a.Scale, PanelOperand.Packed(qPanels, a.D, TKernel.MR),
+            PanelOperand.Packed(kPanels, a.D, TKernel.NR), 0f, scores, KeyTile, edges);
         if (a.Mask.IsPresent)
             for (int r = 0; r < rows; r++) a.Mask.AddTo(new Span<float>(scores + r * KeyTile, cols), b, h, i0 + r, j0);
         if (causal && j0 + cols - 1 > i0) MaskAboveDiagonal(scores, rows, cols, i0, j0);
@@ -98,145 +141,174 @@ internal static unsafe class FlashAttention
         }
     }
 
-    private readonly struct ForwardJob(AttentionProblem a, bool causal, float* logSumExp, int tiles, GemmPath path) : IRangeJob
+    private readonly struct ForwardJob<TKernel>(AttentionProblem a, bool causal, float* logSumExp, int tiles) : IRangeJob
+        where TKernel : IGemmKernel
     {
         public void Run(int start, int end)
         {
-            int dv = a.Dv;
-            bool drop = a.DropP > 0;
-            fixed (float* scratch = Scratch(ForwardScratch(dv)))
+            int d = a.D, dv = a.Dv;
+            float* free = GemmWorkspace.Current.Get((nint)ForwardScratch<TKernel>(d, dv, a.S));
+            float* qPanels = Take(ref free, QueryTile * d);                  // q_i as A panels
+            float* kPanels = Take(ref free, (long)Tiles(a.S, KeyTile) * KeyTile * d);   // kᵀ as B panels, tile j at j0·d
+            float* scores = Take(ref free, QueryTile * KeyTile);             // S, then P: [QueryTile, KeyTile]
+            float* pPanels = Take(ref free, QueryTile * KeyTile);            // dropout(P) as A panels
+            float* acc = Take(ref free, QueryTile * dv);                     // O accumulated: [QueryTile, dv]
+            float* rowMax = Take(ref free, QueryTile), rowSum = Take(ref free, QueryTile);
+            float* edges = free;
+            int packedPair = -1;
+            for (int item = start; item < end; item++)
             {
-                float* scores = scratch;                                   // S, then P: [QueryTile, KeyTile]
-                float* dropped = scores + QueryTile * KeyTile;             // dropout(P)
-                float* acc = dropped + QueryTile * KeyTile;                // O accumulated: [QueryTile, dv]
-                float* rowMax = acc + QueryTile * dv, rowSum = rowMax + QueryTile;
-                for (int item = start; item < end; item++)
+                int pair = item / tiles, i0 = item % tiles * QueryTile, rows = Math.Min(QueryTile, a.T - i0);
+                int b = pair / a.Heads, h = pair % a.Heads;
+                if (pair != packedPair)
                 {
-                    int pair = item / tiles, i0 = item % tiles * QueryTile, rows = Math.Min(QueryTile, a.T - i0);
-                    int b = pair / a.Heads, h = pair % a.Heads;
-                    new Span<float>(acc, rows * dv).Clear();
-                    new Span<float>(rowMax, rows).Fill(float.NegativeInfinity);
-                    new Span<float>(rowSum, rows).Clear();
-                    int keyEnd = KeyEnd(causal, a.S, i0, rows);
-                    for (int j0 = 0; j0 < keyEnd; j0 += KeyTile)
-                    {
-                        int cols = Math.Min(KeyTile, keyEnd - j0);
-                        Scores(a, path, causal, b, h, i0, rows, j0, cols, scores);
-                        for (int r = 0; r < rows; r++)
-                        {
-                            // Online softmax: p = exp(s − m_new); l ← l·exp(m − m_new) + Σp; O ← O·exp(m − m_new)
-                            var row = new Span<float>(scores + r * KeyTile, cols);
-                            float newMax = Math.Max(rowMax[r], TensorPrimitives.Max(row));
-                            if (float.IsNegativeInfinity(newMax))
-                            {
-                                row.Clear();                                // every key so far blocked: nothing to add
-                                continue;
-                            }
-                            float rescale = MathF.Exp(rowMax[r] - newMax);
-                            rowSum[r] = rowSum[r] * rescale + TileRows.ExpShiftSum(row, newMax);
-                            rowMax[r] = newMax;
-                            if (rescale != 1f)
-                            {
-                                var o = new Span<float>(acc + r * dv, dv);
-                                TensorPrimitives.Multiply(o, rescale, o);
-                            }
-                        }
-                        float* weights = scores;
-                        if (drop)
-                        {
-                            Drop(a, pair, i0, rows, j0, cols, scores, dropped);
-                            weights = dropped;
-                        }
-                        // O += dropout(P)·v_tile: [rows, dv] += [rows, cols]·[cols, dv]
-                        Product(path, false, false, rows, dv, cols, 1f, weights, KeyTile, a.V.At(b, h) + (nint)j0 * a.V.RowStride,
-                            a.V.RowStride, 1f, acc, dv);
-                    }
-                    float* lse = logSumExp + (nint)pair * a.T + i0;
+                    // The query tiles of a pair are consecutive items: its keys are packed once for all of them.
+                    for (int j0 = 0; j0 < a.S; j0 += KeyTile)
+                        GemmPacking.PackB<TKernel>(true, a.K.At(b, h) + (nint)j0 * a.K.RowStride, a.K.RowStride, d,
+                            Math.Min(KeyTile, a.S - j0), kPanels + (nint)j0 * d);
+                    packedPair = pair;
+                }
+                GemmPacking.PackA<TKernel>(false, a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride, rows, d, qPanels);
+                new Span<float>(acc, rows * dv).Clear();
+                new Span<float>(rowMax, rows).Fill(float.NegativeInfinity);
+                new Span<float>(rowSum, rows).Clear();
+                int keyEnd = KeyEnd(causal, a.S, i0, rows);
+                for (int j0 = 0; j0 < keyEnd; j0 += KeyTile)
+                {
+                    int cols = Math.Min(KeyTile, keyEnd - j0);
+                    float* v = a.V.At(b, h) + (nint)j0 * a.V.RowStride;
+                    Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, qPanels, kPanels + (nint)j0 * d, scores, edges);
                     for (int r = 0; r < rows; r++)
                     {
-                        // out = O / l; a row with every key blocked has l = 0 and gives 0/0 = NaN
-                        var o = new Span<float>(a.Out.At(b, h) + (nint)(i0 + r) * a.Out.RowStride, dv);
-                        TensorPrimitives.Divide(new ReadOnlySpan<float>(acc + r * dv, dv), rowSum[r], o);
-                        lse[r] = rowMax[r] + MathF.Log(rowSum[r]);
+                        // Online softmax: p = exp(s − m_new); l ← l·exp(m − m_new) + Σp; O ← O·exp(m − m_new)
+                        var row = new Span<float>(scores + r * KeyTile, cols);
+                        float newMax = Math.Max(rowMax[r], TileRows.Max(row));
+                        if (float.IsNegativeInfinity(newMax))
+                        {
+                            row.Clear();                                // every key so far blocked: nothing to add
+                            continue;
+                        }
+                        float rescale = MathF.Exp(rowMax[r] - newMax);
+                        rowSum[r] = rowSum[r] * rescale + TileRows.ExpShiftSum(row, newMax);
+                        rowMax[r] = newMax;
+                        if (rescale != 1f)
+                        {
+                            var o = new Span<float>(acc + r * dv, dv);
+                            TensorPrimitives.Multiply(o, rescale, o);
+                        }
                     }
+                    if (a.DropP > 0) Drop(a, pair, i0, rows, j0, cols, scores, scores);
+                    // O += dropout(P)·v_j: [rows, dv] += [rows, cols]·[cols, dv], v_j read in place
+                    GemmPacking.PackA<TKernel>(false, scores, KeyTile, rows, cols, pPanels);
+                    GemmMacroKernel<TKernel>.Run(rows, dv, cols, 1f, PanelOperand.Packed(pPanels, cols, TKernel.MR),
+                        PanelOperand.InPlace(v, a.V.RowStride), 1f, acc, dv, edges);
+                }
+                float* lse = logSumExp + (nint)pair * a.T + i0;
+                for (int r = 0; r < rows; r++)
+                {
+                    // out = O / l; a row with every key blocked has l = 0 and gives 0/0 = NaN
+                    var o = new Span<float>(a.Out.At(b, h) + (nint)(i0 + r) * a.Out.RowStride, dv);
+                    TensorPrimitives.Divide(new ReadOnlySpan<float>(acc + r * dv, dv), rowSum[r], o);
+                    lse[r] = rowMax[r] + MathF.Log(rowSum[r]);
                 }
             }
         }
     }
 
-    private readonly struct BackwardJob(AttentionProblem a, bool causal, float* logSumExp, HeadMatrices output, HeadMatrices dOut,
-        HeadMatrices dQ, HeadMatrices dK, HeadMatrices dV, GemmPath path) : IRangeJob
+    private readonly struct BackwardJob<TKernel>(AttentionProblem a, bool causal, float* logSumExp, HeadMatrices output,
+        HeadMatrices dOut, HeadMatrices dQ, HeadMatrices dK, HeadMatrices dV) : IRangeJob where TKernel : IGemmKernel
     {
         public void Run(int start, int end)
         {
-            int t = a.T, s = a.S, d = a.D, dv = a.Dv;
+            int t = a.T, s = a.S, d = a.D, dv = a.Dv, mr = TKernel.MR, nr = TKernel.NR;
             bool drop = a.DropP > 0;
-            fixed (float* scratch = Scratch(BackwardScratch(t)))
+            float* free = GemmWorkspace.Current.Get((nint)BackwardScratch<TKernel>(d, dv, t));
+            float* kPanels = Take(ref free, KeyTile * d);                    // k_jᵀ as B panels
+            float* vPanels = Take(ref free, KeyTile * dv);                   // v_jᵀ as B panels
+            float* qPanels = Take(ref free, (long)Tiles(t, QueryTile) * QueryTile * d);   // q as A panels, tile i at i0·d
+            float* gPanels = qPanels + (nint)Tiles(t, QueryTile) * QueryTile * d;         // dOut as A panels, tile i at i0·dv
+            free += Size((long)Tiles(t, QueryTile) * QueryTile * dv);
+            float* probs = Take(ref free, QueryTile * KeyTile);              // P: [QueryTile, KeyTile]
+            float* dropped = Take(ref free, QueryTile * KeyTile);            // dropout(P)
+            float* dProbs = Take(ref free, QueryTile * KeyTile);             // dP, then dS
+            float* dsPanels = Take(ref free, QueryTile * KeyTile);           // dS as A panels
+            float* rowDot = Take(ref free, t);                               // D_i = Σ dOut_i ⊙ out_i: [T]
+            float* edges = free;
+            for (int pair = start; pair < end; pair++)
             {
-                float* probs = scratch;                                    // P: [QueryTile, KeyTile]
-                float* dropped = probs + QueryTile * KeyTile;              // dropout(P)
-                float* dProbs = dropped + QueryTile * KeyTile;             // dP, then dS
-                float* rowDot = dProbs + QueryTile * KeyTile;              // D_i = Σ dOut_i ⊙ out_i: [T]
-                for (int pair = start; pair < end; pair++)
+                int b = pair / a.Heads, h = pair % a.Heads;
+                float* g = dOut.At(b, h);                                                  // dOut: [T, dv]
+                float* lse = logSumExp + (nint)pair * t;
+                for (int i = 0; i < t; i++)
+                    rowDot[i] = TensorPrimitives.Dot(new ReadOnlySpan<float>(g + (nint)i * dOut.RowStride, dv),
+                        new ReadOnlySpan<float>(output.At(b, h) + (nint)i * output.RowStride, dv));
+                if (dQ.Data != null)
+                    for (int i = 0; i < t; i++) new Span<float>(dQ.At(b, h) + (nint)i * dQ.RowStride, d).Clear();
+                for (int i0 = 0; i0 < t; i0 += QueryTile)
                 {
-                    int b = pair / a.Heads, h = pair % a.Heads;
-                    float* g = dOut.At(b, h);                                                  // dOut: [T, dv]
-                    float* lse = logSumExp + (nint)pair * t;
-                    for (int i = 0; i < t; i++)
-                        rowDot[i] = TensorPrimitives.Dot(new ReadOnlySpan<float>(g + (nint)i * dOut.RowStride, dv),
-                            new ReadOnlySpan<float>(output.At(b, h) + (nint)i * output.RowStride, dv));
-                    if (dQ.Data != null)
-                        for (int i = 0; i < t; i++) new Span<float>(dQ.At(b, h) + (nint)i * dQ.RowStride, d).Clear();
-                    for (int j0 = 0; j0 < s; j0 += KeyTile)
+                    // Every key tile reads every query tile: the pair's queries and output gradients are packed once.
+                    int rows = Math.Min(QueryTile, t - i0);
+                    GemmPacking.PackA<TKernel>(false, a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride, rows, d,
+                        qPanels + (nint)i0 * d);
+                    GemmPacking.PackA<TKernel>(false, g + (nint)i0 * dOut.RowStride, dOut.RowStride, rows, dv,
+                        gPanels + (nint)i0 * dv);
+                }
+                for (int j0 = 0; j0 < s; j0 += KeyTile)
+                {
+                    int cols = Math.Min(KeyTile, s - j0);
+                    float beta = 0f;                                    // the first query tile writes dK_j, dV_j; the rest add
+                    int firstTile = causal ? j0 / QueryTile * QueryTile : 0;
+                    if (firstTile >= t)
                     {
-                        int cols = Math.Min(KeyTile, s - j0);
-                        float beta = 0f;                                    // the first query tile writes dK_j, dV_j; the rest add
-                        int firstTile = causal ? j0 / QueryTile * QueryTile : 0;
-                        if (firstTile >= t)
+                        ClearRows(dK, b, h, j0, cols, d);
+                        ClearRows(dV, b, h, j0, cols, dv);
+                        continue;
+                    }
+                    float* k = a.K.At(b, h) + (nint)j0 * a.K.RowStride, v = a.V.At(b, h) + (nint)j0 * a.V.RowStride;
+                    GemmPacking.PackB<TKernel>(true, k, a.K.RowStride, d, cols, kPanels);
+                    GemmPacking.PackB<TKernel>(true, v, a.V.RowStride, dv, cols, vPanels);
+                    for (int i0 = firstTile; i0 < t; i0 += QueryTile)
+                    {
+                        int rows = Math.Min(QueryTile, t - i0);
+                        float* q = a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, gTile = g + (nint)i0 * dOut.RowStride;
+                        // P = exp(scale·q·kᵀ + mask − L): [rows, cols]
+                        Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, qPanels + (nint)i0 * d, kPanels, probs, edges);
+                        for (int r = 0; r < rows; r++) TileRows.ExpShift(new Span<float>(probs + r * KeyTile, cols), lse[i0 + r]);
+                        float* weights = probs;
+                        if (drop)
                         {
-                            ClearRows(dK, b, h, j0, cols, d);
-                            ClearRows(dV, b, h, j0, cols, dv);
-                            continue;
+                            Drop(a, pair, i0, rows, j0, cols, probs, dropped);
+                            weights = dropped;
                         }
-                        for (int i0 = firstTile; i0 < t; i0 += QueryTile)
+                        // dV_j (+)= dropout(P)ᵀ·dOut_i: [cols, dv] = [rows, cols]ᵀ·[rows, dv], both read in place
+                        if (dV.Data != null)
+                            GemmMacroKernel<TKernel>.Run(cols, dv, rows, 1f, PanelOperand.InPlace(weights, KeyTile),
+                                PanelOperand.InPlace(gTile, dOut.RowStride), beta, dV.At(b, h) + (nint)j0 * dV.RowStride,
+                                dV.RowStride, edges);
+                        if (dQ.Data != null || dK.Data != null)
                         {
-                            int rows = Math.Min(QueryTile, t - i0);
-                            // P = exp(scale·q·kᵀ + mask − L): [rows, cols]
-                            Scores(a, path, causal, b, h, i0, rows, j0, cols, probs);
-                            for (int r = 0; r < rows; r++) TileRows.ExpShift(new Span<float>(probs + r * KeyTile, cols), lse[i0 + r]);
-                            float* gTile = g + (nint)i0 * dOut.RowStride;
-                            float* weights = probs;
-                            if (drop)
+                            // dP = dOut_i·v_jᵀ through the dropout mask; dS = P ⊙ (dP − D_i)
+                            GemmMacroKernel<TKernel>.Run(rows, cols, dv, 1f, PanelOperand.Packed(gPanels + (nint)i0 * dv, dv, mr),
+                                PanelOperand.Packed(vPanels, dv, nr), 0f, dProbs, KeyTile, edges);
+                            if (drop) Drop(a, pair, i0, rows, j0, cols, dProbs, dProbs);
+                            for (int r = 0; r < rows; r++)
+                                TileRows.SoftmaxGradient(new Span<float>(dProbs + r * KeyTile, cols),
+                                    new ReadOnlySpan<float>(probs + r * KeyTile, cols), rowDot[i0 + r]);
+                            // dQ_i += dS·k_j·scale: [rows, d] += [rows, cols]·[cols, d], k_j read in place
+                            if (dQ.Data != null)
                             {
-                                Drop(a, pair, i0, rows, j0, cols, probs, dropped);
-                                weights = dropped;
+                                GemmPacking.PackA<TKernel>(false, dProbs, KeyTile, rows, cols, dsPanels);
+                                GemmMacroKernel<TKernel>.Run(rows, d, cols, a.Scale, PanelOperand.Packed(dsPanels, cols, mr),
+                                    PanelOperand.InPlace(k, a.K.RowStride), 1f, dQ.At(b, h) + (nint)i0 * dQ.RowStride,
+                                    dQ.RowStride, edges);
                             }
-                            // dV_j (+)= dropout(P)ᵀ·dOut_i: [cols, dv] = [rows, cols]ᵀ·[rows, dv]
-                            if (dV.Data != null)
-                                Product(path, true, false, cols, dv, rows, 1f, weights, KeyTile, gTile, dOut.RowStride, beta,
-                                    dV.At(b, h) + (nint)j0 * dV.RowStride, dV.RowStride);
-                            if (dQ.Data != null || dK.Data != null)
-                            {
-                                // dP = dOut_i·v_jᵀ through the dropout mask; dS = P ⊙ (dP − D_i)
-                                Product(path, false, true, rows, cols, dv, 1f, gTile, dOut.RowStride,
-                                    a.V.At(b, h) + (nint)j0 * a.V.RowStride, a.V.RowStride, 0f, dProbs, KeyTile);
-                                if (drop) Drop(a, pair, i0, rows, j0, cols, dProbs, dProbs);
-                                for (int r = 0; r < rows; r++)
-                                    TileRows.SoftmaxGradient(new Span<float>(dProbs + r * KeyTile, cols),
-                                        new ReadOnlySpan<float>(probs + r * KeyTile, cols), rowDot[i0 + r]);
-                                // dQ_i += dS·k_j·scale: [rows, d] += [rows, cols]·[cols, d]
-                                if (dQ.Data != null)
-                                    Product(path, false, false, rows, d, cols, a.Scale, dProbs, KeyTile,
-                                        a.K.At(b, h) + (nint)j0 * a.K.RowStride, a.K.RowStride, 1f,
-                                        dQ.At(b, h) + (nint)i0 * dQ.RowStride, dQ.RowStride);
-                                // dK_j (+)= dSᵀ·q_i·scale: [cols, d] = [rows, cols]ᵀ·[rows, d]
-                                if (dK.Data != null)
-                                    Product(path, true, false, cols, d, rows, a.Scale, dProbs, KeyTile,
-                                        a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride, beta,
-                                        dK.At(b, h) + (nint)j0 * dK.RowStride, dK.RowStride);
-                            }
-                            beta = 1f;
+                            // dK_j (+)= dSᵀ·q_i·scale: [cols, d] = [rows, cols]ᵀ·[rows, d], both read in place
+                            if (dK.Data != null)
+                                GemmMacroKernel<TKernel>.Run(cols, d, rows, a.Scale, PanelOperand.InPlace(dProbs, KeyTile),
+                                    PanelOperand.InPlace(q, a.Q.RowStride), beta, dK.At(b, h) + (nint)j0 * dK.RowStride,
+                                    dK.RowStride, edges);
                         }
+                        beta = 1f;
                     }
                 }
             }
@@ -248,17 +320,5 @@ internal static unsafe class FlashAttention
     {
         if (m.Data == null) return;
         for (int j = j0; j < j0 + count; j++) new Span<float>(m.At(b, h) + (nint)j * m.RowStride, n).Clear();
-    }
-
-    // c = alpha·op(a)·op(b) + beta·c on this thread.
-    private static void Product(GemmPath path, bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc) =>
-        Gemm.Run(new GemmProblem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), 1, path);
-
-    private static float[] Scratch(int length)
-    {
-        var scratch = t_scratch;
-        if (scratch is null || scratch.Length < length) t_scratch = scratch = GC.AllocateUninitializedArray<float>(length);
-        return scratch;
     }
 }

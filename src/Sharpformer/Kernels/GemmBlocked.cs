@@ -37,7 +37,8 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
                 {
                     int mc = Math.Min(mcBlock, g.M - ic);
                     GemmPacking.PackA<TKernel>(g.TransA, g.AAt(ic, pc), g.Lda, mc, kc, packedA);
-                    MacroKernel(mc, nc, kc, packedA, packedB, g.C + ic * g.Ldc + jc, g.Ldc, g.Alpha, beta, tile);
+                    GemmMacroKernel<TKernel>.Run(mc, nc, kc, g.Alpha, PanelOperand.Packed(packedA, kc, mr),
+                        PanelOperand.Packed(packedB, kc, nr), beta, g.C + ic * g.Ldc + jc, g.Ldc, tile);
                 }
             }
         }
@@ -69,45 +70,6 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
             Run(s.Problem.Rows(t0 * TKernel.MR, Math.Min(t1 * TKernel.MR, s.Problem.M)));
         else
             Run(s.Problem.Columns(t0 * TKernel.NR, Math.Min(t1 * TKernel.NR, s.Problem.N)));
-    }
-
-    // Packed A block: [mc, kc] as MR-row panels; packed B block: [kc, nc] as NR-column panels; C block: [mc, nc].
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* packedB, float* c, nint ldc,
-        float alpha, float beta, float* tile)
-    {
-        int mr = TKernel.MR, nr = TKernel.NR;
-        for (int jr = 0; jr < nc; jr += nr)
-        {
-            float* bPanel = packedB + (nint)jr * kc;
-            int ncols = Math.Min(nr, nc - jr);
-            for (int ir = 0; ir < mc; ir += mr)
-            {
-                float* aPanel = packedA + (nint)ir * kc;
-                float* cTile = c + ir * ldc + jr;
-                int nrows = Math.Min(mr, mc - ir);
-                if (nrows == mr && ncols == nr)
-                {
-                    TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
-                }
-                else
-                {
-                    TKernel.Run(kc, aPanel, bPanel, tile, nr, 1f, 0f);
-                    WriteEdge(tile, nr, cTile, ldc, nrows, ncols, alpha, beta);
-                }
-            }
-        }
-    }
-
-    // C[rows, cols] = alpha·tile + beta·C for a partial tile; tile: [MR, NR] with row stride tileStride.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteEdge(float* tile, int tileStride, float* c, nint ldc, int rows, int cols, float alpha, float beta)
-    {
-        for (int i = 0; i < rows; i++, tile += tileStride, c += ldc)
-        {
-            for (int j = 0; j < cols; j++)
-                c[j] = beta == 0 ? alpha * tile[j] : alpha * tile[j] + beta * c[j];
-        }
     }
 
     // Splits `total` into equal blocks of at most `max` (when possible), each a multiple of `align`.

@@ -19,9 +19,9 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
 
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    // A panel: [kc, 6], B panel: [kc, 16], C tile: [6, 16] with row stride ldc.
+    // A panel: [kc, 6] at row stride aStep, B panel: [kc, 16] at row stride bStep, C tile: [6, 16] with row stride ldc.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta)
     {
         Vector256<float> c0_0 = default, c0_1 = default;
         Vector256<float> c1_0 = default, c1_1 = default;
@@ -31,8 +31,8 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
         Vector256<float> c5_0 = default, c5_1 = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector256<float> b0 = Vector256.LoadAligned(b);
-            Vector256<float> b1 = Vector256.LoadAligned(b + 8);
+            Vector256<float> b0 = Vector256.Load(b);
+            Vector256<float> b1 = Vector256.Load(b + 8);
             Vector256<float> x;
             x = Vector256.Create(a[0]);
             c0_0 = Fma.MultiplyAdd(x, b0, c0_0);
@@ -52,8 +52,8 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
             x = Vector256.Create(a[5]);
             c5_0 = Fma.MultiplyAdd(x, b0, c5_0);
             c5_1 = Fma.MultiplyAdd(x, b1, c5_1);
-            a += 6;
-            b += 16;
+            a += aStep;
+            b += bStep;
         }
 
         Vector256<float> va = Vector256.Create(alpha);

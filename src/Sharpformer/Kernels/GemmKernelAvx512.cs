@@ -22,9 +22,9 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
 
     public static bool IsSupported => Avx512F.IsSupported;
 
-    // A panel: [kc, 12], B panel: [kc, 32], C tile: [12, 32] with row stride ldc.
+    // A panel: [kc, 12] at row stride aStep, B panel: [kc, 32] at row stride bStep, C tile: [12, 32] with row stride ldc.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta)
     {
         Vector512<float> c0_0 = default, c0_1 = default;
         Vector512<float> c1_0 = default, c1_1 = default;
@@ -46,8 +46,8 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
         }
         for (int p = 0; p < kc; p++)
         {
-            Vector512<float> b0 = Vector512.LoadAligned(b);
-            Vector512<float> b1 = Vector512.LoadAligned(b + 16);
+            Vector512<float> b0 = Vector512.Load(b);
+            Vector512<float> b1 = Vector512.Load(b + 16);
             Vector512<float> x;
             x = Vector512.Create(a[0]);
             c0_0 = Avx512F.FusedMultiplyAdd(x, b0, c0_0);
@@ -85,8 +85,8 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
             x = Vector512.Create(a[11]);
             c11_0 = Avx512F.FusedMultiplyAdd(x, b0, c11_0);
             c11_1 = Avx512F.FusedMultiplyAdd(x, b1, c11_1);
-            a += 12;
-            b += 32;
+            a += aStep;
+            b += bStep;
         }
 
         Vector512<float> va = Vector512.Create(alpha);

@@ -16,9 +16,9 @@ internal readonly unsafe struct GemmKernelPortable : IGemmKernel
     public static int NC => 2048;
     public static bool AvxPacking => false;
 
-    // A panel: [kc, 4], B panel: [kc, 8], C tile: [4, 8] with row stride ldc.
+    // A panel: [kc, 4] at row stride aStep, B panel: [kc, 8] at row stride bStep, C tile: [4, 8] with row stride ldc.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta)
     {
         Vector128<float> c0_0 = default, c0_1 = default;
         Vector128<float> c1_0 = default, c1_1 = default;
@@ -26,8 +26,8 @@ internal readonly unsafe struct GemmKernelPortable : IGemmKernel
         Vector128<float> c3_0 = default, c3_1 = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector128<float> b0 = Vector128.LoadAligned(b);
-            Vector128<float> b1 = Vector128.LoadAligned(b + 4);
+            Vector128<float> b0 = Vector128.Load(b);
+            Vector128<float> b1 = Vector128.Load(b + 4);
             Vector128<float> x;
             x = Vector128.Create(a[0]);
             c0_0 = Vector128.MultiplyAddEstimate(x, b0, c0_0);
@@ -41,8 +41,8 @@ internal readonly unsafe struct GemmKernelPortable : IGemmKernel
             x = Vector128.Create(a[3]);
             c3_0 = Vector128.MultiplyAddEstimate(x, b0, c3_0);
             c3_1 = Vector128.MultiplyAddEstimate(x, b1, c3_1);
-            a += 4;
-            b += 8;
+            a += aStep;
+            b += bStep;
         }
 
         Vector128<float> va = Vector128.Create(alpha);

@@ -26,7 +26,9 @@ internal unsafe interface IGemmKernel
 
     /// <summary>
     /// One full micro-tile: C[MR, NR] = alpha·(A panel · B panel) + beta·C, where the A panel is [kc, MR]
-    /// and the B panel is [kc, NR], both packed contiguously. beta == 0 never reads C.
+    /// and the B panel is [kc, NR]: step p of k reads MR values at a + p·aStep and NR at b + p·bStep
+    /// (packed panels have aStep = MR and bStep = NR; an unpacked operand passes its row stride).
+    /// beta == 0 never reads C.
     /// </summary>
-    static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+    static abstract void Run(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta);
 }

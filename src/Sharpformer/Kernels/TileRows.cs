@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sharpformer.Kernels;
 
@@ -7,15 +9,32 @@ namespace Sharpformer.Kernels;
 /// The row operations of tiled attention, each one pass over the row, 16 lanes at a time (the tail in
 /// scalar code): exponentials of shifted scores, with or without their sum, and the softmax gradient.
 /// exp(x) = 2ⁿ·e^r with n = round(x·log₂e) and r = x − n·ln 2 (in two parts, Cody and Waite), e^r by its
-/// degree-6 Taylor polynomial on |r| ≤ ½ln 2: relative error below 3e-7; −∞ and anything below −87.3
-/// (where floats turn subnormal) give 0, +∞ and anything above 88.3 give +∞, NaN stays NaN.
+/// degree-6 Taylor polynomial on |r| ≤ ½ln 2: relative error below 3e-7; −∞ gives 0, +∞ and anything
+/// above 88.7 give +∞, NaN stays NaN.
 /// </summary>
 internal static class TileRows
 {
+    /// <summary>
+    /// The largest value of a non-empty row. A NaN may be passed over; the exponentials shifted by the result carry it.
+    /// row: [n]
+    /// </summary>
+    public static float Max(ReadOnlySpan<float> row)
+    {
+        if (!Avx512F.IsSupported || row.Length < 16) return TensorPrimitives.Max(row);
+        var max = Vector512.Create<float>(row);
+        int i = 16;
+        for (; i + 16 <= row.Length; i += 16) max = Avx512F.Max(max, Vector512.Create<float>(row.Slice(i, 16)));
+        var half = Avx.Max(max.GetLower(), max.GetUpper());
+        var quarter = Sse.Max(half.GetLower(), half.GetUpper());
+        float result = MathF.Max(MathF.Max(quarter[0], quarter[1]), MathF.Max(quarter[2], quarter[3]));
+        for (; i < row.Length; i++) result = Math.Max(result, row[i]);
+        return result;
+    }
+
     /// <summary>row ← exp(row − shift); returns the sum of the new row. row: [n]</summary>
     public static float ExpShiftSum(Span<float> row, float shift)
     {
-        if (!Vector512.IsHardwareAccelerated)
+        if (!Avx512F.IsSupported)
         {
             ExpShift(row, shift);
             return TensorPrimitives.Sum(row);
@@ -37,7 +56,7 @@ internal static class TileRows
     /// <summary>row ← exp(row − shift). row: [n]</summary>
     public static void ExpShift(Span<float> row, float shift)
     {
-        if (!Vector512.IsHardwareAccelerated)
+        if (!Avx512F.IsSupported)
         {
             TensorPrimitives.Subtract(row, shift, row);
             TensorPrimitives.Exp(row, row);
@@ -53,7 +72,7 @@ internal static class TileRows
     /// <summary>dS ← P ⊙ (dP − rowDot), the softmax backward of one row. dS (holding dP), P: [n]</summary>
     public static void SoftmaxGradient(Span<float> dS, ReadOnlySpan<float> p, float rowDot)
     {
-        if (!Vector512.IsHardwareAccelerated)
+        if (!Avx512F.IsSupported)
         {
             TensorPrimitives.Subtract(dS, rowDot, dS);
             TensorPrimitives.Multiply(dS, p, dS);
@@ -66,11 +85,12 @@ internal static class TileRows
         for (; i < dS.Length; i++) dS[i] = p[i] * (dS[i] - rowDot);
     }
 
+    // exp(x) = 2ⁿ·e^r as described above; VSCALEFPS applies 2ⁿ, giving 0 below and +∞ above the float range.
+    // x is first clamped to [−110, 89], where those limits are already reached; Max and Min return x when it is NaN.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Exp(Vector512<float> x)
     {
-        var low = Vector512.Create(-87.33654f);
-        var high = Vector512.Create(88.37626f);
-        var c = Vector512.Min(Vector512.Max(x, low), high);
+        var c = Avx512F.Min(Vector512.Create(89f), Avx512F.Max(Vector512.Create(-110f), x));
         var round = Vector512.Create(12582912f);                                 // 1.5·2²³: adding it rounds to a whole number
         var n = Vector512.FusedMultiplyAdd(c, Vector512.Create(1.44269504f), round) - round;
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), c);
@@ -82,10 +102,6 @@ internal static class TileRows
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
-        var twoToN = (Vector512.ConvertToInt32(n) + Vector512.Create(127) << 23).AsSingle();
-        var result = p * twoToN;
-        result = Vector512.ConditionalSelect(Vector512.LessThan(x, low), Vector512<float>.Zero, result);
-        result = Vector512.ConditionalSelect(Vector512.GreaterThan(x, high), Vector512.Create(float.PositiveInfinity), result);
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);
+        return Avx512F.Scale(p, n);
     }
 }

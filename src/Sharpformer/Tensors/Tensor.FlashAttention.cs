@@ -60,11 +60,12 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// Bytes <see cref="FlashAttention"/> holds besides its inputs and output for <paramref name="t"/> queries of
-    /// <paramref name="batch"/> × <paramref name="heads"/> pairs: the saved log-sum-exp and each thread's tiles.
+    /// Bytes <see cref="FlashAttention"/> holds besides its inputs and output for <paramref name="t"/> queries (and keys) of
+    /// <paramref name="batch"/> × <paramref name="heads"/> pairs with queries, keys and values of
+    /// <paramref name="headSize"/>: the saved log-sum-exp and each thread's tiles.
     /// </summary>
-    public static long FlashAttentionBytes(int batch, int heads, int t, int dv, int threads) =>
-        sizeof(float) * ((long)batch * heads * t + threads * Kernels.FlashAttention.ScratchPerThread(dv, t));
+    public static long FlashAttentionBytes(int batch, int heads, int t, int headSize, int threads) =>
+        sizeof(float) * ((long)batch * heads * t + threads * Kernels.FlashAttention.ScratchPerThread(headSize, headSize, t, t));
 
     /// <summary>
     /// Bytes <see cref="Attention"/> holds besides its inputs and output: the saved probabilities [B, H, T, S]

@@ -95,6 +95,32 @@ public class FlashAttentionTests
         if (kind == MaskKind.FullyMaskedRow) Assert.True(float.IsNaN(flash.Output[^1]) && !float.IsNaN(flash.Output[0]));
     }
 
+    // Paths by name (GemmPath is internal): every micro-kernel family this machine runs.
+    public static TheoryData<string> SupportedPaths() =>
+        [.. Enum.GetValues<GemmPath>().Where(Gemm.IsSupported).Select(path => path.ToString())];
+
+    [Theory]
+    [MemberData(nameof(SupportedPaths))]
+    public void EveryMicroKernelFamilyMatchesTheReferenceOp(string path)
+    {
+        // Head sizes that are not multiples of any panel width, lengths past two tiles, padding on a causal mask.
+        int b = 2, h = 2, t = 203, s = 203, d = 40, dv = 24;
+        var (leaves, make) = Inputs(split: true, b, h, t, s, d, dv, seed: 12);
+        var (referenceMask, flashMask, causal) = Masks(MaskKind.CausalAndPadding, b, h, t, s);
+        var reference = Run(leaves, make, (q, k, v) => Tensor.Attention(q, k, v, referenceMask, 0f, new Rng(5)).Output);
+        try
+        {
+            Gemm.Path = Enum.Parse<GemmPath>(path);
+            var flash = Run(leaves, make, (q, k, v) => Tensor.FlashAttention(q, k, v, flashMask, causal, 0f, new Rng(5)));
+            AssertClose(reference.Output, flash.Output, $"{path} output");
+            for (int i = 0; i < leaves.Length; i++) AssertClose(reference.Grads[i], flash.Grads[i], $"{path} gradient of leaf {i}");
+        }
+        finally
+        {
+            Gemm.ResetPath();
+        }
+    }
+
     [Theory]
     [InlineData(MaskKind.None, 0f)]
     [InlineData(MaskKind.Causal, 0f)]

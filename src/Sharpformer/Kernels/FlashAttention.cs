@@ -64,15 +64,15 @@ internal static unsafe class FlashAttention
         _ => Math.Max(ForwardScratch<GemmKernelPortable>(d, dv, s), BackwardScratch<GemmKernelPortable>(d, dv, t)),
     };
 
-    // Q panels of a tile, K panels of the pair, the score tile and its packed copy, O, the running max and sum, the edges.
+    // kᵀ panels of the pair, the score tile, O, the running max and sum, and the macro-kernel's edges.
     private static long ForwardScratch<TKernel>(int d, int dv, int s) where TKernel : IGemmKernel =>
-        Size(QueryTile * d) + Size((long)Tiles(s, KeyTile) * KeyTile * d) + 2 * Size(QueryTile * KeyTile) + Size(QueryTile * dv)
-        + 2 * Size(QueryTile) + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(d, KeyTile)));
+        Size((long)Tiles(s, KeyTile) * KeyTile * d) + Size(QueryTile * KeyTile) + Size(QueryTile * dv) + 2 * Size(QueryTile)
+        + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(d, KeyTile)));
 
-    // K and V panels of a tile, Q and dOut panels of the pair, the P, dropout(P) and dP/dS tiles and dS packed, D, the edges.
+    // kᵀ and vᵀ panels of a key tile, the P, dropout(P) and dP/dS tiles, D for every query, and the macro-kernel's edges.
     private static long BackwardScratch<TKernel>(int d, int dv, int t) where TKernel : IGemmKernel =>
-        Size(KeyTile * d) + Size(KeyTile * dv) + Size((long)Tiles(t, QueryTile) * QueryTile * (d + dv)) + 4 * Size(QueryTile * KeyTile)
-        + Size(t) + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(Math.Max(d, dv), Math.Max(QueryTile, KeyTile))));
+        Size(KeyTile * d) + Size(KeyTile * dv) + 3 * Size(QueryTile * KeyTile) + Size(t)
+        + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(Math.Max(d, dv), Math.Max(QueryTile, KeyTile))));
 
     // A scratch piece of `floats`, rounded up to whole 64-byte lines so that every piece stays aligned.
     private static long Size(long floats) => (floats + 15) / 16 * 16;
@@ -119,12 +119,13 @@ internal static unsafe class FlashAttention
     }
 
     // scores: [rows, cols] at row stride KeyTile ← q_tile·k_tileᵀ·scale + mask, causal entries −∞;
-    // qPanels: q_tile packed as A, kPanels: k_tileᵀ packed as B.
+    // q_tile read where it lies, kPanels: k_tileᵀ packed as B.
     private static void Scores<TKernel>(in AttentionProblem a, bool causal, int b, int h, int i0, int rows, int j0, int cols,
-        float* qPanels, float* kPanels, float* scores, float* edges) where TKernel : IGemmKernel
+        float* kPanels, float* scores, float* edges) where TKernel : IGemmKernel
     {
-        GemmMacroKernel<TKernel>.Run(rows, cols, a.D, a.Scale, PanelOperand.Packed(qPanels, a.D, TKernel.MR),
-            PanelOperand.Packed(kPanels, a.D, TKernel.NR), 0f, scores, KeyTile, edges);
+        var q = PanelOperand.RowMajor(a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride);
+        var k = PanelOperand.Packed(kPanels, a.D, TKernel.NR);
+        GemmMacroKernel<TKernel>.Run(rows, cols, a.D, a.Scale, q, k, 0f, scores, KeyTile, edges);
         if (a.Mask.IsPresent)
             for (int r = 0; r < rows; r++) a.Mask.AddTo(new Span<float>(scores + r * KeyTile, cols), b, h, i0 + r, j0);
         if (causal && j0 + cols - 1 > i0) MaskAboveDiagonal(scores, rows, cols, i0, j0);
@@ -148,10 +149,8 @@ internal static unsafe class FlashAttention
         {
             int d = a.D, dv = a.Dv;
             float* free = GemmWorkspace.Current.Get((nint)ForwardScratch<TKernel>(d, dv, a.S));
-            float* qPanels = Take(ref free, QueryTile * d);                  // q_i as A panels
             float* kPanels = Take(ref free, (long)Tiles(a.S, KeyTile) * KeyTile * d);   // kᵀ as B panels, tile j at j0·d
             float* scores = Take(ref free, QueryTile * KeyTile);             // S, then P: [QueryTile, KeyTile]
-            float* pPanels = Take(ref free, QueryTile * KeyTile);            // dropout(P) as A panels
             float* acc = Take(ref free, QueryTile * dv);                     // O accumulated: [QueryTile, dv]
             float* rowMax = Take(ref free, QueryTile), rowSum = Take(ref free, QueryTile);
             float* edges = free;
@@ -168,7 +167,6 @@ internal static unsafe class FlashAttention
                             Math.Min(KeyTile, a.S - j0), kPanels + (nint)j0 * d);
                     packedPair = pair;
                 }
-                GemmPacking.PackA<TKernel>(false, a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride, rows, d, qPanels);
                 new Span<float>(acc, rows * dv).Clear();
                 new Span<float>(rowMax, rows).Fill(float.NegativeInfinity);
                 new Span<float>(rowSum, rows).Clear();
@@ -177,7 +175,7 @@ internal static unsafe class FlashAttention
                 {
                     int cols = Math.Min(KeyTile, keyEnd - j0);
                     float* v = a.V.At(b, h) + (nint)j0 * a.V.RowStride;
-                    Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, qPanels, kPanels + (nint)j0 * d, scores, edges);
+                    Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, kPanels + (nint)j0 * d, scores, edges);
                     for (int r = 0; r < rows; r++)
                     {
                         // Online softmax: p = exp(s − m_new); l ← l·exp(m − m_new) + Σp; O ← O·exp(m − m_new)
@@ -188,20 +186,20 @@ internal static unsafe class FlashAttention
                             row.Clear();                                // every key so far blocked: nothing to add
                             continue;
                         }
-                        float rescale = MathF.Exp(rowMax[r] - newMax);
-                        rowSum[r] = rowSum[r] * rescale + TileRows.ExpShiftSum(row, newMax);
-                        rowMax[r] = newMax;
-                        if (rescale != 1f)
+                        if (newMax > rowMax[r] && rowSum[r] > 0f)
                         {
+                            float rescale = MathF.Exp(rowMax[r] - newMax);   // only a new maximum rescales what came before
+                            rowSum[r] *= rescale;
                             var o = new Span<float>(acc + r * dv, dv);
                             TensorPrimitives.Multiply(o, rescale, o);
                         }
+                        rowSum[r] += TileRows.ExpShiftSum(row, newMax);
+                        rowMax[r] = newMax;
                     }
                     if (a.DropP > 0) Drop(a, pair, i0, rows, j0, cols, scores, scores);
-                    // O += dropout(P)·v_j: [rows, dv] += [rows, cols]·[cols, dv], v_j read in place
-                    GemmPacking.PackA<TKernel>(false, scores, KeyTile, rows, cols, pPanels);
-                    GemmMacroKernel<TKernel>.Run(rows, dv, cols, 1f, PanelOperand.Packed(pPanels, cols, TKernel.MR),
-                        PanelOperand.InPlace(v, a.V.RowStride), 1f, acc, dv, edges);
+                    // O += dropout(P)·v_j: [rows, dv] += [rows, cols]·[cols, dv], both read where they lie
+                    GemmMacroKernel<TKernel>.Run(rows, dv, cols, 1f, PanelOperand.RowMajor(scores, KeyTile),
+                        PanelOperand.KMajor(v, a.V.RowStride), 1f, acc, dv, edges);
                 }
                 float* lse = logSumExp + (nint)pair * a.T + i0;
                 for (int r = 0; r < rows; r++)
@@ -220,18 +218,14 @@ internal static unsafe class FlashAttention
     {
         public void Run(int start, int end)
         {
-            int t = a.T, s = a.S, d = a.D, dv = a.Dv, mr = TKernel.MR, nr = TKernel.NR;
+            int t = a.T, s = a.S, d = a.D, dv = a.Dv, nr = TKernel.NR;
             bool drop = a.DropP > 0;
             float* free = GemmWorkspace.Current.Get((nint)BackwardScratch<TKernel>(d, dv, t));
             float* kPanels = Take(ref free, KeyTile * d);                    // k_jᵀ as B panels
             float* vPanels = Take(ref free, KeyTile * dv);                   // v_jᵀ as B panels
-            float* qPanels = Take(ref free, (long)Tiles(t, QueryTile) * QueryTile * d);   // q as A panels, tile i at i0·d
-            float* gPanels = qPanels + (nint)Tiles(t, QueryTile) * QueryTile * d;         // dOut as A panels, tile i at i0·dv
-            free += Size((long)Tiles(t, QueryTile) * QueryTile * dv);
             float* probs = Take(ref free, QueryTile * KeyTile);              // P: [QueryTile, KeyTile]
             float* dropped = Take(ref free, QueryTile * KeyTile);            // dropout(P)
             float* dProbs = Take(ref free, QueryTile * KeyTile);             // dP, then dS
-            float* dsPanels = Take(ref free, QueryTile * KeyTile);           // dS as A panels
             float* rowDot = Take(ref free, t);                               // D_i = Σ dOut_i ⊙ out_i: [T]
             float* edges = free;
             for (int pair = start; pair < end; pair++)
@@ -244,15 +238,6 @@ internal static unsafe class FlashAttention
                         new ReadOnlySpan<float>(output.At(b, h) + (nint)i * output.RowStride, dv));
                 if (dQ.Data != null)
                     for (int i = 0; i < t; i++) new Span<float>(dQ.At(b, h) + (nint)i * dQ.RowStride, d).Clear();
-                for (int i0 = 0; i0 < t; i0 += QueryTile)
-                {
-                    // Every key tile reads every query tile: the pair's queries and output gradients are packed once.
-                    int rows = Math.Min(QueryTile, t - i0);
-                    GemmPacking.PackA<TKernel>(false, a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride, rows, d,
-                        qPanels + (nint)i0 * d);
-                    GemmPacking.PackA<TKernel>(false, g + (nint)i0 * dOut.RowStride, dOut.RowStride, rows, dv,
-                        gPanels + (nint)i0 * dv);
-                }
                 for (int j0 = 0; j0 < s; j0 += KeyTile)
                 {
                     int cols = Math.Min(KeyTile, s - j0);
@@ -272,7 +257,7 @@ internal static unsafe class FlashAttention
                         int rows = Math.Min(QueryTile, t - i0);
                         float* q = a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, gTile = g + (nint)i0 * dOut.RowStride;
                         // P = exp(scale·q·kᵀ + mask − L): [rows, cols]
-                        Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, qPanels + (nint)i0 * d, kPanels, probs, edges);
+                        Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, kPanels, probs, edges);
                         for (int r = 0; r < rows; r++) TileRows.ExpShift(new Span<float>(probs + r * KeyTile, cols), lse[i0 + r]);
                         float* weights = probs;
                         if (drop)
@@ -280,32 +265,29 @@ internal static unsafe class FlashAttention
                             Drop(a, pair, i0, rows, j0, cols, probs, dropped);
                             weights = dropped;
                         }
-                        // dV_j (+)= dropout(P)ᵀ·dOut_i: [cols, dv] = [rows, cols]ᵀ·[rows, dv], both read in place
+                        // dV_j (+)= dropout(P)ᵀ·dOut_i: [cols, dv] = [rows, cols]ᵀ·[rows, dv], both read where they lie
                         if (dV.Data != null)
-                            GemmMacroKernel<TKernel>.Run(cols, dv, rows, 1f, PanelOperand.InPlace(weights, KeyTile),
-                                PanelOperand.InPlace(gTile, dOut.RowStride), beta, dV.At(b, h) + (nint)j0 * dV.RowStride,
+                            GemmMacroKernel<TKernel>.Run(cols, dv, rows, 1f, PanelOperand.KMajor(weights, KeyTile),
+                                PanelOperand.KMajor(gTile, dOut.RowStride), beta, dV.At(b, h) + (nint)j0 * dV.RowStride,
                                 dV.RowStride, edges);
                         if (dQ.Data != null || dK.Data != null)
                         {
                             // dP = dOut_i·v_jᵀ through the dropout mask; dS = P ⊙ (dP − D_i)
-                            GemmMacroKernel<TKernel>.Run(rows, cols, dv, 1f, PanelOperand.Packed(gPanels + (nint)i0 * dv, dv, mr),
+                            GemmMacroKernel<TKernel>.Run(rows, cols, dv, 1f, PanelOperand.RowMajor(gTile, dOut.RowStride),
                                 PanelOperand.Packed(vPanels, dv, nr), 0f, dProbs, KeyTile, edges);
                             if (drop) Drop(a, pair, i0, rows, j0, cols, dProbs, dProbs);
                             for (int r = 0; r < rows; r++)
                                 TileRows.SoftmaxGradient(new Span<float>(dProbs + r * KeyTile, cols),
                                     new ReadOnlySpan<float>(probs + r * KeyTile, cols), rowDot[i0 + r]);
-                            // dQ_i += dS·k_j·scale: [rows, d] += [rows, cols]·[cols, d], k_j read in place
+                            // dQ_i += dS·k_j·scale: [rows, d] += [rows, cols]·[cols, d], both read where they lie
                             if (dQ.Data != null)
-                            {
-                                GemmPacking.PackA<TKernel>(false, dProbs, KeyTile, rows, cols, dsPanels);
-                                GemmMacroKernel<TKernel>.Run(rows, d, cols, a.Scale, PanelOperand.Packed(dsPanels, cols, mr),
-                                    PanelOperand.InPlace(k, a.K.RowStride), 1f, dQ.At(b, h) + (nint)i0 * dQ.RowStride,
+                                GemmMacroKernel<TKernel>.Run(rows, d, cols, a.Scale, PanelOperand.RowMajor(dProbs, KeyTile),
+                                    PanelOperand.KMajor(k, a.K.RowStride), 1f, dQ.At(b, h) + (nint)i0 * dQ.RowStride,
                                     dQ.RowStride, edges);
-                            }
-                            // dK_j (+)= dSᵀ·q_i·scale: [cols, d] = [rows, cols]ᵀ·[rows, d], both read in place
+                            // dK_j (+)= dSᵀ·q_i·scale: [cols, d] = [rows, cols]ᵀ·[rows, d], both read where they lie
                             if (dK.Data != null)
-                                GemmMacroKernel<TKernel>.Run(cols, d, rows, a.Scale, PanelOperand.InPlace(dProbs, KeyTile),
-                                    PanelOperand.InPlace(q, a.Q.RowStride), beta, dK.At(b, h) + (nint)j0 * dK.RowStride,
+                                GemmMacroKernel<TKernel>.Run(cols, d, rows, a.Scale, PanelOperand.KMajor(dProbs, KeyTile),
+                                    PanelOperand.KMajor(q, a.Q.RowStride), beta, dK.At(b, h) + (nint)j0 * dK.RowStride,
                                     dK.RowStride, edges);
                         }
                         beta = 1f;

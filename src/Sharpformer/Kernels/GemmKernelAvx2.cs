@@ -19,9 +19,11 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
 
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    // A panel: [kc, 6] at row stride aStep, B panel: [kc, 16] at row stride bStep, C tile: [6, 16] with row stride ldc.
+    // A panel: 6 rows, step p of row r at a + r·aRowStep + p·aStep; B panel: [kc, 16] at row stride bStep;
+    // C tile: [6, 16] with row stride ldc.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint aStep, nint aRowStep, float* b, nint bStep, float* c, nint ldc,
+        float alpha, float beta)
     {
         Vector256<float> c0_0 = default, c0_1 = default;
         Vector256<float> c1_0 = default, c1_1 = default;
@@ -29,6 +31,8 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
         Vector256<float> c3_0 = default, c3_1 = default;
         Vector256<float> c4_0 = default, c4_1 = default;
         Vector256<float> c5_0 = default, c5_1 = default;
+        nint rowStep2 = 2 * aRowStep;
+        float* a3 = a + 3 * aRowStep;
         for (int p = 0; p < kc; p++)
         {
             Vector256<float> b0 = Vector256.Load(b);
@@ -37,22 +41,23 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
             x = Vector256.Create(a[0]);
             c0_0 = Fma.MultiplyAdd(x, b0, c0_0);
             c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
-            x = Vector256.Create(a[1]);
+            x = Vector256.Create(a[aRowStep]);
             c1_0 = Fma.MultiplyAdd(x, b0, c1_0);
             c1_1 = Fma.MultiplyAdd(x, b1, c1_1);
-            x = Vector256.Create(a[2]);
+            x = Vector256.Create(a[rowStep2]);
             c2_0 = Fma.MultiplyAdd(x, b0, c2_0);
             c2_1 = Fma.MultiplyAdd(x, b1, c2_1);
-            x = Vector256.Create(a[3]);
+            x = Vector256.Create(a3[0]);
             c3_0 = Fma.MultiplyAdd(x, b0, c3_0);
             c3_1 = Fma.MultiplyAdd(x, b1, c3_1);
-            x = Vector256.Create(a[4]);
+            x = Vector256.Create(a3[aRowStep]);
             c4_0 = Fma.MultiplyAdd(x, b0, c4_0);
             c4_1 = Fma.MultiplyAdd(x, b1, c4_1);
-            x = Vector256.Create(a[5]);
+            x = Vector256.Create(a3[rowStep2]);
             c5_0 = Fma.MultiplyAdd(x, b0, c5_0);
             c5_1 = Fma.MultiplyAdd(x, b1, c5_1);
             a += aStep;
+            a3 += aStep;
             b += bStep;
         }
 

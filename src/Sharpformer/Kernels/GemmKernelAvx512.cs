@@ -22,9 +22,11 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
 
     public static bool IsSupported => Avx512F.IsSupported;
 
-    // A panel: [kc, 12] at row stride aStep, B panel: [kc, 32] at row stride bStep, C tile: [12, 32] with row stride ldc.
+    // A panel: 12 rows, step p of row r at a + r·aRowStep + p·aStep; B panel: [kc, 32] at row stride bStep;
+    // C tile: [12, 32] with row stride ldc.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint aStep, nint aRowStep, float* b, nint bStep, float* c, nint ldc,
+        float alpha, float beta)
     {
         Vector512<float> c0_0 = default, c0_1 = default;
         Vector512<float> c1_0 = default, c1_1 = default;
@@ -44,6 +46,8 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
             Sse.Prefetch0(c + r * ldc);
             Sse.Prefetch0(c + r * ldc + 16);
         }
+        nint rowStep2 = 2 * aRowStep, rowStep3 = 3 * aRowStep;
+        float* a4 = a + 4 * aRowStep, a8 = a + 8 * aRowStep;
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.Load(b);
@@ -52,40 +56,42 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
             x = Vector512.Create(a[0]);
             c0_0 = Avx512F.FusedMultiplyAdd(x, b0, c0_0);
             c0_1 = Avx512F.FusedMultiplyAdd(x, b1, c0_1);
-            x = Vector512.Create(a[1]);
+            x = Vector512.Create(a[aRowStep]);
             c1_0 = Avx512F.FusedMultiplyAdd(x, b0, c1_0);
             c1_1 = Avx512F.FusedMultiplyAdd(x, b1, c1_1);
-            x = Vector512.Create(a[2]);
+            x = Vector512.Create(a[rowStep2]);
             c2_0 = Avx512F.FusedMultiplyAdd(x, b0, c2_0);
             c2_1 = Avx512F.FusedMultiplyAdd(x, b1, c2_1);
-            x = Vector512.Create(a[3]);
+            x = Vector512.Create(a[rowStep3]);
             c3_0 = Avx512F.FusedMultiplyAdd(x, b0, c3_0);
             c3_1 = Avx512F.FusedMultiplyAdd(x, b1, c3_1);
-            x = Vector512.Create(a[4]);
+            x = Vector512.Create(a4[0]);
             c4_0 = Avx512F.FusedMultiplyAdd(x, b0, c4_0);
             c4_1 = Avx512F.FusedMultiplyAdd(x, b1, c4_1);
-            x = Vector512.Create(a[5]);
+            x = Vector512.Create(a4[aRowStep]);
             c5_0 = Avx512F.FusedMultiplyAdd(x, b0, c5_0);
             c5_1 = Avx512F.FusedMultiplyAdd(x, b1, c5_1);
-            x = Vector512.Create(a[6]);
+            x = Vector512.Create(a4[rowStep2]);
             c6_0 = Avx512F.FusedMultiplyAdd(x, b0, c6_0);
             c6_1 = Avx512F.FusedMultiplyAdd(x, b1, c6_1);
-            x = Vector512.Create(a[7]);
+            x = Vector512.Create(a4[rowStep3]);
             c7_0 = Avx512F.FusedMultiplyAdd(x, b0, c7_0);
             c7_1 = Avx512F.FusedMultiplyAdd(x, b1, c7_1);
-            x = Vector512.Create(a[8]);
+            x = Vector512.Create(a8[0]);
             c8_0 = Avx512F.FusedMultiplyAdd(x, b0, c8_0);
             c8_1 = Avx512F.FusedMultiplyAdd(x, b1, c8_1);
-            x = Vector512.Create(a[9]);
+            x = Vector512.Create(a8[aRowStep]);
             c9_0 = Avx512F.FusedMultiplyAdd(x, b0, c9_0);
             c9_1 = Avx512F.FusedMultiplyAdd(x, b1, c9_1);
-            x = Vector512.Create(a[10]);
+            x = Vector512.Create(a8[rowStep2]);
             c10_0 = Avx512F.FusedMultiplyAdd(x, b0, c10_0);
             c10_1 = Avx512F.FusedMultiplyAdd(x, b1, c10_1);
-            x = Vector512.Create(a[11]);
+            x = Vector512.Create(a8[rowStep3]);
             c11_0 = Avx512F.FusedMultiplyAdd(x, b0, c11_0);
             c11_1 = Avx512F.FusedMultiplyAdd(x, b1, c11_1);
             a += aStep;
+            a4 += aStep;
+            a8 += aStep;
             b += bStep;
         }
 

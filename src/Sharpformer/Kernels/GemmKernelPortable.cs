@@ -16,14 +16,17 @@ internal readonly unsafe struct GemmKernelPortable : IGemmKernel
     public static int NC => 2048;
     public static bool AvxPacking => false;
 
-    // A panel: [kc, 4] at row stride aStep, B panel: [kc, 8] at row stride bStep, C tile: [4, 8] with row stride ldc.
+    // A panel: 4 rows, step p of row r at a + r·aRowStep + p·aStep; B panel: [kc, 8] at row stride bStep;
+    // C tile: [4, 8] with row stride ldc.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint aStep, nint aRowStep, float* b, nint bStep, float* c, nint ldc,
+        float alpha, float beta)
     {
         Vector128<float> c0_0 = default, c0_1 = default;
         Vector128<float> c1_0 = default, c1_1 = default;
         Vector128<float> c2_0 = default, c2_1 = default;
         Vector128<float> c3_0 = default, c3_1 = default;
+        nint rowStep2 = 2 * aRowStep, rowStep3 = 3 * aRowStep;
         for (int p = 0; p < kc; p++)
         {
             Vector128<float> b0 = Vector128.Load(b);
@@ -32,13 +35,13 @@ internal readonly unsafe struct GemmKernelPortable : IGemmKernel
             x = Vector128.Create(a[0]);
             c0_0 = Vector128.MultiplyAddEstimate(x, b0, c0_0);
             c0_1 = Vector128.MultiplyAddEstimate(x, b1, c0_1);
-            x = Vector128.Create(a[1]);
+            x = Vector128.Create(a[aRowStep]);
             c1_0 = Vector128.MultiplyAddEstimate(x, b0, c1_0);
             c1_1 = Vector128.MultiplyAddEstimate(x, b1, c1_1);
-            x = Vector128.Create(a[2]);
+            x = Vector128.Create(a[rowStep2]);
             c2_0 = Vector128.MultiplyAddEstimate(x, b0, c2_0);
             c2_1 = Vector128.MultiplyAddEstimate(x, b1, c2_1);
-            x = Vector128.Create(a[3]);
+            x = Vector128.Create(a[rowStep3]);
             c3_0 = Vector128.MultiplyAddEstimate(x, b0, c3_0);
             c3_1 = Vector128.MultiplyAddEstimate(x, b1, c3_1);
             a += aStep;

@@ -3,36 +3,40 @@ using System.Runtime.CompilerServices;
 namespace Sharpformer.Kernels;
 
 /// <summary>
-/// One operand of <see cref="GemmMacroKernel{TKernel}"/> as the micro-kernel reads it: panel q (MR rows of
-/// op(A) or NR columns of op(B)) starts at <c>Data + q·PanelStep</c>, and step p along k lies
-/// <c>p·KStep</c> further on. Packed panels are zero-padded past the matrix edge; an operand read in place
-/// (k-major in memory: op(A) = Xᵀ or op(B) = X, X row-major) is copied only where a panel is partial.
+/// One operand of <see cref="GemmMacroKernel{TKernel}"/> as the micro-kernel reads it: element (i, p), i a row of
+/// op(A) or a column of op(B) and p the step along k, at <c>Data + i·IndexStep + p·KStep</c>. Packed panels are
+/// zero-padded past the matrix edge; an operand read where it lies is copied only where a panel is partial.
 /// </summary>
 internal readonly unsafe struct PanelOperand
 {
     public readonly float* Data;
-    public readonly nint KStep, PanelStep;
+    public readonly nint KStep, IndexStep, PanelStep;
     public readonly bool IsPacked;
 
-    private PanelOperand(float* data, nint kStep, nint panelStep, bool isPacked)
+    private PanelOperand(float* data, nint kStep, nint indexStep, nint panelStep, bool isPacked)
     {
         Data = data;
         KStep = kStep;
+        IndexStep = indexStep;
         PanelStep = panelStep;
         IsPacked = isPacked;
     }
 
     /// <summary>Panels written by <see cref="GemmPacking"/>: [kc, width] each, one after another.</summary>
-    public static PanelOperand Packed(float* panels, int kc, int width) => new(panels, width, (nint)kc * width, true);
+    public static PanelOperand Packed(float* panels, int kc, int width) => new(panels, width, 1, (nint)kc * width, true);
 
-    /// <summary>A row-major matrix whose rows run along k, read where it lies: element (p, i) at data + p·ld + i.</summary>
-    public static PanelOperand InPlace(float* data, nint ld) => new(data, ld, 0, false);
+    /// <summary>A row-major matrix whose rows run across k (op(A) = Xᵀ or op(B) = X): element (i, p) at data + p·ld + i.</summary>
+    public static PanelOperand KMajor(float* data, nint ld) => new(data, ld, 1, 0, false);
+
+    /// <summary>A row-major matrix whose rows run along k, as A only (op(A) = X): element (i, p) at data + i·ld + p.</summary>
+    public static PanelOperand RowMajor(float* data, nint ld) => new(data, 1, ld, 0, false);
 }
 
 /// <summary>
 /// C[m, n] = α·op(A)·op(B) + β·C over micro-tiles, with the whole depth k in one pass (no K blocking):
 /// the loop inside the Goto/BLIS blocks of <see cref="GemmBlocked{TKernel}"/>, and the tile products of
-/// <see cref="FlashAttention"/>, whose operands are packed once and reused, or read in place.
+/// <see cref="FlashAttention"/>, whose operands are read where they lie or packed once and reused.
+/// op(B) is packed or k-major; op(A) may also be row-major, read by the micro-kernel from MR rows at once.
 /// </summary>
 internal static unsafe class GemmMacroKernel<TKernel> where TKernel : IGemmKernel
 {
@@ -49,7 +53,10 @@ internal static unsafe class GemmMacroKernel<TKernel> where TKernel : IGemmKerne
         // Rows of op(A) that whole panels cover; a partial panel read in place is copied (zero-padded) into edgeA.
         int wholeRows = a.IsPacked ? m : m / mr * mr;
         if (wholeRows < m)
-            GemmPacking.PackA<TKernel>(true, a.Data + wholeRows, a.KStep, m - wholeRows, k, edgeA);
+        {
+            bool kMajor = a.IndexStep == 1;
+            GemmPacking.PackA<TKernel>(kMajor, a.Data + wholeRows * a.IndexStep, kMajor ? a.KStep : a.IndexStep, m - wholeRows, k, edgeA);
+        }
         for (int jr = 0; jr < n; jr += nr)
         {
             int cols = Math.Min(nr, n - jr);
@@ -65,16 +72,16 @@ internal static unsafe class GemmMacroKernel<TKernel> where TKernel : IGemmKerne
             {
                 int rows = Math.Min(mr, m - ir);
                 bool whole = ir < wholeRows;
-                float* aPanel = !whole ? edgeA : a.IsPacked ? a.Data + ir / mr * a.PanelStep : a.Data + ir;
-                nint aStep = whole ? a.KStep : mr;
+                float* aPanel = !whole ? edgeA : a.IsPacked ? a.Data + ir / mr * a.PanelStep : a.Data + ir * a.IndexStep;
+                nint aStep = whole ? a.KStep : mr, aRowStep = whole ? a.IndexStep : 1;
                 float* cTile = c + ir * ldc + jr;
                 if (rows == mr && cols == nr)
                 {
-                    TKernel.Run(k, aPanel, aStep, bPanel, bStep, cTile, ldc, alpha, beta);
+                    TKernel.Run(k, aPanel, aStep, aRowStep, bPanel, bStep, cTile, ldc, alpha, beta);
                 }
                 else
                 {
-                    TKernel.Run(k, aPanel, aStep, bPanel, bStep, tile, nr, 1f, 0f);
+                    TKernel.Run(k, aPanel, aStep, aRowStep, bPanel, bStep, tile, nr, 1f, 0f);
                     WriteEdge(tile, nr, cTile, ldc, rows, cols, alpha, beta);
                 }
             }

@@ -26,9 +26,10 @@ internal unsafe interface IGemmKernel
 
     /// <summary>
     /// One full micro-tile: C[MR, NR] = alpha·(A panel · B panel) + beta·C, where the A panel is [kc, MR]
-    /// and the B panel is [kc, NR]: step p of k reads MR values at a + p·aStep and NR at b + p·bStep
-    /// (packed panels have aStep = MR and bStep = NR; an unpacked operand passes its row stride).
-    /// beta == 0 never reads C.
+    /// and the B panel is [kc, NR]: step p of k reads row r of A at a + r·aRowStep + p·aStep and the NR values
+    /// of B at b + p·bStep (packed panels have aRowStep = 1, aStep = MR and bStep = NR; an unpacked operand
+    /// passes its strides). beta == 0 never reads C.
     /// </summary>
-    static abstract void Run(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta);
+    static abstract void Run(int kc, float* a, nint aStep, nint aRowStep, float* b, nint bStep, float* c, nint ldc, float alpha,
+        float beta);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Sharpformer.Autograd;
+using Sharpformer.Kernels;
 
 namespace Sharpformer.Tensors;
 
@@ -118,8 +119,10 @@ public sealed partial class Tensor
         }
         else
         {
-            var sum = Grad.AsSpan();
-            System.Numerics.Tensors.TensorPrimitives.Add(sum, g.Contiguous().AsSpan(), sum);
+            // Grad is the leaf's own dense buffer (offset 0); the sum is split over threads like any elementwise op.
+            var dense = g.Contiguous();
+            var job = new DenseBinaryJob<AddOp>(Grad.Storage, 0, dense.Storage, dense.Offset, Grad.Storage);
+            ParallelRange.For(Length, ElementwiseGrain, ref job);
         }
     }
 

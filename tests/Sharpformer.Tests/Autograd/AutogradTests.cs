@@ -33,6 +33,28 @@ public class AutogradTests
     }
 
     [Fact]
+    public void LargeGradientsAccumulateOverThreadsElementByElement()
+    {
+        // Past the elementwise grain, so the sum into Grad is split over threads; a strided upstream gradient too.
+        int n = 3 * Tensor.ElementwiseGrain + 17;
+        var x = Tensor.FromArray([.. Enumerable.Range(0, n).Select(i => i % 7 - 3f)]).RequireGrad();
+        int before = Sharpformer.Kernels.Parallelism.Threads;
+        try
+        {
+            Sharpformer.Kernels.Parallelism.Threads = 2;
+            (x * x).Sum().Backward();
+            (x * 3f).Sum().Backward();
+            (x.Reshape(1, n).Transpose(0, 1) * 1f).Sum().Backward();
+        }
+        finally
+        {
+            Sharpformer.Kernels.Parallelism.Threads = before;
+        }
+        var grad = x.Grad!.ToArray();
+        for (int i = 0; i < n; i++) Assert.Equal(2f * (i % 7 - 3f) + 4f, grad[i]);
+    }
+
+    [Fact]
     public void DiamondGraphSumsBothPaths()
     {
         var x = Tensor.Scalar(3f).RequireGrad();

@@ -64,15 +64,16 @@ internal static unsafe class FlashAttention
         _ => Math.Max(ForwardScratch<GemmKernelPortable>(d, dv, s), BackwardScratch<GemmKernelPortable>(d, dv, t)),
     };
 
-    // kᵀ panels of the pair, the score tile, O, the running max and sum, and the macro-kernel's edges.
+    // q panels of a tile, kᵀ panels of the pair, the score tile, O, the running max and sum, and the macro-kernel's edges.
     private static long ForwardScratch<TKernel>(int d, int dv, int s) where TKernel : IGemmKernel =>
-        Size((long)Tiles(s, KeyTile) * KeyTile * d) + Size(QueryTile * KeyTile) + Size(QueryTile * dv) + 2 * Size(QueryTile)
-        + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(d, KeyTile)));
+        Size(QueryTile * d) + Size((long)Tiles(s, KeyTile) * KeyTile * d) + Size(QueryTile * KeyTile) + Size(QueryTile * dv)
+        + 2 * Size(QueryTile) + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(d, KeyTile)));
 
-    // kᵀ and vᵀ panels of a key tile, the P, dropout(P) and dP/dS tiles, D for every query, and the macro-kernel's edges.
+    // kᵀ and vᵀ panels of a key tile, q and dOut panels of the pair, the P, dropout(P) and dP/dS tiles, D for every
+    // query, and the macro-kernel's edges.
     private static long BackwardScratch<TKernel>(int d, int dv, int t) where TKernel : IGemmKernel =>
-        Size(KeyTile * d) + Size(KeyTile * dv) + 3 * Size(QueryTile * KeyTile) + Size(t)
-        + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(Math.Max(d, dv), Math.Max(QueryTile, KeyTile))));
+        Size(KeyTile * d) + Size(KeyTile * dv) + Size((long)Tiles(t, QueryTile) * QueryTile * (d + dv)) + 3 * Size(QueryTile * KeyTile)
+        + Size(t) + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(Math.Max(d, dv), Math.Max(QueryTile, KeyTile))));
 
     // A scratch piece of `floats`, rounded up to whole 64-byte lines so that every piece stays aligned.
     private static long Size(long floats) => (floats + 15) / 16 * 16;
@@ -119,13 +120,12 @@ internal static unsafe class FlashAttention
     }
 
     // scores: [rows, cols] at row stride KeyTile ← q_tile·k_tileᵀ·scale + mask, causal entries −∞;
-    // q_tile read where it lies, kPanels: k_tileᵀ packed as B.
+    // qPanels: q_tile packed as A, kPanels: k_tileᵀ packed as B.
     private static void Scores<TKernel>(in AttentionProblem a, bool causal, int b, int h, int i0, int rows, int j0, int cols,
-        float* kPanels, float* scores, float* edges) where TKernel : IGemmKernel
+        float* qPanels, float* kPanels, float* scores, float* edges) where TKernel : IGemmKernel
     {
-        var q = PanelOperand.RowMajor(a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride);
-        var k = PanelOperand.Packed(kPanels, a.D, TKernel.NR);
-        GemmMacroKernel<TKernel>.Run(rows, cols, a.D, a.Scale, q, k, 0f, scores, KeyTile, edges);
+        GemmMacroKernel<TKernel>.Run(rows, cols, a.D, a.Scale, PanelOperand.Packed(qPanels, a.D, TKernel.MR),
+            PanelOperand.Packed(kPanels, a.D, TKernel.NR), 0f, scores, KeyTile, edges);
         if (a.Mask.IsPresent)
             for (int r = 0; r < rows; r++) a.Mask.AddTo(new Span<float>(scores + r * KeyTile, cols), b, h, i0 + r, j0);
         if (causal && j0 + cols - 1 > i0) MaskAboveDiagonal(scores, rows, cols, i0, j0);
@@ -149,6 +149,7 @@ internal static unsafe class FlashAttention
         {
             int d = a.D, dv = a.Dv;
             float* free = GemmWorkspace.Current.Get((nint)ForwardScratch<TKernel>(d, dv, a.S));
+            float* qPanels = Take(ref free, QueryTile * d);                  // q_i as A panels
             float* kPanels = Take(ref free, (long)Tiles(a.S, KeyTile) * KeyTile * d);   // kᵀ as B panels, tile j at j0·d
             float* scores = Take(ref free, QueryTile * KeyTile);             // S, then P: [QueryTile, KeyTile]
             float* acc = Take(ref free, QueryTile * dv);                     // O accumulated: [QueryTile, dv]
@@ -167,6 +168,8 @@ internal static unsafe class FlashAttention
                             Math.Min(KeyTile, a.S - j0), kPanels + (nint)j0 * d);
                     packedPair = pair;
                 }
+                // q_i is packed once for all its key tiles; P (used once) is read where it lies.
+                GemmPacking.PackA<TKernel>(false, a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride, rows, d, qPanels);
                 new Span<float>(acc, rows * dv).Clear();
                 new Span<float>(rowMax, rows).Fill(float.NegativeInfinity);
                 new Span<float>(rowSum, rows).Clear();
@@ -175,7 +178,7 @@ internal static unsafe class FlashAttention
                 {
                     int cols = Math.Min(KeyTile, keyEnd - j0);
                     float* v = a.V.At(b, h) + (nint)j0 * a.V.RowStride;
-                    Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, kPanels + (nint)j0 * d, scores, edges);
+                    Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, qPanels, kPanels + (nint)j0 * d, scores, edges);
                     for (int r = 0; r < rows; r++)
                     {
                         // Online softmax: p = exp(s − m_new); l ← l·exp(m − m_new) + Σp; O ← O·exp(m − m_new)
@@ -218,11 +221,13 @@ internal static unsafe class FlashAttention
     {
         public void Run(int start, int end)
         {
-            int t = a.T, s = a.S, d = a.D, dv = a.Dv, nr = TKernel.NR;
+            int t = a.T, s = a.S, d = a.D, dv = a.Dv, mr = TKernel.MR, nr = TKernel.NR;
             bool drop = a.DropP > 0;
             float* free = GemmWorkspace.Current.Get((nint)BackwardScratch<TKernel>(d, dv, t));
             float* kPanels = Take(ref free, KeyTile * d);                    // k_jᵀ as B panels
             float* vPanels = Take(ref free, KeyTile * dv);                   // v_jᵀ as B panels
+            float* qPanels = Take(ref free, (long)Tiles(t, QueryTile) * QueryTile * d);   // q as A panels, tile i at i0·d
+            float* gPanels = Take(ref free, (long)Tiles(t, QueryTile) * QueryTile * dv);  // dOut as A panels, tile i at i0·dv
             float* probs = Take(ref free, QueryTile * KeyTile);              // P: [QueryTile, KeyTile]
             float* dropped = Take(ref free, QueryTile * KeyTile);            // dropout(P)
             float* dProbs = Take(ref free, QueryTile * KeyTile);             // dP, then dS
@@ -238,6 +243,15 @@ internal static unsafe class FlashAttention
                         new ReadOnlySpan<float>(output.At(b, h) + (nint)i * output.RowStride, dv));
                 if (dQ.Data != null)
                     for (int i = 0; i < t; i++) new Span<float>(dQ.At(b, h) + (nint)i * dQ.RowStride, d).Clear();
+                for (int i0 = 0; i0 < t; i0 += QueryTile)
+                {
+                    // Every key tile reads every query tile: the pair's q and dOut are packed once.
+                    int rows = Math.Min(QueryTile, t - i0);
+                    GemmPacking.PackA<TKernel>(false, a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, a.Q.RowStride, rows, d,
+                        qPanels + (nint)i0 * d);
+                    GemmPacking.PackA<TKernel>(false, g + (nint)i0 * dOut.RowStride, dOut.RowStride, rows, dv,
+                        gPanels + (nint)i0 * dv);
+                }
                 for (int j0 = 0; j0 < s; j0 += KeyTile)
                 {
                     int cols = Math.Min(KeyTile, s - j0);
@@ -257,7 +271,7 @@ internal static unsafe class FlashAttention
                         int rows = Math.Min(QueryTile, t - i0);
                         float* q = a.Q.At(b, h) + (nint)i0 * a.Q.RowStride, gTile = g + (nint)i0 * dOut.RowStride;
                         // P = exp(scale·q·kᵀ + mask − L): [rows, cols]
-                        Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, kPanels, probs, edges);
+                        Scores<TKernel>(a, causal, b, h, i0, rows, j0, cols, qPanels + (nint)i0 * d, kPanels, probs, edges);
                         for (int r = 0; r < rows; r++) TileRows.ExpShift(new Span<float>(probs + r * KeyTile, cols), lse[i0 + r]);
                         float* weights = probs;
                         if (drop)
@@ -273,7 +287,7 @@ internal static unsafe class FlashAttention
                         if (dQ.Data != null || dK.Data != null)
                         {
                             // dP = dOut_i·v_jᵀ through the dropout mask; dS = P ⊙ (dP − D_i)
-                            GemmMacroKernel<TKernel>.Run(rows, cols, dv, 1f, PanelOperand.RowMajor(gTile, dOut.RowStride),
+                            GemmMacroKernel<TKernel>.Run(rows, cols, dv, 1f, PanelOperand.Packed(gPanels + (nint)i0 * dv, dv, mr),
                                 PanelOperand.Packed(vPanels, dv, nr), 0f, dProbs, KeyTile, edges);
                             if (drop) Drop(a, pair, i0, rows, j0, cols, dProbs, dProbs);
                             for (int r = 0; r < rows; r++)

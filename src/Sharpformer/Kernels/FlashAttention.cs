@@ -69,11 +69,12 @@ internal static unsafe class FlashAttention
         Size(QueryTile * d) + Size((long)Tiles(s, KeyTile) * KeyTile * d) + Size(QueryTile * KeyTile) + Size(QueryTile * dv)
         + 2 * Size(QueryTile) + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(d, KeyTile)));
 
-    // kᵀ and vᵀ panels of a key tile, q and dOut panels of the pair, the P, dropout(P) and dP/dS tiles, D for every
-    // query, and the macro-kernel's edges.
+    // kᵀ and vᵀ panels and the dK, dV sums of a key tile, q and dOut panels and the dQ sums of the pair, the P,
+    // dropout(P) and dP/dS tiles, D for every query, and the macro-kernel's edges.
     private static long BackwardScratch<TKernel>(int d, int dv, int t) where TKernel : IGemmKernel =>
-        Size(KeyTile * d) + Size(KeyTile * dv) + Size((long)Tiles(t, QueryTile) * QueryTile * (d + dv)) + 3 * Size(QueryTile * KeyTile)
-        + Size(t) + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(Math.Max(d, dv), Math.Max(QueryTile, KeyTile))));
+        2 * (Size(KeyTile * d) + Size(KeyTile * dv)) + Size((long)Tiles(t, QueryTile) * QueryTile * (2 * d + dv))
+        + 3 * Size(QueryTile * KeyTile) + Size(t)
+        + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(Math.Max(d, dv), Math.Max(QueryTile, KeyTile))));
 
     // A scratch piece of `floats`, rounded up to whole 64-byte lines so that every piece stays aligned.
     private static long Size(long floats) => (floats + 15) / 16 * 16;
@@ -228,6 +229,9 @@ internal static unsafe class FlashAttention
             float* vPanels = Take(ref free, KeyTile * dv);                   // v_jᵀ as B panels
             float* qPanels = Take(ref free, (long)Tiles(t, QueryTile) * QueryTile * d);   // q as A panels, tile i at i0·d
             float* gPanels = Take(ref free, (long)Tiles(t, QueryTile) * QueryTile * dv);  // dOut as A panels, tile i at i0·dv
+            // The gradients are summed in dense scratch and written out once: dQ of the pair [T, d], dK_j and dV_j.
+            float* dqSum = Take(ref free, (long)Tiles(t, QueryTile) * QueryTile * d);
+            float* dkSum = Take(ref free, KeyTile * d), dvSum = Take(ref free, KeyTile * dv);
             float* probs = Take(ref free, QueryTile * KeyTile);              // P: [QueryTile, KeyTile]
             float* dropped = Take(ref free, QueryTile * KeyTile);            // dropout(P)
             float* dProbs = Take(ref free, QueryTile * KeyTile);             // dP, then dS
@@ -241,8 +245,7 @@ internal static unsafe class FlashAttention
                 for (int i = 0; i < t; i++)
                     rowDot[i] = TensorPrimitives.Dot(new ReadOnlySpan<float>(g + (nint)i * dOut.RowStride, dv),
                         new ReadOnlySpan<float>(output.At(b, h) + (nint)i * output.RowStride, dv));
-                if (dQ.Data != null)
-                    for (int i = 0; i < t; i++) new Span<float>(dQ.At(b, h) + (nint)i * dQ.RowStride, d).Clear();
+                if (dQ.Data != null) new Span<float>(dqSum, t * d).Clear();
                 for (int i0 = 0; i0 < t; i0 += QueryTile)
                 {
                     // Every key tile reads every query tile: the pair's q and dOut are packed once.
@@ -282,8 +285,7 @@ internal static unsafe class FlashAttention
                         // dV_j (+)= dropout(P)ᵀ·dOut_i: [cols, dv] = [rows, cols]ᵀ·[rows, dv], both read where they lie
                         if (dV.Data != null)
                             GemmMacroKernel<TKernel>.Run(cols, dv, rows, 1f, PanelOperand.KMajor(weights, KeyTile),
-                                PanelOperand.KMajor(gTile, dOut.RowStride), beta, dV.At(b, h) + (nint)j0 * dV.RowStride,
-                                dV.RowStride, edges);
+                                PanelOperand.KMajor(gTile, dOut.RowStride), beta, dvSum, dv, edges);
                         if (dQ.Data != null || dK.Data != null)
                         {
                             // dP = dOut_i·v_jᵀ through the dropout mask; dS = P ⊙ (dP − D_i)
@@ -296,19 +298,28 @@ internal static unsafe class FlashAttention
                             // dQ_i += dS·k_j·scale: [rows, d] += [rows, cols]·[cols, d], both read where they lie
                             if (dQ.Data != null)
                                 GemmMacroKernel<TKernel>.Run(rows, d, cols, a.Scale, PanelOperand.RowMajor(dProbs, KeyTile),
-                                    PanelOperand.KMajor(k, a.K.RowStride), 1f, dQ.At(b, h) + (nint)i0 * dQ.RowStride,
-                                    dQ.RowStride, edges);
+                                    PanelOperand.KMajor(k, a.K.RowStride), 1f, dqSum + (nint)i0 * d, d, edges);
                             // dK_j (+)= dSᵀ·q_i·scale: [cols, d] = [rows, cols]ᵀ·[rows, d], both read where they lie
                             if (dK.Data != null)
                                 GemmMacroKernel<TKernel>.Run(cols, d, rows, a.Scale, PanelOperand.KMajor(dProbs, KeyTile),
-                                    PanelOperand.KMajor(q, a.Q.RowStride), beta, dK.At(b, h) + (nint)j0 * dK.RowStride,
-                                    dK.RowStride, edges);
+                                    PanelOperand.KMajor(q, a.Q.RowStride), beta, dkSum, d, edges);
                         }
                         beta = 1f;
                     }
+                    WriteRows(dvSum, dV, b, h, j0, cols, dv);
+                    WriteRows(dkSum, dK, b, h, j0, cols, d);
                 }
+                WriteRows(dqSum, dQ, b, h, 0, t, d);
             }
         }
+    }
+
+    // Rows [j0, j0 + count) of a [.., L, n] operand (when asked for) ← the dense rows of src: [count, n].
+    private static void WriteRows(float* src, HeadMatrices m, int b, int h, int j0, int count, int n)
+    {
+        if (m.Data == null) return;
+        for (int j = 0; j < count; j++)
+            new ReadOnlySpan<float>(src + (nint)j * n, n).CopyTo(new Span<float>(m.At(b, h) + (nint)(j0 + j) * m.RowStride, n));
     }
 
     // Rows [j0, j0 + count) of a [.., L, n] operand set to zero (keys no query may see get no gradient).

@@ -62,8 +62,10 @@ internal static unsafe class GemmMacroKernel<TKernel> where TKernel : IGemmKerne
             int cols = Math.Min(nr, n - jr);
             float* bPanel = b.IsPacked ? b.Data + jr / nr * b.PanelStep : b.Data + jr;
             nint bStep = b.KStep;
-            if (!b.IsPacked && cols < nr)
+            if (!b.IsPacked && (cols < nr || ConflictingRows(b.KStep) && m > mr))
             {
+                // A partial panel, or one whose rows would share a few L1 sets (and be fetched again for every
+                // A panel): copied once, zero-padded.
                 GemmPacking.PackB<TKernel>(false, bPanel, b.KStep, k, cols, edgeB);
                 bPanel = edgeB;
                 bStep = nr;
@@ -87,6 +89,10 @@ internal static unsafe class GemmMacroKernel<TKernel> where TKernel : IGemmKerne
             }
         }
     }
+
+    // Rows a multiple of 1 KB apart (heads split off a projection: a row stride of H·d or 3·H·d floats) map to
+    // a handful of the L1's 64 sets, so a [k, NR] panel read in place would not stay in L1.
+    private static bool ConflictingRows(nint rowStride) => rowStride % 256 == 0;
 
     // C[rows, cols] = alpha·tile + beta·C for a partial tile; tile: [MR, NR] with row stride tileStride.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -77,6 +77,7 @@ public class FlashAttentionTests
         { MaskKind.FullyMaskedRow, true, 0f, [2, 2, 5, 70, 8, 8] },
         { MaskKind.None, true, 0.3f, [2, 2, 70, 90, 8, 8] },
         { MaskKind.CausalAndPadding, true, 0.2f, [2, 2, 129, 129, 16, 16] },
+        { MaskKind.Causal, true, 0f, [1, 4, 100, 100, 64, 64] },           // rows 1 KB and 2 KB apart: copied panels
     };
 
     [Theory]

@@ -22,6 +22,10 @@ internal static unsafe class FlashAttention
     // Below about this many multiply-adds per piece, waking another thread costs more than it saves.
     private const long PieceWork = 1 << 16;
 
+    // Pieces per thread: handed out as threads free up, so a thread slowed by the rest of the machine does not
+    // keep the other waiting at the join (at 1,024 tokens on 2 threads, 4–6% faster than two equal halves).
+    private const int PiecesPerThread = 8;
+
     /// <summary>
     /// out = softmax(q·kᵀ·scale + mask, causal)·v with dropout on the probabilities; fills
     /// <paramref name="logSumExp"/>: [B, H, T], the per-row L that <see cref="Backward"/> needs.
@@ -92,7 +96,7 @@ internal static unsafe class FlashAttention
         int tiles = Tiles(problem.T, QueryTile);
         var job = new ForwardJob<TKernel>(problem, causal, logSumExp, tiles);
         long work = (long)Math.Min(QueryTile, problem.T) * problem.S * (problem.D + problem.Dv);
-        ParallelRange.For(problem.Pairs * tiles, Grain(work, problem.Pairs * tiles), ref job);
+        ParallelRange.For(problem.Pairs * tiles, Grain(work, problem.Pairs * tiles), ref job, PiecesPerThread);
     }
 
     private static void Backward<TKernel>(in AttentionProblem problem, bool causal, float* logSumExp, HeadMatrices output,
@@ -100,7 +104,7 @@ internal static unsafe class FlashAttention
     {
         var job = new BackwardJob<TKernel>(problem, causal, logSumExp, output, dOut, dQ, dK, dV);
         long work = 2L * problem.T * problem.S * (problem.D + problem.Dv);
-        ParallelRange.For(problem.Pairs, Grain(work, problem.Pairs), ref job);
+        ParallelRange.For(problem.Pairs, Grain(work, problem.Pairs), ref job, PiecesPerThread);
     }
 
     private static int Tiles(int length, int tile) => (length + tile - 1) / tile;

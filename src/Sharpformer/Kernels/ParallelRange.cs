@@ -22,10 +22,14 @@ internal static unsafe class ParallelRange
         public int Pieces;
     }
 
-    public static void For<TJob>(int count, int grain, ref TJob job) where TJob : struct, IRangeJob
+    /// <summary>
+    /// Runs job over [0, count) in up to <paramref name="piecesPerThread"/> pieces per thread, handed out as threads
+    /// free up (more pieces than threads even out threads that run at different speeds).
+    /// </summary>
+    public static void For<TJob>(int count, int grain, ref TJob job, int piecesPerThread = 1) where TJob : struct, IRangeJob
     {
         int threads = Parallelism.Threads;
-        int pieces = Math.Min(threads, count / Math.Max(1, grain));
+        int pieces = Math.Min(threads * piecesPerThread, count / Math.Max(1, grain));
         if (pieces <= 1)
         {
             if (count > 0) job.Run(0, count);

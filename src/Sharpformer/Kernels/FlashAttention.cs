@@ -59,7 +59,7 @@ internal static unsafe class FlashAttention
     /// <summary>
     /// Floats of scratch a thread holds (one buffer, sized for the larger pass) for heads of d and dv,
     /// <paramref name="t"/> queries and <paramref name="s"/> keys: the packed keys of one pair (forward) or
-    /// its packed queries and output gradients (backward), the score tiles, and D for every query.
+    /// its packed queries and output gradients and its dQ sums (backward), the score tiles, and D for every query.
     /// </summary>
     public static long ScratchPerThread(int d, int dv, int t, int s) => Gemm.Path switch
     {
@@ -76,8 +76,8 @@ internal static unsafe class FlashAttention
     // kᵀ and vᵀ panels and the dK, dV sums of a key tile, q and dOut panels and the dQ sums of the pair, the P,
     // dropout(P) and dP/dS tiles, D for every query, and the macro-kernel's edges.
     private static long BackwardScratch<TKernel>(int d, int dv, int t) where TKernel : IGemmKernel =>
-        2 * (Size(KeyTile * d) + Size(KeyTile * dv)) + Size((long)Tiles(t, QueryTile) * QueryTile * (2 * d + dv))
-        + 3 * Size(QueryTile * KeyTile) + Size(t)
+        2 * (Size(KeyTile * d) + Size(KeyTile * dv)) + 2 * Size((long)Tiles(t, QueryTile) * QueryTile * d)
+        + Size((long)Tiles(t, QueryTile) * QueryTile * dv) + 3 * Size(QueryTile * KeyTile) + Size(t)
         + Size(GemmMacroKernel<TKernel>.Scratch(Math.Max(Math.Max(d, dv), Math.Max(QueryTile, KeyTile))));
 
     // A scratch piece of `floats`, rounded up to whole 64-byte lines so that every piece stays aligned.

@@ -44,4 +44,21 @@ public class TileRowsTests
         TileRows.SoftmaxGradient(dS, p, 0.25f);
         for (int i = 0; i < dS.Length; i++) Assert.Equal(expected[i], dS[i], 1e-7f);
     }
+
+    [Fact]
+    public void RowMaximumFindsTheLargestValueWhereverItSits()
+    {
+        var random = new Random(6);
+        foreach (int length in new[] { 1, 15, 16, 17, 96, 100 })
+        {
+            for (int at = 0; at < length; at += Math.Max(1, length / 7))
+            {
+                float[] row = [.. Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 20 - 30))];
+                row[0] = float.NegativeInfinity;                              // a blocked key
+                row[at] = 3.5f;
+                Assert.Equal(3.5f, TileRows.Max(row));
+            }
+        }
+        Assert.Equal(float.NegativeInfinity, TileRows.Max(Enumerable.Repeat(float.NegativeInfinity, 40).ToArray()));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Sharpformer.Kernels;
 
@@ -150,6 +151,8 @@ internal static unsafe class FlashAttention
     private readonly struct ForwardJob<TKernel>(AttentionProblem a, bool causal, float* logSumExp, int tiles) : IRangeJob
         where TKernel : IGemmKernel
     {
+        // Called a few times per op, each call long: compiled fully optimised at once rather than replaced on the stack.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int start, int end)
         {
             int d = a.D, dv = a.Dv;
@@ -224,6 +227,8 @@ internal static unsafe class FlashAttention
     private readonly struct BackwardJob<TKernel>(AttentionProblem a, bool causal, float* logSumExp, HeadMatrices output,
         HeadMatrices dOut, HeadMatrices dQ, HeadMatrices dK, HeadMatrices dV) : IRangeJob where TKernel : IGemmKernel
     {
+        // Called a few times per op, each call long: compiled fully optimised at once rather than replaced on the stack.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int start, int end)
         {
             int t = a.T, s = a.S, d = a.D, dv = a.Dv, mr = TKernel.MR, nr = TKernel.NR;

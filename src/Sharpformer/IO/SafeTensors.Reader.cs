@@ -141,6 +141,31 @@ internal sealed class SafeTensorsReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the int8 values of <paramref name="entry"/> (which must be I8) into <paramref name="destination"/> (exactly its size).
+    /// </summary>
+    public void ReadInto(SafeTensorsEntry entry, Span<sbyte> destination)
+    {
+        if (entry.DType != SafeTensorsDType.I8)
+            throw SafeTensorsHeader.Invalid(Source, $"tensor '{entry.Name}' is {entry.DType}, but a quantized model stores it as I8");
+        if (destination.Length != entry.Count)
+            throw new ArgumentException($"SafeTensorsReader: '{entry.Name}' holds {entry.Count} values, not {destination.Length}",
+                nameof(destination));
+        try
+        {
+            _stream.Position = _dataStart + entry.Begin;
+            _stream.ReadExactly(MemoryMarshal.AsBytes(destination));
+        }
+        catch (EndOfStreamException)
+        {
+            throw SafeTensorsHeader.Invalid(Source, "it ended while being read (was it changed meanwhile?)");
+        }
+        catch (IOException e)
+        {
+            throw new InvalidFileException(Source, $"cannot be read ({e.Message})", e);
+        }
+    }
+
     /// <summary>Reads <paramref name="destination"/>.Length elements of <paramref name="dtype"/> as float32.</summary>
     private void ReadValues(SafeTensorsDType dtype, Span<float> destination)
     {

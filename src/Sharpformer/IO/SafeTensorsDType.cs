@@ -3,13 +3,17 @@ using System.Runtime.InteropServices;
 
 namespace Sharpformer.IO;
 
-/// <summary>The element types this library reads from safetensors files; each is converted to float32.</summary>
+/// <summary>
+/// The element types this library reads from safetensors files; each converts to float32, and I8 (the values of a
+/// quantized model) is also read as it is.
+/// </summary>
 internal enum SafeTensorsDType
 {
     F32,
     F64,
     F16,
     BF16,
+    I8,
 }
 
 internal static class SafeTensorsDTypes
@@ -21,6 +25,7 @@ internal static class SafeTensorsDTypes
         "F64" => SafeTensorsDType.F64,
         "F16" => SafeTensorsDType.F16,
         "BF16" => SafeTensorsDType.BF16,
+        "I8" => SafeTensorsDType.I8,
         _ => null,
     };
 
@@ -29,6 +34,7 @@ internal static class SafeTensorsDTypes
     {
         SafeTensorsDType.F32 => 4,
         SafeTensorsDType.F64 => 8,
+        SafeTensorsDType.I8 => 1,
         _ => 2,
     };
 
@@ -44,6 +50,10 @@ internal static class SafeTensorsDTypes
             case SafeTensorsDType.F16:
                 for (int i = 0; i < destination.Length; i++)
                     destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(source[(2 * i)..]));
+                break;
+            case SafeTensorsDType.I8:
+                var bytes = MemoryMarshal.Cast<byte, sbyte>(source);
+                for (int i = 0; i < destination.Length; i++) destination[i] = bytes[i];
                 break;
             case SafeTensorsDType.BF16:
                 for (int i = 0; i < destination.Length; i++)

@@ -74,10 +74,11 @@ internal sealed class SafeTensorsHeader
     }
 
     /// <summary>
-    /// The header JSON for tensors laid out back to back in the given order (F32), padded with spaces to
-    /// a multiple of 8 bytes. Metadata is written first, and only when there is some.
+    /// The header JSON for tensors laid out back to back in the given order, padded with spaces to a multiple of
+    /// 8 bytes. Metadata is written first, and only when there is some.
     /// </summary>
-    public static byte[] Serialize(IReadOnlyList<(string Name, int[] Shape)> tensors, IReadOnlyDictionary<string, string>? metadata)
+    public static byte[] Serialize(IReadOnlyList<(string Name, SafeTensorsDType DType, int[] Shape)> tensors,
+        IReadOnlyDictionary<string, string>? metadata)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -90,11 +91,11 @@ internal sealed class SafeTensorsHeader
                 writer.WriteEndObject();
             }
             long offset = 0;
-            foreach (var (name, shape) in tensors)
+            foreach (var (name, dtype, shape) in tensors)
             {
-                long end = offset + 4L * shape.Aggregate(1L, (n, d) => n * d);
+                long end = offset + SafeTensorsDTypes.Size(dtype) * shape.Aggregate(1L, (n, d) => n * d);
                 writer.WriteStartObject(name);
-                writer.WriteString("dtype", "F32");
+                writer.WriteString("dtype", dtype.ToString());
                 writer.WriteStartArray("shape");
                 foreach (int d in shape) writer.WriteNumberValue(d);
                 writer.WriteEndArray();
@@ -177,7 +178,7 @@ internal sealed class SafeTensorsHeader
             throw Invalid(source, $"{where} has a dtype that is a JSON {Kind(value)}, not a string");
         string name = value.GetString()!;
         return SafeTensorsDTypes.Parse(name)
-            ?? throw Invalid(source, $"{where} has unsupported dtype {Quote(name)} (supported: F32, F64, F16, BF16)");
+            ?? throw Invalid(source, $"{where} has unsupported dtype {Quote(name)} (supported: F32, F64, F16, BF16, I8)");
     }
 
     private static int[] ParseShape(JsonElement value, string where, string source)

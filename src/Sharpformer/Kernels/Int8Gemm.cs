@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Sharpformer.Tensors;
 
 namespace Sharpformer.Kernels;
 
@@ -35,14 +34,14 @@ internal static unsafe class Int8Gemm
     private static float[]? t_scales;
 
     /// <summary>y: [m, n] (row stride ldy) = x: [m, k] (row stride ldx)·Wᵀ + β·y, on the int8 path where the CPU has it.</summary>
-    public static void Run(int m, QuantizedMatrix w, float* x, int ldx, float beta, float* y, int ldy)
+    public static void Run(int m, Int8Operand w, float* x, int ldx, float beta, float* y, int ldy)
     {
         if (DirectSupported) RunDirect(m, w, x, ldx, beta, y, ldy, Parallelism.Threads);
         else RunDequantized(m, w, x, ldx, beta, y, ldy);
     }
 
     /// <summary>The int8 path (needs <see cref="DirectSupported"/>), for any m.</summary>
-    public static void RunDirect(int m, QuantizedMatrix w, float* x, int ldx, float beta, float* y, int ldy, int threads)
+    public static void RunDirect(int m, Int8Operand w, float* x, int ldx, float beta, float* y, int ldy, int threads)
     {
         int groups = Int8Panels.Groups(w.Columns), stride = groups * Int8Panels.Group;
         if (t_activations is null || t_activations.Length < (long)m * stride)
@@ -51,7 +50,7 @@ internal static unsafe class Int8Gemm
         fixed (byte* u = t_activations)
         fixed (float* sx = t_scales)
         fixed (sbyte* q = w.Panels)
-        fixed (float* sw = w.PaddedScales)
+        fixed (float* sw = w.Scales)
         fixed (int* sums = w.RowSums)
         {
             for (int i = 0; i < m; i++)
@@ -69,14 +68,14 @@ internal static unsafe class Int8Gemm
     }
 
     /// <summary>The float path: blocks of 128 rows of W turned into float32 [k, 128], then the float GEMM.</summary>
-    public static void RunDequantized(int m, QuantizedMatrix w, float* x, int ldx, float beta, float* y, int ldy)
+    public static void RunDequantized(int m, Int8Operand w, float* x, int ldx, float beta, float* y, int ldy)
     {
         int k = w.Columns, width = DequantizedPanels * Int8Panels.Rows, panels = Int8Panels.Count(w.Rows);
         int size = k * width;
         if (t_dequantized is null || t_dequantized.Length < size) t_dequantized = GC.AllocateUninitializedArray<float>(size, pinned: true);
         fixed (float* block = t_dequantized)
         fixed (sbyte* q = w.Panels)
-        fixed (float* sw = w.PaddedScales)
+        fixed (float* sw = w.Scales)
             for (int p0 = 0; p0 < panels; p0 += DequantizedPanels)
             {
                 int count = Math.Min(DequantizedPanels, panels - p0), n0 = p0 * Int8Panels.Rows;
@@ -219,4 +218,16 @@ internal static unsafe class Int8Gemm
         }
         for (int l = 0; l < count; l++) y[l] = o.Beta == 0 ? values[l] : values[l] + o.Beta * y[l];
     }
+}
+
+/// <summary>
+/// An int8 weight matrix as the kernels read it: <paramref name="panels"/> in the <see cref="Int8Panels"/> layout,
+/// per row (padded to whole panels) its scale and the sum of its values.
+/// </summary>
+internal readonly struct Int8Operand(sbyte[] panels, float[] scales, int[] rowSums, int rows, int columns)
+{
+    public readonly sbyte[] Panels = panels;
+    public readonly float[] Scales = scales;
+    public readonly int[] RowSums = rowSums;
+    public readonly int Rows = rows, Columns = columns;
 }

@@ -66,10 +66,28 @@ public static class ModelDirectory
         SaveWeights(model, Path.Combine(directory, WeightsFile));
     }
 
-    /// <summary>Writes the weights alone (each tensor once, under its first name).</summary>
-    public static void SaveWeights(Module model, string path) =>
-        SafeTensors.Write(path, model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value)),
-            new Dictionary<string, string> { ["format"] = "pt" });
+    /// <summary>
+    /// Writes the weights alone (each tensor once, under its first name); an int8 matrix as its I8 values and its
+    /// F32 scales (name + <see cref="ParameterLayout.ScaleSuffix"/>).
+    /// </summary>
+    public static void SaveWeights(Module model, string path)
+    {
+        var metadata = new Dictionary<string, string> { ["format"] = "pt" };
+        var int8 = model.NamedInt8Weights().ToList();
+        if (int8.Count == 0)
+        {
+            SafeTensors.Write(path, model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value)), metadata);
+            return;
+        }
+        var entries = model.NamedParameters().Select(p => new SafeTensorsPayload(p.Name, p.Value)).ToList();
+        foreach (var (name, blocks) in int8)
+        {
+            entries.Add(new SafeTensorsPayload(name, blocks));
+            float[] scales = [.. blocks.SelectMany(b => b.Scales.ToArray())];
+            entries.Add(new SafeTensorsPayload(name + ParameterLayout.ScaleSuffix, Tensor.FromArray(scales, scales.Length)));
+        }
+        SafeTensors.Write(path, entries, metadata);
+    }
 
     /// <summary>
     /// Reads <c>config.json</c>, checks <c>model.safetensors</c>'s header against the shapes the config
@@ -84,7 +102,7 @@ public static class ModelDirectory
         if (!Directory.Exists(directory)) throw new InvalidFileException(directory, "no such model directory");
         var config = ReadConfig(directory);
         using var weights = SafeTensorsReader.Open(Path.Combine(directory, WeightsFile));
-        CheckHeader(weights, ParameterLayout.Of(config), "config.json");
+        CheckHeader(weights, ParameterLayout.Stored(config), "config.json");
         var model = SequenceModel.Create(config, new Rng(0));
         ReadWeights(weights, model);
         return model;
@@ -108,7 +126,14 @@ public static class ModelDirectory
     /// <summary>Each parameter tensor of <paramref name="model"/> once, with all its state-dict names and its shape.</summary>
     internal static IReadOnlyList<(string[] Names, long[] Shape)> SlotsOf(Module model) =>
         [.. model.StateDict().GroupBy(p => p.Value, ReferenceEqualityComparer.Instance)
-            .Select(group => (group.Select(p => p.Key).ToArray(), ((Tensor)group.Key!).ShapeArray().Select(d => (long)d).ToArray()))];
+            .Select(group => (group.Select(p => p.Key).ToArray(), ((Tensor)group.Key!).ShapeArray().Select(d => (long)d).ToArray())),
+         .. ParameterLayout.WithScales(Int8Slots(model))];
+
+    // Each int8 matrix of the model once, with all its names and its stacked shape.
+    private static IEnumerable<(string[] Names, long[] Shape)> Int8Slots(Module model) =>
+        model.AllInt8WeightNames().GroupBy(w => w.Blocks[0], ReferenceEqualityComparer.Instance)
+            .Select(group => (group.Select(w => w.Name).ToArray(),
+                new long[] { group.First().Blocks.Sum(b => b.Rows), group.First().Blocks[0].Columns }));
 
     /// <summary>
     /// Checks the names and shapes of the file's tensors whose names start with <paramref name="prefix"/>
@@ -147,10 +172,28 @@ public static class ModelDirectory
     internal static void ReadWeights(SafeTensorsReader weights, Module model, string prefix = "")
     {
         var byName = model.StateDict().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var int8 = model.AllInt8WeightNames().ToDictionary(w => w.Name, w => w.Blocks, StringComparer.Ordinal);
         var loaded = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var values = new Dictionary<QuantizedMatrix, (sbyte[]? Values, float[]? Scales)>(ReferenceEqualityComparer.Instance);
         foreach (var entry in weights.Entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal)))
         {
-            var parameter = byName[entry.Name[prefix.Length..]];
+            string name = entry.Name[prefix.Length..];
+            if (int8.TryGetValue(name, out var blocks))
+            {
+                var q = new sbyte[entry.Count];
+                weights.ReadInto(entry, q);
+                values[blocks[0]] = values.GetValueOrDefault(blocks[0]) with { Values = q };
+                continue;
+            }
+            if (name.EndsWith(ParameterLayout.ScaleSuffix, StringComparison.Ordinal)
+                && int8.TryGetValue(name[..^ParameterLayout.ScaleSuffix.Length], out blocks))
+            {
+                var scales = new float[entry.Count];
+                weights.ReadInto(entry, scales);
+                values[blocks[0]] = values.GetValueOrDefault(blocks[0]) with { Scales = scales };
+                continue;
+            }
+            var parameter = byName[name];
             if (loaded.Add(parameter))
             {
                 weights.ReadInto(entry, parameter.AsSpan());
@@ -161,6 +204,24 @@ public static class ModelDirectory
             if (!again.AsSpan().SequenceEqual(parameter.AsSpan()))
                 throw Mismatch(weights, $"tensor '{entry.Name}' names a tensor the model shares with another name, " +
                     $"but the file holds different values under the two names");
+        }
+        foreach (var (name, blocks) in model.NamedInt8Weights())
+        {
+            var (q, scales) = values[blocks[0]];
+            int row = 0, columns = blocks[0].Columns;
+            foreach (var block in blocks)
+            {
+                try
+                {
+                    block.Overwrite(q.AsSpan(row * columns, block.Rows * columns), scales.AsSpan(row, block.Rows));
+                }
+                catch (ArgumentException e)
+                {
+                    string problem = e.Message.Replace("QuantizedMatrix: ", "");
+                    throw Mismatch(weights, $"tensor '{prefix}{name}' is not a valid int8 matrix ({problem})");
+                }
+                row += block.Rows;
+            }
         }
     }
 

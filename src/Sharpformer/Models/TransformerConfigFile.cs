@@ -49,6 +49,7 @@ public static class TransformerConfigFile
             TieOutput = json.Bool("tie_output", defaults.TieOutput),
             Positional = json.Enum<PositionalKind>("positional", defaults.Positional),
             RopeBase = json.Float("rope_base", defaults.RopeBase),
+            Weights = json.Enum<WeightFormat>("weights", defaults.Weights),
             MaxLength = json.Int("max_length", defaults.MaxLength),
             PadId = json.Int("pad_id", defaults.PadId),
         };

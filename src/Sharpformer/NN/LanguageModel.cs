@@ -34,10 +34,8 @@ public sealed class LanguageModel : SequenceModel
             new Linear(config.DModel, config.TargetVocab, rng, weight: config.TieOutput ? Embedding.Weight : null));
         foreach (var p in Parameters())
             if (p.Rank > 1) Init.XavierUniform(p, rng);
+        if (config.Weights == WeightFormat.Int8) QuantizeInPlace();
     }
-
-    /// <inheritdoc/>
-    public override TransformerConfig Config { get; }
 
     /// <inheritdoc/>
     public override IReadOnlyList<Tensor> EmbeddingWeights => [Embedding.Weight];

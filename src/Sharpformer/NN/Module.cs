@@ -12,6 +12,7 @@ public abstract class Module
 {
     private readonly List<KeyValuePair<string, Tensor>> _parameters = [];
     private readonly List<KeyValuePair<string, Module>> _children = [];
+    private readonly List<KeyValuePair<string, QuantizedMatrix[]>> _int8Weights = [];
 
     /// <summary>True in training mode (dropout active), false in evaluation mode.</summary>
     public bool IsTraining { get; private set; } = true;
@@ -43,6 +44,38 @@ public abstract class Module
         foreach (var (name, value) in AllParameters(""))
             if (seen.Add(value)) yield return (name, value);
     }
+
+    /// <summary>
+    /// Every int8 weight matrix of a quantized model with its dotted name, each once: the row blocks that stack
+    /// into the stored matrix (one block, or three for an attention in-projection's queries, keys and values).
+    /// </summary>
+    public IEnumerable<(string Name, IReadOnlyList<QuantizedMatrix> Blocks)> NamedInt8Weights()
+    {
+        var seen = new HashSet<QuantizedMatrix>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, blocks) in AllInt8Weights(""))
+            if (seen.Add(blocks[0])) yield return (name, blocks);
+    }
+
+    /// <summary>Every int8 weight under every name it has (a shared one under each), as <see cref="StateDict"/> lists parameters.</summary>
+    internal IEnumerable<(string Name, QuantizedMatrix[] Blocks)> AllInt8WeightNames() => AllInt8Weights("");
+
+    /// <summary>
+    /// Replaces the float parameter <paramref name="name"/> of this module by int8 row blocks: it is no longer a
+    /// parameter (nothing trains it) and its float values can be collected.
+    /// </summary>
+    protected void ReplaceWithInt8(string name, params QuantizedMatrix[] blocks)
+    {
+        int index = _parameters.FindIndex(p => p.Key == name);
+        if (index < 0) throw new ArgumentException($"Module: {GetType().Name} has no parameter '{name}'");
+        _parameters.RemoveAt(index);
+        _int8Weights.Add(new(name, blocks));
+    }
+
+    /// <summary>
+    /// Quantizes this module's own weight matrices (not its children's) with <paramref name="quantize"/>, which
+    /// returns the same int8 matrix for a float tensor shared between modules.
+    /// </summary>
+    internal virtual void QuantizeOwnWeights(Func<Tensor, QuantizedMatrix> quantize) { }
 
     /// <summary>Every parameter, each tensor once.</summary>
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Value);
@@ -140,13 +173,20 @@ public abstract class Module
             foreach (var p in child.AllParameters(Join(prefix, childName))) yield return p;
     }
 
+    private IEnumerable<(string Name, QuantizedMatrix[] Blocks)> AllInt8Weights(string prefix)
+    {
+        foreach (var (name, blocks) in _int8Weights) yield return (Join(prefix, name), blocks);
+        foreach (var (childName, child) in _children)
+            foreach (var w in child.AllInt8Weights(Join(prefix, childName))) yield return w;
+    }
+
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : name.Length == 0 ? prefix : prefix + "." + name;
 
     private void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
             throw new ArgumentException($"Module: '{name}' is not a valid name (non-empty, no dots)");
-        if (_parameters.Any(p => p.Key == name) || _children.Any(c => c.Key == name))
+        if (_parameters.Any(p => p.Key == name) || _children.Any(c => c.Key == name) || _int8Weights.Any(w => w.Key == name))
             throw new ArgumentException($"Module: the name '{name}' is already registered on {GetType().Name}");
     }
 }

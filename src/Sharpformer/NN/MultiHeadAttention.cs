@@ -11,6 +11,7 @@ namespace Sharpformer.NN;
 public sealed class MultiHeadAttention : Module
 {
     private readonly ScaledDotProductAttention _attention;
+    private Tensor? _inProjWeight;
 
     /// <summary>
     /// <paramref name="heads"/> heads over width <paramref name="embedDim"/> (which the head count must divide);
@@ -25,12 +26,12 @@ public sealed class MultiHeadAttention : Module
         EmbedDim = embedDim;
         Heads = heads;
         RopeBase = ropeBase;
-        InProjWeight = RegisterParameter("in_proj_weight", Tensor.Zeros(3 * embedDim, embedDim));
+        _inProjWeight = RegisterParameter("in_proj_weight", Tensor.Zeros(3 * embedDim, embedDim));
         InProjBias = RegisterParameter("in_proj_bias", Tensor.Zeros(3 * embedDim));
         OutProj = RegisterModule("out_proj", new Linear(embedDim, embedDim, rng));
         _attention = new ScaledDotProductAttention(dropout, rng);
         RegisterModule("", _attention);
-        Init.XavierUniform(InProjWeight, rng);
+        Init.XavierUniform(_inProjWeight, rng);
         Init.Constant(OutProj.Bias!, 0f);
     }
 
@@ -44,7 +45,13 @@ public sealed class MultiHeadAttention : Module
     public float? RopeBase { get; }
 
     /// <summary>Packed [W_q; W_k; W_v]: [3E, E].</summary>
-    public Tensor InProjWeight { get; }
+    /// <exception cref="InvalidOperationException">The projection is int8 (see <see cref="Int8InProjection"/>).</exception>
+    public Tensor InProjWeight => _inProjWeight ?? throw Linear.Quantized("MultiHeadAttention");
+
+    /// <summary>
+    /// In a quantized model, W_q, W_k and W_v as three int8 matrices [E, E] (stored stacked as in_proj_weight), else null.
+    /// </summary>
+    public IReadOnlyList<QuantizedMatrix>? Int8InProjection { get; private set; }
 
     /// <summary>Packed [b_q; b_k; b_v]: [3E].</summary>
     public Tensor InProjBias { get; }
@@ -118,7 +125,8 @@ public sealed class MultiHeadAttention : Module
     {
         int e = EmbedDim;
         var qkv = buffers.Projected.AsSpan(0, buffers.Rows * 3 * e);                           // [B, 3E]: q | k | v
-        StepOps.Affine(x, InProjWeight.AsSpan(), InProjBias.AsSpan(), qkv, buffers.Rows, e, 3 * e);
+        if (Int8InProjection is { } int8) StepOps.AffineInt8(x, int8, InProjBias.AsSpan(), qkv, buffers.Rows, e);
+        else StepOps.Affine(x, InProjWeight.AsSpan(), InProjBias.AsSpan(), qkv, buffers.Rows, e, 3 * e);
         if (RopeBase is float theta) RotateStep(qkv, buffers.Rows, cache.Length, theta);
         cache.AppendPosition(qkv[e..], qkv[(2 * e)..], 3 * e, buffers.Rows, Heads, e / Heads);
         AttendStep(qkv, 3 * e, cache, [], y, buffers);
@@ -139,7 +147,8 @@ public sealed class MultiHeadAttention : Module
             cache.Append(SplitHeads(kv[0]), SplitHeads(kv[1]));
         }
         var q = buffers.Projected.AsSpan(0, buffers.Rows * e);                                  // [B, E]
-        StepOps.Affine(x, InProjWeight.AsSpan()[..(e * e)], InProjBias.AsSpan()[..e], q, buffers.Rows, e, e);
+        if (Int8InProjection is { } int8) StepOps.AffineInt8(x, [int8[0]], InProjBias.AsSpan()[..e], q, buffers.Rows, e);
+        else StepOps.Affine(x, InProjWeight.AsSpan()[..(e * e)], InProjBias.AsSpan()[..e], q, buffers.Rows, e, e);
         AttendStep(q, e, cache, buffers.MaskRows(mask, Heads, cache.Length), y, buffers);
     }
 
@@ -167,9 +176,19 @@ public sealed class MultiHeadAttention : Module
     // x: [B, L, E] → x·W[first·E : (first+count)·E]ᵀ + b[...]: [B, L, count·E]
     private Tensor Project(Tensor x, int first, int count)
     {
-        var w = InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim);
         var bias = InProjBias.Narrow(0, first * EmbedDim, count * EmbedDim);
-        return x.Linear(w, bias);
+        if (Int8InProjection is { } int8) return x.LinearInt8([.. int8.Skip(first).Take(count)], bias, relu: false);
+        return x.Linear(InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim), bias);
+    }
+
+    internal override void QuantizeOwnWeights(Func<Tensor, QuantizedMatrix> quantize)
+    {
+        if (_inProjWeight is null) return;
+        int e = EmbedDim;
+        QuantizedMatrix[] blocks = [.. Enumerable.Range(0, 3).Select(i => quantize(_inProjWeight.Narrow(0, i * e, e).Contiguous()))];
+        Int8InProjection = blocks;
+        ReplaceWithInt8("in_proj_weight", blocks);
+        _inProjWeight = null;
     }
 
     // [B, L, E] → [B, H, L, E/H]

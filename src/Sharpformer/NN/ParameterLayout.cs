@@ -68,6 +68,23 @@ public static class ParameterLayout
     }
 
     /// <summary>
+    /// The tensors of the weights file of <paramref name="config"/>'s model: <see cref="Of"/> for float32 weights; for
+    /// int8 ones each matrix [rows, columns] becomes its int8 values under the same names and its scales [rows]
+    /// under the names plus <see cref="ScaleSuffix"/>.
+    /// </summary>
+    public static IReadOnlyList<(string[] Names, long[] Shape)> Stored(TransformerConfig config) =>
+        config.Weights == WeightFormat.Int8 ? WithScales(Of(config)) : Of(config);
+
+    /// <summary>What the name of an int8 matrix's scales adds to the matrix's name.</summary>
+    public const string ScaleSuffix = "_scale";
+
+    /// <summary>Slots of float tensors with each matrix followed by the slot of its per-row scales.</summary>
+    internal static IReadOnlyList<(string[] Names, long[] Shape)> WithScales(IEnumerable<(string[] Names, long[] Shape)> slots) =>
+        [.. slots.SelectMany(s => s.Shape.Length == 2
+            ? new[] { s, (s.Names.Select(n => n + ScaleSuffix).ToArray(), new[] { s.Shape[0] }) }
+            : [s])];
+
+    /// <summary>
     /// Number of values in all parameters (shared tensors once), as <see cref="Module.ParameterCount"/> of
     /// the built model.
     /// </summary>

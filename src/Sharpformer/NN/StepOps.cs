@@ -25,9 +25,33 @@ internal static class StepOps
             bias.IsEmpty ? 0f : 1f, y, outFeatures);
     }
 
+    /// <summary>
+    /// y: [rows, Σ out] = x: [rows, in]·[W₀; W₁; …]ᵀ + b for int8 row blocks W_i: [out_i, in], as <see cref="Tensor.LinearInt8"/>.
+    /// </summary>
+    public static unsafe void AffineInt8(ReadOnlySpan<float> x, IReadOnlyList<QuantizedMatrix> blocks, ReadOnlySpan<float> bias,
+        Span<float> y, int rows, int inFeatures)
+    {
+        int outFeatures = blocks.Sum(b => b.Rows);
+        if (!bias.IsEmpty)
+            for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outFeatures, outFeatures));
+        fixed (float* px = x, py = y)
+        {
+            int column = 0;
+            foreach (var block in blocks)
+            {
+                Int8Gemm.Run(rows, block.Operand, px, inFeatures, bias.IsEmpty ? 0f : 1f, py + column, outFeatures);
+                column += block.Rows;
+            }
+        }
+    }
+
     /// <summary><paramref name="layer"/> on rows: x: [rows, in] → y: [rows, out].</summary>
-    public static void Linear(Linear layer, ReadOnlySpan<float> x, Span<float> y, int rows) =>
-        Affine(x, layer.Weight.AsSpan(), layer.Bias is null ? [] : layer.Bias.AsSpan(), y, rows, layer.InFeatures, layer.OutFeatures);
+    public static void Linear(Linear layer, ReadOnlySpan<float> x, Span<float> y, int rows)
+    {
+        var bias = layer.Bias is null ? [] : layer.Bias.AsSpan();
+        if (layer.Int8Weight is { } q) AffineInt8(x, [q], bias, y, rows, layer.InFeatures);
+        else Affine(x, layer.Weight.AsSpan(), bias, y, rows, layer.InFeatures, layer.OutFeatures);
+    }
 
     /// <summary><paramref name="norm"/> on rows: x, y: [rows, width] (distinct), statistics into the buffers'.</summary>
     public static void Norm(LayerNorm norm, ReadOnlySpan<float> x, Span<float> y, StepBuffers buffers) =>
@@ -85,14 +109,15 @@ internal static class StepOps
             throw new ArgumentException(
                 $"PositionalEncoding: positions up to {position + 1} exceed the maximum length {positions.MaxLength}");
         int width = embedding.Dim;
-        var table = embedding.Weight.AsSpan();
+        var table = embedding.Int8Weight is null ? embedding.Weight.AsSpan() : [];
         var pe = kind == PositionalKind.Sinusoidal ? positions.Row(position) : [];
         for (int r = 0; r < tokens.Length; r++)
         {
             if (tokens[r] < 0 || tokens[r] >= embedding.Count)
                 throw new IndexOutOfRangeException($"Embedding: token {tokens[r]} is out of range for a vocabulary of {embedding.Count}");
             var row = x.Slice(r * width, width);
-            table.Slice(tokens[r] * width, width).CopyTo(row);
+            if (embedding.Int8Weight is { } int8) int8.DequantizeRow(tokens[r], row);
+            else table.Slice(tokens[r] * width, width).CopyTo(row);
             ScaleInPlace(row, scale);
             if (!pe.IsEmpty) AddInPlace(row, pe);
         }

@@ -35,10 +35,8 @@ public sealed class Transformer : SequenceModel
             new Linear(config.DModel, config.TargetVocab, rng, weight: config.TieOutput ? TargetEmbedding.Weight : null));
         foreach (var p in Parameters())
             if (p.Rank > 1) Init.XavierUniform(p, rng);
+        if (config.Weights == WeightFormat.Int8) QuantizeInPlace();
     }
-
-    /// <inheritdoc/>
-    public override TransformerConfig Config { get; }
 
     /// <inheritdoc/>
     public override IReadOnlyList<Tensor> EmbeddingWeights => [SourceEmbedding.Weight, TargetEmbedding.Weight];

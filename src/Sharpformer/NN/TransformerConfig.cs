@@ -67,6 +67,9 @@ public sealed record TransformerConfig
     [System.Text.Json.Serialization.JsonIgnore]
     public float? RotaryBase => Positional == PositionalKind.Rope ? RopeBase : null;
 
+    /// <summary>float32 weight matrices (trainable) or int8 ones with a scale per row (a quantized model, for inference).</summary>
+    public WeightFormat Weights { get; init; } = WeightFormat.Float32;
+
     /// <summary>Longest sequence the positional encoding covers.</summary>
     public int MaxLength { get; init; } = 512;
 
@@ -142,6 +145,7 @@ public sealed record TransformerConfig
         if (!System.Enum.IsDefined(Activation)) return $"activation {(int)Activation} is not a known activation";
         if (!System.Enum.IsDefined(Norm)) return $"norm {(int)Norm} is not a known norm placement";
         if (DModel % Heads != 0) return $"heads ({Heads}) must divide d_model ({DModel})";
+        if (!System.Enum.IsDefined(Weights)) return $"weights {(int)Weights} is not a known weight format";
         if (!System.Enum.IsDefined(Positional)) return $"positional {(int)Positional} is not a known positional encoding";
         if (Positional == PositionalKind.Rope && DModel / Heads % 2 != 0)
             return $"rotary embeddings need an even head size, but d_model / heads is {DModel / Heads}";

@@ -31,6 +31,9 @@ public sealed class QuantizedMatrix
     /// <summary>Bytes of the stored matrix: a byte per value and four per scale.</summary>
     public long Bytes => (long)Rows * Columns + 4L * Rows;
 
+    /// <summary>The matrix as the int8 kernels read it.</summary>
+    internal Int8Operand Operand => new(Panels, PaddedScales, RowSums, Rows, Columns);
+
     /// <summary>The values in the kernels' layout (pinned): <see cref="Int8Panels"/>.</summary>
     internal sbyte[] Panels { get; }
 
@@ -91,6 +94,18 @@ public sealed class QuantizedMatrix
             rowSums[r] = sum;
         }
         return new QuantizedMatrix(rows, columns, Int8Panels.Pack(values, rows, columns), paddedScales, rowSums);
+    }
+
+    /// <summary>
+    /// Replaces every value and scale with stored ones (a model file's), checked as <see cref="FromRows"/> checks them.
+    /// values: [rows, columns] row-major, scales: [rows]
+    /// </summary>
+    internal void Overwrite(ReadOnlySpan<sbyte> values, ReadOnlySpan<float> scales)
+    {
+        var stored = FromRows(values, scales, Rows, Columns);
+        stored.Panels.CopyTo(Panels, 0);
+        stored.PaddedScales.CopyTo(PaddedScales, 0);
+        stored.RowSums.CopyTo(RowSums, 0);
     }
 
     /// <summary>The int8 values row-major into <paramref name="destination"/>: [rows, columns].</summary>

@@ -49,7 +49,7 @@ public unsafe class Int8GemmTests
             var (w, x, y) = Operands(m, n, k, seed: m * 7 + n * 13 + k);
             var expected = FloatReference(w, x, y, m, beta);
             if (beta == 0) Array.Fill(y, float.NaN);                  // β = 0 never reads y
-            fixed (float* px = x, py = y) Int8Gemm.RunDequantized(m, w, px, k, beta, py, n);
+            fixed (float* px = x, py = y) Int8Gemm.RunDequantized(m, w.Operand, px, k, beta, py, n);
             for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], y[i], 1e-4 * (1 + Math.Abs(expected[i])));
         }
     }
@@ -81,7 +81,7 @@ public unsafe class Int8GemmTests
                     }
                 }
                 if (beta == 0) Array.Fill(y, float.NaN);
-                fixed (float* px = x, py = y) Int8Gemm.RunDirect(m, w, px, k, beta, py, n, threads);
+                fixed (float* px = x, py = y) Int8Gemm.RunDirect(m, w.Operand, px, k, beta, py, n, threads);
                 for (int i = 0; i < expected.Length; i++)
                     Assert.True(Math.Abs(expected[i] - y[i]) <= 1e-5 * (1 + Math.Abs(expected[i])),
                         $"[{i / n}, {i % n}] of {m}×{n}×{k}, {threads} thread(s), β = {beta}: {y[i]} vs {expected[i]}");
@@ -95,7 +95,7 @@ public unsafe class Int8GemmTests
         if (!Int8Gemm.DirectSupported) return;
         var (w, x, y) = Operands(m, n, k, seed: m + n + k);
         var expected = FloatReference(w, x, y, m, 0f);
-        fixed (float* px = x, py = y) Int8Gemm.RunDirect(m, w, px, k, 0f, py, n, threads: 1);
+        fixed (float* px = x, py = y) Int8Gemm.RunDirect(m, w.Operand, px, k, 0f, py, n, threads: 1);
         var dq = w.Dequantize().ToArray();
         for (int i = 0; i < m; i++)
         {
@@ -116,7 +116,7 @@ public unsafe class Int8GemmTests
         if (!Int8Gemm.DirectSupported) return;
         var (w, x, y) = Operands(2, 20, 40, seed: 3);
         x[5] = float.NaN;                                            // row 0
-        fixed (float* px = x, py = y) Int8Gemm.RunDirect(2, w, px, 40, 0f, py, 20, threads: 1);
+        fixed (float* px = x, py = y) Int8Gemm.RunDirect(2, w.Operand, px, 40, 0f, py, 20, threads: 1);
         Assert.All(y[..20], v => Assert.True(float.IsNaN(v)));
         Assert.All(y[20..], v => Assert.True(float.IsFinite(v)));
     }

@@ -13,6 +13,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     GenerateCommand.Create(),
     EvalCommand.Create(),
     InfoCommand.Create(),
+    QuantizeCommand.Create(),
     BenchCommand.Create(),
     TokenizerCommand.Create(),
     VizCommand.Create(),

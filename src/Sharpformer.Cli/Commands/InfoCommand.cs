@@ -26,15 +26,24 @@ internal static class InfoCommand
             output.WriteLine(c.Positional == NN.PositionalKind.Rope
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  rotary positions (RoPE, base {c.RopeBase})")
                 : "  sinusoidal positions");
+            long int8Values = Int8Values(files.Model);
+            output.WriteLine(c.Weights == NN.WeightFormat.Int8
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"  int8 weights ({int8Values:N0} values with a float32 scale per row), float32 biases and norms (inference only)")
+                : "  float32 weights");
             foreach (var (name, child) in files.Model.Children())
             {
-                long count = child.ParameterCount();
+                long count = child.ParameterCount() + Int8Values(child);
                 if (count > 0) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-14} {count,12:N0}"));
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {"total",-14} {files.Model.ParameterCount(),12:N0} parameters (shared tensors once)"));
+                $"  {"total",-14} {files.Model.ParameterCount() + int8Values,12:N0} parameters (shared tensors once)"));
             return 0;
         }));
         return command;
     }
+
+    // Values held by a module's int8 matrices (each once).
+    private static long Int8Values(NN.Module module) =>
+        module.NamedInt8Weights().Sum(w => w.Blocks.Sum(b => (long)b.Rows * b.Columns));
 }

@@ -42,6 +42,9 @@ public sealed class Trainer
         string directory)
     {
         options.Validate();
+        if (model.IsQuantized)
+            throw new ArgumentException("Trainer: the model's weights are int8 (a quantized model, for inference only); " +
+                                        "train the float32 model and quantize it afterwards");
         (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
         _optimizer = Adam.AdamW(ParameterGroups(model, options.WeightDecay), options.Lr, beta2: options.Beta2, eps: 1e-9f,
             weightDecay: options.WeightDecay);

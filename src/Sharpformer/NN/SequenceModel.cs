@@ -37,9 +37,13 @@ public abstract class SequenceModel : Module
         Config = Config with { Weights = WeightFormat.Int8 };
     }
 
-    /// <summary>Quantizes every module's weight matrices, each float tensor once (shared ones stay shared).</summary>
+    /// <summary>
+    /// Quantizes every module's weight matrices, each float tensor once (shared ones stay shared); the float
+    /// parameters left (biases, norms) stop requiring grad, so a forward pass records nothing.
+    /// </summary>
     private protected void QuantizeInPlace()
     {
+        foreach (var p in Parameters()) p.RequiresGrad = false;
         var done = new Dictionary<Tensor, QuantizedMatrix>(ReferenceEqualityComparer.Instance);
         Apply(module => module.QuantizeOwnWeights(w =>
         {

@@ -63,15 +63,29 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void ModelDirectory()
+    public void ModelDirectory() => FuzzModelDirectory(HostileModelDirectory.Write(Path.Combine(_root, "source")), "model-directory", 3);
+
+    [Fact]
+    public void Int8ModelDirectory()
     {
-        string source = HostileModelDirectory.Write(Path.Combine(_root, "source"));
+        // The same model quantized: I8 matrices and their F32 scales, "weights": "int8" in config.json.
+        string source = HostileModelDirectory.Write(Path.Combine(_root, "float"));
+        var model = Sharpformer.Models.ModelDirectory.Load(source);
+        model.QuantizeWeights();
+        string int8 = Path.Combine(_root, "int8");
+        Sharpformer.Models.ModelDirectory.Save(model, int8);
+        File.Copy(Path.Combine(source, "tokenizer.json"), Path.Combine(int8, "tokenizer.json"));
+        FuzzModelDirectory(int8, "int8-model-directory", 8);
+    }
+
+    private void FuzzModelDirectory(string source, string name, ulong seed)
+    {
         string[] files = ["config.json", "model.safetensors", "tokenizer.json"];
         var originals = files.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(source, f)));
         string directory = Path.Combine(_root, "model");
         Directory.CreateDirectory(directory);
         string damaged = "";
-        Report(FuzzRunner.Run("model-directory", Inputs, 3, rng =>
+        Report(FuzzRunner.Run(name, Inputs, seed, rng =>
         {
             damaged = files[rng.NextInt(files.Length)];
             foreach (var (file, bytes) in originals) File.WriteAllBytes(Path.Combine(directory, file), bytes);

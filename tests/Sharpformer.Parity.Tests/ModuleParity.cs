@@ -131,6 +131,12 @@ public static class ModuleParity
         foreach (var (name, p) in ours.NamedParameters())
         {
             string torchName = map?.Invoke(name) ?? name;
+            if (!p.RequiresGrad)
+            {
+                // A frozen parameter (beside a LoRA adapter, say): neither side may compute a gradient for it.
+                Assert.True(p.Grad is null && target[torchName].grad is null, $"{label}: frozen parameter {name} got a gradient");
+                continue;
+            }
             var expected = target[torchName].grad ?? torch.zeros_like(target[torchName]);
             var actual = p.Grad ?? throw new XunitException($"{label}: Sharpformer computed no gradient for parameter {name}");
             Compare(expected, actual.ToArray(), actual.ShapeArray(), gr, ga, $"{label}: gradient of {name}", what, "param grad");

@@ -43,13 +43,43 @@ public sealed class Linear : Module
     /// <summary>b: [out], or null without bias.</summary>
     public Tensor? Bias { get; }
 
-    /// <summary>x: [..., in] → [..., out].</summary>
-    public Tensor Forward(Tensor x) =>
-        Int8Weight is { } q ? Checked(x).LinearInt8([q], Bias, relu: false) : Checked(x).Linear(Weight, Bias);
+    /// <summary>The low-rank adapter beside the (then frozen) weight, or null (<see cref="SequenceModel.AddLora"/>).</summary>
+    public LoraAdapter? Lora { get; private set; }
+
+    /// <summary>x: [..., in] → [..., out] (plus the adapter's update when there is one).</summary>
+    public Tensor Forward(Tensor x)
+    {
+        if (Int8Weight is { } q) return Checked(x).LinearInt8([q], Bias, relu: false);
+        var y = Checked(x).Linear(Weight, Bias);
+        return Lora is null ? y : y + Lora.Forward(x);
+    }
 
     /// <summary>max(0, <see cref="Forward"/>(x)) as one fused op (<see cref="Tensor.LinearRelu"/>).</summary>
-    public Tensor ForwardRelu(Tensor x) =>
-        Int8Weight is { } q ? Checked(x).LinearInt8([q], Bias, relu: true) : Checked(x).LinearRelu(Weight, Bias);
+    public Tensor ForwardRelu(Tensor x)
+    {
+        if (Int8Weight is { } q) return Checked(x).LinearInt8([q], Bias, relu: true);
+        return Lora is null ? Checked(x).LinearRelu(Weight, Bias) : Forward(x).Relu();
+    }
+
+    /// <summary>Adds a low-rank adapter; the layer's own weight and bias stop requiring grad.</summary>
+    internal LoraAdapter AttachLora(int rank, float alpha, float dropout, Rng rng)
+    {
+        if (Lora is not null) throw new InvalidOperationException("Linear: the layer has an adapter already");
+        if (_weight is null) throw Quantized("Linear");
+        _weight.RequiresGrad = false;
+        if (Bias is not null) Bias.RequiresGrad = false;
+        Lora = RegisterModule("", new LoraAdapter(InFeatures, OutFeatures, rank, alpha, dropout, rng));
+        return Lora;
+    }
+
+    /// <summary>W ← W + (α/r)·B·A, and the adapter is removed: the layer computes the same with one product.</summary>
+    internal void MergeLora()
+    {
+        if (Lora is null) return;
+        using (Autograd.GradMode.NoGrad()) Weight.CopyFrom(Weight + Lora.Delta());
+        UnregisterModule(Lora);
+        Lora = null;
+    }
 
     internal override void QuantizeOwnWeights(Func<Tensor, QuantizedMatrix> quantize)
     {

@@ -37,6 +37,14 @@ public abstract class Module
         return module;
     }
 
+    /// <summary>Removes a child registered by <see cref="RegisterModule"/> (with its parameters).</summary>
+    protected void UnregisterModule(Module module)
+    {
+        int index = _children.FindIndex(c => ReferenceEquals(c.Value, module));
+        if (index < 0) throw new ArgumentException($"Module: {module.GetType().Name} is not a child of {GetType().Name}");
+        _children.RemoveAt(index);
+    }
+
     /// <summary>Every parameter with its dotted name, each tensor once (a shared tensor under its first name).</summary>
     public IEnumerable<(string Name, Tensor Value)> NamedParameters()
     {

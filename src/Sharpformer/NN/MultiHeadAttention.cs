@@ -12,6 +12,7 @@ public sealed class MultiHeadAttention : Module
 {
     private readonly ScaledDotProductAttention _attention;
     private Tensor? _inProjWeight;
+    private readonly LoraAdapter?[] _inProjLora = new LoraAdapter?[3];
 
     /// <summary>
     /// <paramref name="heads"/> heads over width <paramref name="embedDim"/> (which the head count must divide);
@@ -55,6 +56,9 @@ public sealed class MultiHeadAttention : Module
 
     /// <summary>Packed [b_q; b_k; b_v]: [3E].</summary>
     public Tensor InProjBias { get; }
+
+    /// <summary>The low-rank adapters beside W_q, W_k and W_v (null where there is none).</summary>
+    public IReadOnlyList<LoraAdapter?> InProjectionLora => _inProjLora;
 
     /// <summary>The output projection W_o: E → E.</summary>
     public Linear OutProj { get; }
@@ -127,6 +131,8 @@ public sealed class MultiHeadAttention : Module
         var qkv = buffers.Projected.AsSpan(0, buffers.Rows * 3 * e);                           // [B, 3E]: q | k | v
         if (Int8InProjection is { } int8) StepOps.AffineInt8(x, int8, InProjBias.AsSpan(), qkv, buffers.Rows, e);
         else StepOps.Affine(x, InProjWeight.AsSpan(), InProjBias.AsSpan(), qkv, buffers.Rows, e, 3 * e);
+        for (int i = 0; i < 3; i++)
+            if (_inProjLora[i] is { } adapter) StepOps.AddLora(adapter, x, qkv[(i * e)..], buffers.Rows, 3 * e);
         if (RopeBase is float theta) RotateStep(qkv, buffers.Rows, cache.Length, theta);
         cache.AppendPosition(qkv[e..], qkv[(2 * e)..], 3 * e, buffers.Rows, Heads, e / Heads);
         AttendStep(qkv, 3 * e, cache, [], y, buffers);
@@ -149,6 +155,7 @@ public sealed class MultiHeadAttention : Module
         var q = buffers.Projected.AsSpan(0, buffers.Rows * e);                                  // [B, E]
         if (Int8InProjection is { } int8) StepOps.AffineInt8(x, [int8[0]], InProjBias.AsSpan()[..e], q, buffers.Rows, e);
         else StepOps.Affine(x, InProjWeight.AsSpan()[..(e * e)], InProjBias.AsSpan()[..e], q, buffers.Rows, e, e);
+        if (_inProjLora[0] is { } adapter) StepOps.AddLora(adapter, x, q, buffers.Rows, e);
         AttendStep(q, e, cache, buffers.MaskRows(mask, Heads, cache.Length), y, buffers);
     }
 
@@ -178,7 +185,45 @@ public sealed class MultiHeadAttention : Module
     {
         var bias = InProjBias.Narrow(0, first * EmbedDim, count * EmbedDim);
         if (Int8InProjection is { } int8) return x.LinearInt8([.. int8.Skip(first).Take(count)], bias, relu: false);
-        return x.Linear(InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim), bias);
+        var y = x.Linear(InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim), bias);
+        if (_inProjLora.Skip(first).Take(count).All(a => a is null)) return y;
+        // The adapters' updates of the parts that have one, beside zeros for those that do not: [..., count·E]
+        int[] part = [.. x.Shape[..^1], EmbedDim];
+        return y + Tensor.Concat([.. _inProjLora.Skip(first).Take(count).Select(a => a?.Forward(x) ?? Tensor.Zeros(part))], -1);
+    }
+
+    /// <summary>Adds adapters beside W_q, W_k, W_v (parts 0, 1, 2 of the in-projection) and W_o as chosen.</summary>
+    internal void AttachLora(LoraOptions options, Rng rng)
+    {
+        if (_inProjWeight is null) throw Linear.Quantized("MultiHeadAttention");
+        LoraTargets[] parts = [LoraTargets.Query, LoraTargets.Key, LoraTargets.Value];
+        string[] names = ["in_proj_q", "in_proj_k", "in_proj_v"];
+        for (int i = 0; i < 3; i++)
+        {
+            if (!options.Targets.HasFlag(parts[i])) continue;
+            if (_inProjLora[i] is not null)
+                throw new InvalidOperationException("MultiHeadAttention: the projection has an adapter already");
+            _inProjLora[i] = RegisterModule(names[i],
+                new LoraAdapter(EmbedDim, EmbedDim, options.Rank, options.Alpha, options.Dropout, rng));
+        }
+        if (options.Targets.HasFlag(LoraTargets.Output)) OutProj.AttachLora(options.Rank, options.Alpha, options.Dropout, rng);
+    }
+
+    /// <summary>Adds each adapter's update into its weight and removes the adapters.</summary>
+    internal void MergeLora()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            if (_inProjLora[i] is not { } adapter) continue;
+            using (Autograd.GradMode.NoGrad())
+            {
+                var rows = InProjWeight.Narrow(0, i * EmbedDim, EmbedDim);
+                rows.CopyFrom(rows + adapter.Delta());
+            }
+            UnregisterModule(adapter);
+            _inProjLora[i] = null;
+        }
+        OutProj.MergeLora();
     }
 
     internal override void QuantizeOwnWeights(Func<Tensor, QuantizedMatrix> quantize)

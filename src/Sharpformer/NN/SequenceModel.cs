@@ -20,6 +20,50 @@ public abstract class SequenceModel : Module
     /// </summary>
     public abstract Tensor TeacherForcedLogits(Tensor source, Tensor targetInput);
 
+    /// <summary>
+    /// Low-rank adapters (LoRA) beside the weights <paramref name="options"/> targets, in every layer; every weight of
+    /// the model freezes (no gradients, no optimizer state), so training updates only the adapters. A new adapter
+    /// changes no output until it is trained (its B starts at zero).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model is int8, or has adapters already.</exception>
+    public void AddLora(LoraOptions options, Rng rng)
+    {
+        options.Validate();
+        if (IsQuantized) throw new InvalidOperationException("AddLora: the model's weights are int8; adapters need the float32 model");
+        if (HasLora) throw new InvalidOperationException("AddLora: the model has adapters already");
+        foreach (var p in Parameters()) p.RequiresGrad = false;
+        Apply(module =>
+        {
+            if (module is MultiHeadAttention attention) attention.AttachLora(options, rng);
+            if (module is FeedForward block && options.Targets.HasFlag(LoraTargets.FeedForward))
+            {
+                block.Linear1.AttachLora(options.Rank, options.Alpha, options.Dropout, rng);
+                block.Linear2.AttachLora(options.Rank, options.Alpha, options.Dropout, rng);
+            }
+        });
+    }
+
+    /// <summary>Whether the model holds low-rank adapters (<see cref="AddLora"/>).</summary>
+    public bool HasLora => NamedModules().Any(m => m.Module is LoraAdapter);
+
+    /// <summary>
+    /// Adds every adapter's update (α/r)·B·A into its weight and removes the adapters: a plain model that computes the
+    /// same (up to float rounding) with one product per layer. Every weight is trainable again.
+    /// </summary>
+    public void MergeLora()
+    {
+        Apply(module =>
+        {
+            if (module is MultiHeadAttention attention) attention.MergeLora();
+            if (module is FeedForward block)
+            {
+                block.Linear1.MergeLora();
+                block.Linear2.MergeLora();
+            }
+        });
+        foreach (var p in Parameters()) p.RequiresGrad = true;
+    }
+
     /// <summary>Whether the weight matrices are int8 (<see cref="QuantizeWeights"/>): the model runs at inference only.</summary>
     public bool IsQuantized => Config.Weights == WeightFormat.Int8;
 

@@ -51,6 +51,20 @@ internal static class StepOps
         var bias = layer.Bias is null ? [] : layer.Bias.AsSpan();
         if (layer.Int8Weight is { } q) AffineInt8(x, [q], bias, y, rows, layer.InFeatures);
         else Affine(x, layer.Weight.AsSpan(), bias, y, rows, layer.InFeatures, layer.OutFeatures);
+        if (layer.Lora is { } adapter) AddLora(adapter, x, y, rows, layer.OutFeatures);
+    }
+
+    /// <summary>
+    /// y += (α/r)·x·Aᵀ·Bᵀ for an adapter's rows: x: [rows, in], y: [rows, out] at row stride <paramref name="ldy"/>
+    /// (as <see cref="LoraAdapter.Forward"/> at inference, dropout off).
+    /// </summary>
+    public static void AddLora(LoraAdapter adapter, ReadOnlySpan<float> x, Span<float> y, int rows, int ldy)
+    {
+        int r = adapter.Rank;
+        var low = new float[rows * r];                                               // x·Aᵀ: [rows, r]
+        Gemm.Sgemm(false, true, rows, r, adapter.InFeatures, 1f, x, adapter.InFeatures, adapter.A.Weight.AsSpan(), adapter.InFeatures,
+            0f, low, r);
+        Gemm.Sgemm(false, true, rows, adapter.OutFeatures, r, adapter.Scaling, low, r, adapter.B.Weight.AsSpan(), r, 1f, y, ldy);
     }
 
     /// <summary><paramref name="norm"/> on rows: x, y: [rows, width] (distinct), statistics into the buffers'.</summary>

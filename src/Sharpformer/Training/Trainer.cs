@@ -135,7 +135,7 @@ public sealed class Trainer
                 throw new TrainingDivergedException($"training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} " +
                     $"at step {Step + 1}; the last checkpoint in {_directory} is kept");
             float norm = _options.ClipNorm > 0
-                ? GradientClipping.ClipByGlobalNorm(_model.Parameters(), _options.ClipNorm)
+                ? GradientClipping.ClipByGlobalNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.ClipNorm)
                 : GradientClipping.GlobalNorm(_model.Parameters().Select(p => p.Grad).OfType<Tensor>());
             _optimizer.Lr = lr;
             _optimizer.Step();
@@ -225,11 +225,12 @@ public sealed class Trainer
         return ((float)(lossSum / _options.Accumulation), tokens);
     }
 
-    // Weight decay only on matrices that are not embeddings: biases, norms and embedding tables keep theirs.
+    // Weight decay only on matrices that are not embeddings: biases, norms and embedding tables keep theirs. Frozen
+    // parameters (the weights beside LoRA adapters) get no optimizer state at all.
     private static IEnumerable<ParameterGroup> ParameterGroups(SequenceModel model, float weightDecay)
     {
         var embeddings = new HashSet<Tensor>(model.EmbeddingWeights, ReferenceEqualityComparer.Instance);
-        var all = model.Parameters().ToList();
+        var all = model.Parameters().Where(p => p.RequiresGrad).ToList();
         var decayed = all.Where(p => p.Rank > 1 && !embeddings.Contains(p)).ToList();
         var rest = all.Where(p => !decayed.Contains(p)).ToList();
         return [new ParameterGroup(decayed, weightDecay), new ParameterGroup(rest, 0f)];

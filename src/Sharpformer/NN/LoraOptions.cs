@@ -1,0 +1,86 @@
+namespace Sharpformer.NN;
+
+/// <summary>The weights low-rank adapters are put beside (<see cref="SequenceModel.AddLora"/>).</summary>
+[Flags]
+public enum LoraTargets
+{
+    /// <summary>None.</summary>
+    None = 0,
+
+    /// <summary>W_q, the query rows of every attention in-projection.</summary>
+    Query = 1,
+
+    /// <summary>W_k, the key rows.</summary>
+    Key = 2,
+
+    /// <summary>W_v, the value rows.</summary>
+    Value = 4,
+
+    /// <summary>W_o, every attention output projection.</summary>
+    Output = 8,
+
+    /// <summary>Both Linear layers of every feed-forward block.</summary>
+    FeedForward = 16,
+
+    /// <summary>W_q, W_k, W_v and W_o.</summary>
+    Attention = Query | Key | Value | Output,
+
+    /// <summary>Every attention and feed-forward weight.</summary>
+    All = Attention | FeedForward,
+}
+
+/// <summary>The settings of low-rank adapters: rank r, scaling α / r, dropout on the adapter's input, and targets.</summary>
+public sealed record LoraOptions
+{
+    /// <summary>Rank r of each adapter (8 is the LoRA paper's common choice).</summary>
+    public int Rank { get; init; } = 8;
+
+    /// <summary>α: updates are scaled by α / r, so a different rank needs no new learning rate.</summary>
+    public float Alpha { get; init; } = 16f;
+
+    /// <summary>Dropout on the adapter's input during training.</summary>
+    public float Dropout { get; init; } = 0.05f;
+
+    /// <summary>Which weights get adapters (default: queries and values, as the LoRA paper's experiments).</summary>
+    public LoraTargets Targets { get; init; } = LoraTargets.Query | LoraTargets.Value;
+
+    /// <summary>
+    /// Targets from a comma-separated list of <c>q</c>, <c>k</c>, <c>v</c>, <c>o</c>, <c>ff</c>, <c>attention</c>, <c>all</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name, or none at all.</exception>
+    public static LoraTargets ParseTargets(string text)
+    {
+        var targets = LoraTargets.None;
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            targets |= part switch
+            {
+                "q" => LoraTargets.Query,
+                "k" => LoraTargets.Key,
+                "v" => LoraTargets.Value,
+                "o" => LoraTargets.Output,
+                "ff" => LoraTargets.FeedForward,
+                "attention" => LoraTargets.Attention,
+                "all" => LoraTargets.All,
+                _ => throw new ArgumentException($"LoRA target '{part}' is not one of q, k, v, o, ff, attention, all"),
+            };
+        return targets != LoraTargets.None ? targets : throw new ArgumentException("LoRA targets: name at least one of q, k, v, o, ff");
+    }
+
+    /// <summary>The targets as <see cref="ParseTargets"/> reads them: "q,v".</summary>
+    public static string FormatTargets(LoraTargets targets) => string.Join(',', new[]
+    {
+        (LoraTargets.Query, "q"), (LoraTargets.Key, "k"), (LoraTargets.Value, "v"), (LoraTargets.Output, "o"),
+        (LoraTargets.FeedForward, "ff"),
+    }.Where(t => targets.HasFlag(t.Item1)).Select(t => t.Item2));
+
+    /// <summary>Throws an <see cref="ArgumentException"/> for a setting out of range.</summary>
+    public void Validate()
+    {
+        if (Rank < 1) throw new ArgumentException($"LoRA: the rank is {Rank}, it must be at least 1");
+        if (!(Alpha > 0) || !float.IsFinite(Alpha))
+            throw new ArgumentException($"LoRA: alpha is {Alpha}, it must be a finite number above 0");
+        if (Dropout is not (>= 0f and < 1f)) throw new ArgumentException($"LoRA: dropout is {Dropout}, outside [0, 1)");
+        if (Targets == LoraTargets.None || (Targets & ~LoraTargets.All) != 0)
+            throw new ArgumentException($"LoRA: no valid targets ({Targets})");
+    }
+}

@@ -1,0 +1,144 @@
+using Sharpformer.Autograd;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Tests.Lora;
+
+/// <summary>
+/// Low-rank adapters in whole models: a new adapter changes nothing, only adapters receive gradients, merged and
+/// unmerged models agree, cached decoding includes the adapters, and finite differences confirm the gradients.
+/// </summary>
+public class LoraModelTests
+{
+    private static readonly Tensor Source = Tensor.FromArray([5, 9, 12, 7, 3, 0, 8, 8, 21, 4, 6, 2], 2, 6);
+    private static readonly Tensor Target = Tensor.FromArray([1, 14, 15, 16, 17, 1, 22, 23, 24, 25], 2, 5);
+
+    private static Transformer Model(NormPlacement norm = NormPlacement.Post) =>
+        new(TransformerConfig.Tiny(30) with { Norm = norm, MaxLength = 20, Dropout = 0f }, new Rng(3));
+
+    // Gives every adapter's B random values, so that the adapters change the outputs.
+    private static void Train(Module model, ulong seed)
+    {
+        var rng = new Rng(seed);
+        using var _ = GradMode.NoGrad();
+        foreach (var (name, p) in model.NamedParameters().Where(p => p.Name.EndsWith("lora_B.weight", StringComparison.Ordinal)))
+            p.CopyFrom(Tensor.Normal(p.ShapeArray(), rng, std: 0.05f));
+    }
+
+    private static float[] Logits(SequenceModel model)
+    {
+        using var _ = GradMode.NoGrad();
+        return model.TeacherForcedLogits(Source, Target).ToArray();
+    }
+
+    [Fact]
+    public void ANewAdapterChangesNothing()
+    {
+        var model = Model();
+        model.Eval();
+        var before = Logits(model);
+        model.AddLora(new LoraOptions { Targets = LoraTargets.All }, new Rng(9));
+        Assert.Equal(before, Logits(model));
+        Assert.True(model.HasLora);
+    }
+
+    [Theory]
+    [InlineData(LoraTargets.Query | LoraTargets.Value, 2 * 2 + 2 * 4)]      // q, v of 2 + 4 attentions: 12 adapters
+    [InlineData(LoraTargets.All, 2 * (4 + 2) + 2 * (8 + 2))]                // every q, k, v, o and both feed-forward layers
+    public void OnlyTheAdaptersOfTheTargetsTrain(LoraTargets targets, int adapters)
+    {
+        var model = Model();
+        long before = model.ParameterCount();
+        model.AddLora(new LoraOptions { Rank = 4, Targets = targets }, new Rng(9));
+        var trainable = model.NamedParameters().Where(p => p.Value.RequiresGrad).ToList();
+        Assert.Equal(2 * adapters, trainable.Count);
+        Assert.All(trainable, p => Assert.Contains(".lora_", p.Name));
+        Assert.All(trainable, p => Assert.Contains(4, p.Value.ShapeArray()));     // A: [4, in], B: [out, 4]
+
+        model.Train();
+        model.TeacherForcedLogits(Source, Target).Sum().Backward();
+        Assert.All(model.NamedParameters(), p => Assert.Equal(p.Value.RequiresGrad, p.Value.Grad is not null));
+        Assert.Equal(before + trainable.Sum(p => (long)p.Value.Length), model.ParameterCount());
+    }
+
+    [Theory]
+    [InlineData(NormPlacement.Post)]
+    [InlineData(NormPlacement.Pre)]
+    public void MergedAndUnmergedModelsGiveTheSameLogits(NormPlacement norm)
+    {
+        var model = Model(norm);
+        model.AddLora(new LoraOptions { Rank = 3, Alpha = 6, Targets = LoraTargets.All }, new Rng(9));
+        Train(model, 4);
+        model.Eval();
+        var unmerged = Logits(model);
+        var untouched = Model(norm);
+        untouched.Eval();
+        Assert.True(Logits(untouched).Zip(unmerged).Any(p => Math.Abs(p.First - p.Second) > 1e-3f), "the adapters changed nothing");
+
+        model.MergeLora();
+        Assert.False(model.HasLora);
+        Assert.DoesNotContain(model.NamedParameters(), p => p.Name.Contains("lora"));
+        Assert.All(model.Parameters(), p => Assert.True(p.RequiresGrad));
+        var merged = Logits(model);
+        for (int i = 0; i < merged.Length; i++)
+            Assert.True(Math.Abs(merged[i] - unmerged[i]) <= 1e-5f * Math.Max(1, Math.Abs(unmerged[i])),
+                $"{i}: {merged[i]} vs {unmerged[i]}");
+    }
+
+    [Fact]
+    public void CachedDecodingIncludesTheAdapters()
+    {
+        var model = Model(NormPlacement.Pre);
+        model.AddLora(new LoraOptions { Rank = 2, Targets = LoraTargets.All }, new Rng(9));
+        Train(model, 5);
+        model.Eval();
+        using var _ = GradMode.NoGrad();
+        var memory = model.Encode(Source);
+        var full = model.Decode(Target, memory, Source);
+        var cache = model.NewCache();
+        var sourceMask = model.SourceMask(Source);
+        float[] targets = Target.ToArray();
+        for (int t = 0; t < 5; t++)
+        {
+            var step = model.DecodeStep(Tensor.FromArray([targets[t], targets[5 + t]]), memory, sourceMask, cache).ToArray();
+            var expected = full.Narrow(1, t, 1).ToArray();
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(step[i] - expected[i]) <= 1e-5f * Math.Max(1, Math.Abs(expected[i])),
+                    $"position {t}, element {i}: {step[i]} vs {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void AdapterGradientsMatchFiniteDifferences()
+    {
+        var rng = new Rng(2);
+        var layer = new Linear(5, 4, rng);
+        layer.AttachLora(rank: 2, alpha: 3f, dropout: 0f, rng);
+        Train(layer, 6);
+        var x = Tensor.Normal([3, 5], rng);
+        var adapters = layer.Parameters().Where(p => p.RequiresGrad).ToArray();
+        Assert.Equal(2, adapters.Length);
+        var result = GradCheck.Run(_ => layer.Forward(x).Tanh(), adapters);
+        Assert.True(result.Passed, result.Report);
+        var input = Tensor.Normal([3, 5], rng).RequireGrad();
+        var inputResult = GradCheck.Run(v => layer.Forward(v[0]).Tanh(), [input]);
+        Assert.True(inputResult.Passed, inputResult.Report);
+    }
+
+    [Fact]
+    public void BadSettingsAreRefused()
+    {
+        var model = Model();
+        Assert.Throws<ArgumentException>(() => model.AddLora(new LoraOptions { Rank = 0 }, new Rng(1)));
+        Assert.Throws<ArgumentException>(() => model.AddLora(new LoraOptions { Alpha = float.NaN }, new Rng(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.AddLora(new LoraOptions { Rank = 65 }, new Rng(1)));   // above d_model
+        Assert.Contains("'x'", Assert.Throws<ArgumentException>(() => LoraOptions.ParseTargets("q,x")).Message);
+        Assert.Equal(LoraTargets.Query | LoraTargets.Value | LoraTargets.FeedForward, LoraOptions.ParseTargets("q, v,ff"));
+        Assert.Equal("q,k,v,o,ff", LoraOptions.FormatTargets(LoraOptions.ParseTargets("all")));
+        model.AddLora(new LoraOptions(), new Rng(1));
+        Assert.Throws<InvalidOperationException>(() => model.AddLora(new LoraOptions(), new Rng(1)));
+        var int8 = Model();
+        int8.QuantizeWeights();
+        Assert.Throws<InvalidOperationException>(() => int8.AddLora(new LoraOptions(), new Rng(1)));
+    }
+}

@@ -1,0 +1,38 @@
+using Sharpformer.Data;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+using Sharpformer.Training;
+
+namespace Sharpformer.Tests.Lora;
+
+/// <summary>The trainer on a model with adapters: the base stays bit-identical, the adapters learn, the loss falls.</summary>
+public sealed class LoraTrainingTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-lora-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void TrainingMovesOnlyTheAdaptersAndLowersTheLoss()
+    {
+        var rng = new Rng(3);
+        var task = new ToyTask(ToyTaskKind.Reverse, vocab: 20, minLength: 4, maxLength: 8);
+        var model = SequenceModel.Create(TransformerConfig.Tiny(20) with { MaxLength = 16 }, rng);
+        model.AddLora(new LoraOptions { Rank = 4, Targets = LoraTargets.All }, new Rng(4));
+        var frozen = model.NamedParameters().Where(p => !p.Value.RequiresGrad).ToDictionary(p => p.Name, p => p.Value.ToArray());
+        var adapters = model.NamedParameters().Where(p => p.Value.RequiresGrad).ToDictionary(p => p.Name, p => p.Value.ToArray());
+        var losses = new List<float>();
+        var trainer = new Trainer(model, rng, new ToyTaskBatches(task, 16, 5), [],
+            new TrainingOptions { Steps = 60, SaveEvery = 0, EvalEvery = 0, Lr = 3e-3f, Warmup = 5 }, _root)
+        {
+            Progress = p => losses.Add(p.Loss),
+        };
+        trainer.Run();
+
+        foreach (var (name, p) in model.NamedParameters())
+            if (frozen.TryGetValue(name, out var before)) Assert.Equal(before, p.ToArray());
+            else Assert.NotEqual(adapters[name], p.ToArray());
+        Assert.True(losses.TakeLast(10).Average() < losses.Take(10).Average() - 0.2f,
+            $"the loss did not fall: {losses.Take(10).Average():F3} → {losses.TakeLast(10).Average():F3}");
+    }
+}

@@ -14,6 +14,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     EvalCommand.Create(),
     InfoCommand.Create(),
     QuantizeCommand.Create(),
+    LoraCommand.Create(),
     BenchCommand.Create(),
     TokenizerCommand.Create(),
     VizCommand.Create(),

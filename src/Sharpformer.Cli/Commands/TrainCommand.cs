@@ -54,6 +54,21 @@ internal static class TrainCommand
         {
             Description = "Skip and count malformed TSV lines instead of stopping at the first.",
         };
+        var initFrom = new Option<string?>("--init-from")
+        {
+            Description = "Fine-tune this model directory (DIR): its architecture, weights and tokenizer are the start.",
+        };
+        var loraDefaults = new LoraOptions();
+        var loraRank = CliOptions.Int("--lora-rank", "With --init-from: train rank-R LoRA adapters beside the frozen weights.", 8);
+        var loraAlpha = CliOptions.Float("--lora-alpha", $"LoRA scaling α (updates × α / rank; default {loraDefaults.Alpha}).",
+            loraDefaults.Alpha, 1e-6f, 1e6f);
+        var loraDropout = CliOptions.Float("--lora-dropout", $"Dropout on the adapters' input (default {loraDefaults.Dropout}).",
+            loraDefaults.Dropout, 0f, 0.9f);
+        var loraTargets = new Option<string>("--lora-targets")
+        {
+            Description = "Weights that get adapters: q, k, v, o, ff, attention or all, separated by commas (default q,v).",
+            DefaultValueFactory = _ => LoraOptions.FormatTargets(loraDefaults.Targets),
+        };
         var resume = new Option<bool>("--resume")
         {
             Description = "Continue from the checkpoint in --out (same settings; --steps may extend the run).",
@@ -63,13 +78,19 @@ internal static class TrainCommand
             "Train a Transformer and write its model directory (config, weights, tokenizer, metrics, checkpoint).")
         {
             task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
-            labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, resume,
+            labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha, loraDropout,
+            loraTargets, resume,
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             Parallelism.Threads = result.GetValue(threads);
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
             string? configPath = result.GetValue(config);
+            bool lora = Given(loraRank);
+            if (!lora && (Given(loraAlpha) || Given(loraDropout) || Given(loraTargets)))
+                throw new ArgumentException("--lora-alpha, --lora-dropout and --lora-targets need --lora-rank");
+            if (result.GetValue(initFrom) is not null && (configPath is not null || Given(preset) || Given(vocabSize)))
+                throw new ArgumentException("--init-from fine-tunes its model: --preset, --config and --vocab-size do not apply");
             var setup = new TrainingRunOptions
             {
                 Directory = result.GetValue(output)!,
@@ -92,6 +113,14 @@ internal static class TrainCommand
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
                 },
                 Epochs = Given(epochs) ? result.GetValue(epochs) : null,
+                InitFrom = result.GetValue(initFrom),
+                Lora = lora
+                    ? new LoraOptions
+                    {
+                        Rank = result.GetValue(loraRank), Alpha = result.GetValue(loraAlpha), Dropout = result.GetValue(loraDropout),
+                        Targets = LoraOptions.ParseTargets(result.GetValue(loraTargets)!),
+                    }
+                    : null,
                 Resume = result.GetValue(resume),
                 ResumeSteps = Given(steps) ? result.GetValue(steps) : null,
             };

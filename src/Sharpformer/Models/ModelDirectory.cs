@@ -24,11 +24,13 @@ public static class ModelDirectory
     /// <summary>
     /// Opens a whole model directory for use: loads the config, the weights and the tokenizer, checks that
     /// they belong together (vocabulary size, the reserved special tokens, the padding id) and returns the
-    /// model in evaluation mode.
+    /// model in evaluation mode. A directory of LoRA adapters opens as its base with the adapters merged
+    /// (<see cref="LoraDirectory.Open"/>).
     /// </summary>
     /// <exception cref="InvalidFileException">A file is missing, damaged, or does not fit the others.</exception>
     public static ModelFiles Open(string directory)
     {
+        if (LoraDirectory.Holds(directory)) return LoraDirectory.Open(directory);
         var model = Load(directory);
         string tokenizerPath = Path.Combine(directory, TokenizerFile);
         var tokenizer = ITokenizer.Load(tokenizerPath);
@@ -116,16 +118,20 @@ public static class ModelDirectory
     /// (under any of its names) with its shape, and the file must hold nothing else.
     /// </summary>
     /// <exception cref="InvalidFileException">The file is missing, malformed or does not fit the model.</exception>
-    public static void LoadWeights(Module model, string path)
+    /// <remarks>With <paramref name="trainableOnly"/>, the file holds exactly the parameters that require grad (adapters).</remarks>
+    public static void LoadWeights(Module model, string path, bool trainableOnly = false)
     {
         using var weights = SafeTensorsReader.Open(path);
-        CheckHeader(weights, SlotsOf(model), "the model");
+        CheckHeader(weights, SlotsOf(model, trainableOnly), trainableOnly ? "the model's adapters" : "the model");
         ReadWeights(weights, model);
     }
 
-    /// <summary>Each parameter tensor of <paramref name="model"/> once, with all its state-dict names and its shape.</summary>
-    internal static IReadOnlyList<(string[] Names, long[] Shape)> SlotsOf(Module model) =>
-        [.. model.StateDict().GroupBy(p => p.Value, ReferenceEqualityComparer.Instance)
+    /// <summary>
+    /// Each parameter tensor of <paramref name="model"/> once (or each that requires grad), with all its state-dict names
+    /// and its shape.
+    /// </summary>
+    internal static IReadOnlyList<(string[] Names, long[] Shape)> SlotsOf(Module model, bool trainableOnly = false) =>
+        [.. model.StateDict().Where(p => !trainableOnly || p.Value.RequiresGrad).GroupBy(p => p.Value, ReferenceEqualityComparer.Instance)
             .Select(group => (group.Select(p => p.Key).ToArray(), ((Tensor)group.Key!).ShapeArray().Select(d => (long)d).ToArray())),
          .. ParameterLayout.WithScales(Int8Slots(model))];
 

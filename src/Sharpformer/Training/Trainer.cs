@@ -76,7 +76,7 @@ public sealed class Trainer
     {
         using var reader = SafeTensorsReader.Open(Path.Combine(_directory, StateFile));
         var checkpoint = TrainerCheckpoint.FromMetadata(reader);
-        ModelDirectory.CheckHeader(reader, ModelDirectory.SlotsOf(_model), "this model", "model.");
+        ModelDirectory.CheckHeader(reader, ModelDirectory.SlotsOf(_model, trainableOnly: _model.HasLora), "this model", "model.");
         CheckOptimizerEntries(reader);
         ModelDirectory.ReadWeights(reader, _model, "model.");
         var moments = reader.Entries.Where(e => e.Name.StartsWith("optim.", StringComparison.Ordinal))
@@ -104,7 +104,8 @@ public sealed class Trainer
     // at most a step count and two moments per parameter — what the file may make this process allocate.
     private void CheckOptimizerEntries(SafeTensorsReader reader)
     {
-        int parameters = _model.Parameters().Count(), largest = _model.Parameters().Max(p => p.Length), optimizer = 0;
+        var trained = _model.Parameters().Where(p => p.RequiresGrad).ToList();
+        int parameters = trained.Count, largest = trained.Max(p => p.Length), optimizer = 0;
         foreach (var entry in reader.Entries.Where(e => !e.Name.StartsWith("model.", StringComparison.Ordinal)))
         {
             if (!entry.Name.StartsWith("optim.", StringComparison.Ordinal))
@@ -165,12 +166,15 @@ public sealed class Trainer
     /// Writes a checkpoint. Its one commit point is the atomic replacement of trainer-state.safetensors,
     /// which holds everything a resume reads (parameters, optimizer moments, and the
     /// <see cref="TrainerCheckpoint"/> as metadata); model.safetensors, config.json and trainer.json are
-    /// copies written after it, which a resume writes again.
+    /// copies written after it, which a resume writes again. A model with LoRA adapters checkpoints only the
+    /// adapters (its base is read again from the base directory) and writes adapter.safetensors instead of a model.
     /// </summary>
     public void SaveCheckpoint()
     {
         string json = CheckpointJson();
-        var tensors = _model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value))
+        bool adaptersOnly = _model.HasLora;
+        var tensors = _model.NamedParameters().Where(p => !adaptersOnly || p.Value.RequiresGrad)
+            .Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value))
             .Concat(_optimizer.SaveState().Select(s => new KeyValuePair<string, Tensor>("optim." + s.Key, Tensor.FromArray(s.Value))));
         SafeTensors.Write(Path.Combine(_directory, StateFile), tensors,
             new Dictionary<string, string> { [TrainerCheckpoint.MetadataKey] = json });
@@ -180,7 +184,8 @@ public sealed class Trainer
     // The files a checkpoint's state implies: the model directory and the readable trainer.json.
     private void WriteCopies(string checkpointJson)
     {
-        ModelDirectory.Save(_model, _directory);
+        if (_model.HasLora) LoraDirectory.SaveAdapters(_model, _directory);
+        else ModelDirectory.Save(_model, _directory);
         AtomicFile.WriteAllText(Path.Combine(_directory, StateJsonFile), checkpointJson + "\n");
     }
 
@@ -192,7 +197,7 @@ public sealed class Trainer
         if (Step == 0)
         {
             _metrics.Clear();
-            TransformerConfigFile.Write(Path.Combine(_directory, ModelDirectory.ConfigFile), _model.Config);
+            if (!_model.HasLora) TransformerConfigFile.Write(Path.Combine(_directory, ModelDirectory.ConfigFile), _model.Config);
             return;
         }
         _metrics.TruncateAfter(Step);

@@ -69,23 +69,33 @@ public sealed class TrainingRun
 
         TrainingOptions? saved = checkpoint?.Options;
         ulong seed = saved?.Seed ?? setup.Training.Seed;
-        var settings = new DataSettings(setup.BatchTokens, setup.MaxLength, setup.VocabSize, setup.SkipBadLines, seed);
-        var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelDirectory.TokenizerFile)) : null;
+        // A fine-tuning run starts from a base model: named by the options, or for a resumed LoRA run by its adapter config.
+        var adapters = resuming && LoraDirectory.Holds(directory) ? LoraDirectory.ReadConfig(directory) : null;
+        var lora = adapters?.Options ?? (resuming ? null : setup.Lora);
+        string? baseDirectory = adapters?.BaseModel ?? (resuming ? null : setup.InitFrom);
+        var baseFiles = baseDirectory is null ? null : OpenBase(baseDirectory, adapters);
+        int maxLength = baseFiles is null ? setup.MaxLength : Math.Min(setup.MaxLength, baseFiles.Model.Config.MaxLength - 2);
+        var settings = new DataSettings(setup.BatchTokens, maxLength, setup.VocabSize, setup.SkipBadLines, seed);
+        var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelDirectory.TokenizerFile)) : baseFiles?.Tokenizer;
         var data = TrainingData.Load(spec, settings, tokenizer, log);
 
         TransformerConfig config;
         TrainingOptions options;
         if (saved is not null)
         {
-            config = ModelDirectory.ReadConfig(directory);
+            config = baseFiles is not null && adapters is not null ? baseFiles.Model.Config : ModelDirectory.ReadConfig(directory);
             options = setup.ResumeSteps is int steps ? saved with { Steps = steps } : saved;
         }
         else
         {
-            config = NewModelConfig(setup, data);
+            config = baseFiles is null ? NewModelConfig(setup, data)
+                : setup.Dropout is float dropout ? baseFiles.Model.Config with { Dropout = dropout } : baseFiles.Model.Config;
             options = setup.Epochs is int epochs ? setup.Training with { Steps = EpochSteps(epochs, data) } : setup.Training;
             Directory.CreateDirectory(directory);
             data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
+            if (lora is not null)
+                LoraDirectory.WriteConfig(directory, new LoraAdapterConfig(Path.GetFullPath(baseDirectory!),
+                    LoraDirectory.HashWeights(baseDirectory!), lora));
         }
         options.Validate();
         if (config.TargetVocab != data.Tokenizer.VocabSize || config.Architecture != data.Architecture)
@@ -95,6 +105,12 @@ public sealed class TrainingRun
         ModelMemory.Require(config, copies: 4, "training it (weights, gradients and Adam's two moments)");
         var modelRng = new Rng(options.Seed);
         var model = SequenceModel.Create(config, modelRng);
+        if (baseFiles is not null)
+        {
+            // The base's weights in a model whose dropout draws from the run's generator (checkpointed with it).
+            model.LoadStateDict(baseFiles.Model.StateDict().ToDictionary(p => p.Key, p => p.Value));
+            if (lora is not null) model.AddLora(lora, modelRng);   // the adapters' dropout draws from the checkpointed generator too
+        }
         var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory);
         var run = new TrainingRun(setup, data, options, model, trainer, log);
         if (resuming)
@@ -110,8 +126,13 @@ public sealed class TrainingRun
     public string Describe()
     {
         string data = new DataSpec(Setup.Task, Setup.TrainFile, Setup.ValidFile).Describe();
+        long trainable = Model.Parameters().Where(p => p.RequiresGrad).Sum(p => (long)p.Length);
+        string what = Model.HasLora
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{trainable:N0} adapter parameters ({100.0 * trainable / Model.ParameterCount():F2}% of {Model.ParameterCount():N0})")
+            : string.Create(CultureInfo.InvariantCulture, $"{Model.ParameterCount():N0} parameters");
         return string.Create(CultureInfo.InvariantCulture,
-            $"training {Model.ParameterCount():N0} parameters on '{data}' for {Options.Steps} steps, "
+            $"training {what} on '{data}' for {Options.Steps} steps, "
             + $"{Parallelism.Threads} thread(s) → {Setup.Directory}");
     }
 
@@ -127,9 +148,25 @@ public sealed class TrainingRun
         return new TrainingRunResult(Trainer.Step, loss, accuracy);
     }
 
+    // The model to fine-tune, float32 and (for a LoRA run's resume) still the weights its adapters were trained on.
+    private static ModelFiles OpenBase(string directory, LoraAdapterConfig? adapters)
+    {
+        if (adapters is not null && LoraDirectory.HashWeights(directory) != adapters.BaseWeightsSha256)
+            throw new IO.InvalidFileException(Path.Combine(directory, ModelDirectory.WeightsFile),
+                "its weights changed since the adapters of this run were trained on them");
+        var files = ModelDirectory.Open(directory);
+        if (files.Model.IsQuantized)
+            throw new ArgumentException($"{directory}: the model's weights are int8; fine-tune the float32 model");
+        return files;
+    }
+
     // What TrainingData.Load does not check itself (it checks the task and files).
     private static void CheckSetup(TrainingRunOptions setup)
     {
+        if (setup.Lora is not null && setup.InitFrom is null)
+            throw new ArgumentException("LoRA adapters need a base model to adapt: give --init-from DIR");
+        if (setup.InitFrom is not null && (setup.Model is not null || setup.Positional is not null || setup.RopeBase is not null))
+            throw new ArgumentException("a fine-tuning run keeps its base model's architecture: drop the model settings");
         if (string.IsNullOrEmpty(setup.Directory)) throw new ArgumentException("a training run needs a directory");
         if (setup.Model is null && !Presets.Contains(setup.Preset))
             throw new ArgumentException($"unknown preset '{setup.Preset}' (known: {string.Join(", ", Presets)})");

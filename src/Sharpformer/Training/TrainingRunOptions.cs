@@ -29,6 +29,18 @@ public sealed record TrainingRunOptions
     /// </summary>
     public TransformerConfig? Model { get; init; }
 
+    /// <summary>
+    /// Fine-tune this model directory instead of a new model: its architecture, weights and tokenizer are the start
+    /// (<see cref="Model"/>, <see cref="Preset"/>, <see cref="VocabSize"/> and the positional settings are not used).
+    /// </summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>
+    /// With <see cref="InitFrom"/>: train low-rank adapters beside the frozen base instead of every weight. The run's
+    /// directory then holds the adapters and their config, not a model.
+    /// </summary>
+    public LoraOptions? Lora { get; init; }
+
     /// <summary>The model size when <see cref="Model"/> is null: one of <see cref="TrainingRun.Presets"/>.</summary>
     public string Preset { get; init; } = "tiny";
 

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Sharpformer.Models;
+
+namespace Sharpformer.Cli.Commands;
+
+/// <summary><c>sharpformer lora merge</c>: a plain model directory from a LoRA run (base weights + the adapters' updates).</summary>
+internal static class LoraCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model")
+        {
+            Description = "A LoRA run directory (from train --init-from … --lora-rank R).", Required = true,
+        };
+        var output = new Option<string>("--out") { Description = "Directory to write the merged model to (DIR).", Required = true };
+        var merge = new Command("merge", "Write the base model with the adapters' updates added into its weights: a plain model directory.")
+        {
+            model, output,
+        };
+        merge.SetAction(result => CommandErrors.Run(() =>
+        {
+            string source = result.GetValue(model)!, target = result.GetValue(output)!;
+            if (!LoraDirectory.Holds(source))
+                throw new ArgumentException($"{source} holds no {LoraDirectory.ConfigFile}: it is not a LoRA run");
+            if (Path.GetFullPath(source).TrimEnd('/') == Path.GetFullPath(target).TrimEnd('/'))
+                throw new ArgumentException("--out must be another directory than --model");
+            var files = LoraDirectory.Open(source);
+            ModelDirectory.Save(files.Model, files.Tokenizer, target);
+            Console.Error.WriteLine($"lora merge: {LoraDirectory.Describe(LoraDirectory.ReadConfig(source))} → {target}");
+            return 0;
+        }));
+        return new Command("lora", "LoRA adapters: merge a fine-tuning run's adapters into its base model.") { merge };
+    }
+}

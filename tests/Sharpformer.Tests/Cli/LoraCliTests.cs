@@ -1,0 +1,64 @@
+namespace Sharpformer.Tests.Cli;
+
+/// <summary>
+/// End-to-end LoRA: a base trained through the command line, adapted to another task with `train --init-from
+/// --lora-rank`; the run holds only adapters, decodes as the merged model, resumes exactly, and refuses a changed base.
+/// </summary>
+public sealed class LoraCliTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-lora-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static void Ok((int ExitCode, string Stdout, string Stderr) result) => Assert.True(result.ExitCode == 0, result.Stderr);
+
+    [Fact]
+    public void AdaptersTrainAloneDecodeMergeResumeAndGuardTheirBase()
+    {
+        string base_ = Path.Combine(_root, "base"), adapted = Path.Combine(_root, "lora"), merged = Path.Combine(_root, "merged");
+        Ok(CliRunner.Run(Timeout, "train", "--task", "reverse", "--out", base_, "--steps", "200", "--seed", "1", "--eval-every", "0",
+            "--threads", "1"));
+        string[] Adapt(string dir, params string[] more) => ["train", "--task", "copy", "--init-from", base_, "--lora-rank", "4",
+            "--lora-targets", "all", "--out", dir, "--eval-every", "0", "--save-every", "20", "--seed", "2", "--threads", "1", .. more];
+        var (code, _, stderr) = CliRunner.Run(Timeout, Adapt(adapted, "--steps", "60"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("adapter parameters", stderr);
+        Assert.True(File.Exists(Path.Combine(adapted, "adapter.safetensors")));
+        Assert.True(File.Exists(Path.Combine(adapted, "adapter_config.json")));
+        Assert.False(File.Exists(Path.Combine(adapted, "model.safetensors")), "a LoRA run holds adapters, not a model");
+        Assert.True(new FileInfo(Path.Combine(adapted, "trainer-state.safetensors")).Length
+                    < new FileInfo(Path.Combine(base_, "model.safetensors")).Length, "the checkpoint holds more than the adapters");
+
+        // Resume: 40 steps, then on to 60, gives the adapters of the uninterrupted run byte for byte.
+        string resumed = Path.Combine(_root, "resumed");
+        Ok(CliRunner.Run(Timeout, Adapt(resumed, "--steps", "40")));
+        Ok(CliRunner.Run(Timeout, Adapt(resumed, "--steps", "60", "--resume")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(adapted, "adapter.safetensors")),
+            File.ReadAllBytes(Path.Combine(resumed, "adapter.safetensors")));
+
+        // The adapter directory decodes like its merged model.
+        Ok(CliRunner.Run(Timeout, "lora", "merge", "--model", adapted, "--out", merged));
+        string[] inputs = ["abcdef", "ponmlk", "aabbccdd"];
+        var fromAdapters = CliRunner.Run(Timeout, ["translate", "--model", adapted, .. inputs]);
+        var fromMerged = CliRunner.Run(Timeout, ["translate", "--model", merged, .. inputs]);
+        Ok(fromAdapters);
+        Assert.Equal(fromMerged.Stdout, fromAdapters.Stdout);
+
+        // A changed base: the adapters refuse it, in one line.
+        var weights = Path.Combine(base_, "model.safetensors");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(weights, bytes);
+        var (badCode, _, badErr) = CliRunner.Run(Timeout, "translate", "--model", adapted, "abc");
+        Assert.Equal(1, badCode);
+        Assert.Contains("other weights", badErr);
+        Assert.Single(badErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // Options that need another: one line, exit 1.
+        var (needCode, _, needErr) = CliRunner.Run(Timeout, "train", "--task", "copy", "--out", Path.Combine(_root, "x"),
+            "--lora-rank", "4");
+        Assert.Equal(1, needCode);
+        Assert.Contains("--init-from", needErr);
+    }
+}

@@ -17,7 +17,10 @@ internal static class EvalCommand
     {
         var model = new Option<string>("--model") { Description = "Model directory.", Required = true };
         var data = new Option<string?>("--data") { Description = "Pairs to evaluate on (TSV: source<TAB>reference)." };
-        var task = new Option<string?>("--task") { Description = "A built-in corpus instead of --data: bible-en-es." };
+        var task = new Option<string?>("--task")
+        {
+            Description = "A built-in corpus instead of --data: bible-en-es, bible-ot-en-es (Old Testament) or bible-nt-en-es (New).",
+        };
         var split = new Option<string>("--split") { Description = "Split of --task: valid or test.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("valid", "test");
         var limit = CliOptions.Int("--limit", "Evaluate only the first N pairs.", int.MaxValue);
@@ -95,7 +98,8 @@ internal static class EvalCommand
     {
         if ((data is null) == (task is null)) throw new ArgumentException("give either --data FILE.tsv or --task bible-en-es");
         if (data is not null) return TsvReader.Read(data).Pairs;
-        if (task != "bible-en-es") throw new ArgumentException($"--task for eval must be bible-en-es, not '{task}'");
-        return Corpora.BibleVerses(split == "valid" ? Split.Valid : Split.Test).Select(v => (v.English, v.Spanish));
+        if (task is not ("bible-en-es" or "bible-ot-en-es" or "bible-nt-en-es"))
+            throw new ArgumentException($"--task for eval must be bible-en-es, bible-ot-en-es or bible-nt-en-es, not '{task}'");
+        return Corpora.BibleVerses(task, split == "valid" ? Split.Valid : Split.Test).Select(v => (v.English, v.Spanish));
     }
 }

@@ -25,6 +25,15 @@ public sealed record BibleVerse(string Book, int Chapter, int Verse, string Engl
     /// if it is 10 mod 20.
     /// </summary>
     public Split Split => Chapter % 20 == 0 ? Split.Test : Chapter % 20 == 10 ? Split.Valid : Split.Train;
+
+    /// <summary>Whether the verse is in the New Testament (Matthew to Revelation) rather than the Old.</summary>
+    public bool NewTestament => NewTestamentBooks.Contains(Book);
+
+    private static readonly HashSet<string> NewTestamentBooks =
+    [
+        "Matt", "Mark", "Luke", "John", "Acts", "Rom", "1Cor", "2Cor", "Gal", "Eph", "Phil", "Col", "1Thess", "2Thess", "1Tim",
+        "2Tim", "Titus", "Phlm", "Heb", "Jas", "1Pet", "2Pet", "1John", "2John", "3John", "Jude", "Rev",
+    ];
 }
 
 /// <summary>The corpora shipped inside the library (data/README.md gives their provenance).</summary>
@@ -43,6 +52,19 @@ public static class Corpora
 
     /// <summary>The verse pairs of one split, in canonical order.</summary>
     public static IReadOnlyList<BibleVerse> BibleVerses(Split split) => [.. Bible.Value.Where(v => v.Split == split)];
+
+    /// <summary>
+    /// The verse pairs of a Bible task's split: <c>bible-en-es</c> (every book), <c>bible-ot-en-es</c> (the Old Testament)
+    /// or <c>bible-nt-en-es</c> (the New), in canonical order.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not one of the three task names.</exception>
+    public static IReadOnlyList<BibleVerse> BibleVerses(string task, Split split) => task switch
+    {
+        "bible-en-es" => BibleVerses(split),
+        "bible-ot-en-es" => [.. BibleVerses(split).Where(v => !v.NewTestament)],
+        "bible-nt-en-es" => [.. BibleVerses(split).Where(v => v.NewTestament)],
+        _ => throw new ArgumentException($"'{task}' is not a Bible task (bible-en-es, bible-ot-en-es, bible-nt-en-es)"),
+    };
 
     /// <summary>The text of one Austen novel (a name from <see cref="AustenNovels"/>).</summary>
     public static string AustenText(string novel)

@@ -8,7 +8,7 @@ namespace Sharpformer.Data;
 public sealed record DataSpec(string? Task, string? TrainFile, string? ValidFile)
 {
     /// <summary>The names of the built-in tasks.</summary>
-    public static readonly string[] TaskNames = ["copy", "reverse", "sort", "bible-en-es", "austen"];
+    public static readonly string[] TaskNames = ["copy", "reverse", "sort", "bible-en-es", "bible-ot-en-es", "bible-nt-en-es", "austen"];
 
     /// <summary>A short name for messages.</summary>
     public string Describe() => Task ?? Path.GetFileName(TrainFile)!;
@@ -46,9 +46,10 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
         return spec.Task switch
         {
             null => throw new ArgumentException("give a task name or a training file"),
-            "bible-en-es" => FromPairs(Corpora.BibleVerses(Split.Train).Select(v => (v.English, v.Spanish)).ToList(),
-                                       Corpora.BibleVerses(Split.Valid).Select(v => (v.English, v.Spanish)).ToList(),
-                                       0, settings, tokenizer, progress),
+            "bible-en-es" or "bible-ot-en-es" or "bible-nt-en-es" =>
+                FromPairs(Corpora.BibleVerses(spec.Task, Split.Train).Select(v => (v.English, v.Spanish)).ToList(),
+                          Corpora.BibleVerses(spec.Task, Split.Valid).Select(v => (v.English, v.Spanish)).ToList(),
+                          0, settings, tokenizer, progress),
             "austen" => Austen(settings, tokenizer, progress),
             _ when ToyTask.Parse(spec.Task) is { } kind => Toy(kind, settings),
             _ => throw new ArgumentException($"unknown task '{spec.Task}' (known: {string.Join(", ", DataSpec.TaskNames)})"),

@@ -17,6 +17,20 @@ public sealed partial class CorporaTests
     }
 
     [Fact]
+    public void TheTestamentsSplitTheBibleByBook()
+    {
+        var all = Corpora.BibleVerses(Split.Test);
+        var oldTestament = Corpora.BibleVerses("bible-ot-en-es", Split.Test);
+        var newTestament = Corpora.BibleVerses("bible-nt-en-es", Split.Test);
+        Assert.Equal(all.Count, oldTestament.Count + newTestament.Count);
+        Assert.Equal(165, newTestament.Count);                       // Matthew 34, Luke 47, John 31, Acts 38, Revelation 15
+        Assert.Equal(["Matt", "Luke", "John", "Acts", "Rev"], newTestament.Select(v => v.Book).Distinct());
+        Assert.Equal("Gen", oldTestament[0].Book);
+        Assert.Equal(7_826, Corpora.BibleVerses().Count(v => v.NewTestament));   // 22 books, Matthew to Revelation
+        Assert.Throws<ArgumentException>(() => Corpora.BibleVerses("bible", Split.Test));
+    }
+
+    [Fact]
     public void TheSplitTablesInTheReadmeMatchTheData()
     {
         string readme = File.ReadAllText(RepositoryFiles.PathOf("data/README.md"));

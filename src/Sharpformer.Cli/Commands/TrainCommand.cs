@@ -56,17 +56,17 @@ internal static class TrainCommand
         };
         var initFrom = new Option<string?>("--init-from")
         {
-            Description = "Fine-tune this model directory (DIR): its architecture, weights and tokenizer are the start.",
+            Description = "Fine-tune this model directory: its architecture, weights and tokenizer are the start.", HelpName = "DIR",
         };
         var loraDefaults = new LoraOptions();
         var loraRank = CliOptions.Int("--lora-rank", "With --init-from: train rank-R LoRA adapters beside the frozen weights.", 8);
-        var loraAlpha = CliOptions.Float("--lora-alpha", $"LoRA scaling α (updates × α / rank; default {loraDefaults.Alpha}).",
+        var loraAlpha = CliOptions.Float("--lora-alpha", "LoRA scaling α (the adapters' updates are multiplied by α / rank).",
             loraDefaults.Alpha, 1e-6f, 1e6f);
-        var loraDropout = CliOptions.Float("--lora-dropout", $"Dropout on the adapters' input (default {loraDefaults.Dropout}).",
+        var loraDropout = CliOptions.Float("--lora-dropout", "Dropout on the adapters' input.",
             loraDefaults.Dropout, 0f, 0.9f);
         var loraTargets = new Option<string>("--lora-targets")
         {
-            Description = "Weights that get adapters: q, k, v, o, ff, attention or all, separated by commas (default q,v).",
+            Description = "Weights that get adapters: q, k, v, o, ff, attention or all, separated by commas.", HelpName = "LIST",
             DefaultValueFactory = _ => LoraOptions.FormatTargets(loraDefaults.Targets),
         };
         var resume = new Option<bool>("--resume")

@@ -1,6 +1,7 @@
 using Sharpformer.Autograd;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
+using Sharpformer.Tests.NN;
 
 namespace Sharpformer.Tests.Lora;
 
@@ -92,20 +93,7 @@ public class LoraModelTests
         model.AddLora(new LoraOptions { Rank = 2, Targets = LoraTargets.All }, new Rng(9));
         Train(model, 5);
         model.Eval();
-        using var _ = GradMode.NoGrad();
-        var memory = model.Encode(Source);
-        var full = model.Decode(Target, memory, Source);
-        var cache = model.NewCache();
-        var sourceMask = model.SourceMask(Source);
-        float[] targets = Target.ToArray();
-        for (int t = 0; t < 5; t++)
-        {
-            var step = model.DecodeStep(Tensor.FromArray([targets[t], targets[5 + t]]), memory, sourceMask, cache).ToArray();
-            var expected = full.Narrow(1, t, 1).ToArray();
-            for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(step[i] - expected[i]) <= 1e-5f * Math.Max(1, Math.Abs(expected[i])),
-                    $"position {t}, element {i}: {step[i]} vs {expected[i]}");
-        }
+        CachedDecoding.AssertMatchesFullForward(model, Source, Target, 1e-5f);
     }
 
     [Fact]

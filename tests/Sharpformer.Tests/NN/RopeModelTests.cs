@@ -33,19 +33,8 @@ public sealed class RopeModelTests : IDisposable
     {
         var model = new Transformer(Rope(TransformerConfig.Tiny(30) with { Norm = norm, MaxLength = 20 }), new Rng(3));
         model.Eval();
-        var src = Tensor.FromArray([5, 9, 12, 7, 3, 0, 8, 8, 21, 4, 6, 2], 2, 6);
-        var tgt = Tensor.FromArray([1, 14, 15, 16, 17, 1, 22, 23, 24, 25], 2, 5);
-        using var _ = GradMode.NoGrad();
-        var memory = model.Encode(src);
-        var full = model.Decode(tgt, memory, src);                              // [B, T, V]
-        var cache = model.NewCache();
-        var sourceMask = model.SourceMask(src);
-        float[] targets = tgt.ToArray();
-        for (int t = 0; t < 5; t++)
-        {
-            var step = model.DecodeStep(Tensor.FromArray([targets[t], targets[5 + t]]), memory, sourceMask, cache);   // [B, V]
-            AssertClose(full.Narrow(1, t, 1).ToArray(), step.ToArray(), $"position {t}");
-        }
+        CachedDecoding.AssertMatchesFullForward(model, Tensor.FromArray([5, 9, 12, 7, 3, 0, 8, 8, 21, 4, 6, 2], 2, 6),
+            Tensor.FromArray([1, 14, 15, 16, 17, 1, 22, 23, 24, 25], 2, 5), 1e-5f);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Sharpformer.IO;
 using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
+using Sharpformer.Tests.NN;
 
 namespace Sharpformer.Tests.Quantization;
 
@@ -73,20 +74,7 @@ public sealed class QuantizedModelTests : IDisposable
     {
         var model = Model(NormPlacement.Pre, ActivationKind.Relu, share: true, tie: false);
         model.QuantizeWeights();
-        using var _ = GradMode.NoGrad();
-        var memory = model.Encode(Source);
-        var full = model.Decode(Target, memory, Source);                         // [B, T, V]
-        var cache = model.NewCache();
-        var sourceMask = model.SourceMask(Source);
-        float[] targets = Target.ToArray();
-        for (int t = 0; t < 5; t++)
-        {
-            var step = model.DecodeStep(Tensor.FromArray([targets[t], targets[5 + t]]), memory, sourceMask, cache).ToArray();
-            var expected = full.Narrow(1, t, 1).ToArray();
-            for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(step[i] - expected[i]) <= 1e-4f * Math.Max(1, Math.Abs(expected[i])),
-                    $"position {t}, element {i}: {step[i]} vs {expected[i]}");
-        }
+        CachedDecoding.AssertMatchesFullForward(model, Source, Target, 1e-4f);
     }
 
     [Fact]

@@ -74,21 +74,14 @@ public static class ModelDirectory
     /// </summary>
     public static void SaveWeights(Module model, string path)
     {
-        var metadata = new Dictionary<string, string> { ["format"] = "pt" };
-        var int8 = model.NamedInt8Weights().ToList();
-        if (int8.Count == 0)
-        {
-            SafeTensors.Write(path, model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value)), metadata);
-            return;
-        }
         var entries = model.NamedParameters().Select(p => new SafeTensorsPayload(p.Name, p.Value)).ToList();
-        foreach (var (name, blocks) in int8)
+        foreach (var (name, blocks) in model.NamedInt8Weights())
         {
             entries.Add(new SafeTensorsPayload(name, blocks));
             float[] scales = [.. blocks.SelectMany(b => b.Scales.ToArray())];
             entries.Add(new SafeTensorsPayload(name + ParameterLayout.ScaleSuffix, Tensor.FromArray(scales, scales.Length)));
         }
-        SafeTensors.Write(path, entries, metadata);
+        SafeTensors.Write(path, entries, new Dictionary<string, string> { ["format"] = "pt" });
     }
 
     /// <summary>

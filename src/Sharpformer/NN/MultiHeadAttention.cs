@@ -129,7 +129,7 @@ public sealed class MultiHeadAttention : Module
     {
         int e = EmbedDim;
         var qkv = buffers.Projected.AsSpan(0, buffers.Rows * 3 * e);                           // [B, 3E]: q | k | v
-        if (Int8InProjection is { } int8) StepOps.AffineInt8(x, int8, InProjBias.AsSpan(), qkv, buffers.Rows, e);
+        if (Int8InProjection is { } int8) StepOps.AffineInt8(x, int8, InProjBias.AsSpan(), qkv, buffers.Rows);
         else StepOps.Affine(x, InProjWeight.AsSpan(), InProjBias.AsSpan(), qkv, buffers.Rows, e, 3 * e);
         for (int i = 0; i < 3; i++)
             if (_inProjLora[i] is { } adapter) StepOps.AddLora(adapter, x, qkv[(i * e)..], buffers.Rows, 3 * e);
@@ -153,7 +153,7 @@ public sealed class MultiHeadAttention : Module
             cache.Append(SplitHeads(kv[0]), SplitHeads(kv[1]));
         }
         var q = buffers.Projected.AsSpan(0, buffers.Rows * e);                                  // [B, E]
-        if (Int8InProjection is { } int8) StepOps.AffineInt8(x, [int8[0]], InProjBias.AsSpan()[..e], q, buffers.Rows, e);
+        if (Int8InProjection is { } int8) StepOps.AffineInt8(x, [int8[0]], InProjBias.AsSpan()[..e], q, buffers.Rows);
         else StepOps.Affine(x, InProjWeight.AsSpan()[..(e * e)], InProjBias.AsSpan()[..e], q, buffers.Rows, e, e);
         if (_inProjLora[0] is { } adapter) StepOps.AddLora(adapter, x, q, buffers.Rows, e);
         AttendStep(q, e, cache, buffers.MaskRows(mask, Heads, cache.Length), y, buffers);

@@ -29,27 +29,16 @@ internal static class StepOps
     /// y: [rows, Σ out] = x: [rows, in]·[W₀; W₁; …]ᵀ + b for int8 row blocks W_i: [out_i, in], as <see cref="Tensor.LinearInt8"/>.
     /// </summary>
     public static unsafe void AffineInt8(ReadOnlySpan<float> x, IReadOnlyList<QuantizedMatrix> blocks, ReadOnlySpan<float> bias,
-        Span<float> y, int rows, int inFeatures)
+        Span<float> y, int rows)
     {
-        int outFeatures = blocks.Sum(b => b.Rows);
-        if (!bias.IsEmpty)
-            for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outFeatures, outFeatures));
-        fixed (float* px = x, py = y)
-        {
-            int column = 0;
-            foreach (var block in blocks)
-            {
-                Int8Gemm.Run(rows, block.Operand, px, inFeatures, bias.IsEmpty ? 0f : 1f, py + column, outFeatures);
-                column += block.Rows;
-            }
-        }
+        fixed (float* px = x, py = y) QuantizedMatrix.Affine(blocks, px, rows, bias, py);
     }
 
     /// <summary><paramref name="layer"/> on rows: x: [rows, in] → y: [rows, out].</summary>
     public static void Linear(Linear layer, ReadOnlySpan<float> x, Span<float> y, int rows)
     {
         var bias = layer.Bias is null ? [] : layer.Bias.AsSpan();
-        if (layer.Int8Weight is { } q) AffineInt8(x, [q], bias, y, rows, layer.InFeatures);
+        if (layer.Int8Weight is { } q) AffineInt8(x, [q], bias, y, rows);
         else Affine(x, layer.Weight.AsSpan(), bias, y, rows, layer.InFeatures, layer.OutFeatures);
         if (layer.Lora is { } adapter) AddLora(adapter, x, y, rows, layer.OutFeatures);
     }
@@ -61,7 +50,7 @@ internal static class StepOps
     public static void AddLora(LoraAdapter adapter, ReadOnlySpan<float> x, Span<float> y, int rows, int ldy)
     {
         int r = adapter.Rank;
-        var low = new float[rows * r];                                               // x·Aᵀ: [rows, r]
+        Span<float> low = rows * r <= 4096 ? stackalloc float[rows * r] : new float[rows * r];   // x·Aᵀ: [rows, r]
         Gemm.Sgemm(false, true, rows, r, adapter.InFeatures, 1f, x, adapter.InFeatures, adapter.A.Weight.AsSpan(), adapter.InFeatures,
             0f, low, r);
         Gemm.Sgemm(false, true, rows, adapter.OutFeatures, r, adapter.Scaling, low, r, adapter.B.Weight.AsSpan(), r, 1f, y, ldy);

@@ -108,6 +108,25 @@ public sealed class QuantizedMatrix
         stored.RowSums.CopyTo(RowSums, 0);
     }
 
+    /// <summary>
+    /// y: [rows, Σ out_i] = x: [rows, in]·[W₀; W₁; …]ᵀ + bias for row blocks W_i: [out_i, in] that stack into one
+    /// weight (each block's outputs in its own columns of y); an empty <paramref name="bias"/> adds nothing.
+    /// </summary>
+    internal static unsafe void Affine(IReadOnlyList<QuantizedMatrix> blocks, float* x, int rows, ReadOnlySpan<float> bias, float* y)
+    {
+        int inFeatures = blocks[0].Columns, outFeatures = 0;
+        foreach (var block in blocks) outFeatures += block.Rows;
+        if (!bias.IsEmpty)
+            for (int r = 0; r < rows; r++) bias.CopyTo(new Span<float>(y + (nint)r * outFeatures, outFeatures));
+        if (rows == 0) return;
+        int column = 0;
+        foreach (var block in blocks)
+        {
+            Int8Gemm.Run(rows, block.Operand, x, inFeatures, bias.IsEmpty ? 0f : 1f, y + column, outFeatures);
+            column += block.Rows;
+        }
+    }
+
     /// <summary>The int8 values row-major into <paramref name="destination"/>: [rows, columns].</summary>
     public void CopyValuesTo(Span<sbyte> destination)
     {

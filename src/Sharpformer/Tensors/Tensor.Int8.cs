@@ -1,5 +1,4 @@
 using Sharpformer.Autograd;
-using Sharpformer.Kernels;
 
 namespace Sharpformer.Tensors;
 
@@ -21,21 +20,9 @@ public sealed partial class Tensor
             throw new InvalidOperationException("Linear: int8 weights are for inference; a quantized model cannot pass gradients back");
         int rows = inFeatures == 0 ? 0 : Length / inFeatures;
         var x = Detach().Contiguous();                         // x: [N, in]
-        var y = Allocate([.. _shape[..^1], outFeatures], zeroed: bias is null);
-        if (bias is not null)
-        {
-            var b = bias.Contiguous().AsSpan();
-            for (int r = 0; r < rows; r++) b.CopyTo(y.Storage.AsSpan(r * outFeatures, outFeatures));
-        }
+        var y = Allocate([.. _shape[..^1], outFeatures], zeroed: false);
         fixed (float* px = x.Storage, py = y.Storage)
-        {
-            int column = 0;
-            foreach (var block in blocks)
-            {
-                if (rows > 0) Int8Gemm.Run(rows, block.Operand, px + x.Offset, inFeatures, 1f, py + column, outFeatures);
-                column += block.Rows;
-            }
-        }
+            QuantizedMatrix.Affine(blocks, px + x.Offset, rows, bias is null ? [] : bias.Contiguous().AsSpan(), py);
         if (relu) System.Numerics.Tensors.TensorPrimitives.Max(y.AsSpan(), 0f, y.AsSpan());
         return y;
     }

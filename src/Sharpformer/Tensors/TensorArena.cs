@@ -85,7 +85,7 @@ public sealed class TensorArena
 
     private float[] Take(int size)
     {
-        var buffer = _free.TryGetValue(size, out var stack) && stack.Count > 0 ? stack.Pop() : Grow(size);
+        var buffer = _free.TryGetValue(size, out var stack) && stack.Count > 0 ? stack.Pop() : TakeLarger(size) ?? Grow(size);
         if (!_returnedEarly.Remove(buffer)) _rented.Add(buffer);   // one given back early is still on the rented list
         if (_inBackward) _backwardBuffers.Add(buffer);
         return buffer;
@@ -120,6 +120,17 @@ public sealed class TensorArena
         if (arena.PoisonOnRelease) buffer.AsSpan().Fill(float.NaN);
         arena.Push(buffer);
         arena._returnedEarly.Add(buffer);
+    }
+
+    // Best fit: the smallest free buffer of a larger class. Batches of varying shape ask for many size classes;
+    // lending a larger buffer keeps what the arena holds near one step's peak instead of a buffer per class seen.
+    private float[]? TakeLarger(int size)
+    {
+        Stack<float[]>? best = null;
+        int bestSize = int.MaxValue;
+        foreach (var (classSize, stack) in _free)
+            if (classSize > size && classSize < bestSize && stack.Count > 0) (best, bestSize) = (stack, classSize);
+        return best?.Pop();
     }
 
     private float[] Grow(int size)

@@ -45,6 +45,29 @@ public class TensorArenaTests
     }
 
     [Fact]
+    public void ASmallerRequestBorrowsTheSmallestFreeLargerBufferInsteadOfGrowing()
+    {
+        var arena = new TensorArena();
+        using (arena.Activate())
+        {
+            Tensor.Allocate([1000]).Storage.AsSpan().Fill(3f);
+            Tensor.Allocate([5000]).Storage.AsSpan().Fill(3f);
+        }
+        long retained = arena.RetainedBytes;
+        using (arena.Activate())
+        {
+            var a = Tensor.Allocate([600]);     // a class never seen: lent the 1,024-float buffer, zeroed
+            var b = Tensor.Allocate([700]);     // then the 5,120-float one
+            Assert.Equal(1024, a.Storage.Length);
+            Assert.Equal(5120, b.Storage.Length);
+            Assert.All(b.ToArray(), v => Assert.Equal(0f, v));
+            Assert.Equal(retained, arena.RetainedBytes);
+            Tensor.Allocate([700]);             // nothing free is large enough: the arena grows
+            Assert.True(arena.RetainedBytes > retained);
+        }
+    }
+
+    [Fact]
     public void WithoutAnActiveArenaTensorsOwnTheirMemory()
     {
         var a = Tensor.Ones(500).Add(1f);

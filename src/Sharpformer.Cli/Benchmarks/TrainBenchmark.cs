@@ -9,11 +9,13 @@ using Sharpformer.Text;
 namespace Sharpformer.Cli.Benchmarks;
 
 /// <summary>
-/// Training-step throughput on a reference configuration (`TransformerConfig.Small` or `Big`), with allocation and GC figures.
+/// Training-step throughput on a reference configuration (`TransformerConfig.Small` or `Big`) in one precision, with memory,
+/// allocation and GC figures.
 /// </summary>
 internal sealed record TrainReport(
     [property: JsonPropertyName("benchmark")] string Benchmark,
     [property: JsonPropertyName("config")] string Config,
+    [property: JsonPropertyName("precision")] string Precision,
     [property: JsonPropertyName("threads")] int Threads,
     [property: JsonPropertyName("batch")] int Batch,
     [property: JsonPropertyName("source_length")] int SourceLength,
@@ -25,71 +27,116 @@ internal sealed record TrainReport(
     [property: JsonPropertyName("allocated_bytes_per_step")] long AllocatedBytesPerStep,
     [property: JsonPropertyName("gen2_collections")] int Gen2Collections,
     [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMegabytes,
-    [property: JsonPropertyName("step_arena_mb")] double ArenaMegabytes)
+    [property: JsonPropertyName("step_peak_mb")] double PeakInUseMegabytes,
+    [property: JsonPropertyName("step_arena_mb")] double ArenaMegabytes,
+    [property: JsonPropertyName("model_state_mb")] double StateMegabytes)
 {
     public void WriteTable(TextWriter output)
     {
-        output.WriteLine($"training steps, {Config} model, batch {Batch} × ({SourceLength} + {TargetLength}) tokens, Adam, dropout 0.1, " +
-                         $"{Threads} thread(s)");
+        output.WriteLine($"training steps, {Config} model, {Precision}, batch {Batch} × ({SourceLength} + {TargetLength}) tokens, Adam, " +
+                         $"dropout 0.1, {Threads} thread(s)");
         output.WriteLine($"  median step           : {MedianStepMilliseconds,10:F1} ms over {Steps} steps");
         output.WriteLine($"  target tokens/s       : {TargetTokensPerSecond,10:F0}");
         output.WriteLine($"  source+target tokens/s: {TokensPerSecond,10:F0}");
         output.WriteLine($"  allocated per step    : {AllocatedBytesPerStep / 1048576.0,10:F1} MB;  gen-2 collections: {Gen2Collections}");
-        output.WriteLine($"  peak working set      : {PeakWorkingSetMegabytes,10:F0} MB (step arena {ArenaMegabytes:F0} MB)");
+        output.WriteLine($"  step memory, peak     : {PeakInUseMegabytes,10:F1} MB in use at once; the arena holds {ArenaMegabytes:F1} MB");
+        output.WriteLine($"  weights, grads, Adam  : {StateMegabytes,10:F1} MB");
+        output.WriteLine($"  peak working set      : {PeakWorkingSetMegabytes,10:F0} MB (the process)");
+    }
+
+    /// <summary>One line of ratios, <paramref name="other"/> over <paramref name="baseline"/>, from steps that alternated.</summary>
+    public static void WriteRatios(TrainReport baseline, TrainReport other, TextWriter output)
+    {
+        double Total(TrainReport r) => r.PeakInUseMegabytes + r.StateMegabytes;
+        double time = other.MedianStepMilliseconds / baseline.MedianStepMilliseconds;
+        output.WriteLine($"{other.Precision} / {baseline.Precision}: step time {time:F2}×, " +
+                         $"step memory {other.PeakInUseMegabytes / baseline.PeakInUseMegabytes:F2}× at peak " +
+                         $"({other.ArenaMegabytes / baseline.ArenaMegabytes:F2}× held by the arena), " +
+                         $"with weights, gradients and Adam {Total(other) / Total(baseline):F2}×");
     }
 }
 
 internal static class TrainBenchmark
 {
-    public static TrainReport Run(string configName, int threads, int steps, TextWriter progress, bool profile = false)
+    /// <summary>
+    /// Times <paramref name="steps"/> training steps for each precision, one step of each in turn (so the machine's
+    /// drift hits all alike), each precision with its own model (the same initialization), optimizer and arena.
+    /// </summary>
+    public static TrainReport[] Run(string configName, int threads, int steps, Precision[] precisions, TextWriter progress,
+        bool profile = false)
     {
         bool big = configName == "big";
         var config = big ? TransformerConfig.Big() : TransformerConfig.Small();
         int batch = big ? 32 : 64, length = big ? 32 : 24;
-        var model = new Transformer(config, new Rng(1));
-        var adam = new Adam(model.Parameters(), lr: 1e-4f);
         var rng = new Rng(2);
         Tensor Tokens() => Tensor.FromArray([.. Enumerable.Range(0, batch * length)
             .Select(_ => (float)(SpecialTokens.Count + rng.NextInt(config.SourceVocab - SpecialTokens.Count)))], batch, length);
-        var source = Tokens();
-        var target = Tokens();
-        var expected = Tokens();
-        progress.WriteLine($"bench train: {configName} ({model.ParameterCount():N0} parameters), {threads} thread(s), {steps} timed steps");
+        var (source, target, expected) = (Tokens(), Tokens(), Tokens());
+        var runs = precisions.Select(p => new StepRun(new Transformer(config, new Rng(1)), p)).ToArray();
+        progress.WriteLine($"bench train: {configName} ({runs[0].Model.ParameterCount():N0} parameters), {threads} thread(s), " +
+                           $"{steps} timed steps of {string.Join(" and ", precisions.Select(PrecisionName))}");
 
-        var arena = new TensorArena();
-        void Step()
-        {
-            using var memory = arena.Activate();
-            Autograd.OpProfiler.Mark();
-            var loss = CrossEntropy.Loss(model.Forward(source, target), expected);
-            adam.ZeroGrad();
-            long start = Stopwatch.GetTimestamp();
-            loss.Backward();
-            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(backward total)", start);
-            start = Stopwatch.GetTimestamp();
-            adam.Step();
-            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(optimizer)", start);
-        }
-        for (int i = 0; i < 3; i++) Step(); // warm-up: JIT and optimizer state
+        for (int i = 0; i < 3; i++)   // warm-up: JIT and optimizer state
+            foreach (var run in runs) run.Step(source, target, expected);
         Autograd.OpProfiler.Enabled = profile;
         Autograd.OpProfiler.Reset();
         int gen2 = GC.CollectionCount(2);
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
-        var times = new List<double>();
         for (int i = 0; i < steps; i++)
+            foreach (var run in runs)
+            {
+                var start = Stopwatch.GetTimestamp();
+                run.Step(source, target, expected);
+                run.Times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        long perStep = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (steps * runs.Length);
+        if (profile) WriteProfile(progress, steps * runs.Length);
+        double peak = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+        return [.. runs.Select(run =>
         {
-            var start = Stopwatch.GetTimestamp();
-            Step();
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            double median = Median(run.Times);
+            double targetTokens = batch * length;
+            return new TrainReport("train", configName, PrecisionName(run.Precision), threads, batch, length, length, steps, median,
+                targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2, peak,
+                run.Arena.PeakInUseBytes / 1048576.0, run.Arena.RetainedBytes / 1048576.0, run.StateBytes() / 1048576.0);
+        })];
+    }
+
+    /// <summary>The name <c>--precision</c> takes: fp32 or bf16.</summary>
+    public static string PrecisionName(Precision precision) => precision == Precision.BFloat16 ? "bf16" : "fp32";
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    // One model trained step by step in one precision, with its own arena (whose high-water mark is the step's memory).
+    private sealed class StepRun(Transformer model, Precision precision)
+    {
+        private readonly Adam _adam = new(model.Parameters(), lr: 1e-4f);
+
+        public Transformer Model => model;
+        public Precision Precision => precision;
+        public TensorArena Arena { get; } = new();
+        public List<double> Times { get; } = [];
+
+        public void Step(Tensor source, Tensor target, Tensor expected)
+        {
+            using var memory = Arena.Activate(precision);
+            Autograd.OpProfiler.Mark();
+            var loss = CrossEntropy.Loss(TensorArena.PackSince(0, model.Forward(source, target)), expected);
+            _adam.ZeroGrad();
+            long start = Stopwatch.GetTimestamp();
+            loss.Backward();
+            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(backward total)", start);
+            start = Stopwatch.GetTimestamp();
+            _adam.Step();
+            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(optimizer)", start);
         }
-        long perStep = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / steps;
-        if (profile) WriteProfile(progress, steps);
-        times.Sort();
-        double median = times[times.Count / 2];
-        double targetTokens = batch * length;
-        return new TrainReport("train", configName, threads, batch, length, length, steps, median,
-            targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2,
-            Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, arena.RetainedBytes / 1048576.0);
+
+        // Weights, gradients and Adam's two moments: float32 in both precisions.
+        public long StateBytes() => 4L * model.ParameterCount() * sizeof(float);
     }
 
     private static void WriteProfile(TextWriter output, int steps)

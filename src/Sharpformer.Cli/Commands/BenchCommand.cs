@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sharpformer.Cli.Benchmarks;
+using Sharpformer.Tensors;
 
 namespace Sharpformer.Cli.Commands;
 
@@ -58,18 +59,33 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "auto",
         };
         attention.AcceptOnlyFromAmong("auto", "flash", "reference");
+        var precision = new Option<string>("--precision")
+        {
+            Description = "fp32, bf16 (mixed precision) or both (steps alternate; ratios printed).",
+            DefaultValueFactory = _ => "fp32",
+        };
+        precision.AcceptOnlyFromAmong("fp32", "bf16", "both");
         var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.")
         {
-            config, threads, steps, json, profile, attention
+            config, threads, steps, json, profile, attention, precision
         };
         command.SetAction(result =>
         {
             Kernels.Parallelism.Threads = result.GetValue(threads);
             NN.ScaledDotProductAttention.Kernel = Enum.Parse<NN.AttentionKernel>(result.GetValue(attention)!, ignoreCase: true);
-            var report = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), Console.Error,
-                result.GetValue(profile));
-            if (result.GetValue(json)) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.TrainReport));
-            else report.WriteTable(Console.Out);
+            Precision[] precisions = result.GetValue(precision) switch
+            {
+                "both" => [Precision.Float32, Precision.BFloat16],
+                "bf16" => [Precision.BFloat16],
+                _ => [Precision.Float32],
+            };
+            var reports = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), precisions,
+                Console.Error, result.GetValue(profile));
+            foreach (var report in reports)
+                if (result.GetValue(json))
+                    Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.TrainReport));
+                else report.WriteTable(Console.Out);
+            if (reports.Length == 2 && !result.GetValue(json)) TrainReport.WriteRatios(reports[0], reports[1], Console.Out);
             return 0;
         });
         return command;

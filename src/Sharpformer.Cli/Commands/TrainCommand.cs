@@ -5,6 +5,7 @@ using Sharpformer.Data;
 using Sharpformer.Kernels;
 using Sharpformer.Models;
 using Sharpformer.NN;
+using Sharpformer.Tensors;
 using Sharpformer.Training;
 
 namespace Sharpformer.Cli.Commands;
@@ -69,6 +70,12 @@ internal static class TrainCommand
             Description = "Weights that get adapters: q, k, v, o, ff, attention or all, separated by commas.", HelpName = "LIST",
             DefaultValueFactory = _ => LoraOptions.FormatTargets(loraDefaults.Targets),
         };
+        var precision = new Option<string>("--precision")
+        {
+            Description = "fp32, or bf16 mixed precision (float32 master weights and Adam; bfloat16 weight copies and saved activations).",
+            DefaultValueFactory = _ => "fp32",
+        };
+        precision.AcceptOnlyFromAmong("fp32", "bf16");
         var resume = new Option<bool>("--resume")
         {
             Description = "Continue from the checkpoint in --out (same settings; --steps may extend the run).",
@@ -79,7 +86,7 @@ internal static class TrainCommand
         {
             task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
             labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha, loraDropout,
-            loraTargets, resume,
+            loraTargets, precision, resume,
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
@@ -111,6 +118,7 @@ internal static class TrainCommand
                     Steps = result.GetValue(steps), Lr = result.GetValue(lr), Warmup = result.GetValue(warmup),
                     Seed = (ulong)result.GetValue(seed), LabelSmoothing = result.GetValue(labelSmoothing),
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
+                    Precision = result.GetValue(precision) == "bf16" ? Precision.BFloat16 : Precision.Float32,
                 },
                 Epochs = Given(epochs) ? result.GetValue(epochs) : null,
                 InitFrom = result.GetValue(initFrom),

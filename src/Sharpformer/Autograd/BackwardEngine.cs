@@ -52,6 +52,7 @@ internal static class BackwardEngine
             }
             long start = OpProfiler.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             var inputGrads = t.GradFn.Backward(g);
+            TensorArena.DropWidened(g, inputGrads);
             var inputs = t.GradFn.Inputs;
             if (OpProfiler.Enabled) OpProfiler.Backward(t.GradFn.Name, start);
             for (int k = 0; k < inputs.Count; k++)

@@ -62,6 +62,7 @@ public sealed class DecoderLayer : Module
         AttentionMask? memoryMask = null, bool returnWeights = false)
     {
         Tensor? self, cross;
+        int mark = TensorArena.Mark();
         if (Norm == NormPlacement.Post)
         {
             (var a, self) = SelfAttention.Forward(x, x, x, targetMask, returnWeights);
@@ -79,7 +80,7 @@ public sealed class DecoderLayer : Module
             x = x + _dropout2.Forward(c);
             x = x + _dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
         }
-        return (x, new DecoderAttention(self, cross));
+        return (TensorArena.PackSince(mark, x), new DecoderAttention(self, cross));   // bf16: the saved activations wait packed
     }
 
     /// <summary>

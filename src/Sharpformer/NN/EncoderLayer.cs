@@ -46,6 +46,7 @@ public sealed class EncoderLayer : Module
     public (Tensor Output, Tensor? Weights) Forward(Tensor x, AttentionMask? mask = null, bool returnWeights = false)
     {
         Tensor? weights;
+        int mark = TensorArena.Mark();
         if (Norm == NormPlacement.Post)
         {
             (var attended, weights) = SelfAttention.Forward(x, x, x, mask, returnWeights);
@@ -59,7 +60,7 @@ public sealed class EncoderLayer : Module
             x = x + _dropout1.Forward(attended);
             x = x + _dropout2.Forward(FeedForward.Forward(Norm2.Forward(x)));
         }
-        return (x, weights);
+        return (TensorArena.PackSince(mark, x), weights);   // bf16: what the backward pass needs waits packed
     }
 
     /// <summary>

@@ -108,19 +108,19 @@ public sealed partial class Tensor
     {
         if (Rank == 4) return this;
         int lead = 4 - Rank;
-        return new Tensor(Storage, Offset, [.. Enumerable.Repeat(1, lead), .. _shape], [.. new int[lead], .. _strides]);
+        return new Tensor(_storage, Offset, [.. Enumerable.Repeat(1, lead), .. _shape], [.. new int[lead], .. _strides]);
     }
 
     // A [1, 1, T, n] or [1, H, T, n] tensor back at the caller's rank (a view, not recorded).
     private Tensor FromRank4(int rank) =>
-        rank == 4 ? this : new Tensor(Storage, Offset, _shape[(4 - rank)..], _strides[(4 - rank)..]);
+        rank == 4 ? this : new Tensor(_storage, Offset, _shape[(4 - rank)..], _strides[(4 - rank)..]);
 
     // A [B, H, L, n] tensor to be fully written. Heads inside positions: stored as [B, L, H, n], the layout
     // that splitting heads off a [B, L, H·n] projection gives, so merging them back is free.
     private static Tensor AllocateHeads(int b, int h, int l, int n, bool headsInner)
     {
         if (!headsInner) return Allocate([b, h, l, n], zeroed: false);
-        var storage = Allocate([b, l, h, n], zeroed: false).Storage;
+        var storage = Allocate([b, l, h, n], zeroed: false)._storage;
         return new Tensor(storage, 0, [b, h, l, n], [l * h * n, n, h * n, 1]);
     }
 

@@ -75,5 +75,5 @@ public sealed partial class Tensor
     /// if any. Without <paramref name="zeroed"/> the values are arbitrary: the op must write them all.
     /// </summary>
     internal static Tensor Allocate(int[] shape, bool zeroed = true) =>
-        new(TensorArena.Rent(Shapes.Count(shape), zeroed), 0, shape, Shapes.ContiguousStrides(shape));
+        new(TensorArena.RentStorage(Shapes.Count(shape), zeroed), 0, shape, Shapes.ContiguousStrides(shape));
 }

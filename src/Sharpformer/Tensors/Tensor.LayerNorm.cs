@@ -21,9 +21,10 @@ public sealed partial class Tensor
         var beta = bias is null ? Memory<float>.Empty : bias.Contiguous().AsMemory();
         var y = Allocate(ShapeArray(), zeroed: false);
         var stats = Allocate([2, rows], zeroed: false);                   // mean and rstd per row
-        var saved = new Kernels.LayerNormBuffers(x.AsMemory(), gamma, beta, stats.Storage.AsMemory(0, rows),
-            stats.Storage.AsMemory(rows, rows), n);
-        Kernels.LayerNorm.Forward(saved, eps, y.AsMemory());
+        // Built again for the backward pass: under bf16 mixed precision x and the statistics may have been packed meanwhile.
+        Kernels.LayerNormBuffers Saved() =>
+            new(x.AsMemory(), gamma, beta, stats.Storage.AsMemory(0, rows), stats.Storage.AsMemory(rows, rows), n);
+        Kernels.LayerNorm.Forward(Saved(), eps, y.AsMemory());
         Tensor[] inputs = weight is null ? [this] : [this, weight, bias!];
         return Record(y, "LayerNorm", inputs, g =>
         {
@@ -31,7 +32,7 @@ public sealed partial class Tensor
             var dGamma = weight is null ? null : Allocate([n], zeroed: false);
             var dBeta = weight is null ? null : Allocate([n], zeroed: false);
             var partial = weight is null ? [] : TensorArena.Rent(Kernels.LayerNorm.BackwardScratch(rows, n), zeroed: false);
-            Kernels.LayerNorm.Backward(saved, g.Contiguous().AsMemory(), dx.AsMemory(),
+            Kernels.LayerNorm.Backward(Saved(), g.Contiguous().AsMemory(), dx.AsMemory(),
                 dGamma is null ? [] : dGamma.AsSpan(), dBeta is null ? [] : dBeta.AsSpan(), partial);
             return weight is null ? [dx] : [dx, dGamma, dBeta];
         });

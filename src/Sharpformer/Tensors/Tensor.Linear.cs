@@ -26,7 +26,9 @@ public sealed partial class Tensor
                 $"and bias {(bias is null ? "none" : Shapes.Format(bias._shape))} do not fit ([..., in], [out, in], [out])");
         int inFeatures = weight._shape[1], outFeatures = weight._shape[0], rows = inFeatures == 0 ? 0 : Length / inFeatures;
         var x = Detach().Contiguous();                         // x: [N, in] in row-major order
-        var w = weight.Detach().Contiguous();                  // W: [out, in]
+        var w = TensorArena.IsBFloat16 && Autograd.GradMode.IsEnabled
+            ? weight.BFloat16WorkingCopy()                     // W: [out, in], rounded to bfloat16 (mixed precision)
+            : weight.Detach().Contiguous();                    // W: [out, in]
         var b = bias?.Detach().Contiguous();
         int[] shape = [.. _shape[..^1], outFeatures];
         var y = Allocate(shape, zeroed: false);                // y: [N, out]

@@ -64,7 +64,7 @@ public sealed partial class Tensor
         if (b.Rank == 2 && a.Rank > 2 && a._strides[^1] == 1
             && TryCollapse(a._shape.AsSpan(0, a.Rank - 1), a._strides.AsSpan(0, a.Rank - 1), out _, out int rowStride))
         {
-            a = new Tensor(a.Storage, a.Offset, [y.Length / n, k], [rowStride, 1]);
+            a = new Tensor(a._storage, a.Offset, [y.Length / n, k], [rowStride, 1]);
             m = a._shape[0];
             batch = [];
         }

@@ -20,7 +20,7 @@ public sealed partial class Tensor
             source = Contiguous();
             strides = Shapes.ContiguousStrides(target);
         }
-        var view = new Tensor(source.Storage, source.Offset, target, strides);
+        var view = new Tensor(source._storage, source.Offset, target, strides);
         return Record(view, "Reshape", [source], g => [g.Reshape(inputShape)]);
     }
 
@@ -72,7 +72,7 @@ public sealed partial class Tensor
         var strides = (int[])_strides.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
         (strides[a], strides[b]) = (strides[b], strides[a]);
-        return Record(new Tensor(Storage, Offset, shape, strides), "Transpose", [this], g => [g.Transpose(a, b)]);
+        return Record(new Tensor(_storage, Offset, shape, strides), "Transpose", [this], g => [g.Transpose(a, b)]);
     }
 
     /// <summary>Reorders dimensions: result dimension i is this tensor's dimension dims[i] (a view).</summary>
@@ -93,7 +93,7 @@ public sealed partial class Tensor
             strides[i] = _strides[d];
             inverse[d] = i;
         }
-        return Record(new Tensor(Storage, Offset, shape, strides), "Permute", [this], g => [g.Permute(inverse)]);
+        return Record(new Tensor(_storage, Offset, shape, strides), "Permute", [this], g => [g.Permute(inverse)]);
     }
 
     /// <summary>
@@ -113,7 +113,7 @@ public sealed partial class Tensor
         var strides = (int[])_strides.Clone();
         shape[d] = (e - s + step - 1) / step;
         strides[d] *= step;
-        var view = new Tensor(Storage, Offset + s * _strides[d], shape, strides);
+        var view = new Tensor(_storage, Offset + s * _strides[d], shape, strides);
         var inputShape = _shape;
         return Record(view, "Slice", [this], g =>
         {
@@ -167,7 +167,7 @@ public sealed partial class Tensor
             if (target[i] < 0 || (own != 1 && own != target[i]))
                 throw new ShapeMismatchException($"Expand: shape {Shapes.Format(_shape)} cannot be expanded to {Shapes.Format(shape)}");
         }
-        var view = new Tensor(Storage, Offset, target, BroadcastStrides(target));
+        var view = new Tensor(_storage, Offset, target, BroadcastStrides(target));
         var inputShape = _shape;
         return Record(view, "Expand", [this], g => [g.SumToShape(inputShape)]);
     }

@@ -13,14 +13,19 @@ namespace Sharpformer.Tensors;
 /// </summary>
 public sealed partial class Tensor
 {
-    internal readonly float[] Storage;
+    private readonly TensorStorage _storage;
     internal readonly int Offset;
     private readonly int[] _shape;
     private readonly int[] _strides;
 
-    internal Tensor(float[] storage, int offset, int[] shape, int[] strides)
+    internal Tensor(float[] storage, int offset, int[] shape, int[] strides) : this(new TensorStorage(storage), offset, shape, strides)
     {
-        Storage = storage;
+    }
+
+    // A view of (or a new tensor over) storage that other tensors may share.
+    internal Tensor(TensorStorage storage, int offset, int[] shape, int[] strides)
+    {
+        _storage = storage;
         Offset = offset;
         _shape = shape;
         _strides = strides;
@@ -33,6 +38,12 @@ public sealed partial class Tensor
         if (data.Length != Length)
             throw new ShapeMismatchException($"Tensor: {data.Length} values cannot fill shape {Shapes.Format(shape)} ({Length} elements)");
     }
+
+    /// <summary>The float32 values behind this tensor and its views (widened first if packed to bfloat16).</summary>
+    internal float[] Storage => _storage.Data;
+
+    /// <summary>The storage object this tensor shares with its views.</summary>
+    internal TensorStorage SharedStorage => _storage;
 
     /// <summary>The size of each dimension.</summary>
     public ReadOnlySpan<int> Shape => _shape;
@@ -127,7 +138,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor sharing this one's data but cut from the graph (no gradient flows through it).</summary>
-    public Tensor Detach() => new(Storage, Offset, _shape, _strides);
+    public Tensor Detach() => new(_storage, Offset, _shape, _strides);
 
     /// <summary>
     /// Computes gradients of this tensor with respect to every leaf that requires grad, adding them to

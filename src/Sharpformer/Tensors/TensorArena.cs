@@ -8,7 +8,7 @@ namespace Sharpformer.Tensors;
 /// Tensors made inside the scope must not be used after it ends. Parameters, their gradients and
 /// optimizer state live outside any arena.
 /// </summary>
-public sealed class TensorArena
+public sealed partial class TensorArena
 {
     [ThreadStatic] private static TensorArena? t_current;
 
@@ -28,14 +28,33 @@ public sealed class TensorArena
     /// <summary>Values held for reuse (rented and free), in bytes.</summary>
     public long RetainedBytes { get; private set; }
 
+    /// <summary>
+    /// The most bytes handed out at one time since the arena was made: what a step needs, where
+    /// <see cref="RetainedBytes"/> also counts buffers of one size waiting while another size was short.
+    /// </summary>
+    public long PeakInUseBytes { get; private set; }
+
+    private long _inUseBytes;
+
+    private void InUse(long bytes)
+    {
+        _inUseBytes += bytes;
+        PeakInUseBytes = Math.Max(PeakInUseBytes, _inUseBytes);
+    }
+
     /// <summary>Test hook: fill buffers with NaN when they are returned, so a tensor used after its scope shows up.</summary>
     internal bool PoisonOnRelease { get; set; }
 
-    /// <summary>Makes this arena the source of tensor storage on this thread until the scope is disposed.</summary>
-    public Scope Activate()
+    /// <summary>
+    /// Makes this arena the source of tensor storage on this thread until the scope is disposed. With
+    /// <see cref="Precision.BFloat16"/>, layers pack the activations they leave behind to bfloat16 and the
+    /// weights are read through bfloat16 working copies (see <see cref="PackSince"/>).
+    /// </summary>
+    public Scope Activate(Precision precision = Precision.Float32)
     {
         if (_active) throw new InvalidOperationException("TensorArena: this arena is already active");
         _active = true;
+        _precision = precision;
         var previous = t_current;
         t_current = this;
         return new Scope(this, previous);
@@ -47,6 +66,7 @@ public sealed class TensorArena
         foreach (var stack in _free.Values)
             foreach (var buffer in stack) RetainedBytes -= buffer.Length * sizeof(float);
         _free.Clear();
+        TrimSlabs();
     }
 
     /// <summary>Ends an <see cref="Activate"/> scope: every buffer handed out in it is free again.</summary>
@@ -80,12 +100,21 @@ public sealed class TensorArena
         return buffer;
     }
 
+    /// <summary>Storage for a new tensor: <see cref="Rent"/>, recorded so a bf16 scope can pack it later.</summary>
+    internal static TensorStorage RentStorage(int length, bool zeroed)
+    {
+        var storage = new TensorStorage(Rent(length, zeroed));
+        if (t_current is { } arena && length >= MinimumPooled) arena._storages.Add(storage);
+        return storage;
+    }
+
     // Below this, a fresh array is cheaper than the bookkeeping.
     private const int MinimumPooled = 64;
 
     private float[] Take(int size)
     {
         var buffer = _free.TryGetValue(size, out var stack) && stack.Count > 0 ? stack.Pop() : TakeLarger(size) ?? Grow(size);
+        InUse(buffer.Length * (long)sizeof(float));
         if (!_returnedEarly.Remove(buffer)) _rented.Add(buffer);   // one given back early is still on the rented list
         if (_inBackward) _backwardBuffers.Add(buffer);
         return buffer;
@@ -122,14 +151,15 @@ public sealed class TensorArena
         arena._returnedEarly.Add(buffer);
     }
 
-    // Best fit: the smallest free buffer of a larger class. Batches of varying shape ask for many size classes;
+    // Best fit: the smallest free buffer of a larger class, at most twice the size. Batches of varying shape ask for many size classes;
     // lending a larger buffer keeps what the arena holds near one step's peak instead of a buffer per class seen.
     private float[]? TakeLarger(int size)
     {
         Stack<float[]>? best = null;
         int bestSize = int.MaxValue;
         foreach (var (classSize, stack) in _free)
-            if (classSize > size && classSize < bestSize && stack.Count > 0) (best, bestSize) = (stack, classSize);
+            if (classSize > size && classSize <= 2L * size && classSize < bestSize && stack.Count > 0)
+                (best, bestSize) = (stack, classSize);
         return best?.Pop();
     }
 
@@ -141,6 +171,7 @@ public sealed class TensorArena
 
     private void ReleaseAll()
     {
+        ReleasePacked();
         foreach (var buffer in _rented)
         {
             if (_returnedEarly.Contains(buffer)) continue;
@@ -156,6 +187,7 @@ public sealed class TensorArena
 
     private void Push(float[] buffer)
     {
+        InUse(-buffer.Length * (long)sizeof(float));
         if (!_free.TryGetValue(buffer.Length, out var stack)) _free[buffer.Length] = stack = new Stack<float[]>();
         stack.Push(buffer);
     }

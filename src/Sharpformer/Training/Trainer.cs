@@ -219,8 +219,8 @@ public sealed class Trainer
         for (int micro = 0; micro < _options.Accumulation; micro++)
         {
             var batch = _train.Next();
-            using var memory = _arena.Activate();   // this micro-batch's tensors are reused by the next
-            var logits = _model.TeacherForcedLogits(batch.Source, batch.TargetInput);
+            using var memory = _arena.Activate(_options.Precision);   // this micro-batch's tensors are reused by the next
+            var logits = TensorArena.PackSince(0, _model.TeacherForcedLogits(batch.Source, batch.TargetInput));   // bf16: all else packed
             var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: _model.Config.PadId,
                 labelSmoothing: _options.LabelSmoothing);
             (loss * (1f / _options.Accumulation)).Backward();

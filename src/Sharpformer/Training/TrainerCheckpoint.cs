@@ -1,4 +1,5 @@
 using Sharpformer.IO;
+using Sharpformer.Tensors;
 
 namespace Sharpformer.Training;
 
@@ -72,6 +73,7 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
             WeightDecay = json.Float("weight_decay"),
             LabelSmoothing = json.Float("label_smoothing"),
             ClipNorm = json.Float("clip_norm"),
+            Precision = json.Enum<Precision>("precision", Precision.Float32),   // checkpoints before bf16 were float32
             Accumulation = json.Int("accumulation"),
             EvalEvery = json.Int("eval_every"),
             SaveEvery = json.Int("save_every"),

@@ -1,3 +1,5 @@
+using Sharpformer.Tensors;
+
 namespace Sharpformer.Training;
 
 /// <summary>The shape of the learning-rate curve.</summary>
@@ -46,6 +48,12 @@ public sealed record TrainingOptions
 
     /// <summary>Global gradient-norm limit (0: no clipping).</summary>
     public float ClipNorm { get; init; } = 1f;
+
+    /// <summary>
+    /// float32, or bf16 mixed precision: float32 master weights, optimizer state and accumulation, with bfloat16
+    /// working copies of the weight matrices and bfloat16 storage for the activations the backward pass reads.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Float32;
 
     /// <summary>Micro-batches whose gradients add up to one update.</summary>
     public int Accumulation { get; init; } = 1;

@@ -131,8 +131,9 @@ public sealed class TrainingRun
             ? string.Create(CultureInfo.InvariantCulture,
                 $"{trainable:N0} adapter parameters ({100.0 * trainable / Model.ParameterCount():F2}% of {Model.ParameterCount():N0})")
             : string.Create(CultureInfo.InvariantCulture, $"{Model.ParameterCount():N0} parameters");
+        string precision = Options.Precision == Precision.BFloat16 ? " in bf16 mixed precision" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"training {what} on '{data}' for {Options.Steps} steps, "
+            $"training {what} on '{data}' for {Options.Steps} steps{precision}, "
             + $"{Parallelism.Threads} thread(s) → {Setup.Directory}");
     }
 

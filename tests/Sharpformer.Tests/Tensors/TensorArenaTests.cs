@@ -45,7 +45,7 @@ public class TensorArenaTests
     }
 
     [Fact]
-    public void ASmallerRequestBorrowsTheSmallestFreeLargerBufferInsteadOfGrowing()
+    public void ASmallerRequestBorrowsAFreeBufferUpToTwiceItsSizeInsteadOfGrowing()
     {
         var arena = new TensorArena();
         using (arena.Activate())
@@ -56,14 +56,15 @@ public class TensorArenaTests
         long retained = arena.RetainedBytes;
         using (arena.Activate())
         {
-            var a = Tensor.Allocate([600]);     // a class never seen: lent the 1,024-float buffer, zeroed
-            var b = Tensor.Allocate([700]);     // then the 5,120-float one
+            var a = Tensor.Allocate([600]);     // a class never seen (640): lent the 1,024-float buffer, zeroed
             Assert.Equal(1024, a.Storage.Length);
-            Assert.Equal(5120, b.Storage.Length);
-            Assert.All(b.ToArray(), v => Assert.Equal(0f, v));
+            Assert.All(a.ToArray(), v => Assert.Equal(0f, v));
             Assert.Equal(retained, arena.RetainedBytes);
-            Tensor.Allocate([700]);             // nothing free is large enough: the arena grows
+            var b = Tensor.Allocate([700]);     // 768: the 5,120-float buffer is more than twice that, so the arena grows
+            Assert.Equal(768, b.Storage.Length);
             Assert.True(arena.RetainedBytes > retained);
+            var c = Tensor.Allocate([3000]);    // 3,072: lent the 5,120-float one
+            Assert.Equal(5120, c.Storage.Length);
         }
     }
 

@@ -1,0 +1,19 @@
+using Sharpformer.Kernels;
+
+namespace Sharpformer.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// A contiguous copy with every value rounded to the nearest bfloat16 (ties to even), not recorded: the
+    /// working copy of a float32 master weight that a bf16 mixed-precision step multiplies with. Its storage
+    /// comes from the active arena, so a layer packs it to two bytes a value with its activations.
+    /// </summary>
+    internal Tensor BFloat16WorkingCopy()
+    {
+        var copy = Allocate(ShapeArray(), zeroed: false);
+        CopyTo(copy.AsSpan());
+        BFloat16.RoundInPlace(copy.AsSpan());
+        return copy;
+    }
+}

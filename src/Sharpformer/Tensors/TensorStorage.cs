@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using Sharpformer.Kernels;
+
+namespace Sharpformer.Tensors;
+
+/// <summary>
+/// The float32 array behind a tensor and every view of it. Under bf16 mixed precision the active
+/// <see cref="TensorArena"/> may pack an activation to bfloat16 once the forward pass is past it: the
+/// float32 array goes back to the arena for reuse, and the values come back, rounded, the next time a
+/// tensor reads <see cref="Data"/> (during the backward pass, the node that needs them).
+/// </summary>
+internal sealed class TensorStorage(float[] data)
+{
+    private float[]? _data = data;
+    private float[]? _packed;      // bfloat16 values, two to a float32 slot, from _packedStart on
+    private int _packedStart, _packedLength;
+
+    /// <summary>The values as float32, widened from bfloat16 first if they are packed.</summary>
+    public float[] Data => _data ?? Unpack();
+
+    /// <summary>The float32 array if it exists now, without unpacking.</summary>
+    public float[]? DataIfPresent => _data;
+
+    /// <summary>
+    /// Narrows the float32 array into <paramref name="packed"/> from bfloat16 slot <paramref name="start"/> on (room
+    /// for its whole length) and keeps that instead; returns the float32 array, which the caller gives back.
+    /// </summary>
+    public float[] Pack(float[] packed, int start)
+    {
+        var data = _data ?? throw new InvalidOperationException("TensorStorage: already packed");
+        (_packed, _packedStart, _packedLength) = (packed, start, data.Length);
+        BFloat16.Narrow(data, PackedValues);
+        _data = null;
+        return data;
+    }
+
+    /// <summary>Forgets the float32 array widened from the packed copy (the caller gives it back); the packed copy stays.</summary>
+    public void DropWidened()
+    {
+        if (_packed is null) throw new InvalidOperationException("TensorStorage: only a packed storage can drop its float32 copy");
+        _data = null;
+    }
+
+    /// <summary>Makes the widened float32 array this storage's own for good (a gradient reads it); the packed copy is forgotten.</summary>
+    public void KeepWidened() => _packed = null;
+
+    private Span<ushort> PackedValues => MemoryMarshal.Cast<float, ushort>(_packed.AsSpan()).Slice(_packedStart, _packedLength);
+
+    private float[] Unpack()
+    {
+        lock (this)
+        {
+            if (_data is not null) return _data;
+            var data = TensorArena.RentWidened(this, _packedLength);
+            BFloat16.Widen(PackedValues, data);
+            return _data = data;
+        }
+    }
+}

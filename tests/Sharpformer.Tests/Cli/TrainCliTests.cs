@@ -15,14 +15,17 @@ public sealed class TrainCliTests : IDisposable
         ["train", "--task", "reverse", "--out", directory, "--steps", "60", "--save-every", "20", "--log-every", "1",
          "--eval-every", "0", "--seed", "5", "--threads", "1", "--batch-tokens", "256", .. extra];
 
-    [Fact]
-    public void SigkillThenResumeGivesTheSameLossesAsAnUninterruptedRun()
+    [Theory]
+    [InlineData("fp32")]
+    [InlineData("bf16")]
+    public void SigkillThenResumeGivesTheSameLossesAsAnUninterruptedRun(string precision)
     {
         string whole = Path.Combine(_root, "whole"), killed = Path.Combine(_root, "killed");
-        var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(whole));
+        var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(whole, "--precision", precision));
         Assert.True(code == 0, stderr);
+        if (precision == "bf16") Assert.Contains("in bf16 mixed precision", stderr);
 
-        using (var process = CliRunner.Start(TrainArgs(killed)))
+        using (var process = CliRunner.Start(TrainArgs(killed, "--precision", precision)))
         {
             string metrics = Path.Combine(killed, "metrics.jsonl");
             var deadline = DateTime.UtcNow + Timeout;
@@ -32,9 +35,10 @@ public sealed class TrainCliTests : IDisposable
             process.Kill(); // SIGKILL on Linux: no chance to clean up
             process.WaitForExit();
         }
-        (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(killed, "--resume"));
+        (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(killed, "--resume"));   // the precision comes from the checkpoint
         Assert.True(code == 0, stderr);
         Assert.Contains("resuming at step 40", stderr);
+        Assert.Contains($"\"precision\": \"{precision}\"", File.ReadAllText(Path.Combine(killed, "trainer.json")));
 
         var expected = File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss).ToList();
         var actual = File.ReadAllLines(Path.Combine(killed, "metrics.jsonl")).Select(TrainingTests.Loss).ToList();
@@ -42,6 +46,15 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(expected, actual);
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
             File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
+    }
+
+    [Fact]
+    public void AnUnknownPrecisionIsRefused()
+    {
+        var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(Path.Combine(_root, "fp16"), "--precision", "fp16"));
+        Assert.Equal(2, code);
+        Assert.Contains("fp16", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_root, "fp16")));
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Sharpformer.Kernels;
@@ -79,6 +80,56 @@ internal static class BFloat16
             }
         }
         for (; i < source.Length; i++) destination[i] = ToFloat(source[i]);
+    }
+
+    /// <summary>
+    /// Narrows <paramref name="count"/> values of <paramref name="source"/> into bfloat16 slots
+    /// <paramref name="packedStart"/>… of <paramref name="packed"/> (two to a float32), split over threads.
+    /// </summary>
+    public static void Narrow(float[] source, float[] packed, int packedStart, int count)
+    {
+        var job = new NarrowJob(source, packed, packedStart);
+        ParallelRange.For(count, Grain, ref job);
+    }
+
+    /// <summary>
+    /// Widens bfloat16 slots <paramref name="packedStart"/>… of <paramref name="packed"/> into
+    /// <paramref name="destination"/>, split over threads.
+    /// </summary>
+    public static void Widen(float[] packed, int packedStart, float[] destination, int count)
+    {
+        var job = new WidenJob(packed, packedStart, destination);
+        ParallelRange.For(count, Grain, ref job);
+    }
+
+    /// <summary>Rounds <paramref name="count"/> values from <paramref name="offset"/> on to bfloat16 in place, over threads.</summary>
+    public static void RoundInPlace(float[] values, int offset, int count)
+    {
+        var job = new RoundJob(values, offset);
+        ParallelRange.For(count, Grain, ref job);
+    }
+
+    // Conversions stream memory: below this many values a second thread costs more than it saves.
+    private const int Grain = 1 << 15;
+
+    private static Span<ushort> Slots(float[] packed, int start, int count) =>
+        MemoryMarshal.Cast<float, ushort>(packed.AsSpan()).Slice(start, count);
+
+    private readonly struct NarrowJob(float[] source, float[] packed, int packedStart) : IRangeJob
+    {
+        public void Run(int start, int end) =>
+            Narrow(source.AsSpan(start, end - start), Slots(packed, packedStart + start, end - start));
+    }
+
+    private readonly struct WidenJob(float[] packed, int packedStart, float[] destination) : IRangeJob
+    {
+        public void Run(int start, int end) =>
+            Widen(Slots(packed, packedStart + start, end - start), destination.AsSpan(start, end - start));
+    }
+
+    private readonly struct RoundJob(float[] values, int offset) : IRangeJob
+    {
+        public void Run(int start, int end) => RoundInPlace(values.AsSpan(offset + start, end - start));
     }
 
     /// <summary>Rounds every value to bfloat16 in place (the values stay float32).</summary>

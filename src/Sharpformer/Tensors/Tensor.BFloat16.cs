@@ -13,7 +13,7 @@ public sealed partial class Tensor
     {
         var copy = Allocate(ShapeArray(), zeroed: false);
         CopyTo(copy.AsSpan());
-        BFloat16.RoundInPlace(copy.AsSpan());
+        BFloat16.RoundInPlace(copy.Storage, 0, copy.Length);
         return copy;
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Sharpformer.Kernels;
 
 namespace Sharpformer.Tensors;
@@ -29,7 +28,7 @@ internal sealed class TensorStorage(float[] data)
     {
         var data = _data ?? throw new InvalidOperationException("TensorStorage: already packed");
         (_packed, _packedStart, _packedLength) = (packed, start, data.Length);
-        BFloat16.Narrow(data, PackedValues);
+        BFloat16.Narrow(data, packed, start, data.Length);
         _data = null;
         return data;
     }
@@ -44,15 +43,13 @@ internal sealed class TensorStorage(float[] data)
     /// <summary>Makes the widened float32 array this storage's own for good (a gradient reads it); the packed copy is forgotten.</summary>
     public void KeepWidened() => _packed = null;
 
-    private Span<ushort> PackedValues => MemoryMarshal.Cast<float, ushort>(_packed.AsSpan()).Slice(_packedStart, _packedLength);
-
     private float[] Unpack()
     {
         lock (this)
         {
             if (_data is not null) return _data;
             var data = TensorArena.RentWidened(this, _packedLength);
-            BFloat16.Widen(PackedValues, data);
+            BFloat16.Widen(_packed!, _packedStart, data, _packedLength);
             return _data = data;
         }
     }

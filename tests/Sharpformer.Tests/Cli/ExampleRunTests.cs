@@ -28,6 +28,7 @@ public class ExampleRunTests
     [InlineData("13-LongContext", "depends on m − n only", "512")]
     [InlineData("14-Quantization", "int8 again: True", "2")]
     [InlineData("15-Lora", "merged model decodes as base + adapters: True", "150", "60")]
+    [InlineData("16-MixedPrecision", "bf16    ", "60")]
     public async Task ExampleRuns(string name, string expectedOutput, params string[] args)
     {
         string output = Directory.CreateTempSubdirectory("sharpformer-example-").FullName;

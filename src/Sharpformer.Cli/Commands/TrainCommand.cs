@@ -70,6 +70,12 @@ internal static class TrainCommand
             Description = "Weights that get adapters: q, k, v, o, ff, attention or all, separated by commas.", HelpName = "LIST",
             DefaultValueFactory = _ => LoraOptions.FormatTargets(loraDefaults.Targets),
         };
+        var loraBias = new Option<string>("--lora-bias")
+        {
+            Description = "With --lora-rank: none, or all (every bias trains too, as PEFT's bias=\"all\").",
+            DefaultValueFactory = _ => "none",
+        };
+        loraBias.AcceptOnlyFromAmong("none", "all");
         var precision = new Option<string>("--precision")
         {
             Description = "fp32, or bf16 mixed precision (float32 master weights and Adam; bfloat16 weight copies and saved activations).",
@@ -86,7 +92,7 @@ internal static class TrainCommand
         {
             task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
             labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha, loraDropout,
-            loraTargets, precision, resume,
+            loraTargets, loraBias, precision, resume,
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
@@ -94,8 +100,8 @@ internal static class TrainCommand
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
             string? configPath = result.GetValue(config);
             bool lora = Given(loraRank);
-            if (!lora && (Given(loraAlpha) || Given(loraDropout) || Given(loraTargets)))
-                throw new ArgumentException("--lora-alpha, --lora-dropout and --lora-targets need --lora-rank");
+            if (!lora && (Given(loraAlpha) || Given(loraDropout) || Given(loraTargets) || Given(loraBias)))
+                throw new ArgumentException("--lora-alpha, --lora-dropout, --lora-targets and --lora-bias need --lora-rank");
             if (result.GetValue(initFrom) is not null && (configPath is not null || Given(preset) || Given(vocabSize)))
                 throw new ArgumentException("--init-from fine-tunes its model: --preset, --config and --vocab-size do not apply");
             var setup = new TrainingRunOptions
@@ -127,6 +133,7 @@ internal static class TrainCommand
                     {
                         Rank = result.GetValue(loraRank), Alpha = result.GetValue(loraAlpha), Dropout = result.GetValue(loraDropout),
                         Targets = LoraOptions.ParseTargets(result.GetValue(loraTargets)!),
+                        TrainBiases = result.GetValue(loraBias) == "all",
                     }
                     : null,
                 Resume = result.GetValue(resume),

@@ -55,6 +55,7 @@ public static class LoraDirectory
             json.WriteNumber("lora_alpha", config.Options.Alpha);
             json.WriteNumber("lora_dropout", config.Options.Dropout);
             json.WriteString("target_modules", LoraOptions.FormatTargets(config.Options.Targets));
+            json.WriteString("bias", config.Options.TrainBiases ? "all" : "none");
             json.WriteEndObject();
         }
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), System.Text.Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
@@ -75,6 +76,12 @@ public static class LoraDirectory
             {
                 Rank = json.Int("rank"), Alpha = json.Float("lora_alpha"), Dropout = json.Float("lora_dropout"),
                 Targets = LoraOptions.ParseTargets(json.String("target_modules")),
+                TrainBiases = json.String("bias", "none") switch   // absent before biases could train
+                {
+                    "none" => false,
+                    "all" => true,
+                    var other => throw new ArgumentException($"bias is \"{other}\", not \"none\" or \"all\""),
+                },
             };
             options.Validate();
         }
@@ -87,7 +94,7 @@ public static class LoraDirectory
         return new LoraAdapterConfig(baseModel, hash, options);
     }
 
-    /// <summary>Writes the model's trainable parameters (its adapters) to <c>adapter.safetensors</c>, atomically.</summary>
+    /// <summary>Writes the trainable parameters (adapters; biases too if they train) to <c>adapter.safetensors</c>, atomically.</summary>
     public static void SaveAdapters(Module model, string directory) =>
         SafeTensors.Write(Path.Combine(directory, AdapterFile),
             model.NamedParameters().Where(p => p.Value.RequiresGrad).Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value)),
@@ -134,8 +141,8 @@ public static class LoraDirectory
 
     /// <summary>One line describing the adapters: rank, α and targets.</summary>
     public static string Describe(LoraAdapterConfig config) => string.Create(CultureInfo.InvariantCulture,
-        $"LoRA rank {config.Options.Rank}, α {config.Options.Alpha}, targets {LoraOptions.FormatTargets(config.Options.Targets)}, " +
-        $"base {config.BaseModel}");
+        $"LoRA rank {config.Options.Rank}, α {config.Options.Alpha}, targets {LoraOptions.FormatTargets(config.Options.Targets)}" +
+        $"{(config.Options.TrainBiases ? ", biases trained" : "")}, base {config.BaseModel}");
 }
 
 /// <summary>The settings of a directory's adapters and the base they belong to.</summary>

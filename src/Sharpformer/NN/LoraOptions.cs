@@ -45,6 +45,12 @@ public sealed record LoraOptions
     public LoraTargets Targets { get; init; } = LoraTargets.Query | LoraTargets.Value;
 
     /// <summary>
+    /// Whether every bias trains too (PEFT's <c>bias="all"</c>, BitFit): a few thousand values, most of them the output
+    /// layer's, which lets the adapted model shift how often each token is predicted. The weight matrices stay frozen.
+    /// </summary>
+    public bool TrainBiases { get; init; }
+
+    /// <summary>
     /// Targets from a comma-separated list of <c>q</c>, <c>k</c>, <c>v</c>, <c>o</c>, <c>ff</c>, <c>attention</c>, <c>all</c>.
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name, or none at all.</exception>

@@ -41,6 +41,9 @@ public abstract class SequenceModel : Module
                 block.Linear2.AttachLora(options.Rank, options.Alpha, options.Dropout, rng);
             }
         });
+        if (options.TrainBiases)
+            foreach (var (name, p) in NamedParameters())
+                if (name.EndsWith("bias", StringComparison.Ordinal)) p.RequiresGrad = true;
     }
 
     /// <summary>Whether the model holds low-rank adapters (<see cref="AddLora"/>).</summary>

@@ -20,12 +20,13 @@ public sealed class LoraCliTests : IDisposable
         Ok(CliRunner.Run(Timeout, "train", "--task", "reverse", "--out", base_, "--steps", "200", "--seed", "1", "--eval-every", "0",
             "--threads", "1"));
         string[] Adapt(string dir, params string[] more) => ["train", "--task", "copy", "--init-from", base_, "--lora-rank", "4",
-            "--lora-targets", "all", "--out", dir, "--eval-every", "0", "--save-every", "20", "--seed", "2", "--threads", "1", .. more];
+            "--lora-targets", "all", "--lora-bias", "all", "--out", dir, "--eval-every", "0", "--save-every", "20", "--seed", "2",
+            "--threads", "1", .. more];
         var (code, _, stderr) = CliRunner.Run(Timeout, Adapt(adapted, "--steps", "60"));
         Assert.True(code == 0, stderr);
         Assert.Contains("adapter parameters", stderr);
         Assert.True(File.Exists(Path.Combine(adapted, "adapter.safetensors")));
-        Assert.True(File.Exists(Path.Combine(adapted, "adapter_config.json")));
+        Assert.Contains("\"bias\": \"all\"", File.ReadAllText(Path.Combine(adapted, "adapter_config.json")));
         Assert.False(File.Exists(Path.Combine(adapted, "model.safetensors")), "a LoRA run holds adapters, not a model");
         Assert.True(new FileInfo(Path.Combine(adapted, "trainer-state.safetensors")).Length
                     < new FileInfo(Path.Combine(base_, "model.safetensors")).Length, "the checkpoint holds more than the adapters");

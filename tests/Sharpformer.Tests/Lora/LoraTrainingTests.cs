@@ -35,4 +35,22 @@ public sealed class LoraTrainingTests : IDisposable
         Assert.True(losses.TakeLast(10).Average() < losses.Take(10).Average() - 0.2f,
             $"the loss did not fall: {losses.Take(10).Average():F3} → {losses.TakeLast(10).Average():F3}");
     }
+
+    [Fact]
+    public void WithBiasesTheBiasesTrainAndTheMatricesStayBitIdentical()
+    {
+        var rng = new Rng(3);
+        var task = new ToyTask(ToyTaskKind.Reverse, vocab: 20, minLength: 4, maxLength: 8);
+        var model = SequenceModel.Create(TransformerConfig.Tiny(20) with { MaxLength = 16 }, rng);
+        model.AddLora(new LoraOptions { Rank = 2, TrainBiases = true }, new Rng(4));
+        var before = model.NamedParameters().ToDictionary(p => p.Name, p => p.Value.ToArray());
+        Assert.All(model.NamedParameters(), p => Assert.Equal(p.Name.EndsWith("bias") || p.Name.Contains("lora_"), p.Value.RequiresGrad));
+        new Trainer(model, rng, new ToyTaskBatches(task, 16, 5), [],
+            new TrainingOptions { Steps = 20, SaveEvery = 0, EvalEvery = 0, Lr = 3e-3f, Warmup = 5 }, _root).Run();
+
+        foreach (var (name, p) in model.NamedParameters())
+            if (p.RequiresGrad) Assert.NotEqual(before[name], p.ToArray());
+            else Assert.Equal(before[name], p.ToArray());
+        Assert.Contains(model.NamedParameters(), p => p.Name == "generator.bias" && p.Value.RequiresGrad);
+    }
 }

@@ -31,11 +31,44 @@ public sealed class Embedding : Module
     /// <summary>The table as int8 with a scale per row in a quantized model, else null.</summary>
     public QuantizedMatrix? Int8Weight { get; private set; }
 
+    /// <summary>
+    /// The low-rank adapter of the table (ΔW = (α/r)·B·A, B: [count, r], A: [r, dim]) in a LoRA model, else null; with an
+    /// output layer tied to the table it is that layer's adapter (<see cref="SequenceModel.AddLora"/>).
+    /// </summary>
+    public LoraAdapter? Lora { get; private set; }
+
+    private bool _ownsLora;   // registered here (else another module holds it: the tied output layer, or the shared table)
+
+    internal void UseLora(LoraAdapter adapter, bool owns)
+    {
+        if (Lora is not null) throw new InvalidOperationException("Embedding: the table has an adapter already");
+        (Lora, _ownsLora) = (adapter, owns);
+        if (owns) RegisterModule("", adapter);
+    }
+
+    // Adds the adapter's update into the table (if this module holds the adapter) and drops it.
+    internal void MergeLora()
+    {
+        if (Lora is null) return;
+        if (_ownsLora)
+        {
+            using (Autograd.GradMode.NoGrad()) Weight.CopyFrom(Weight + Lora.Delta());
+            UnregisterModule(Lora);
+        }
+        Lora = null;
+    }
+
     /// <summary>ids: [...] (whole numbers in [0, count)) → [..., dim].</summary>
     public Tensor Forward(Tensor ids)
     {
         int[] shape = [.. ids.Shape, Dim];
-        if (Int8Weight is not { } table) return Weight.IndexSelect(0, ids.Flatten()).Reshape(shape);
+        if (Int8Weight is not { } table)
+        {
+            var looked = Weight.IndexSelect(0, ids.Flatten());                     // [N, dim]
+            if (Lora is { } adapter)   // + (α/r)·B[ids]·A, the looked-up rows of ΔW
+                looked = looked + adapter.B.Weight.IndexSelect(0, ids.Flatten()).MatMul(adapter.A.Weight) * adapter.Scaling;
+            return looked.Reshape(shape);
+        }
         var flat = ids.Flatten().ToArray();
         var rows = Tensor.Zeros(flat.Length, Dim);
         for (int i = 0; i < flat.Length; i++)

@@ -27,6 +27,12 @@ public enum LoraTargets
 
     /// <summary>Every attention and feed-forward weight.</summary>
     All = Attention | FeedForward,
+
+    /// <summary>
+    /// The vocabulary matrices: the embedding tables and the output projection, one adapter per distinct matrix (a tied or
+    /// shared matrix has one, which both the lookups and the logits use). Not part of <see cref="All"/>.
+    /// </summary>
+    Embedding = 32,
 }
 
 /// <summary>The settings of low-rank adapters: rank r, scaling α / r, dropout on the adapter's input, and targets.</summary>
@@ -51,7 +57,8 @@ public sealed record LoraOptions
     public bool TrainBiases { get; init; }
 
     /// <summary>
-    /// Targets from a comma-separated list of <c>q</c>, <c>k</c>, <c>v</c>, <c>o</c>, <c>ff</c>, <c>attention</c>, <c>all</c>.
+    /// Targets from a comma-separated list of <c>q</c>, <c>k</c>, <c>v</c>, <c>o</c>, <c>ff</c>, <c>attention</c>, <c>all</c>,
+    /// <c>emb</c>.
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name, or none at all.</exception>
     public static LoraTargets ParseTargets(string text)
@@ -67,16 +74,18 @@ public sealed record LoraOptions
                 "ff" => LoraTargets.FeedForward,
                 "attention" => LoraTargets.Attention,
                 "all" => LoraTargets.All,
-                _ => throw new ArgumentException($"LoRA target '{part}' is not one of q, k, v, o, ff, attention, all"),
+                "emb" => LoraTargets.Embedding,
+                _ => throw new ArgumentException($"LoRA target '{part}' is not one of q, k, v, o, ff, attention, all, emb"),
             };
-        return targets != LoraTargets.None ? targets : throw new ArgumentException("LoRA targets: name at least one of q, k, v, o, ff");
+        return targets != LoraTargets.None ? targets
+            : throw new ArgumentException("LoRA targets: name at least one of q, k, v, o, ff, emb");
     }
 
     /// <summary>The targets as <see cref="ParseTargets"/> reads them: "q,v".</summary>
     public static string FormatTargets(LoraTargets targets) => string.Join(',', new[]
     {
         (LoraTargets.Query, "q"), (LoraTargets.Key, "k"), (LoraTargets.Value, "v"), (LoraTargets.Output, "o"),
-        (LoraTargets.FeedForward, "ff"),
+        (LoraTargets.FeedForward, "ff"), (LoraTargets.Embedding, "emb"),
     }.Where(t => targets.HasFlag(t.Item1)).Select(t => t.Item2));
 
     /// <summary>Throws an <see cref="ArgumentException"/> for a setting out of range.</summary>
@@ -86,7 +95,7 @@ public sealed record LoraOptions
         if (!(Alpha > 0) || !float.IsFinite(Alpha))
             throw new ArgumentException($"LoRA: alpha is {Alpha}, it must be a finite number above 0");
         if (Dropout is not (>= 0f and < 1f)) throw new ArgumentException($"LoRA: dropout is {Dropout}, outside [0, 1)");
-        if (Targets == LoraTargets.None || (Targets & ~LoraTargets.All) != 0)
+        if (Targets == LoraTargets.None || (Targets & ~(LoraTargets.All | LoraTargets.Embedding)) != 0)
             throw new ArgumentException($"LoRA: no valid targets ({Targets})");
     }
 }

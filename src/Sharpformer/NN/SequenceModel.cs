@@ -41,9 +41,25 @@ public abstract class SequenceModel : Module
                 block.Linear2.AttachLora(options.Rank, options.Alpha, options.Dropout, rng);
             }
         });
+        if (options.Targets.HasFlag(LoraTargets.Embedding)) AttachVocabularyLora(options, rng);
         if (options.TrainBiases)
             foreach (var (name, p) in NamedParameters())
                 if (name.EndsWith("bias", StringComparison.Ordinal)) p.RequiresGrad = true;
+    }
+
+    // One adapter per distinct vocabulary matrix: the output layer's (its input dropout as any Linear's) is also the adapter
+    // of the embedding table tied to it; a table of its own gets one without dropout (its input is an id).
+    private void AttachVocabularyLora(LoraOptions options, Rng rng)
+    {
+        var adapters = new Dictionary<Tensor, LoraAdapter>(ReferenceEqualityComparer.Instance);
+        if (NamedModules().FirstOrDefault(m => m.Name == "generator").Module is Linear output)
+            adapters[output.Weight] = output.AttachLora(options.Rank, options.Alpha, options.Dropout, rng);
+        foreach (var table in NamedModules().Select(m => m.Module).OfType<Embedding>().Distinct())
+        {
+            bool owns = !adapters.TryGetValue(table.Weight, out var adapter);
+            adapter ??= adapters[table.Weight] = new LoraAdapter(table.Dim, table.Count, options.Rank, options.Alpha, 0f, rng);
+            table.UseLora(adapter, owns);
+        }
     }
 
     /// <summary>Whether the model holds low-rank adapters (<see cref="AddLora"/>).</summary>
@@ -58,11 +74,8 @@ public abstract class SequenceModel : Module
         Apply(module =>
         {
             if (module is MultiHeadAttention attention) attention.MergeLora();
-            if (module is FeedForward block)
-            {
-                block.Linear1.MergeLora();
-                block.Linear2.MergeLora();
-            }
+            if (module is Linear linear) linear.MergeLora();       // feed-forward layers and the output layer
+            if (module is Embedding table) table.MergeLora();
         });
         foreach (var p in Parameters()) p.RequiresGrad = true;
     }

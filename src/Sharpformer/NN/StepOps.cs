@@ -56,6 +56,15 @@ internal static class StepOps
         Gemm.Sgemm(false, true, rows, adapter.OutFeatures, r, adapter.Scaling, low, r, adapter.B.Weight.AsSpan(), r, 1f, y, ldy);
     }
 
+    // row += (α/r)·B[token]·A: the adapter's update of one embedding row.
+    private static void AddLoraRow(LoraAdapter adapter, int token, Span<float> row)
+    {
+        var b = adapter.B.Weight.AsSpan().Slice(token * adapter.Rank, adapter.Rank);
+        var a = adapter.A.Weight.AsSpan();
+        for (int k = 0; k < adapter.Rank; k++)
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(a.Slice(k * row.Length, row.Length), b[k] * adapter.Scaling, row, row);
+    }
+
     /// <summary><paramref name="norm"/> on rows: x, y: [rows, width] (distinct), statistics into the buffers'.</summary>
     public static void Norm(LayerNorm norm, ReadOnlySpan<float> x, Span<float> y, StepBuffers buffers) =>
         Kernels.LayerNorm.ForwardRows(x, norm.Weight.AsSpan(), norm.Bias.AsSpan(), buffers.Rows, buffers.Width, norm.Eps, y,
@@ -121,6 +130,7 @@ internal static class StepOps
             var row = x.Slice(r * width, width);
             if (embedding.Int8Weight is { } int8) int8.DequantizeRow(tokens[r], row);
             else table.Slice(tokens[r] * width, width).CopyTo(row);
+            if (embedding.Lora is { } lora) AddLoraRow(lora, tokens[r], row);
             ScaleInPlace(row, scale);
             if (!pe.IsEmpty) AddInPlace(row, pe);
         }

@@ -96,6 +96,47 @@ public class LoraModelTests
         CachedDecoding.AssertMatchesFullForward(model, Source, Target, 1e-5f);
     }
 
+    // Tied output and shared tables: one vocabulary matrix, one adapter; separate tables and output layer: three.
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(false, 3)]
+    public void VocabularyAdaptersTrainMergeAndDecodeAsTheUnmergedModel(bool tied, int adapters)
+    {
+        var config = TransformerConfig.Tiny(30) with { MaxLength = 20, Dropout = 0f, ShareEmbeddings = tied, TieOutput = tied };
+        var model = new Transformer(config, new Rng(3));
+        model.AddLora(new LoraOptions { Rank = 3, Alpha = 6, Targets = LoraTargets.Embedding | LoraTargets.Query }, new Rng(9));
+        Assert.Equal(adapters, model.Parameters().Count(p => p.RequiresGrad && p.ShapeArray() is [30, 3]));   // each B: [vocabulary, r]
+        model.Train();
+        model.TeacherForcedLogits(Source, Target).Sum().Backward();
+        Assert.All(model.Parameters(), p => Assert.Equal(p.RequiresGrad, p.Grad is not null));
+
+        Train(model, 4);
+        model.Eval();
+        CachedDecoding.AssertMatchesFullForward(model, Source, Target, 1e-5f);
+        var unmerged = Logits(model);
+        model.MergeLora();
+        Assert.DoesNotContain(model.NamedParameters(), p => p.Name.Contains("lora"));
+        Assert.Null(model.SourceEmbedding.Lora);
+        var merged = Logits(model);
+        for (int i = 0; i < merged.Length; i++)
+            Assert.True(Math.Abs(merged[i] - unmerged[i]) <= 1e-5f * Math.Max(1, Math.Abs(unmerged[i])),
+                $"{i}: {merged[i]} vs {unmerged[i]}");
+    }
+
+    [Fact]
+    public void EmbeddingAdapterGradientsMatchFiniteDifferences()
+    {
+        var rng = new Rng(2);
+        var table = new Embedding(7, 5, rng);
+        table.UseLora(new LoraAdapter(5, 7, rank: 2, alpha: 3f, dropout: 0f, rng), owns: true);
+        Train(table, 6);
+        var ids = Tensor.FromArray([3, 0, 6, 3], 2, 2);
+        var adapters = table.Parameters().Where(p => p.RequiresGrad).ToArray();
+        Assert.Equal(3, adapters.Length);   // the table itself, A and B (a lone table is not frozen here)
+        var result = GradCheck.Run(_ => table.Forward(ids).Tanh(), adapters);
+        Assert.True(result.Passed, result.Report);
+    }
+
     [Fact]
     public void AdapterGradientsMatchFiniteDifferences()
     {

@@ -67,7 +67,8 @@ internal static class TrainCommand
             loraDefaults.Dropout, 0f, 0.9f);
         var loraTargets = new Option<string>("--lora-targets")
         {
-            Description = "Weights that get adapters: q, k, v, o, ff, attention or all, separated by commas.", HelpName = "LIST",
+            Description = "Weights that get adapters, separated by commas: q, k, v, o, ff, attention, all (those), emb (the vocabulary).",
+            HelpName = "LIST",
             DefaultValueFactory = _ => LoraOptions.FormatTargets(loraDefaults.Targets),
         };
         var loraBias = new Option<string>("--lora-bias")

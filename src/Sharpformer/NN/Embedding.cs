@@ -66,7 +66,7 @@ public sealed class Embedding : Module
         {
             var looked = Weight.IndexSelect(0, ids.Flatten());                     // [N, dim]
             if (Lora is { } adapter)   // + (α/r)·B[ids]·A, the looked-up rows of ΔW
-                looked = looked + adapter.B.Weight.IndexSelect(0, ids.Flatten()).MatMul(adapter.A.Weight) * adapter.Scaling;
+                looked = looked + (adapter.B.Weight.IndexSelect(0, ids.Flatten()) * adapter.Scaling).MatMul(adapter.A.Weight);
             return looked.Reshape(shape);
         }
         var flat = ids.Flatten().ToArray();

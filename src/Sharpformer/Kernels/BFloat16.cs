@@ -25,9 +25,6 @@ internal static class BFloat16
     /// <summary>The float32 with the same value as <paramref name="b"/> (exact).</summary>
     public static float ToFloat(ushort b) => BitConverter.UInt32BitsToSingle((uint)b << 16);
 
-    /// <summary>x rounded to bfloat16 and widened back: the value a bfloat16 store would keep.</summary>
-    public static float Round(float x) => ToFloat(FromFloat(x));
-
     /// <summary>Narrows every value, ties to even. source, destination: [n]</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Narrow(ReadOnlySpan<float> source, Span<ushort> destination)

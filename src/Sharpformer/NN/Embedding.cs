@@ -64,9 +64,10 @@ public sealed class Embedding : Module
         int[] shape = [.. ids.Shape, Dim];
         if (Int8Weight is not { } table)
         {
-            var looked = Weight.IndexSelect(0, ids.Flatten());                     // [N, dim]
+            var indices = ids.Flatten();
+            var looked = Weight.IndexSelect(0, indices);                              // [N, dim]
             if (Lora is { } adapter)   // + (α/r)·B[ids]·A, the looked-up rows of ΔW
-                looked = looked + (adapter.B.Weight.IndexSelect(0, ids.Flatten()) * adapter.Scaling).MatMul(adapter.A.Weight);
+                looked = looked + (adapter.B.Weight.IndexSelect(0, indices) * adapter.Scaling).MatMul(adapter.A.Weight);
             return looked.Reshape(shape);
         }
         var flat = ids.Flatten().ToArray();

@@ -51,8 +51,9 @@ internal static class BackwardEngine
                 continue;
             }
             long start = OpProfiler.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            TensorArena.BeginNode();
             var inputGrads = t.GradFn.Backward(g);
-            TensorArena.DropWidened(g, inputGrads);
+            TensorArena.EndNode(g, inputGrads);
             var inputs = t.GradFn.Inputs;
             if (OpProfiler.Enabled) OpProfiler.Backward(t.GradFn.Name, start);
             for (int k = 0; k < inputs.Count; k++)

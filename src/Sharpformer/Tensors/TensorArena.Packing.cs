@@ -59,14 +59,12 @@ public sealed partial class TensorArena
         return data;
     }
 
-    /// <summary>
-    /// After a backward node: the storage it widened goes back to its packed form and the float32 arrays to
-    /// the free lists, except any a gradient of the node still reads (those stay float32 for good).
-    /// </summary>
-    internal static void DropWidened(Tensor gradOutput, Tensor?[] gradInputs)
+    // After a backward node: the storage it widened goes back to its packed form and the float32 arrays to
+    // the free lists, except any a gradient of the node still reads (those stay float32 for good).
+    private void DropWidened(Tensor gradOutput, Tensor?[] gradInputs)
     {
-        if (t_current is not { } arena || arena._widened.Count == 0) return;
-        foreach (var storage in arena._widened)
+        if (_widened.Count == 0) return;
+        foreach (var storage in _widened)
         {
             if (storage.DataIfPresent is not { } data) continue;
             bool read = ReferenceEquals(gradOutput.SharedStorage, storage);
@@ -74,13 +72,13 @@ public sealed partial class TensorArena
             if (read)
             {
                 storage.KeepWidened();
-                arena._backwardBuffers.Remove(data);   // a plain activation again: not given back before the scope ends
+                _backwardBuffers.Remove(data);   // a plain activation again: not given back before the scope ends
                 continue;
             }
             storage.DropWidened();
             ReturnEarly(data);
         }
-        arena._widened.Clear();
+        _widened.Clear();
     }
 
     // Room for n bfloat16 values: the rest of the current slab, else the next slab with room (a new one if none).

@@ -22,6 +22,9 @@ public sealed partial class TensorArena
     private readonly HashSet<float[]> _returnedEarly = new(ReferenceEqualityComparer.Instance);
     private bool _inBackward;
 
+    // Buffers rented since the current backward node began: its scratch, unless a gradient it returns reads one.
+    private readonly List<float[]> _nodeBuffers = [];
+
     /// <summary>Whether an arena is active on this thread.</summary>
     public static bool IsActive => t_current is not null;
 
@@ -116,7 +119,11 @@ public sealed partial class TensorArena
         var buffer = _free.TryGetValue(size, out var stack) && stack.Count > 0 ? stack.Pop() : TakeLarger(size) ?? Grow(size);
         InUse(buffer.Length * (long)sizeof(float));
         if (!_returnedEarly.Remove(buffer)) _rented.Add(buffer);   // one given back early is still on the rented list
-        if (_inBackward) _backwardBuffers.Add(buffer);
+        if (_inBackward)
+        {
+            _backwardBuffers.Add(buffer);
+            _nodeBuffers.Add(buffer);
+        }
         return buffer;
     }
 
@@ -137,6 +144,27 @@ public sealed partial class TensorArena
         if (t_current is not { } arena) return;
         arena._inBackward = false;
         arena._backwardBuffers.Clear();
+        arena._nodeBuffers.Clear();
+    }
+
+    /// <summary>Marks the start of one node's backward function: what it rents from here on is its own.</summary>
+    internal static void BeginNode() => t_current?._nodeBuffers.Clear();
+
+    /// <summary>
+    /// After one node's backward function: float32 copies it widened go back to their packed form, and the
+    /// buffers it rented that none of <paramref name="gradInputs"/> reads (its scratch) go back to the free lists.
+    /// </summary>
+    internal static void EndNode(Tensor gradOutput, Tensor?[] gradInputs)
+    {
+        if (t_current is not { _inBackward: true } arena) return;
+        arena.DropWidened(gradOutput, gradInputs);
+        foreach (var buffer in arena._nodeBuffers)
+        {
+            bool read = false;
+            foreach (var g in gradInputs) read |= g is not null && ReferenceEquals(g.SharedStorage.DataIfPresent, buffer);
+            if (!read) ReturnEarly(buffer);
+        }
+        arena._nodeBuffers.Clear();
     }
 
     /// <summary>
@@ -181,6 +209,7 @@ public sealed partial class TensorArena
         _rented.Clear();
         _returnedEarly.Clear();
         _backwardBuffers.Clear();
+        _nodeBuffers.Clear();
         _inBackward = false;
         _active = false;
     }

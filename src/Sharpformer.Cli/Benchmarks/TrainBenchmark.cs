@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
-using Sharpformer.Losses;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;
 using Sharpformer.Text;
+using Sharpformer.Training;
 
 namespace Sharpformer.Cli.Benchmarks;
 
@@ -125,7 +125,7 @@ internal static class TrainBenchmark
         {
             using var memory = Arena.Activate(precision);
             Autograd.OpProfiler.Mark();
-            var loss = CrossEntropy.Loss(TensorArena.PackSince(0, model.Forward(source, target)), expected);
+            var loss = TensorArena.PackSince(0, model.TeacherForcedLoss(source, target, expected));
             _adam.ZeroGrad();
             long start = Stopwatch.GetTimestamp();
             loss.Backward();

@@ -9,7 +9,7 @@ namespace Sharpformer.Losses;
 /// definition: the mean over non-ignored targets of
 /// (1 − ε)·(−log p_target) + ε·mean_c(−log p_c).
 /// </summary>
-public static class CrossEntropy
+public static partial class CrossEntropy
 {
     /// <summary>
     /// logits: [N, C] (or [..., C], flattened), targets: [N] (or [...]) whole-number class ids →
@@ -21,17 +21,7 @@ public static class CrossEntropy
         if (logits.Rank < 1) throw new ShapeMismatchException("CrossEntropy: logits need a class dimension");
         int classes = logits.Size(-1);
         int rows = classes == 0 ? 0 : logits.Length / classes;
-        if (targets.Length != rows || !targets.Shape.SequenceEqual(logits.Shape[..^1]))
-            throw new ShapeMismatchException(
-                $"CrossEntropy: targets of shape {Shapes.Format(targets.Shape)} do not match logits {Shapes.Format(logits.Shape)} " +
-                $"(expected {Shapes.Format(logits.Shape[..^1])})");
-        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
-            throw new ArgumentOutOfRangeException(nameof(labelSmoothing),
-                $"CrossEntropy: label smoothing {labelSmoothing} must be in [0, 1]");
-        var ids = Array.ConvertAll(targets.ToArray(), v => (int)v);
-        for (int i = 0; i < ids.Length; i++)
-            if (ids[i] != ignoreIndex && (ids[i] < 0 || ids[i] >= classes))
-                throw new IndexOutOfRangeException($"CrossEntropy: target {ids[i]} at position {i} is outside [0, {classes})");
+        var ids = TargetIds(targets, logits.Shape[..^1], "logits", logits.Shape, classes, ignoreIndex, labelSmoothing);
 
         var x = logits.Detach().Contiguous();                          // x: [N, C]
         var logSumExp = Tensor.Allocate([rows], zeroed: false);        // per row: log Σ exp(x)
@@ -57,6 +47,25 @@ public static class CrossEntropy
             Kernels.ParallelRange.For(rows, 64, ref backward);
             return [dx];
         });
+    }
+
+    // The targets as class ids, checked: their shape is the scores' without the class dimension, each id is a class or
+    // the ignored one, and the smoothing is in [0, 1].
+    private static int[] TargetIds(Tensor targets, ReadOnlySpan<int> expected, string scores, ReadOnlySpan<int> scoresShape,
+        int classes, int ignoreIndex, float labelSmoothing)
+    {
+        if (!targets.Shape.SequenceEqual(expected))
+            throw new ShapeMismatchException(
+                $"CrossEntropy: targets of shape {Shapes.Format(targets.Shape)} do not match {scores} {Shapes.Format(scoresShape)} " +
+                $"(expected {Shapes.Format(expected)})");
+        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing),
+                $"CrossEntropy: label smoothing {labelSmoothing} must be in [0, 1]");
+        var ids = Array.ConvertAll(targets.ToArray(), v => (int)v);
+        for (int i = 0; i < ids.Length; i++)
+            if (ids[i] != ignoreIndex && (ids[i] < 0 || ids[i] >= classes))
+                throw new IndexOutOfRangeException($"CrossEntropy: target {ids[i]} at position {i} is outside [0, {classes})");
+        return ids;
     }
 
     [ThreadStatic] private static float[]? t_row;

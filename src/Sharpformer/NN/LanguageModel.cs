@@ -49,22 +49,24 @@ public sealed class LanguageModel : SequenceModel
     /// <summary>The causal blocks with their final norm.</summary>
     public Encoder Blocks { get; }
 
-    /// <summary>The projection to vocabulary logits.</summary>
-    public Linear Generator { get; }
+    /// <inheritdoc/>
+    public override Linear Generator { get; }
 
     /// <summary>tokens: [B, T] ids → next-token logits [B, T, vocabulary] (position t sees tokens 0…t).</summary>
-    public Tensor Forward(Tensor tokens, List<Tensor>? weights = null)
+    public Tensor Forward(Tensor tokens, List<Tensor>? weights = null) => Generator.Forward(Hidden(tokens, weights));
+
+    /// <inheritdoc/>
+    public override Tensor TeacherForcedHidden(Tensor source, Tensor targetInput) => Hidden(targetInput, null);
+
+    // tokens: [B, T] ids → the last block's normed output [B, T, d_model]
+    private Tensor Hidden(Tensor tokens, List<Tensor>? weights)
     {
         if (tokens.Rank != 2)
             throw new ShapeMismatchException($"LanguageModel: expected token ids [B, T], got {Shapes.Format(tokens.Shape)}");
         var mask = AttentionMask.Combine(AttentionMask.Causal(tokens.Size(1)), AttentionMask.KeyPadding(tokens, Config.PadId));
-        var hidden = Blocks.Forward(_dropout.Forward(StepOps.AddPositions(Config.Positional, PositionalEncoding,
+        return Blocks.Forward(_dropout.Forward(StepOps.AddPositions(Config.Positional, PositionalEncoding,
             Embedding.Forward(tokens) * _embedScale)), mask, weights);
-        return Generator.Forward(hidden);
     }
-
-    /// <inheritdoc/>
-    public override Tensor TeacherForcedLogits(Tensor source, Tensor targetInput) => Forward(targetInput);
 
     /// <summary>
     /// Incremental generation: tokens: [B] at position cache.Length → logits [B, vocabulary]. Inference

@@ -93,6 +93,6 @@ public sealed class Linear : Module
     internal static InvalidOperationException Quantized(string layer) =>
         new($"{layer}: the weights are int8 (a quantized model, for inference only); there is no float weight tensor");
 
-    private Tensor Checked(Tensor x) => x.Rank > 0 && x.Size(-1) == InFeatures ? x
+    internal Tensor Checked(Tensor x) => x.Rank > 0 && x.Size(-1) == InFeatures ? x
         : throw new ShapeMismatchException($"Linear: input shape {Shapes.Format(x.Shape)} does not end in {InFeatures} features");
 }

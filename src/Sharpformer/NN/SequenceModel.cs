@@ -14,11 +14,20 @@ public abstract class SequenceModel : Module
     /// <summary>Embedding tables (kept out of weight decay).</summary>
     public abstract IReadOnlyList<Tensor> EmbeddingWeights { get; }
 
+    /// <summary>The projection from d_model to vocabulary logits.</summary>
+    public abstract Linear Generator { get; }
+
     /// <summary>
     /// Logits for every target position with the reference as decoder input: source [B, S] (ignored by
     /// a decoder-only model), targetInput [B, T] → [B, T, vocabulary].
     /// </summary>
-    public abstract Tensor TeacherForcedLogits(Tensor source, Tensor targetInput);
+    public Tensor TeacherForcedLogits(Tensor source, Tensor targetInput) => Generator.Forward(TeacherForcedHidden(source, targetInput));
+
+    /// <summary>
+    /// The last layer's output for every target position, which the output projection (<see cref="Generator"/>) reads:
+    /// source [B, S] (ignored by a decoder-only model), targetInput [B, T] → [B, T, d_model].
+    /// </summary>
+    public abstract Tensor TeacherForcedHidden(Tensor source, Tensor targetInput);
 
     /// <summary>
     /// Low-rank adapters (LoRA) beside the weights <paramref name="options"/> targets, in every layer; every weight of

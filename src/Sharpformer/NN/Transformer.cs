@@ -53,14 +53,14 @@ public sealed class Transformer : SequenceModel
     /// <summary>The encoder and decoder stacks.</summary>
     public EncoderDecoder Core { get; }
 
-    /// <summary>The projection from d_model to target-vocabulary logits.</summary>
-    public Linear Generator { get; }
+    /// <inheritdoc/>
+    public override Linear Generator { get; }
 
     /// <summary>src: [B, S] and tgt: [B, T] token ids → logits [B, T, target vocabulary], with padding and causal masks.</summary>
     public Tensor Forward(Tensor src, Tensor tgt) => ForwardCore(src, tgt, null, null);
 
     /// <inheritdoc/>
-    public override Tensor TeacherForcedLogits(Tensor source, Tensor targetInput) => Forward(source, targetInput);
+    public override Tensor TeacherForcedHidden(Tensor source, Tensor targetInput) => Hidden(source, targetInput, null, null);
 
     /// <summary>The forward pass that also returns every layer's attention weights per head (for pictures).</summary>
     public (Tensor Logits, TransformerAttention Attention) ForwardWithAttention(Tensor src, Tensor tgt)
@@ -76,11 +76,11 @@ public sealed class Transformer : SequenceModel
         Core.Encoder.Forward(Embed(SourceEmbedding, _sourceDropout, src), SourceMask(src), weights);
 
     /// <summary>tgt: [B, T] ids and the memory of src → logits [B, T, target vocabulary].</summary>
-    public Tensor Decode(Tensor tgt, Tensor memory, Tensor src, List<DecoderAttention>? weights = null)
-    {
-        var hidden = Core.Decoder.Forward(Embed(TargetEmbedding, _targetDropout, tgt), memory, TargetMask(tgt), SourceMask(src), weights);
-        return Generator.Forward(hidden);
-    }
+    public Tensor Decode(Tensor tgt, Tensor memory, Tensor src, List<DecoderAttention>? weights = null) =>
+        Generator.Forward(DecoderHidden(tgt, memory, src, weights));
+
+    private Tensor DecoderHidden(Tensor tgt, Tensor memory, Tensor src, List<DecoderAttention>? weights) =>
+        Core.Decoder.Forward(Embed(TargetEmbedding, _targetDropout, tgt), memory, TargetMask(tgt), SourceMask(src), weights);
 
     /// <summary>
     /// Incremental decoding: the next token of each row, tokens: [B] ids at position cache.Length → logits
@@ -120,13 +120,17 @@ public sealed class Transformer : SequenceModel
     public AttentionMask TargetMask(Tensor tgt) =>
         AttentionMask.Combine(AttentionMask.Causal(tgt.Size(1)), AttentionMask.KeyPadding(tgt, Config.PadId))!;
 
-    private Tensor ForwardCore(Tensor src, Tensor tgt, List<Tensor>? encoderWeights, List<DecoderAttention>? decoderWeights)
+    private Tensor ForwardCore(Tensor src, Tensor tgt, List<Tensor>? encoderWeights, List<DecoderAttention>? decoderWeights) =>
+        Generator.Forward(Hidden(src, tgt, encoderWeights, decoderWeights));
+
+    // src: [B, S], tgt: [B, T] → the decoder's output [B, T, d_model]
+    private Tensor Hidden(Tensor src, Tensor tgt, List<Tensor>? encoderWeights, List<DecoderAttention>? decoderWeights)
     {
         if (src.Rank != 2 || tgt.Rank != 2 || src.Size(0) != tgt.Size(0))
             throw new ShapeMismatchException($"Transformer: expected source [B, S] and target [B, T] token ids, " +
                                              $"got {Shapes.Format(src.Shape)} and {Shapes.Format(tgt.Shape)}");
         var memory = Encode(src, encoderWeights);
-        return Decode(tgt, memory, src, decoderWeights);
+        return DecoderHidden(tgt, memory, src, decoderWeights);
     }
 
     // ids: [B, L] → dropout(embedding·√d_model + PE): [B, L, d_model] (no PE with RoPE)

@@ -7,7 +7,7 @@ public sealed partial class Tensor
     /// <summary>
     /// A contiguous copy with every value rounded to the nearest bfloat16 (ties to even), not recorded: the
     /// working copy of a float32 master weight that a bf16 mixed-precision step multiplies with. Its storage
-    /// comes from the active arena, so a layer packs it to two bytes a value with its activations.
+    /// comes from the active arena; a product gives it back once done and rounds again in the backward pass.
     /// </summary>
     internal Tensor BFloat16WorkingCopy()
     {

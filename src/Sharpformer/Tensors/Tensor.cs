@@ -18,7 +18,8 @@ public sealed partial class Tensor
     private readonly int[] _shape;
     private readonly int[] _strides;
 
-    internal Tensor(float[] storage, int offset, int[] shape, int[] strides) : this(new TensorStorage(storage), offset, shape, strides)
+    internal Tensor(float[] storage, int offset, int[] shape, int[] strides)
+        : this(new TensorStorage(storage, storage.Length), offset, shape, strides)
     {
     }
 

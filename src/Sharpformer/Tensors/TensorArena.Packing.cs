@@ -37,14 +37,43 @@ public sealed partial class TensorArena
         for (int i = mark; i < arena._storages.Count; i++)
         {
             var storage = arena._storages[i];
-            if (ReferenceEquals(storage, kept) || storage.DataIfPresent is not { } present) continue;
-            var (slab, start) = arena.PackedRoom(present.Length);
+            if (ReferenceEquals(storage, kept) || storage.DataIfPresent is null) continue;
+            var (slab, start) = arena.PackedRoom(storage.Length);
             var data = storage.Pack(slab, start);
             if (arena.PoisonOnRelease) data.AsSpan().Fill(float.NaN);
             arena.Push(data);
             arena._returnedEarly.Add(data);   // still on the rented list: the scope's end must not push it twice
         }
         return keep;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="tensor"/>, made in this forward pass, float32 for good: <see cref="PackSince"/> passes it
+    /// by (a gradient computed ahead of the backward pass, which must not be rounded). Returns <paramref name="tensor"/>.
+    /// </summary>
+    internal static Tensor KeepFloat32(Tensor tensor)
+    {
+        if (t_current is { } arena && arena._storages.LastIndexOf(tensor.SharedStorage) is var index and >= 0)
+            arena._storages.RemoveAt(index);
+        return tensor;
+    }
+
+    /// <summary>
+    /// Gives the memory of <paramref name="scratch"/>, a tensor made in this forward pass that nothing reads any more
+    /// (a working copy, a block of logits), back to the free lists at once instead of at the scope's end. Without an
+    /// active arena, or for a tensor the arena did not make, does nothing.
+    /// </summary>
+    internal static void Discard(Tensor scratch)
+    {
+        if (t_current is not { _inBackward: false } arena) return;
+        var storage = scratch.SharedStorage;
+        int index = arena._storages.LastIndexOf(storage);
+        if (index < 0 || storage.DataIfPresent is not { } data) return;
+        arena._storages.RemoveAt(index);
+        storage.Discard();
+        if (arena.PoisonOnRelease) data.AsSpan().Fill(float.NaN);
+        arena.Push(data);
+        arena._returnedEarly.Add(data);   // still on the rented list: the scope's end must not push it twice
     }
 
     /// <summary>

@@ -106,7 +106,7 @@ public sealed partial class TensorArena
     /// <summary>Storage for a new tensor: <see cref="Rent"/>, recorded so a bf16 scope can pack it later.</summary>
     internal static TensorStorage RentStorage(int length, bool zeroed)
     {
-        var storage = new TensorStorage(Rent(length, zeroed));
+        var storage = new TensorStorage(Rent(length, zeroed), length);
         if (t_current is { } arena && length >= MinimumPooled) arena._storages.Add(storage);
         return storage;
     }

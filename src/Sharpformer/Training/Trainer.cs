@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Sharpformer.Data;
 using Sharpformer.IO;
-using Sharpformer.Losses;
 using Sharpformer.Models;
 using Sharpformer.NN;
 using Sharpformer.Optim;
@@ -220,9 +219,8 @@ public sealed class Trainer
         {
             var batch = _train.Next();
             using var memory = _arena.Activate(_options.Precision);   // this micro-batch's tensors are reused by the next
-            var logits = TensorArena.PackSince(0, _model.TeacherForcedLogits(batch.Source, batch.TargetInput));   // bf16: all else packed
-            var loss = CrossEntropy.Loss(logits, batch.TargetOutput, ignoreIndex: _model.Config.PadId,
-                labelSmoothing: _options.LabelSmoothing);
+            var loss = TensorArena.PackSince(0,   // bf16: what the backward pass reads waits packed
+                _model.TeacherForcedLoss(batch.Source, batch.TargetInput, batch.TargetOutput, _options.LabelSmoothing));
             (loss * (1f / _options.Accumulation)).Backward();
             lossSum += loss.Item();
             tokens += batch.TargetTokens;

@@ -25,7 +25,9 @@ public sealed class MixedPrecisionTests : IDisposable
 
     // Steps of a model in the given precision, each inside an arena that fills every float32 buffer it takes back with
     // NaN: an op that kept reading an activation's float32 memory after its layer packed it would show up as NaN or drift.
-    private static (float[] Losses, float[] Parameters, long PeakBytes) Train(string name, Precision precision, int steps = 8)
+    // fused: the trainer's loss (output layer and cross-entropy as one op); otherwise logits, then the loss.
+    private static (float[] Losses, float[] Parameters, long PeakBytes) Train(string name, Precision precision, int steps = 8,
+        bool fused = true)
     {
         var config = Config(name);
         var model = SequenceModel.Create(config, new Rng(5));
@@ -41,8 +43,10 @@ public sealed class MixedPrecisionTests : IDisposable
             var (source, target, expected) = (Tokens(8, 13), Tokens(8, 12), Tokens(8, 12));
             using (arena.Activate(precision))
             {
-                var logits = TensorArena.PackSince(0, model.TeacherForcedLogits(source, target));
-                var loss = CrossEntropy.Loss(logits, expected, labelSmoothing: 0.1f);
+                var loss = TensorArena.PackSince(0, fused
+                    ? model.TeacherForcedLoss(source, target, expected, labelSmoothing: 0.1f)
+                    : CrossEntropy.Loss(TensorArena.PackSince(0, model.TeacherForcedLogits(source, target)), expected,
+                        labelSmoothing: 0.1f));
                 adam.ZeroGrad();
                 loss.Backward();
                 adam.Step();
@@ -54,10 +58,15 @@ public sealed class MixedPrecisionTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void EveryArchitectureTrainsInBf16AsInFloat32(string name)
+    public void EveryArchitectureTrainsInBf16AsInFloat32(string name) => CompareBf16WithFloat32(name, fused: true);
+
+    [Fact]
+    public void LogitsThenTheLossTrainInBf16AsInFloat32() => CompareBf16WithFloat32("post-norm relu", fused: false);
+
+    private static void CompareBf16WithFloat32(string name, bool fused)
     {
-        var fp32 = Train(name, Precision.Float32);
-        var bf16 = Train(name, Precision.BFloat16);
+        var fp32 = Train(name, Precision.Float32, fused: fused);
+        var bf16 = Train(name, Precision.BFloat16, fused: fused);
         Assert.All(bf16.Losses, l => Assert.True(float.IsFinite(l), $"{name}: loss {l}"));
         for (int i = 0; i < fp32.Losses.Length; i++)
             Assert.True(Math.Abs(bf16.Losses[i] - fp32.Losses[i]) <= 0.01 * fp32.Losses[i],

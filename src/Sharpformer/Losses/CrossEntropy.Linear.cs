@@ -1,0 +1,93 @@
+using Sharpformer.Kernels;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Losses;
+
+public static partial class CrossEntropy
+{
+    /// <summary>
+    /// <see cref="Loss"/> of <c>hidden.Linear(weight, bias)</c> as one op that never holds the logits: hidden: [..., d],
+    /// weight: [C, d], bias: [C] or null, targets: [...] → scalar loss. It works through the rows a block at a time (the
+    /// block's logits, its loss, and at once its gradients, which the backward pass hands on), so an output layer
+    /// over a vocabulary of C classes needs a block of logits and a [C, d] gradient instead of the [N, C] logits and
+    /// their [N, C] gradient. Equal to the two ops up to float rounding.
+    /// </summary>
+    public static Tensor LinearLoss(Tensor hidden, Tensor weight, Tensor? bias, Tensor targets, int ignoreIndex = -100,
+        float labelSmoothing = 0f) => LinearLoss(hidden, weight, bias, targets, ignoreIndex, labelSmoothing, BlockRows(weight));
+
+    // Rows per block: about a million logits (4 MB), and at least 64 rows so the products stay efficient.
+    private static int BlockRows(Tensor weight) => Math.Max(64, (1 << 20) / Math.Max(1, weight.Size(0)));
+
+    internal static unsafe Tensor LinearLoss(Tensor hidden, Tensor weight, Tensor? bias, Tensor targets, int ignoreIndex,
+        float labelSmoothing, int blockRows)
+    {
+        if (hidden.Rank < 1 || weight.Rank != 2 || hidden.Size(-1) != weight.Size(1)
+            || (bias is not null && (bias.Rank != 1 || bias.Length != weight.Size(0))))
+            throw new ShapeMismatchException(
+                $"CrossEntropy.LinearLoss: hidden {Shapes.Format(hidden.Shape)}, weight {Shapes.Format(weight.Shape)} and bias " +
+                $"{(bias is null ? "none" : Shapes.Format(bias.Shape))} do not fit ([..., d], [classes, d], [classes])");
+        int d = weight.Size(1), classes = weight.Size(0), rows = d == 0 ? 0 : hidden.Length / d;
+        var ids = TargetIds(targets, hidden.Shape[..^1], "hidden", hidden.Shape, classes, ignoreIndex, labelSmoothing);
+        int counted = ids.Count(id => id != ignoreIndex);
+        bool needsGrad = Autograd.GradMode.IsEnabled && (hidden.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
+        bool mixed = needsGrad && TensorArena.IsBFloat16;
+
+        var h = hidden.Detach().Contiguous();                                        // h: [N, d]
+        var w = mixed ? weight.BFloat16WorkingCopy() : weight.Detach().Contiguous();  // W: [C, d]
+        // The gradients, made now for the backward pass (float32 even where a bf16 scope packs activations).
+        Tensor? Gradient(bool wanted, int[] shape) => wanted && needsGrad ? TensorArena.KeepFloat32(Tensor.Allocate(shape)) : null;
+        var dh = Gradient(hidden.RequiresGrad, h.ShapeArray());                   // dh: [N, d]
+        var dw = Gradient(weight.RequiresGrad, [classes, d]);                     // dW: [C, d]
+        var db = Gradient(bias?.RequiresGrad == true, [classes]);                 // db: [C]
+        var blockSums = db is null ? null : Tensor.Allocate([classes], zeroed: false);
+        int block = Math.Min(blockRows, Math.Max(rows, 1));
+        var z = Tensor.Allocate([block, classes], zeroed: false);                    // z: [R, C], one block's logits, then their gradient
+        var logSumExp = Tensor.Allocate([block], zeroed: false);
+        var rowLoss = Tensor.Allocate([block], zeroed: false);
+        double total = 0;
+        fixed (float* ph = h.Storage, pw = w.Storage, pz = z.Storage)
+            for (int start = 0; start < rows; start += block)
+            {
+                int n = Math.Min(block, rows - start);
+                var blockIds = ids[start..(start + n)];
+                float* hb = ph + h.Offset + (long)start * d;
+                if (bias is not null)
+                    for (int r = 0; r < n; r++) bias.CopyTo(z.AsSpan().Slice(r * classes, classes));
+                Gemm.Sgemm(false, true, n, classes, d, 1f, hb, Math.Max(1, d), pw + w.Offset, Math.Max(1, d),   // z = h·Wᵀ + b
+                    bias is null ? 0f : 1f, pz, Math.Max(1, classes));
+                var forward = new ForwardJob(z.AsMemory(), blockIds, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(),
+                    rowLoss.AsMemory());
+                ParallelRange.For(n, 64, ref forward);
+                for (int r = 0; r < n; r++) total += rowLoss.AsSpan()[r];
+                if (!needsGrad) continue;
+                var backward = new BackwardJob(z.AsMemory(), blockIds, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(),
+                    1f / counted, z.AsMemory());                                    // z ← d loss / d z, in place
+                ParallelRange.For(n, 64, ref backward);
+                if (dh is not null)
+                    fixed (float* pdh = dh.Storage)                                 // dh = dz·W: [R, d]
+                        Gemm.Sgemm(false, false, n, d, classes, 1f, pz, Math.Max(1, classes), pw + w.Offset, Math.Max(1, d), 0f,
+                            pdh + (long)start * d, Math.Max(1, d));
+                if (dw is not null)
+                    fixed (float* pdw = dw.Storage)                                 // dW += dzᵀ·h: [C, d]
+                        Gemm.Sgemm(true, false, classes, d, n, 1f, pz, Math.Max(1, classes), hb, Math.Max(1, d), 1f, pdw,
+                            Math.Max(1, d));
+                if (db is not null)                                                  // db += Σ_rows dz: [C]
+                {
+                    Reductions.Sum(z.AsSpan()[..(n * classes)], 1, n, classes, blockSums!.AsSpan());
+                    System.Numerics.Tensors.TensorPrimitives.Add(db.AsSpan(), blockSums.AsSpan(), db.AsSpan());
+                }
+            }
+        foreach (var scratch in (Tensor?[])[z, logSumExp, rowLoss, blockSums, mixed ? w : null])
+            if (scratch is not null) TensorArena.Discard(scratch);
+        var loss = Tensor.Scalar((float)(total / counted));
+        if (!needsGrad) return loss;
+        Tensor[] inputs = bias is null ? [hidden, weight] : [hidden, weight, bias];
+        return Tensor.Record(loss, "LinearCrossEntropy", inputs, g =>
+        {
+            // The gradients were made for an upstream gradient of 1 (a loss used as it is); any other is a scaled copy.
+            float scale = g.Item();
+            Tensor? Scaled(Tensor? grad) => grad is null || scale == 1f ? grad : grad * scale;
+            return bias is null ? [Scaled(dh), Scaled(dw)] : [Scaled(dh), Scaled(dw), Scaled(db)];
+        });
+    }
+}

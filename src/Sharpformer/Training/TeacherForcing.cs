@@ -1,0 +1,26 @@
+using Sharpformer.Losses;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Training;
+
+/// <summary>The loss a model trains on: predicting each reference token from the ones before it.</summary>
+public static class TeacherForcing
+{
+    /// <summary>
+    /// The mean cross-entropy of predicting <paramref name="targetOutput"/> [B, T] (padding ignored) with the reference
+    /// as decoder input: <see cref="CrossEntropy.Loss"/> of <see cref="SequenceModel.TeacherForcedLogits"/>, computed by
+    /// <see cref="CrossEntropy.LinearLoss(Tensor, Tensor, Tensor?, Tensor, int, float)"/> so that the [B, T, vocabulary]
+    /// logits are never held (an output layer with an adapter, or with int8 weights, takes the two ops).
+    /// </summary>
+    public static Tensor TeacherForcedLoss(this SequenceModel model, Tensor source, Tensor targetInput, Tensor targetOutput,
+        float labelSmoothing = 0f)
+    {
+        var hidden = model.TeacherForcedHidden(source, targetInput);
+        var output = model.Generator;
+        return output.Lora is null && !model.IsQuantized
+            ? CrossEntropy.LinearLoss(output.Checked(hidden), output.Weight, output.Bias, targetOutput, model.Config.PadId,
+                labelSmoothing)
+            : CrossEntropy.Loss(output.Forward(hidden), targetOutput, model.Config.PadId, labelSmoothing);
+    }
+}

@@ -99,10 +99,13 @@ internal static class BFloat16
         ParallelRange.For(count, Grain, ref job);
     }
 
-    /// <summary>Rounds <paramref name="count"/> values from <paramref name="offset"/> on to bfloat16 in place, over threads.</summary>
-    public static void RoundInPlace(float[] values, int offset, int count)
+    /// <summary>
+    /// Writes <paramref name="count"/> values of <paramref name="source"/> from <paramref name="sourceOffset"/> on, rounded to
+    /// bfloat16 (still float32), into <paramref name="destination"/>: one pass over memory, split over threads.
+    /// </summary>
+    public static void Round(float[] source, int sourceOffset, float[] destination, int count)
     {
-        var job = new RoundJob(values, offset);
+        var job = new RoundJob(source, sourceOffset, destination);
         ParallelRange.For(count, Grain, ref job);
     }
 
@@ -124,20 +127,25 @@ internal static class BFloat16
             Widen(Slots(packed, packedStart + start, end - start), destination.AsSpan(start, end - start));
     }
 
-    private readonly struct RoundJob(float[] values, int offset) : IRangeJob
+    private readonly struct RoundJob(float[] source, int offset, float[] destination) : IRangeJob
     {
-        public void Run(int start, int end) => RoundInPlace(values.AsSpan(offset + start, end - start));
+        public void Run(int start, int end) =>
+            Round(source.AsSpan(offset + start, end - start), destination.AsSpan(start, end - start));
     }
 
-    /// <summary>Rounds every value to bfloat16 in place (the values stay float32).</summary>
-    public static void RoundInPlace(Span<float> values)
+    /// <summary>
+    /// Writes every value of <paramref name="source"/> rounded to bfloat16 (still float32) into <paramref name="destination"/>,
+    /// which may be the same memory (rounding in place).
+    /// </summary>
+    public static void Round(ReadOnlySpan<float> source, Span<float> destination)
     {
+        if (destination.Length < source.Length) throw new ArgumentException("BFloat16.Round: the destination is too short");
         Span<ushort> narrow = stackalloc ushort[4096];
-        for (int start = 0; start < values.Length; start += narrow.Length)
+        for (int start = 0; start < source.Length; start += narrow.Length)
         {
-            var chunk = values.Slice(start, Math.Min(narrow.Length, values.Length - start));
-            Narrow(chunk, narrow);
-            Widen(narrow[..chunk.Length], chunk);
+            int n = Math.Min(narrow.Length, source.Length - start);
+            Narrow(source.Slice(start, n), narrow);
+            Widen(narrow[..n], destination.Slice(start, n));
         }
     }
 

@@ -12,8 +12,13 @@ public sealed partial class Tensor
     internal Tensor BFloat16WorkingCopy()
     {
         var copy = Allocate(ShapeArray(), zeroed: false);
+        if (IsContiguous)
+        {
+            BFloat16.Round(Storage, Offset, copy.Storage, Length);   // one pass: read, round, write
+            return copy;
+        }
         CopyTo(copy.AsSpan());
-        BFloat16.RoundInPlace(copy.Storage, 0, copy.Length);
+        BFloat16.Round(copy.Storage, 0, copy.Storage, copy.Length);
         return copy;
     }
 }

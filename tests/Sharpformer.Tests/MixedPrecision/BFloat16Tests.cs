@@ -1,4 +1,5 @@
 using Sharpformer.Kernels;
+using Sharpformer.Tensors;
 
 namespace Sharpformer.Tests.MixedPrecision;
 
@@ -80,16 +81,31 @@ public class BFloat16Tests
     }
 
     [Fact]
-    public void RoundingInPlaceKeepsEightSignificantBits()
+    public void RoundingKeepsEightSignificantBitsInPlaceOrIntoACopy()
     {
         var rng = new Random(3);
-        var values = Enumerable.Range(0, 10_000).Select(_ => (float)(rng.NextDouble() * 200 - 100)).ToArray();
+        var values = Enumerable.Range(0, 100_000).Select(_ => (float)(rng.NextDouble() * 200 - 100)).ToArray();
         var rounded = (float[])values.Clone();
-        BFloat16.RoundInPlace(rounded);
+        BFloat16.Round(rounded, rounded);
+        var copy = new float[values.Length + 5];
+        BFloat16.Round(values, 3, copy, values.Length - 3);   // over threads, from an offset
+        Assert.Equal(rounded[3..], copy[..(values.Length - 3)]);
         for (int i = 0; i < values.Length; i++)
         {
             Assert.Equal(0u, BitConverter.SingleToUInt32Bits(rounded[i]) & 0xFFFF);
             Assert.True(Math.Abs(rounded[i] - values[i]) <= Math.Abs(values[i]) * (1.0 / 256), $"{values[i]} → {rounded[i]}");
         }
+    }
+
+    [Fact]
+    public void AWorkingCopyIsTheRoundedWeightWhetherOrNotItIsContiguous()
+    {
+        var weight = Tensor.FromArray([.. Enumerable.Range(0, 48).Select(i => 1f + i / 1000f)], 6, 8);
+        var expected = weight.ToArray();
+        BFloat16.Round(expected, expected);
+        Assert.Equal(expected, weight.BFloat16WorkingCopy().ToArray());
+        var transposed = weight.Transpose(0, 1);   // a view with strides
+        Assert.Equal(transposed.Contiguous().ToArray().Select(v => BFloat16.ToFloat(BFloat16.FromFloat(v))),
+            transposed.BFloat16WorkingCopy().ToArray());
     }
 }

@@ -93,7 +93,8 @@ internal static class BackwardEngine
     /// <summary>
     /// How many pending gradients read each storage buffer (views share one). When none does, the buffer
     /// goes back to the active <see cref="TensorArena"/> at once, so a backward pass needs memory for its
-    /// frontier of gradients rather than for all of them.
+    /// frontier of gradients rather than for all of them. A gradient whose values wait packed (bf16) has no
+    /// float32 buffer to give back, and is not counted: looking would widen it.
     /// </summary>
     private sealed class PendingBuffers(bool enabled)
     {
@@ -101,20 +102,19 @@ internal static class BackwardEngine
 
         public void Hold(Tensor t)
         {
-            if (enabled) _counts[t.Storage] = _counts.GetValueOrDefault(t.Storage) + 1;
+            if (enabled && t.SharedStorage.DataIfPresent is { } buffer) _counts[buffer] = _counts.GetValueOrDefault(buffer) + 1;
         }
 
         public void Drop(Tensor t)
         {
-            if (!enabled) return;
-            int left = _counts[t.Storage] - 1;
-            if (left > 0)
+            if (!enabled || t.SharedStorage.DataIfPresent is not { } buffer || !_counts.TryGetValue(buffer, out int held)) return;
+            if (held > 1)
             {
-                _counts[t.Storage] = left;
+                _counts[buffer] = held - 1;
                 return;
             }
-            _counts.Remove(t.Storage);
-            TensorArena.ReturnEarly(t.Storage);
+            _counts.Remove(buffer);
+            TensorArena.ReturnEarly(buffer);
         }
     }
 

@@ -85,6 +85,23 @@ public sealed class MixedPrecisionTests : IDisposable
     }
 
     [Fact]
+    public void AGradientThatWaitsPackedIsWidenedWhenUsed()
+    {
+        // An op whose backward hands on a tensor made in the forward pass, which the bf16 scope packed; its gradient for x
+        // waits pending while the path through h is worked off, and is read (widened) only when the two are added.
+        var arena = new TensorArena { PoisonOnRelease = true };
+        var x = Tensor.FromArray([.. Enumerable.Range(0, 1000).Select(i => i / 1000f)]).RequireGrad();
+        using (arena.Activate(Precision.BFloat16))
+        {
+            var h = x * 3f;
+            var ahead = Tensor.Full([1000], 2f) * 1f;   // made in the arena: packed below
+            var y = Tensor.Record(Tensor.Scalar(0f), "Ahead", [h, x], _ => [Tensor.Full([1000], 1f) * 1f, ahead]);
+            TensorArena.PackSince(0, y).Backward();
+        }
+        Assert.All(x.Grad!.ToArray(), g => Assert.Equal(5f, g));   // 1·3 through h, plus 2
+    }
+
+    [Fact]
     public void AStepOutsideAnyArenaIsPlainFloat32()
     {
         // Packing and working copies belong to a bf16 arena scope; without one, PackSince changes nothing.

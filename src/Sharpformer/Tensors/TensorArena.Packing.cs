@@ -39,12 +39,27 @@ public sealed partial class TensorArena
             var storage = arena._storages[i];
             if (ReferenceEquals(storage, kept) || storage.DataIfPresent is null) continue;
             var (slab, start) = arena.PackedRoom(storage.Length);
-            var data = storage.Pack(slab, start);
-            if (arena.PoisonOnRelease) data.AsSpan().Fill(float.NaN);
-            arena.Push(data);
-            arena._returnedEarly.Add(data);   // still on the rented list: the scope's end must not push it twice
+            arena.GiveBackForward(storage.Pack(slab, start));
         }
         return keep;
+    }
+
+    // A buffer the forward pass no longer reads goes to the free lists now; it stays on the rented list, so the scope's
+    // end must not push it a second time.
+    private void GiveBackForward(float[] data)
+    {
+        if (PoisonOnRelease) data.AsSpan().Fill(float.NaN);
+        Push(data);
+        _returnedEarly.Add(data);
+    }
+
+    // Takes a storage off the list PackSince works through; false if this scope did not make it.
+    private bool Unlist(TensorStorage storage)
+    {
+        int index = _storages.LastIndexOf(storage);
+        if (index < 0) return false;
+        _storages.RemoveAt(index);
+        return true;
     }
 
     /// <summary>
@@ -53,8 +68,7 @@ public sealed partial class TensorArena
     /// </summary>
     internal static Tensor KeepFloat32(Tensor tensor)
     {
-        if (t_current is { } arena && arena._storages.LastIndexOf(tensor.SharedStorage) is var index and >= 0)
-            arena._storages.RemoveAt(index);
+        t_current?.Unlist(tensor.SharedStorage);
         return tensor;
     }
 
@@ -67,13 +81,9 @@ public sealed partial class TensorArena
     {
         if (t_current is not { _inBackward: false } arena) return;
         var storage = scratch.SharedStorage;
-        int index = arena._storages.LastIndexOf(storage);
-        if (index < 0 || storage.DataIfPresent is not { } data) return;
-        arena._storages.RemoveAt(index);
+        if (storage.DataIfPresent is not { } data || !arena.Unlist(storage)) return;
         storage.Discard();
-        if (arena.PoisonOnRelease) data.AsSpan().Fill(float.NaN);
-        arena.Push(data);
-        arena._returnedEarly.Add(data);   // still on the rented list: the scope's end must not push it twice
+        arena.GiveBackForward(data);
     }
 
     /// <summary>

@@ -50,7 +50,10 @@ public sealed class LoraAdapter : Module
     public Linear B { get; }
 
     /// <summary>x: [..., in] → (α/r)·dropout(x)·Aᵀ·Bᵀ: [..., out], what the adapter adds to the layer's output.</summary>
-    public Tensor Forward(Tensor x) => B.Forward(A.Forward(_dropout.Forward(x)) * Scaling);   // scaled at [..., r], not [..., out]
+    public Tensor Forward(Tensor x) => B.Forward(Down(x));
+
+    /// <summary>x: [..., in] → u = (α/r)·dropout(x)·Aᵀ: [..., r], the adapter's first half (<see cref="Forward"/> is u·Bᵀ).</summary>
+    public Tensor Down(Tensor x) => A.Forward(_dropout.Forward(x)) * Scaling;   // scaled at [..., r], not [..., out]
 
     /// <summary>ΔW = (α/r)·B·A: [out, in], what merging adds to the weight.</summary>
     public Tensor Delta() => B.Weight.MatMul(A.Weight) * Scaling;

@@ -11,16 +11,20 @@ public static class TeacherForcing
     /// The mean cross-entropy of predicting <paramref name="targetOutput"/> [B, T] (padding ignored) with the reference
     /// as decoder input: <see cref="CrossEntropy.Loss"/> of <see cref="SequenceModel.TeacherForcedLogits"/>, computed by
     /// <see cref="CrossEntropy.LinearLoss(Tensor, Tensor, Tensor?, Tensor, int, float)"/> so that the [B, T, vocabulary]
-    /// logits are never held (an output layer with an adapter, or with int8 weights, takes the two ops).
+    /// logits are never held (an output layer with int8 weights takes the two ops).
     /// </summary>
     public static Tensor TeacherForcedLoss(this SequenceModel model, Tensor source, Tensor targetInput, Tensor targetOutput,
         float labelSmoothing = 0f)
     {
         var hidden = model.TeacherForcedHidden(source, targetInput);
         var output = model.Generator;
-        return output.Lora is null && !model.IsQuantized
-            ? CrossEntropy.LinearLoss(output.Checked(hidden), output.Weight, output.Bias, targetOutput, model.Config.PadId,
-                labelSmoothing)
-            : CrossEntropy.Loss(output.Forward(hidden), targetOutput, model.Config.PadId, labelSmoothing);
+        if (model.IsQuantized)
+            return CrossEntropy.Loss(output.Forward(hidden), targetOutput, model.Config.PadId, labelSmoothing);
+        var h = output.Checked(hidden);                                       // h: [B, T, d]
+        var (x, w) = output.Lora is { } lora
+            // h·Wᵀ + u·Bᵀ = [h, u]·[W, B]ᵀ with u = (α/r)·dropout(h)·Aᵀ: the adapted layer is one product too
+            ? (Tensor.Concat([h, lora.Down(h)], -1), Tensor.Concat([output.Weight, lora.B.Weight], 1))   // [B, T, d + r], [V, d + r]
+            : (h, output.Weight);
+        return CrossEntropy.LinearLoss(x, w, output.Bias, targetOutput, model.Config.PadId, labelSmoothing);
     }
 }

@@ -109,37 +109,48 @@ public class LinearCrossEntropyTests
         Assert.Throws<IndexOutOfRangeException>(() => CrossEntropy.LinearLoss(h, w, b, Tensor.Full([37], 50f)));
     }
 
-    public static TheoryData<string> Models() => ["transformer", "language model", "vocabulary adapter"];
+    public static TheoryData<string> Models() =>
+        ["transformer", "language model", "vocabulary adapter", "vocabulary adapter with dropout"];
 
     [Theory]
     [MemberData(nameof(Models))]
     public void AModelsTeacherForcedLossIsTheLossOfItsLogits(string kind)
     {
-        var config = kind == "language model" ? TransformerConfig.TinyLanguageModel(40) : TransformerConfig.Tiny(40);
-        var model = SequenceModel.Create(config with { Dropout = 0f }, new Rng(7));
-        if (kind == "vocabulary adapter")
+        // Two identical models (the adapter's dropout draws the same masks in each): one through the two ops, one fused.
+        SequenceModel Build()
         {
-            model.AddLora(new LoraOptions { Rank = 2, Dropout = 0f, Targets = LoraTargets.Embedding }, new Rng(8));
-            foreach (var p in model.Parameters().Where(p => p.RequiresGrad)) p.CopyFrom(p + 0.1f);   // B ≠ 0: the adapter counts
+            var config = kind == "language model" ? TransformerConfig.TinyLanguageModel(40) : TransformerConfig.Tiny(40);
+            var model = SequenceModel.Create(config with { Dropout = 0f }, new Rng(7));
+            if (kind.StartsWith("vocabulary adapter", StringComparison.Ordinal))
+            {
+                float dropout = kind.EndsWith("dropout", StringComparison.Ordinal) ? 0.3f : 0f;
+                model.AddLora(new LoraOptions { Rank = 2, Dropout = dropout, Targets = LoraTargets.Embedding }, new Rng(8));
+                var noise = new Rng(11);   // B ≠ 0 (the adapter counts), and not constant (some gradients would cancel to 0)
+                foreach (var p in model.Parameters().Where(p => p.RequiresGrad))
+                    p.CopyFrom(p + Tensor.Normal(p.ShapeArray(), noise) * 0.1f);
+            }
+            return model;
         }
         var rng = new Rng(9);
         Tensor Tokens() => Tensor.FromArray([.. Enumerable.Range(0, 3 * 6).Select(i => i % 7 == 3 ? 0f : 4 + rng.NextInt(36))], 3, 6);
         var (source, target, expected) = (Tokens(), Tokens(), Tokens());
-        var trained = model.Parameters().Where(p => p.RequiresGrad).ToArray();
+        var (twoOps, fused) = (Build(), Build());
+        Tensor[] Trained(SequenceModel model) => [.. model.Parameters().Where(p => p.RequiresGrad)];
 
-        var reference = CrossEntropy.Loss(model.TeacherForcedLogits(source, target), expected, ignoreIndex: 0, labelSmoothing: 0.1f);
+        var reference = CrossEntropy.Loss(twoOps.TeacherForcedLogits(source, target), expected, ignoreIndex: 0, labelSmoothing: 0.1f);
         reference.Backward();
-        var expectedGrads = trained.Select(p => p.Grad!.ToArray()).ToArray();
-        foreach (var p in trained) p.ZeroGrad();
-        var loss = model.TeacherForcedLoss(source, target, expected, labelSmoothing: 0.1f);
+        var loss = fused.TeacherForcedLoss(source, target, expected, labelSmoothing: 0.1f);
         loss.Backward();
 
+        Assert.Equal("LinearCrossEntropy", loss.GradFn!.Name);   // the adapted output layer is fused too
         Assert.Equal(reference.Item(), loss.Item(), 1e-5f * reference.Item());
-        for (int i = 0; i < trained.Length; i++)
+        var (expectedGrads, actualGrads) = (Trained(twoOps), Trained(fused));
+        Assert.Equal(expectedGrads.Length, actualGrads.Length);
+        for (int i = 0; i < expectedGrads.Length; i++)
         {
-            var actual = trained[i].Grad!.ToArray();
-            float scale = Math.Max(expectedGrads[i].Max(Math.Abs), 1e-6f);
-            Assert.All(actual.Select((g, j) => Math.Abs(g - expectedGrads[i][j])), d => Assert.True(d <= 1e-4f * scale, $"{kind}: {d}"));
+            var (want, got) = (expectedGrads[i].Grad!.ToArray(), actualGrads[i].Grad!.ToArray());
+            float scale = Math.Max(want.Max(Math.Abs), 1e-6f);
+            Assert.All(got.Select((g, j) => Math.Abs(g - want[j])), d => Assert.True(d <= 1e-4f * scale, $"{kind}: {i}, {d} / {scale}"));
         }
     }
 

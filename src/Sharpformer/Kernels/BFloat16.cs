@@ -137,16 +137,24 @@ internal static class BFloat16
     /// Writes every value of <paramref name="source"/> rounded to bfloat16 (still float32) into <paramref name="destination"/>,
     /// which may be the same memory (rounding in place).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Round(ReadOnlySpan<float> source, Span<float> destination)
     {
         if (destination.Length < source.Length) throw new ArgumentException("BFloat16.Round: the destination is too short");
-        Span<ushort> narrow = stackalloc ushort[4096];
-        for (int start = 0; start < source.Length; start += narrow.Length)
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            int n = Math.Min(narrow.Length, source.Length - start);
-            Narrow(source.Slice(start, n), narrow);
-            Widen(narrow[..n], destination.Slice(start, n));
+            for (; i + 16 <= source.Length; i += 16)   // the bfloat16 bits shifted back up: the float32 of the rounded value
+                Vector512.ShiftLeft(NarrowBits(Vector512.Create(source.Slice(i, 16)).AsUInt32()), 16).AsSingle()
+                    .CopyTo(destination.Slice(i, 16));
         }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= source.Length; i += 8)
+                Vector256.ShiftLeft(NarrowBits(Vector256.Create(source.Slice(i, 8)).AsUInt32()), 16).AsSingle()
+                    .CopyTo(destination.Slice(i, 8));
+        }
+        for (; i < source.Length; i++) destination[i] = ToFloat(FromFloat(source[i]));
     }
 
     // The bfloat16 bits of each lane in its low half: the NaN lanes quieted, the rest rounded to nearest even.

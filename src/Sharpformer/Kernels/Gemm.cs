@@ -32,6 +32,22 @@ public static unsafe class Gemm
     }
 
     /// <summary>
+    /// <see cref="Sgemm(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int)"/> with every value of
+    /// op(B) rounded to the nearest bfloat16 as it is read, when <paramref name="roundB"/> is set: a float32 master weight
+    /// multiplied as its bfloat16 working copy (bf16 mixed precision), which is made one packed block at a time in cache
+    /// instead of written out whole. Accumulation stays float32.
+    /// </summary>
+    internal static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool roundB)
+    {
+        Validate(transA, transB, m, n, k, lda, ldb, ldc);
+        if (m == 0 || n == 0)
+            return;
+        var g = new GemmProblem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, roundB);
+        Run(g, Parallelism.Threads, Path);
+    }
+
+    /// <summary>
     /// A batch of independent products: matrix i of A, B and C starts at <c>i·stride</c> elements.
     /// A stride of 0 reuses one matrix for every batch entry (broadcasting); with a C stride of 0 the entries
     /// are applied to the one C in order. Distinct C matrices must not overlap.
@@ -144,6 +160,12 @@ public static unsafe class Gemm
             return;
         }
         long work = g.Work;
+        bool direct = work <= SmallWork || GemmVector.Handles(g) || (path == GemmPath.Avx512 && GemmFewRows.Handles(g));
+        if (direct && g.RoundB)
+        {
+            RunWithRoundedB(g, threads, path);
+            return;
+        }
         if (work <= SmallWork)
         {
             GemmSmall.Run(g);
@@ -168,6 +190,19 @@ public static unsafe class Gemm
             case GemmPath.Avx2: GemmBlocked<GemmKernelAvx2>.Run(g); break;
             case GemmPath.Portable when parallel: GemmBlocked<GemmKernelPortable>.RunParallel(g, threads); break;
             default: GemmBlocked<GemmKernelPortable>.Run(g); break;
+        }
+    }
+
+    // The paths that read B in place (no packing) get a rounded copy of B as stored instead.
+    private static void RunWithRoundedB(in GemmProblem g, int threads, GemmPath path)
+    {
+        int rows = g.TransB ? g.N : g.K, columns = g.TransB ? g.K : g.N;   // B: [rows, columns], row stride Ldb
+        var rounded = GC.AllocateUninitializedArray<float>(checked(rows * columns), pinned: true);
+        fixed (float* copy = rounded)
+        {
+            for (int r = 0; r < rows; r++)
+                BFloat16.Round(new ReadOnlySpan<float>(g.B + r * g.Ldb, columns), rounded.AsSpan(r * columns, columns));
+            Run(g.WithB(copy, columns), threads, path);
         }
     }
 

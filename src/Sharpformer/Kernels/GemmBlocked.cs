@@ -32,6 +32,11 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
             {
                 int kc = Math.Min(kcBlock, g.K - pc);
                 GemmPacking.PackB<TKernel>(g.TransB, g.BAt(pc, jc), g.Ldb, kc, nc, packedB);
+                if (g.RoundB)   // bf16 mixed precision: B's working copy made one cache-resident block at a time
+                {
+                    var block = new Span<float>(packedB, (int)((nint)kc * RoundUp(nc, nr)));
+                    BFloat16.Round(block, block);
+                }
                 float beta = pc == 0 ? g.Beta : 1f;
                 for (int ic = 0; ic < g.M; ic += mcBlock)
                 {

@@ -26,9 +26,8 @@ public sealed partial class Tensor
                 $"and bias {(bias is null ? "none" : Shapes.Format(bias._shape))} do not fit ([..., in], [out, in], [out])");
         int inFeatures = weight._shape[1], outFeatures = weight._shape[0], rows = inFeatures == 0 ? 0 : Length / inFeatures;
         var x = Detach().Contiguous();                         // x: [N, in] in row-major order
-        bool mixed = TensorArena.IsBFloat16 && Autograd.GradMode.IsEnabled;
-        var w = mixed ? weight.BFloat16WorkingCopy()           // W: [out, in], rounded to bfloat16 (mixed precision)
-                      : weight.Detach().Contiguous();          // W: [out, in]
+        bool mixed = TensorArena.IsBFloat16 && Autograd.GradMode.IsEnabled;   // W multiplies as bf16, rounded as it is packed
+        var w = weight.Detach().Contiguous();                  // W: [out, in]
         var b = bias?.Detach().Contiguous();
         int[] shape = [.. _shape[..^1], outFeatures];
         var y = Allocate(shape, zeroed: false);                // y: [N, out]
@@ -37,9 +36,8 @@ public sealed partial class Tensor
         fixed (float* px = x.Storage, pw = w.Storage, py = y.Storage)
             Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, px + x.Offset, Math.Max(1, inFeatures),
                 pw + w.Offset, Math.Max(1, inFeatures),
-                b is null ? 0f : 1f, py, Math.Max(1, outFeatures));
+                b is null ? 0f : 1f, py, Math.Max(1, outFeatures), roundB: mixed);
         if (relu) System.Numerics.Tensors.TensorPrimitives.Max(y.AsSpan(), 0f, y.AsSpan());
-        if (mixed) TensorArena.Discard(w);                     // cheaper to round again in the backward pass than to keep
         Tensor[] inputs = bias is null ? [this, weight] : [this, weight, bias];
         return Record(y, relu ? "LinearRelu" : "Linear", inputs, g =>
         {
@@ -52,13 +50,12 @@ public sealed partial class Tensor
             }
             var dx = RequiresGrad ? Allocate(ShapeArray(), zeroed: false) : null;
             var dw = weight.RequiresGrad ? Allocate(weight.ShapeArray(), zeroed: false) : null;
-            var wb = dx is null ? null : mixed ? weight.BFloat16WorkingCopy() : w;   // mixed: the forward pass's rounded W again
-            fixed (float* pg = gc.Storage, px = x.Storage, pw = wb?.Storage, pdx = dx?.Storage, pdw = dw?.Storage)
+            fixed (float* pg = gc.Storage, px = dw is null ? null : x.Storage, pw = w.Storage, pdx = dx?.Storage, pdw = dw?.Storage)
             {
                 float* g0 = pg + gc.Offset;
                 if (dx is not null)   // dx = g·W: [N, in]
                     Gemm.Sgemm(false, false, rows, inFeatures, outFeatures, 1f, g0, Math.Max(1, outFeatures),
-                        pw + wb!.Offset, Math.Max(1, inFeatures), 0f, pdx, Math.Max(1, inFeatures));
+                        pw + w.Offset, Math.Max(1, inFeatures), 0f, pdx, Math.Max(1, inFeatures), roundB: mixed);
                 if (dw is not null)   // dW = gᵀ·x: [out, in]
                     Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, Math.Max(1, outFeatures),
                         px + x.Offset, Math.Max(1, inFeatures), 0f, pdw, Math.Max(1, inFeatures));

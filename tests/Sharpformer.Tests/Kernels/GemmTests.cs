@@ -198,6 +198,39 @@ public sealed unsafe class GemmTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(PathsAndThreads))]
+    public void RoundingBIsTheProductWithBRoundedFirstAndLeavesBAsItWas(string path, int threads)
+    {
+        // Shapes for every route: small, one row (vector), few rows with Bᵀ, blocked with one and several K blocks.
+        WithSettings(path, threads, () =>
+        {
+            int seed = 40;
+            foreach (var (m, n, k) in new[] { (3, 5, 7), (1, 300, 70), (24, 100, 64), (65, 100, 257), (200, 150, 600) })
+            {
+                foreach (bool transA in new[] { false, true })
+                {
+                    foreach (bool transB in new[] { false, true })
+                    {
+                        var rng = new Random(seed++);
+                        int lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 3;
+                        float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb);
+                        float[] bRounded = (float[])b.Clone(), bBefore = (float[])b.Clone();
+                        BFloat16.Round(bRounded, bRounded);
+                        float[] expected = new float[m * n], actual = new float[m * n];
+                        fixed (float* pa = a, pb = b, pr = bRounded, pe = expected, pc = actual)
+                        {
+                            Gemm.Sgemm(transA, transB, m, n, k, 1.5f, pa, lda, pr, ldb, 0f, pe, n);
+                            Gemm.Sgemm(transA, transB, m, n, k, 1.5f, pa, lda, pb, ldb, 0f, pc, n, roundB: true);
+                        }
+                        Assert.Equal(bBefore, b);   // the master weight is never written
+                        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{m}x{n}x{k} transA {transA} transB {transB}");
+                    }
+                }
+            }
+        });
+    }
+
     private sealed record Case(bool TransA, bool TransB, int M, int N, int K, float Alpha, float Beta, int Seed,
         bool NaNInC = false, int Pad = 0);
 

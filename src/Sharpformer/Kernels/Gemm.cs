@@ -48,6 +48,21 @@ public static unsafe class Gemm
     }
 
     /// <summary>
+    /// C[m,n] = α·op(A)[m,k]·op(B)[k,n] + β·C with B given as bfloat16 values (<paramref name="b"/>, row stride
+    /// <paramref name="ldb"/>): each is widened as it is packed (exactly), so bf16 mixed precision multiplies an
+    /// activation kept packed for the backward pass without writing it out as float32 first.
+    /// </summary>
+    internal static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
+    {
+        Validate(transA, transB, m, n, k, lda, ldb, ldc);
+        if (m == 0 || n == 0)
+            return;
+        var g = new GemmProblem(transA, transB, m, n, k, alpha, a, lda, null, ldb, beta, c, ldc, b16: b);
+        Run(g, Parallelism.Threads, Path);
+    }
+
+    /// <summary>
     /// A batch of independent products: matrix i of A, B and C starts at <c>i·stride</c> elements.
     /// A stride of 0 reuses one matrix for every batch entry (broadcasting); with a C stride of 0 the entries
     /// are applied to the one C in order. Distinct C matrices must not overlap.
@@ -161,9 +176,9 @@ public static unsafe class Gemm
         }
         long work = g.Work;
         bool direct = work <= SmallWork || GemmVector.Handles(g) || (path == GemmPath.Avx512 && GemmFewRows.Handles(g));
-        if (direct && g.RoundB)
+        if ((direct && g.RoundB) || (g.B16 is not null && (direct || g.TransB)))
         {
-            RunWithRoundedB(g, threads, path);
+            RunWithFloat32B(g, threads, path);
             return;
         }
         if (work <= SmallWork)
@@ -193,15 +208,19 @@ public static unsafe class Gemm
         }
     }
 
-    // The paths that read B in place (no packing) get a rounded copy of B as stored instead.
-    private static void RunWithRoundedB(in GemmProblem g, int threads, GemmPath path)
+    // The paths that read B in place (no packing), and bfloat16 Bᵀ, get B as stored in float32, rounded or widened.
+    private static void RunWithFloat32B(in GemmProblem g, int threads, GemmPath path)
     {
         int rows = g.TransB ? g.N : g.K, columns = g.TransB ? g.K : g.N;   // B: [rows, columns], row stride Ldb
-        var rounded = GC.AllocateUninitializedArray<float>(checked(rows * columns), pinned: true);
-        fixed (float* copy = rounded)
+        var values = GC.AllocateUninitializedArray<float>(checked(rows * columns), pinned: true);
+        fixed (float* copy = values)
         {
             for (int r = 0; r < rows; r++)
-                BFloat16.Round(new ReadOnlySpan<float>(g.B + r * g.Ldb, columns), rounded.AsSpan(r * columns, columns));
+            {
+                var row = values.AsSpan(r * columns, columns);
+                if (g.B16 is not null) BFloat16.Widen(new ReadOnlySpan<ushort>(g.B16 + r * g.Ldb, columns), row);
+                else BFloat16.Round(new ReadOnlySpan<float>(g.B + r * g.Ldb, columns), row);
+            }
             Run(g.WithB(copy, columns), threads, path);
         }
     }

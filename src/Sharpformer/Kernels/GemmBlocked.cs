@@ -31,7 +31,10 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
             for (int pc = 0; pc < g.K; pc += kcBlock)
             {
                 int kc = Math.Min(kcBlock, g.K - pc);
-                GemmPacking.PackB<TKernel>(g.TransB, g.BAt(pc, jc), g.Ldb, kc, nc, packedB);
+                if (g.B16 is not null)   // bf16 mixed precision: an activation kept packed, widened here
+                    GemmPacking.PackBWidening<TKernel>(g.B16At(pc, jc), g.Ldb, kc, nc, packedB);
+                else
+                    GemmPacking.PackB<TKernel>(g.TransB, g.BAt(pc, jc), g.Ldb, kc, nc, packedB);
                 if (g.RoundB)   // bf16 mixed precision: B's working copy made one cache-resident block at a time
                 {
                     var block = new Span<float>(packedB, (int)((nint)kc * RoundUp(nc, nr)));

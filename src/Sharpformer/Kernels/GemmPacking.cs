@@ -49,6 +49,36 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// <see cref="PackB{TKernel}"/> for B[kc, nc] (not transposed) held as bfloat16, each value widened to float32 (exact).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackBWidening<TKernel>(ushort* b, nint ldb, int kc, int nc, float* dst)
+        where TKernel : IGemmKernel
+    {
+        int nr = TKernel.NR;
+        for (int j0 = 0; j0 < nc; j0 += nr, dst += (nint)kc * nr)
+        {
+            int count = Math.Min(nr, nc - j0);
+            ushort* src = b + j0;
+            float* panel = dst;
+            for (int p = 0; p < kc; p++, src += ldb, panel += nr)
+            {
+                int r = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; r + 16 <= count; r += 16)   // 16 bfloat16 → 16 float32: zero-extend, shift into the top half
+                        Vector512.Store(Vector512.ShiftLeft(Vector512.WidenLower(Vector512.Create(Vector256.Load(src + r),
+                            Vector256<ushort>.Zero)), 16).AsSingle(), panel + r);
+                }
+                for (; r < count; r++)
+                    panel[r] = BFloat16.ToFloat(src[r]);
+                for (; r < nr; r++)
+                    panel[r] = 0;
+            }
+        }
+    }
+
     // Source vectors run across memory: element (r, p) is src[p·ld + r]. Panel: [kc, width].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackStrided(float* src, nint ld, int count, int kc, float* dst, int width)

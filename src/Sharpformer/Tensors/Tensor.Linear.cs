@@ -50,15 +50,23 @@ public sealed partial class Tensor
             }
             var dx = RequiresGrad ? Allocate(ShapeArray(), zeroed: false) : null;
             var dw = weight.RequiresGrad ? Allocate(weight.ShapeArray(), zeroed: false) : null;
-            fixed (float* pg = gc.Storage, px = dw is null ? null : x.Storage, pw = w.Storage, pdx = dx?.Storage, pdw = dw?.Storage)
+            int ldg = Math.Max(1, outFeatures), ldx = Math.Max(1, inFeatures);
+            fixed (float* pg = gc.Storage, pw = w.Storage, pdx = dx?.Storage, pdw = dw?.Storage)
             {
                 float* g0 = pg + gc.Offset;
                 if (dx is not null)   // dx = g·W: [N, in]
-                    Gemm.Sgemm(false, false, rows, inFeatures, outFeatures, 1f, g0, Math.Max(1, outFeatures),
-                        pw + w.Offset, Math.Max(1, inFeatures), 0f, pdx, Math.Max(1, inFeatures), roundB: mixed);
-                if (dw is not null)   // dW = gᵀ·x: [out, in]
-                    Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, Math.Max(1, outFeatures),
-                        px + x.Offset, Math.Max(1, inFeatures), 0f, pdw, Math.Max(1, inFeatures));
+                    Gemm.Sgemm(false, false, rows, inFeatures, outFeatures, 1f, g0, ldg, pw + w.Offset, ldx, 0f, pdx, ldx, roundB: mixed);
+                if (dw is not null && x.SharedStorage.Packed is var (slots, start))
+                {
+                    fixed (float* ps = slots)   // dW = gᵀ·x: [out, in], x read as the bfloat16 it waited in
+                        Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, ldg, (ushort*)ps + start + x.Offset, ldx, 0f,
+                            pdw, ldx);
+                }
+                else if (dw is not null)
+                {
+                    fixed (float* px = x.Storage)   // dW = gᵀ·x: [out, in]
+                        Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, ldg, px + x.Offset, ldx, 0f, pdw, ldx);
+                }
             }
             if (bias is null) return [dx, dw];
             var db = Allocate([outFeatures]);                   // db = Σ_rows g: [out]

@@ -25,6 +25,12 @@ internal sealed class TensorStorage(float[] data, int length)
     public float[]? DataIfPresent => _data;
 
     /// <summary>
+    /// While the values wait packed (no float32 array): the array holding them as bfloat16, two to a float32 slot, and the
+    /// bfloat16 slot of value 0. Null otherwise. A reader that widens as it goes (the GEMM's packing) needs no float32 copy.
+    /// </summary>
+    public (float[] Slots, int Start)? Packed => _data is null && _packed is not null ? (_packed, _packedStart) : null;
+
+    /// <summary>
     /// Narrows the values in use into <paramref name="packed"/> from bfloat16 slot <paramref name="start"/> on (room
     /// for <see cref="Length"/> values) and keeps that instead; returns the float32 array, which the caller gives back.
     /// </summary>

@@ -231,6 +231,40 @@ public sealed unsafe class GemmTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(PathsAndThreads))]
+    public void ABFloat16BIsWidenedExactly(string path, int threads)
+    {
+        WithSettings(path, threads, () =>
+        {
+            int seed = 60;
+            foreach (var (m, n, k) in new[] { (3, 5, 7), (1, 300, 70), (24, 100, 64), (65, 100, 257), (200, 150, 600) })
+            {
+                foreach (bool transA in new[] { false, true })
+                {
+                    foreach (bool transB in new[] { false, true })
+                    {
+                        var rng = new Random(seed++);
+                        int lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 3;
+                        float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb);
+                        var b16 = new ushort[b.Length];
+                        BFloat16.Narrow(b, b16);
+                        var widened = new float[b.Length];
+                        BFloat16.Widen(b16, widened);
+                        float[] expected = new float[m * n], actual = new float[m * n];
+                        fixed (float* pa = a, pw = widened, pe = expected, pc = actual)
+                        fixed (ushort* pb = b16)
+                        {
+                            Gemm.Sgemm(transA, transB, m, n, k, -0.75f, pa, lda, pw, ldb, 0f, pe, n);
+                            Gemm.Sgemm(transA, transB, m, n, k, -0.75f, pa, lda, pb, ldb, 0f, pc, n);
+                        }
+                        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{m}x{n}x{k} transA {transA} transB {transB}");
+                    }
+                }
+            }
+        });
+    }
+
     private sealed record Case(bool TransA, bool TransB, int M, int N, int K, float Alpha, float Beta, int Seed,
         bool NaNInC = false, int Pad = 0);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sharpformer.Kernels;
 using Sharpformer.Losses;
 using Sharpformer.NN;
 using Sharpformer.Optim;
@@ -99,6 +100,42 @@ public sealed class MixedPrecisionTests : IDisposable
             TensorArena.PackSince(0, y).Backward();
         }
         Assert.All(x.Grad!.ToArray(), g => Assert.Equal(5f, g));   // 1·3 through h, plus 2
+    }
+
+    [Fact]
+    public void ALinearMultipliesTheRoundedWeightAndItsWeightGradientReadsThePackedInput()
+    {
+        // y = h·Wᵀ + b with h made in a bf16 scope and packed before the backward pass: the products must be exactly those
+        // of float32 operands rounded first (W when it is packed, h when it waits packed), accumulated in float32.
+        var rng = new Rng(21);
+        int rows = 600, inputs = 70, outputs = 19;   // several K blocks and a partial panel in dW = gᵀ·h
+        var x = Tensor.Normal([rows, inputs], rng).RequireGrad();
+        var weight = Tensor.Normal([outputs, inputs], rng).RequireGrad();
+        var bias = Tensor.Normal([outputs], rng).RequireGrad();
+        var g = Tensor.Normal([rows, outputs], rng);
+        var arena = new TensorArena { PoisonOnRelease = true };
+        float[] y;
+        using (arena.Activate(Precision.BFloat16))
+        {
+            var output = TensorArena.PackSince(0, (x * 1.5f).Linear(weight, bias));   // h = 1.5·x waits packed
+            y = output.ToArray();
+            output.Backward(g);
+        }
+
+        float[] Rounded(Tensor t) => [.. t.ToArray().Select(v => BFloat16.ToFloat(BFloat16.FromFloat(v)))];
+        float[] Product(bool transA, bool transB, int m, int n, int k, float[] a, float[] b)
+        {
+            var c = new float[m * n];
+            Gemm.Sgemm(transA, transB, m, n, k, 1f, a, transA ? m : k, b, transB ? k : n, 0f, c, n);
+            return c;
+        }
+        var h = (x.Detach() * 1.5f).ToArray();
+        var expectedY = Product(false, true, rows, outputs, inputs, h, Rounded(weight));
+        for (int i = 0; i < expectedY.Length; i++) expectedY[i] += bias.ToArray()[i % outputs];
+        Assert.Equal(expectedY, y);
+        Assert.Equal(Product(true, false, outputs, inputs, rows, g.ToArray(), Rounded(x.Detach() * 1.5f)), weight.Grad!.ToArray());
+        var dh = Product(false, false, rows, inputs, outputs, g.ToArray(), Rounded(weight));
+        Assert.Equal(dh.Select(v => v * 1.5f), x.Grad!.ToArray());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Sharpformer.Kernels;
 
 namespace Sharpformer.Tensors;
@@ -45,7 +46,11 @@ public sealed partial class Tensor
             if (relu)
             {
                 var masked = Allocate(y.ShapeArray(), zeroed: false);
-                Activations.ReluBackward(y.AsSpan(), gc.AsSpan(), masked.AsSpan());
+                if (y.SharedStorage.Packed is var (slots, start))   // bf16: the output's sign read from the bfloat16 it waits in
+                    Activations.ReluBackward(MemoryMarshal.Cast<float, ushort>(slots.AsSpan()).Slice(start + y.Offset, y.Length),
+                        gc.AsSpan(), masked.AsSpan());
+                else
+                    Activations.ReluBackward(y.AsSpan(), gc.AsSpan(), masked.AsSpan());
                 gc = masked;
             }
             var dx = RequiresGrad ? Allocate(ShapeArray(), zeroed: false) : null;

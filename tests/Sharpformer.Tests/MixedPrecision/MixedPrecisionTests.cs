@@ -102,11 +102,14 @@ public sealed class MixedPrecisionTests : IDisposable
         Assert.All(x.Grad!.ToArray(), g => Assert.Equal(5f, g));   // 1·3 through h, plus 2
     }
 
-    [Fact]
-    public void ALinearMultipliesTheRoundedWeightAndItsWeightGradientReadsThePackedInput()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ALinearMultipliesTheRoundedWeightAndItsBackwardReadsWhatWaitsPacked(bool relu)
     {
-        // y = h·Wᵀ + b with h made in a bf16 scope and packed before the backward pass: the products must be exactly those
-        // of float32 operands rounded first (W when it is packed, h when it waits packed), accumulated in float32.
+        // z = 2·f(h·Wᵀ + b), f the identity or ReLU, with h = 1.5·x made in a bf16 scope, and h and the Linear's output
+        // packed before the backward pass: the products must be exactly those of float32 operands rounded first (W
+        // whenever it is multiplied, h when it waits packed), accumulated in float32; ReLU's mask is the output's sign.
         var rng = new Rng(21);
         int rows = 600, inputs = 70, outputs = 19;   // several K blocks and a partial panel in dW = gᵀ·h
         var x = Tensor.Normal([rows, inputs], rng).RequireGrad();
@@ -117,25 +120,28 @@ public sealed class MixedPrecisionTests : IDisposable
         float[] y;
         using (arena.Activate(Precision.BFloat16))
         {
-            var output = TensorArena.PackSince(0, (x * 1.5f).Linear(weight, bias));   // h = 1.5·x waits packed
+            var h = x * 1.5f;
+            var output = relu ? h.LinearRelu(weight, bias) : h.Linear(weight, bias);
             y = output.ToArray();
-            output.Backward(g);
+            TensorArena.PackSince(0, output * 2f).Backward(g);   // h and the output wait packed
         }
 
-        float[] Rounded(Tensor t) => [.. t.ToArray().Select(v => BFloat16.ToFloat(BFloat16.FromFloat(v)))];
+        float[] Rounded(float[] values) => [.. values.Select(v => BFloat16.ToFloat(BFloat16.FromFloat(v)))];
         float[] Product(bool transA, bool transB, int m, int n, int k, float[] a, float[] b)
         {
             var c = new float[m * n];
             Gemm.Sgemm(transA, transB, m, n, k, 1f, a, transA ? m : k, b, transB ? k : n, 0f, c, n);
             return c;
         }
-        var h = (x.Detach() * 1.5f).ToArray();
-        var expectedY = Product(false, true, rows, outputs, inputs, h, Rounded(weight));
-        for (int i = 0; i < expectedY.Length; i++) expectedY[i] += bias.ToArray()[i % outputs];
+        var hValues = (x.Detach() * 1.5f).ToArray();
+        var w = Rounded(weight.ToArray());
+        var expectedY = Product(false, true, rows, outputs, inputs, hValues, w);
+        for (int i = 0; i < expectedY.Length; i++)
+            expectedY[i] = Math.Max(relu ? 0f : float.MinValue, expectedY[i] + bias.ToArray()[i % outputs]);
         Assert.Equal(expectedY, y);
-        Assert.Equal(Product(true, false, outputs, inputs, rows, g.ToArray(), Rounded(x.Detach() * 1.5f)), weight.Grad!.ToArray());
-        var dh = Product(false, false, rows, inputs, outputs, g.ToArray(), Rounded(weight));
-        Assert.Equal(dh.Select(v => v * 1.5f), x.Grad!.ToArray());
+        var dy = g.ToArray().Select((v, i) => relu && !(BFloat16.ToFloat(BFloat16.FromFloat(y[i])) > 0) ? 0f : 2f * v).ToArray();
+        Assert.Equal(Product(true, false, outputs, inputs, rows, dy, Rounded(hValues)), weight.Grad!.ToArray());
+        Assert.Equal(Product(false, false, rows, inputs, outputs, dy, w).Select(v => v * 1.5f), x.Grad!.ToArray());
     }
 
     [Fact]

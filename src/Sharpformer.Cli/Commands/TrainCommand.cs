@@ -77,6 +77,9 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "none",
         };
         loraBias.AcceptOnlyFromAmong("none", "all");
+        var loraPlus = CliOptions.Float("--lora-plus-ratio",
+            "LoRA+: the adapters' B matrices learn with this many times --lr (16 in the LoRA+ paper; 1 is plain LoRA).",
+            1f, 1e-3f, 1e4f);
         var precision = new Option<string>("--precision")
         {
             Description = "fp32, or bf16 mixed precision (float32 master weights and Adam; bfloat16 weight copies and saved activations).",
@@ -93,7 +96,7 @@ internal static class TrainCommand
         {
             task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
             labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha, loraDropout,
-            loraTargets, loraBias, precision, resume,
+            loraTargets, loraBias, loraPlus, precision, resume,
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
@@ -101,8 +104,9 @@ internal static class TrainCommand
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
             string? configPath = result.GetValue(config);
             bool lora = Given(loraRank);
-            if (!lora && (Given(loraAlpha) || Given(loraDropout) || Given(loraTargets) || Given(loraBias)))
-                throw new ArgumentException("--lora-alpha, --lora-dropout, --lora-targets and --lora-bias need --lora-rank");
+            if (!lora && (Given(loraAlpha) || Given(loraDropout) || Given(loraTargets) || Given(loraBias) || Given(loraPlus)))
+                throw new ArgumentException(
+                    "--lora-alpha, --lora-dropout, --lora-targets, --lora-bias and --lora-plus-ratio need --lora-rank");
             if (result.GetValue(initFrom) is not null && (configPath is not null || Given(preset) || Given(vocabSize)))
                 throw new ArgumentException("--init-from fine-tunes its model: --preset, --config and --vocab-size do not apply");
             var setup = new TrainingRunOptions
@@ -126,6 +130,7 @@ internal static class TrainCommand
                     Seed = (ulong)result.GetValue(seed), LabelSmoothing = result.GetValue(labelSmoothing),
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
                     Precision = result.GetValue(precision) == "bf16" ? Precision.BFloat16 : Precision.Float32,
+                    LoraPlusRatio = result.GetValue(loraPlus),
                 },
                 Epochs = Given(epochs) ? result.GetValue(epochs) : null,
                 InitFrom = result.GetValue(initFrom),

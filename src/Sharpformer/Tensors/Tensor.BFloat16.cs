@@ -6,8 +6,9 @@ public sealed partial class Tensor
 {
     /// <summary>
     /// A contiguous copy with every value rounded to the nearest bfloat16 (ties to even), not recorded: the
-    /// working copy of a float32 master weight that a bf16 mixed-precision step multiplies with. Its storage
-    /// comes from the active arena; a product gives it back once done and rounds again in the backward pass.
+    /// working copy of a float32 master weight that a bf16 mixed-precision step multiplies with, for an op that
+    /// multiplies it many times (the fused output layer and loss, once per block of rows). Its storage comes from the
+    /// active arena. A Linear needs none: its GEMM rounds the weight as it packs it.
     /// </summary>
     internal Tensor BFloat16WorkingCopy()
     {

@@ -45,8 +45,8 @@ public sealed class Trainer
             throw new ArgumentException("Trainer: the model's weights are int8 (a quantized model, for inference only); " +
                                         "train the float32 model and quantize it afterwards");
         (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
-        _optimizer = Adam.AdamW(ParameterGroups(model, options.WeightDecay), options.Lr, beta2: options.Beta2, eps: 1e-9f,
-            weightDecay: options.WeightDecay);
+        _optimizer = Adam.AdamW(ParameterGroups(model, options.WeightDecay, options.LoraPlusRatio), options.Lr, beta2: options.Beta2,
+            eps: 1e-9f, weightDecay: options.WeightDecay);
         _schedule = options.Schedule switch
         {
             ScheduleKind.Cosine => LearningRateSchedule.WarmupCosine(options.Lr, options.Warmup, options.Steps),
@@ -229,13 +229,23 @@ public sealed class Trainer
     }
 
     // Weight decay only on matrices that are not embeddings: biases, norms and embedding tables keep theirs. Frozen
-    // parameters (the weights beside LoRA adapters) get no optimizer state at all.
-    private static IEnumerable<ParameterGroup> ParameterGroups(SequenceModel model, float weightDecay)
+    // parameters (the weights beside LoRA adapters) get no optimizer state at all. With LoRA+ the adapters' B matrices
+    // (decayed like any matrix) form a third group with the larger learning rate.
+    internal static IEnumerable<ParameterGroup> ParameterGroups(SequenceModel model, float weightDecay, float loraPlusRatio = 1f)
     {
         var embeddings = new HashSet<Tensor>(model.EmbeddingWeights, ReferenceEqualityComparer.Instance);
         var all = model.Parameters().Where(p => p.RequiresGrad).ToList();
         var decayed = all.Where(p => p.Rank > 1 && !embeddings.Contains(p)).ToList();
         var rest = all.Where(p => !decayed.Contains(p)).ToList();
-        return [new ParameterGroup(decayed, weightDecay), new ParameterGroup(rest, 0f)];
+        var adapterB = model.NamedModules().Select(m => m.Module).OfType<LoraAdapter>().Select(a => a.B.Weight)
+            .Distinct<Tensor>(ReferenceEqualityComparer.Instance).ToList();
+        if (loraPlusRatio == 1f || adapterB.Count == 0)
+            return [new ParameterGroup(decayed, weightDecay), new ParameterGroup(rest, 0f)];
+        return
+        [
+            new ParameterGroup(decayed.Except<Tensor>(adapterB, ReferenceEqualityComparer.Instance), weightDecay),
+            new ParameterGroup(rest, 0f),
+            new ParameterGroup(adapterB, weightDecay, loraPlusRatio),
+        ];
     }
 }

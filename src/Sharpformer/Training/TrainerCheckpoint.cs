@@ -73,6 +73,7 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
             WeightDecay = json.Float("weight_decay"),
             LabelSmoothing = json.Float("label_smoothing"),
             ClipNorm = json.Float("clip_norm"),
+            LoraPlusRatio = json.Float("lora_plus_ratio", 1f),   // checkpoints before LoRA+ were plain LoRA
             Precision = json.Enum<Precision>("precision", Precision.Float32),   // checkpoints before bf16 were float32
             Accumulation = json.Int("accumulation"),
             EvalEvery = json.Int("eval_every"),

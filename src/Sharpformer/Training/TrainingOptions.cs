@@ -50,6 +50,13 @@ public sealed record TrainingOptions
     public float ClipNorm { get; init; } = 1f;
 
     /// <summary>
+    /// LoRA+ (Hayou et al., 2024): the B matrix of every low-rank adapter learns with this many times the learning rate
+    /// of everything else that trains (the A matrices, and biases when they train); 1 is plain LoRA. No effect on a model
+    /// without adapters.
+    /// </summary>
+    public float LoraPlusRatio { get; init; } = 1f;
+
+    /// <summary>
     /// float32, or bf16 mixed precision: float32 master weights, optimizer state and accumulation, with bfloat16
     /// working copies of the weight matrices and bfloat16 storage for the activations the backward pass reads.
     /// </summary>
@@ -84,6 +91,7 @@ public sealed record TrainingOptions
         Require(WeightDecay >= 0, $"weight decay must not be negative, got {WeightDecay}");
         Require(LabelSmoothing is >= 0f and < 1f, $"label smoothing must be in [0, 1), got {LabelSmoothing}");
         Require(ClipNorm >= 0, $"clip norm must not be negative, got {ClipNorm}");
+        Require(LoraPlusRatio > 0 && float.IsFinite(LoraPlusRatio), $"the LoRA+ ratio must be positive, got {LoraPlusRatio}");
         Require(Accumulation is >= 1 and <= 65536, $"accumulation must be in [1, 65536], got {Accumulation}");
         Require(EvalEvery >= 0 && SaveEvery >= 0 && LogEvery >= 1,
             "eval-every and save-every must not be negative, log-every must be positive");

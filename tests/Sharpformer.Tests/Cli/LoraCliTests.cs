@@ -20,8 +20,8 @@ public sealed class LoraCliTests : IDisposable
         Ok(CliRunner.Run(Timeout, "train", "--task", "reverse", "--out", base_, "--steps", "200", "--seed", "1", "--eval-every", "0",
             "--threads", "1"));
         string[] Adapt(string dir, params string[] more) => ["train", "--task", "copy", "--init-from", base_, "--lora-rank", "4",
-            "--lora-targets", "all", "--lora-bias", "all", "--out", dir, "--eval-every", "0", "--save-every", "20", "--seed", "2",
-            "--threads", "1", .. more];
+            "--lora-targets", "all", "--lora-bias", "all", "--lora-plus-ratio", "4", "--out", dir, "--eval-every", "0",
+            "--save-every", "20", "--seed", "2", "--threads", "1", .. more];
         var (code, _, stderr) = CliRunner.Run(Timeout, Adapt(adapted, "--steps", "60"));
         Assert.True(code == 0, stderr);
         Assert.Contains("adapter parameters", stderr);
@@ -31,7 +31,7 @@ public sealed class LoraCliTests : IDisposable
         Assert.True(new FileInfo(Path.Combine(adapted, "trainer-state.safetensors")).Length
                     < new FileInfo(Path.Combine(base_, "model.safetensors")).Length, "the checkpoint holds more than the adapters");
 
-        // Resume: 40 steps, then on to 60, gives the adapters of the uninterrupted run byte for byte.
+        // Resume: 40 steps, then on to 60, gives the adapters of the uninterrupted run byte for byte (LoRA+ ratio included).
         string resumed = Path.Combine(_root, "resumed");
         Ok(CliRunner.Run(Timeout, Adapt(resumed, "--steps", "40")));
         Ok(CliRunner.Run(Timeout, Adapt(resumed, "--steps", "60", "--resume")));
@@ -61,5 +61,9 @@ public sealed class LoraCliTests : IDisposable
             "--lora-rank", "4");
         Assert.Equal(1, needCode);
         Assert.Contains("--init-from", needErr);
+        var (plusCode, _, plusErr) = CliRunner.Run(Timeout, "train", "--task", "copy", "--out", Path.Combine(_root, "y"),
+            "--init-from", base_, "--lora-plus-ratio", "16");
+        Assert.Equal(1, plusCode);
+        Assert.Contains("--lora-plus-ratio need --lora-rank", plusErr);
     }
 }

@@ -53,4 +53,35 @@ public sealed class LoraTrainingTests : IDisposable
             else Assert.Equal(before[name], p.ToArray());
         Assert.Contains(model.NamedParameters(), p => p.Name == "generator.bias" && p.Value.RequiresGrad);
     }
+
+    [Fact]
+    public void WithLoraPlusTheBMatricesTakeStepsRatioTimesLonger()
+    {
+        // One update from B = 0: A gets no gradient yet, and Adam's first step moves each B value by lr·g/(|g| + ε) ≈ ±lr,
+        // so with LoRA+ every B moves `ratio` times as far, and nothing else changes.
+        Dictionary<string, float[]> StepOnce(float ratio)
+        {
+            var rng = new Rng(3);
+            var task = new ToyTask(ToyTaskKind.Reverse, vocab: 20, minLength: 4, maxLength: 8);
+            var model = SequenceModel.Create(TransformerConfig.Tiny(20) with { MaxLength = 16 }, rng);
+            model.AddLora(new LoraOptions { Rank = 2, Targets = LoraTargets.All | LoraTargets.Embedding, Dropout = 0f }, new Rng(4));
+            var before = model.NamedParameters().ToDictionary(p => p.Name, p => p.Value.ToArray());
+            new Trainer(model, rng, new ToyTaskBatches(task, 16, 5), [],
+                new TrainingOptions { Steps = 1, SaveEvery = 0, EvalEvery = 0, Lr = 1e-3f, Warmup = 0, LoraPlusRatio = ratio },
+                Path.Combine(_root, $"ratio-{ratio}")).Run();
+            return model.NamedParameters().ToDictionary(p => p.Name,
+                p => p.Value.ToArray().Select((v, i) => v - before[p.Name][i]).ToArray());
+        }
+        var plain = StepOnce(1f);
+        var plus = StepOnce(4f);
+        Assert.Contains(plain.Keys, name => name.EndsWith("lora_B.weight", StringComparison.Ordinal));
+        foreach (var (name, step) in plus)
+        {
+            bool isB = name.EndsWith("lora_B.weight", StringComparison.Ordinal);
+            Assert.True(!isB || step.Any(d => d != 0), $"{name} did not move");
+            for (int i = 0; i < step.Length; i++)
+                Assert.True(Math.Abs(step[i] - (isB ? 4f : 1f) * plain[name][i]) <= 1e-6f, $"{name}[{i}]: {step[i]} / {plain[name][i]}");
+        }
+        Assert.Throws<ArgumentException>(() => new TrainingOptions { LoraPlusRatio = 0f }.Validate());
+    }
 }

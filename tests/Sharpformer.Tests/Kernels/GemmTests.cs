@@ -202,31 +202,20 @@ public sealed unsafe class GemmTests
     [MemberData(nameof(PathsAndThreads))]
     public void RoundingBIsTheProductWithBRoundedFirstAndLeavesBAsItWas(string path, int threads)
     {
-        // Shapes for every route: small, one row (vector), few rows with Bᵀ, blocked with one and several K blocks.
         WithSettings(path, threads, () =>
         {
-            int seed = 40;
-            foreach (var (m, n, k) in new[] { (3, 5, 7), (1, 300, 70), (24, 100, 64), (65, 100, 257), (200, 150, 600) })
+            foreach (var t in RouteCases(seed: 40))
             {
-                foreach (bool transA in new[] { false, true })
+                float[] bRounded = (float[])t.B.Clone(), bBefore = (float[])t.B.Clone();
+                BFloat16.Round(bRounded, bRounded);
+                float[] expected = new float[t.M * t.N], actual = new float[t.M * t.N];
+                fixed (float* pa = t.A, pb = t.B, pr = bRounded, pe = expected, pc = actual)
                 {
-                    foreach (bool transB in new[] { false, true })
-                    {
-                        var rng = new Random(seed++);
-                        int lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 3;
-                        float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb);
-                        float[] bRounded = (float[])b.Clone(), bBefore = (float[])b.Clone();
-                        BFloat16.Round(bRounded, bRounded);
-                        float[] expected = new float[m * n], actual = new float[m * n];
-                        fixed (float* pa = a, pb = b, pr = bRounded, pe = expected, pc = actual)
-                        {
-                            Gemm.Sgemm(transA, transB, m, n, k, 1.5f, pa, lda, pr, ldb, 0f, pe, n);
-                            Gemm.Sgemm(transA, transB, m, n, k, 1.5f, pa, lda, pb, ldb, 0f, pc, n, roundB: true);
-                        }
-                        Assert.Equal(bBefore, b);   // the master weight is never written
-                        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{m}x{n}x{k} transA {transA} transB {transB}");
-                    }
+                    Gemm.Sgemm(t.TransA, t.TransB, t.M, t.N, t.K, 1.5f, pa, t.Lda, pr, t.Ldb, 0f, pe, t.N);
+                    Gemm.Sgemm(t.TransA, t.TransB, t.M, t.N, t.K, 1.5f, pa, t.Lda, pb, t.Ldb, 0f, pc, t.N, roundB: true);
                 }
+                Assert.Equal(bBefore, t.B);   // the master weight is never written
+                Assert.True(expected.AsSpan().SequenceEqual(actual), t.ToString());
             }
         });
     }
@@ -237,32 +226,46 @@ public sealed unsafe class GemmTests
     {
         WithSettings(path, threads, () =>
         {
-            int seed = 60;
-            foreach (var (m, n, k) in new[] { (3, 5, 7), (1, 300, 70), (24, 100, 64), (65, 100, 257), (200, 150, 600) })
+            foreach (var t in RouteCases(seed: 60))
             {
-                foreach (bool transA in new[] { false, true })
+                var b16 = new ushort[t.B.Length];
+                BFloat16.Narrow(t.B, b16);
+                var widened = new float[t.B.Length];
+                BFloat16.Widen(b16, widened);
+                float[] expected = new float[t.M * t.N], actual = new float[t.M * t.N];
+                fixed (float* pa = t.A, pw = widened, pe = expected, pc = actual)
+                fixed (ushort* pb = b16)
                 {
-                    foreach (bool transB in new[] { false, true })
-                    {
-                        var rng = new Random(seed++);
-                        int lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 3;
-                        float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb);
-                        var b16 = new ushort[b.Length];
-                        BFloat16.Narrow(b, b16);
-                        var widened = new float[b.Length];
-                        BFloat16.Widen(b16, widened);
-                        float[] expected = new float[m * n], actual = new float[m * n];
-                        fixed (float* pa = a, pw = widened, pe = expected, pc = actual)
-                        fixed (ushort* pb = b16)
-                        {
-                            Gemm.Sgemm(transA, transB, m, n, k, -0.75f, pa, lda, pw, ldb, 0f, pe, n);
-                            Gemm.Sgemm(transA, transB, m, n, k, -0.75f, pa, lda, pb, ldb, 0f, pc, n);
-                        }
-                        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{m}x{n}x{k} transA {transA} transB {transB}");
-                    }
+                    Gemm.Sgemm(t.TransA, t.TransB, t.M, t.N, t.K, -0.75f, pa, t.Lda, pw, t.Ldb, 0f, pe, t.N);
+                    Gemm.Sgemm(t.TransA, t.TransB, t.M, t.N, t.K, -0.75f, pa, t.Lda, pb, t.Ldb, 0f, pc, t.N);
                 }
+                Assert.True(expected.AsSpan().SequenceEqual(actual), t.ToString());
             }
         });
+    }
+
+    private sealed record RouteCase(bool TransA, bool TransB, int M, int N, int K, float[] A, int Lda, float[] B, int Ldb)
+    {
+        public override string ToString() => $"{M}x{N}x{K} transA {TransA} transB {TransB}";
+    }
+
+    // Every route a product can take: small, one row (vector), few rows with Bᵀ, blocked with one and several K blocks;
+    // both transposes of each, with leading dimensions wider than the matrices.
+    private static IEnumerable<RouteCase> RouteCases(int seed)
+    {
+        foreach (var (m, n, k) in new[] { (3, 5, 7), (1, 300, 70), (24, 100, 64), (65, 100, 257), (200, 150, 600) })
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    var rng = new Random(seed++);
+                    int lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 3;
+                    yield return new RouteCase(transA, transB, m, n, k, Random(rng, (transA ? k : m) * lda), lda,
+                        Random(rng, (transB ? n : k) * ldb), ldb);
+                }
+            }
+        }
     }
 
     private sealed record Case(bool TransA, bool TransB, int M, int N, int K, float Alpha, float Beta, int Seed,

@@ -50,15 +50,16 @@ public sealed class Linear : Module
     public Tensor Forward(Tensor x)
     {
         if (Int8Weight is { } q) return Checked(x).LinearInt8([q], Bias, relu: false);
-        var y = Checked(x).Linear(Weight, Bias);
-        return Lora is null ? y : y + Lora.Forward(x);
+        return Lora is null ? Checked(x).Linear(Weight, Bias)
+            : Checked(x).LinearLowRank(Weight, Bias, Lora.Down(x), Lora.B.Weight, relu: false);   // x·Wᵀ + b + u·Bᵀ, one output
     }
 
     /// <summary>max(0, <see cref="Forward"/>(x)) as one fused op (<see cref="Tensor.LinearRelu"/>).</summary>
     public Tensor ForwardRelu(Tensor x)
     {
         if (Int8Weight is { } q) return Checked(x).LinearInt8([q], Bias, relu: true);
-        return Lora is null ? Checked(x).LinearRelu(Weight, Bias) : Forward(x).Relu();
+        return Lora is null ? Checked(x).LinearRelu(Weight, Bias)
+            : Checked(x).LinearLowRank(Weight, Bias, Lora.Down(x), Lora.B.Weight, relu: true);
     }
 
     /// <summary>Adds a low-rank adapter; the layer's own weight and bias stop requiring grad.</summary>

@@ -18,7 +18,15 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor LinearRelu(Tensor weight, Tensor? bias) => LinearCore(weight, bias, relu: true);
 
-    private unsafe Tensor LinearCore(Tensor weight, Tensor? bias, bool relu)
+    /// <summary>
+    /// <see cref="Linear"/> (or <see cref="LinearRelu"/>) plus a low-rank term: this·weightᵀ + bias + down·upᵀ with
+    /// down: [..., r] and up: [out, r] — a weight beside a LoRA adapter, whose product is accumulated into the same
+    /// output instead of made as an [..., out] tensor and added.
+    /// </summary>
+    internal Tensor LinearLowRank(Tensor weight, Tensor? bias, Tensor down, Tensor up, bool relu) =>
+        LinearCore(weight, bias, relu, (down, up));
+
+    private unsafe Tensor LinearCore(Tensor weight, Tensor? bias, bool relu, (Tensor Down, Tensor Up)? lowRank = null)
     {
         if (Rank == 0 || weight.Rank != 2 || _shape[^1] != weight._shape[1]
             || (bias is not null && (bias.Rank != 1 || bias.Length != weight._shape[0])))
@@ -26,6 +34,11 @@ public sealed partial class Tensor
                 $"Linear: input {Shapes.Format(_shape)}, weight {Shapes.Format(weight._shape)} " +
                 $"and bias {(bias is null ? "none" : Shapes.Format(bias._shape))} do not fit ([..., in], [out, in], [out])");
         int inFeatures = weight._shape[1], outFeatures = weight._shape[0], rows = inFeatures == 0 ? 0 : Length / inFeatures;
+        if (lowRank is var (lowDown, lowUp) && (lowUp.Rank != 2 || lowUp._shape[0] != outFeatures || lowDown.Rank != Rank
+            || lowDown._shape[^1] != lowUp._shape[1] || !lowDown._shape.AsSpan(0, Rank - 1).SequenceEqual(_shape.AsSpan(0, Rank - 1))))
+            throw new ShapeMismatchException(
+                $"Linear: the low-rank term {Shapes.Format(lowDown._shape)}·{Shapes.Format(lowUp._shape)}ᵀ does not fit an input " +
+                $"{Shapes.Format(_shape)} and an output of {outFeatures} ([..., r], [out, r])");
         var x = Detach().Contiguous();                         // x: [N, in] in row-major order
         bool mixed = TensorArena.IsBFloat16 && Autograd.GradMode.IsEnabled;   // W multiplies as bf16, rounded as it is packed
         var w = weight.Detach().Contiguous();                  // W: [out, in]
@@ -38,8 +51,16 @@ public sealed partial class Tensor
             Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, px + x.Offset, Math.Max(1, inFeatures),
                 pw + w.Offset, Math.Max(1, inFeatures),
                 b is null ? 0f : 1f, py, Math.Max(1, outFeatures), roundB: mixed);
+        // u: [N, r], up: [out, r]
+        var (u, up) = lowRank is var (d, e) ? (d.Detach().Contiguous(), e.Detach().Contiguous()) : (null, null);
+        int rank = up?._shape[1] ?? 0;
+        if (u is not null && rank > 0)
+            fixed (float* pu = u.Storage, pe = up!.Storage, py = y.Storage)   // y += u·upᵀ
+                Gemm.Sgemm(false, true, rows, outFeatures, rank, 1f, pu + u.Offset, rank, pe + up.Offset, rank, 1f, py,
+                    Math.Max(1, outFeatures), roundB: mixed);
         if (relu) System.Numerics.Tensors.TensorPrimitives.Max(y.AsSpan(), 0f, y.AsSpan());
-        Tensor[] inputs = bias is null ? [this, weight] : [this, weight, bias];
+        Tensor[] inputs = [this, weight, .. bias is null ? Array.Empty<Tensor>() : [bias],
+            .. lowRank is var (down, upWeight) ? [down, upWeight] : Array.Empty<Tensor>()];
         return Record(y, relu ? "LinearRelu" : "Linear", inputs, g =>
         {
             var gc = g.Contiguous();                            // g: [N, out]
@@ -73,10 +94,33 @@ public sealed partial class Tensor
                         Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, ldg, px + x.Offset, ldx, 0f, pdw, ldx);
                 }
             }
-            if (bias is null) return [dx, dw];
-            var db = Allocate([outFeatures]);                   // db = Σ_rows g: [out]
-            Reductions.Sum(gc.AsSpan(), 1, rows, outFeatures, db.AsSpan());
-            return [dx, dw, db];
+            Tensor? db = null;
+            if (bias is not null)
+            {
+                db = Allocate([outFeatures]);                   // db = Σ_rows g: [out]
+                Reductions.Sum(gc.AsSpan(), 1, rows, outFeatures, db.AsSpan());
+            }
+            Tensor?[] grads = bias is null ? [dx, dw] : [dx, dw, db];
+            return lowRank is var (down, upWeight) ? [.. grads, .. LowRankGradients(gc, rows, down, u!, upWeight, up!, mixed)] : grads;
         });
+    }
+
+    // The low-rank term's gradients: d down = g·up: [N, r], d up = gᵀ·u: [out, r].
+    private static unsafe Tensor?[] LowRankGradients(Tensor gc, int rows, Tensor down, Tensor u, Tensor upWeight, Tensor up, bool mixed)
+    {
+        int outFeatures = up.Size(0), rank = up.Size(1);
+        var dDown = down.RequiresGrad ? Allocate(down.ShapeArray(), zeroed: false) : null;
+        var dUp = upWeight.RequiresGrad ? Allocate(up.ShapeArray(), zeroed: false) : null;
+        fixed (float* pg = gc.Storage, pe = up.Storage, pu = dUp is null ? null : u.Storage, pdd = dDown?.Storage, pde = dUp?.Storage)
+        {
+            float* g0 = pg + gc.Offset;
+            if (dDown is not null)
+                Gemm.Sgemm(false, false, rows, rank, outFeatures, 1f, g0, Math.Max(1, outFeatures), pe + up.Offset, Math.Max(1, rank), 0f,
+                    pdd, Math.Max(1, rank), roundB: mixed);
+            if (dUp is not null)
+                Gemm.Sgemm(true, false, outFeatures, rank, rows, 1f, g0, Math.Max(1, outFeatures), pu + u.Offset, Math.Max(1, rank), 0f,
+                    pde, Math.Max(1, rank));
+        }
+        return [dDown, dUp];
     }
 }

@@ -154,6 +154,37 @@ public class LoraModelTests
         Assert.True(inputResult.Passed, inputResult.Report);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ALowRankTermIsAccumulatedIntoTheLinearsOutput(bool relu)
+    {
+        // x·Wᵀ + b + down·upᵀ (then ReLU) as one op against the ops it replaces: values and every gradient.
+        var rng = new Rng(5);
+        Tensor Parameter(params int[] shape) => Tensor.Normal(shape, rng).RequireGrad();
+        var (x, w, b, down, up) = (Parameter(2, 3, 6), Parameter(4, 6), Parameter(4), Parameter(2, 3, 2), Parameter(4, 2));
+        var g = Tensor.Normal([2, 3, 4], rng);
+        Tensor[] inputs = [x, w, b, down, up];
+        float[][] ValuesAndGradients(Func<Tensor> f)
+        {
+            foreach (var t in inputs) t.ZeroGrad();
+            var y = f();
+            y.Backward(g);
+            return [y.ToArray(), .. inputs.Select(t => t.Grad!.ToArray())];
+        }
+        var expected = ValuesAndGradients(() =>
+        {
+            var sum = x.Linear(w, b) + down.Linear(up, null);
+            return relu ? sum.Relu() : sum;
+        });
+        var actual = ValuesAndGradients(() => x.LinearLowRank(w, b, down, up, relu));
+        for (int i = 0; i < expected.Length; i++)
+            Assert.All(actual[i].Zip(expected[i]), p => Assert.Equal(p.Second, p.First, 1e-5f));
+        Assert.Throws<ShapeMismatchException>(() => x.LinearLowRank(w, b, Tensor.Normal([2, 4, 2], rng), up, relu));
+        Assert.Throws<ShapeMismatchException>(() => x.LinearLowRank(w, b, down, Tensor.Normal([5, 2], rng), relu));
+        Assert.Throws<ShapeMismatchException>(() => x.LinearLowRank(w, b, down, Tensor.Normal([4, 3], rng), relu));
+    }
+
     [Fact]
     public void BadSettingsAreRefused()
     {

@@ -185,11 +185,18 @@ public sealed class MultiHeadAttention : Module
     {
         var bias = InProjBias.Narrow(0, first * EmbedDim, count * EmbedDim);
         if (Int8InProjection is { } int8) return x.LinearInt8([.. int8.Skip(first).Take(count)], bias, relu: false);
-        var y = x.Linear(InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim), bias);
-        if (_inProjLora.Skip(first).Take(count).All(a => a is null)) return y;
-        // The adapters' updates of the parts that have one, beside zeros for those that do not: [..., count·E]
-        int[] part = [.. x.Shape[..^1], EmbedDim];
-        return y + Tensor.Concat([.. _inProjLora.Skip(first).Take(count).Select(a => a?.Forward(x) ?? Tensor.Zeros(part))], -1);
+        var weight = InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim);
+        var parts = _inProjLora.Skip(first).Take(count).ToArray();              // each part's adapter, or null
+        var adapters = parts.OfType<LoraAdapter>().ToArray();
+        if (adapters.Length == 0) return x.Linear(weight, bias);
+        // The adapters as one low-rank term of the product: u = [u_a, u_b, …]: [..., Σr] and an up-projection that is
+        // block-diagonal over the parts ([count·E, Σr]: part i's rows hold its B in its adapter's columns, zeros elsewhere).
+        int total = adapters.Sum(a => a.Rank);
+        var down = Tensor.Concat([.. adapters.Select(a => a.Down(x))], -1);
+        Tensor Row(LoraAdapter? part) => part is null ? Tensor.Zeros([EmbedDim, total])
+            : Tensor.Concat([.. adapters.Select(a => ReferenceEquals(a, part) ? part.B.Weight : Tensor.Zeros([EmbedDim, a.Rank]))], 1);
+        var up = Tensor.Concat([.. parts.Select(Row)], 0);
+        return x.LinearLowRank(weight, bias, down, up, relu: false);
     }
 
     /// <summary>Adds adapters beside W_q, W_k, W_v (parts 0, 1, 2 of the in-projection) and W_o as chosen.</summary>

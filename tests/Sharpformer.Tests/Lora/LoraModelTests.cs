@@ -154,6 +154,25 @@ public class LoraModelTests
         Assert.True(inputResult.Passed, inputResult.Report);
     }
 
+    [Fact]
+    public void AttentionAdapterGradientsMatchFiniteDifferences()
+    {
+        // q and v adapted, k not: the in-projection's adapters run as one block-diagonal low-rank term; self- and
+        // cross-attention (whose key/value projection has the v adapter only) both checked.
+        var rng = new Rng(4);
+        var attention = new MultiHeadAttention(6, 2, 0f, rng);
+        attention.AttachLora(new LoraOptions { Rank = 2, Alpha = 3f, Dropout = 0f, Targets = LoraTargets.Query | LoraTargets.Value }, rng);
+        Train(attention, 7);
+        var (x, memory) = (Tensor.Normal([2, 3, 6], rng), Tensor.Normal([2, 4, 6], rng));
+        var adapters = attention.NamedParameters().Where(p => p.Name.Contains("lora_", StringComparison.Ordinal))
+            .Select(p => p.Value).ToArray();
+        Assert.Equal(4, adapters.Length);
+        var self = GradCheck.Run(_ => attention.Forward(x, x, x).Output.Tanh(), adapters);
+        Assert.True(self.Passed, self.Report);
+        var cross = GradCheck.Run(_ => attention.Forward(x, memory, memory).Output.Tanh(), adapters);
+        Assert.True(cross.Passed, cross.Report);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -1,6 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Sharpformer.Cli.Commands;
+using Sharpformer.Distributed;
+
+// Under mpirun every rank writes into a pseudo-terminal, which .NET's console would set up as a terminal, writing its
+// keypad escape sequence into the output (and breaking --json): a dumb terminal has none.
+if (MpiWorld.IsLaunched) Environment.SetEnvironmentVariable("TERM", "dumb");
 
 // A plain root command rather than RootCommand, whose name would follow the assembly (Sharpformer.Cli).
 var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attention Is All You Need\", from scratch in C#.")

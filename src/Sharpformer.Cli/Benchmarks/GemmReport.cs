@@ -30,4 +30,5 @@ internal sealed record GemmReport(string Benchmark, int Threads, string Statisti
 [JsonSerializable(typeof(DecodeReport))]
 [JsonSerializable(typeof(TrainReport))]
 [JsonSerializable(typeof(AttentionReport))]
+[JsonSerializable(typeof(AllReduceReport))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sharpformer.Cli.Benchmarks;
+using Sharpformer.Distributed;
 using Sharpformer.Tensors;
 
 namespace Sharpformer.Cli.Commands;
@@ -14,7 +15,33 @@ internal static class BenchCommand
         CreateDecode(),
         CreateTrain(),
         CreateAttention(),
+        CreateAllReduce(),
     };
+
+    private static Command CreateAllReduce()
+    {
+        var sizes = CliOptions.IntList("--mib", "Message sizes in MiB, comma-separated (big's gradients are 36.8 MiB).", [1, 4, 16, 64]);
+        var rounds = CliOptions.Int("--rounds", "Timed rounds per size (the median is reported).", 5);
+        var json = CliOptions.Json();
+        var command = new Command("allreduce",
+            "Sum of float32 over the ranks of an MPI job (run it as: mpirun -np 2 sharpformer bench allreduce): time and bandwidth.")
+        {
+            sizes, rounds, json,
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            if (!MpiWorld.IsLaunched)
+                throw new ArgumentException("bench allreduce measures an MPI job: run it as mpirun -np 2 sharpformer bench allreduce");
+            using var world = MpiWorld.Initialize();
+            var report = AllReduceBenchmark.Run(world, result.GetValue(sizes)!, result.GetValue(rounds));
+            if (world.Rank != 0) return 0;
+            if (result.GetValue(json))
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.AllReduceReport));
+            else report.WriteTable(Console.Out);
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command CreateAttention()
     {

@@ -8,6 +8,9 @@ internal static class CliRunner
 {
     private static readonly Lazy<string> CliDll = new(FindCli);
 
+    /// <summary>The CLI's built assembly (run with <c>dotnet</c>).</summary>
+    public static string Dll => CliDll.Value;
+
     /// <summary>Starts the command with <paramref name="args"/>, output redirected.</summary>
     public static Process Start(params string[] args)
     {
@@ -34,8 +37,8 @@ internal static class CliRunner
         return Complete(process, timeout, args);
     }
 
-    // Reads both outputs to the end and waits for the exit; a process past its time is killed.
-    private static (int ExitCode, string Stdout, string Stderr) Complete(Process process, TimeSpan timeout, string[] args)
+    /// <summary>Reads both outputs to the end and waits for the exit; a process past its time is killed.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Complete(Process process, TimeSpan timeout, string[] args)
     {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

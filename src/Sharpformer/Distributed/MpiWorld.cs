@@ -1,0 +1,135 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Sharpformer.Distributed;
+
+/// <summary>
+/// The processes of the MPI job this process belongs to (MPI_COMM_WORLD): its rank among them, their number, and the
+/// collective calls data-parallel training needs — sum over ranks, broadcast from one, barrier, abort. Started by
+/// <c>mpirun -np N</c>; MPI is loaded only when <see cref="Initialize"/> is called, so a single process never needs it.
+/// Every call comes from the thread that initialized MPI (MPI_THREAD_FUNNELED); Sharpformer's compute threads never
+/// call MPI.
+/// </summary>
+public sealed unsafe class MpiWorld : IDisposable
+{
+    private static MpiWorld? _current;
+    private bool _finalized;
+
+    private MpiWorld(int rank, int size) => (Rank, Size) = (rank, size);
+
+    /// <summary>This process's rank, 0 … <see cref="Size"/> − 1.</summary>
+    public int Rank { get; }
+
+    /// <summary>The number of processes in the job.</summary>
+    public int Size { get; }
+
+    /// <summary>
+    /// Whether this process was started by an MPI launcher (<c>mpirun</c>, <c>mpiexec</c>): Open MPI sets
+    /// <c>OMPI_COMM_WORLD_SIZE</c> in every process it starts.
+    /// </summary>
+    public static bool IsLaunched => LaunchedSize is not null;
+
+    /// <summary>The number of processes the launcher started, from its environment, or null outside one.</summary>
+    public static int? LaunchedSize =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE"), out int size) && size > 0 ? size : null;
+
+    /// <summary>
+    /// Initializes MPI (once per process: MPI cannot start again after it finalized) and returns the job's processes.
+    /// </summary>
+    /// <exception cref="MpiException">MPI is not installed, is not Open MPI, or does not start.</exception>
+    public static MpiWorld Initialize()
+    {
+        if (_current is not null) return _current;
+        OpenMpiLibrary.Load();
+        int initialized, provided, rank, size;
+        OpenMpiLibrary.Check(OpenMpiLibrary.Initialized(&initialized), "MPI_Initialized");
+        if (initialized != 0) throw new MpiException("MPI was initialized outside Sharpformer");
+        OpenMpiLibrary.Check(OpenMpiLibrary.InitThread(null, null, OpenMpiLibrary.ThreadFunneled, &provided), "MPI_Init_thread");
+        if (provided < OpenMpiLibrary.ThreadFunneled)
+            throw new MpiException($"MPI offers thread level {provided}; Sharpformer needs MPI_THREAD_FUNNELED");
+        OpenMpiLibrary.Check(OpenMpiLibrary.CommRank(OpenMpiLibrary.World, &rank), "MPI_Comm_rank");
+        OpenMpiLibrary.Check(OpenMpiLibrary.CommSize(OpenMpiLibrary.World, &size), "MPI_Comm_size");
+        return _current = new MpiWorld(rank, size);
+    }
+
+    /// <summary>The MPI library's own description, e.g. "Open MPI v4.1.4, …".</summary>
+    public string LibraryVersion
+    {
+        get
+        {
+            var text = stackalloc byte[OpenMpiLibrary.MaxLibraryVersion];
+            int length;
+            OpenMpiLibrary.Check(OpenMpiLibrary.GetLibraryVersion(text, &length), "MPI_Get_library_version");
+            return Encoding.UTF8.GetString(text, length).Split(',')[0].Trim('\0', ' ', '\n');
+        }
+    }
+
+    /// <summary>The name of the machine this rank runs on.</summary>
+    public string ProcessorName
+    {
+        get
+        {
+            var text = stackalloc byte[OpenMpiLibrary.MaxProcessorName];
+            int length;
+            OpenMpiLibrary.Check(OpenMpiLibrary.GetProcessorName(text, &length), "MPI_Get_processor_name");
+            return Encoding.UTF8.GetString(text, length);
+        }
+    }
+
+    /// <summary>Replaces <paramref name="values"/> on every rank by their element-wise sum over all ranks.</summary>
+    public void AllReduceSum(Span<float> values)
+    {
+        ThrowIfFinalized();
+        const int chunk = 1 << 28;   // MPI counts are ints
+        for (int start = 0; start < values.Length; start += chunk)
+        {
+            var part = values.Slice(start, Math.Min(chunk, values.Length - start));
+            fixed (float* p = part)
+                OpenMpiLibrary.Check(OpenMpiLibrary.AllReduce(OpenMpiLibrary.InPlace, p, part.Length, OpenMpiLibrary.Float,
+                    OpenMpiLibrary.Sum, OpenMpiLibrary.World), "MPI_Allreduce");
+        }
+    }
+
+    /// <summary>Copies <paramref name="values"/> of rank <paramref name="root"/> into every other rank's.</summary>
+    public void Broadcast<T>(Span<T> values, int root) where T : unmanaged
+    {
+        ThrowIfFinalized();
+        if ((uint)root >= (uint)Size) throw new ArgumentOutOfRangeException(nameof(root), root, $"rank {root} is not in [0, {Size})");
+        var bytes = MemoryMarshal.AsBytes(values);
+        const int chunk = 1 << 30;
+        for (int start = 0; start < bytes.Length; start += chunk)
+        {
+            var part = bytes.Slice(start, Math.Min(chunk, bytes.Length - start));
+            fixed (byte* p = part)
+                OpenMpiLibrary.Check(OpenMpiLibrary.Broadcast(p, part.Length, OpenMpiLibrary.Byte, root, OpenMpiLibrary.World),
+                    "MPI_Bcast");
+        }
+    }
+
+    /// <summary>Returns on each rank once every rank has called it.</summary>
+    public void Barrier()
+    {
+        ThrowIfFinalized();
+        OpenMpiLibrary.Check(OpenMpiLibrary.Barrier(OpenMpiLibrary.World), "MPI_Barrier");
+    }
+
+    /// <summary>Ends every process of the job with exit code <paramref name="exitCode"/> (MPI_Abort): what a rank that
+    /// cannot go on calls, so that no other rank waits for it forever.</summary>
+    [DoesNotReturn]
+    public void Abort(int exitCode)
+    {
+        OpenMpiLibrary.Abort(OpenMpiLibrary.World, exitCode);
+        Environment.Exit(exitCode);   // MPI_Abort does not return; should it, this process still ends
+    }
+
+    /// <summary>Finalizes MPI (every rank must): no MPI call can follow in this process.</summary>
+    public void Dispose()
+    {
+        if (_finalized) return;
+        _finalized = true;
+        OpenMpiLibrary.Check(OpenMpiLibrary.Finalize(), "MPI_Finalize");
+    }
+
+    private void ThrowIfFinalized() => ObjectDisposedException.ThrowIf(_finalized, this);
+}

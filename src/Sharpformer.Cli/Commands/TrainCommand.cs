@@ -98,7 +98,7 @@ internal static class TrainCommand
             labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha, loraDropout,
             loraTargets, loraBias, loraPlus, precision, resume,
         };
-        command.SetAction(result => CommandErrors.Run(() =>
+        command.SetAction(result => MpiJob.Run(parallel =>
         {
             Parallelism.Threads = result.GetValue(threads);
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
@@ -145,14 +145,16 @@ internal static class TrainCommand
                 Resume = result.GetValue(resume),
                 ResumeSteps = Given(steps) ? result.GetValue(steps) : null,
             };
-            var run = TrainingRun.Start(setup, message => Console.Error.WriteLine(message));
-            Console.Error.WriteLine(run.Describe());
+            bool leader = parallel?.IsLeader ?? true;   // in an MPI job rank 0 alone reports
+            var run = TrainingRun.Start(setup, message => { if (leader) Console.Error.WriteLine(message); }, parallel);
+            if (leader) Console.Error.WriteLine(run.Describe());
             run.Trainer.Progress = new TrainingProgressBar(Console.Error, interactive: !Console.IsErrorRedirected).Report;
             var done = run.Run();
-            Console.WriteLine(done.ValidLoss is float loss && done.TokenAccuracy is float accuracy
-                ? string.Create(CultureInfo.InvariantCulture,
-                    $"done: step {done.Step}, validation loss {loss:F4}, token accuracy {accuracy:P2}; model in {setup.Directory}")
-                : $"done: step {done.Step}; model in {setup.Directory}");
+            if (leader)
+                Console.WriteLine(done.ValidLoss is float loss && done.TokenAccuracy is float accuracy
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"done: step {done.Step}, validation loss {loss:F4}, token accuracy {accuracy:P2}; model in {setup.Directory}")
+                    : $"done: step {done.Step}; model in {setup.Directory}");
             return 0;
         }));
         return command;

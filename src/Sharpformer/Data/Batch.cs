@@ -61,6 +61,38 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
             Tensor.FromArray(output, windows.Count, t), 0, windows.Count * t);
     }
 
+    /// <summary>
+    /// Examples [<paramref name="from"/>, <paramref name="to"/>) of this batch, each tensor's padding trimmed to the
+    /// longest of them: a data-parallel rank's share of a global batch.
+    /// </summary>
+    public Batch Rows(int from, int to)
+    {
+        if (from < 0 || to > Size || from >= to)
+            throw new ArgumentOutOfRangeException(nameof(from), $"Batch.Rows: [{from}, {to}) is not a non-empty range of {Size} examples");
+        var (source, sourceTokens) = Trimmed(Source, from, to);
+        var (output, targetTokens) = Trimmed(TargetOutput, from, to);
+        var input = Cut(TargetInput, from, to, output.Size(1));   // bos + target: as long as target + eos
+        return new Batch(source, input, output, sourceTokens, targetTokens);
+    }
+
+    // Rows [from, to) of ids [B, T] cut to the longest row's non-padding length, and the non-padding count.
+    private static (Tensor Ids, int Tokens) Trimmed(Tensor ids, int from, int to)
+    {
+        var values = ids.ToArray();
+        int width = ids.Size(1), longest = 0, tokens = 0;
+        for (int b = from; b < to; b++)
+            for (int i = 0; i < width; i++)
+                if (values[b * width + i] != SpecialTokens.Pad)
+                {
+                    tokens++;
+                    longest = Math.Max(longest, i + 1);
+                }
+        return (Cut(ids, from, to, longest), tokens);
+    }
+
+    private static Tensor Cut(Tensor ids, int from, int to, int length) =>
+        ids.Slice(0, from, to).Slice(1, 0, length).Contiguous();
+
     /// <summary>Batches of <paramref name="pairs"/> in their order (for evaluation), each within the token budget.</summary>
     public static List<Batch> InOrder(IReadOnlyList<SequencePair> pairs, int batchTokens)
     {

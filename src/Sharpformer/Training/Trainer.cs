@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Sharpformer.Data;
+using Sharpformer.Distributed;
 using Sharpformer.IO;
 using Sharpformer.Models;
 using Sharpformer.NN;
@@ -31,20 +32,28 @@ public sealed class Trainer
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
     private readonly MetricsLog _metrics;
+    private readonly DataParallel? _parallel;
     private string? _resumedCheckpointJson;   // the record Resume read, which trainer.json copies until the next checkpoint
 
     /// <summary>
     /// A trainer for <paramref name="model"/>, whose dropout draws from <paramref name="modelRng"/> (its
-    /// state is checkpointed), writing into <paramref name="directory"/>.
+    /// state is checkpointed), writing into <paramref name="directory"/>. With <paramref name="parallel"/>, this process is
+    /// one rank of a data-parallel job: every rank starts from rank 0's weights, computes its share of each batch and
+    /// takes the same step; rank 0 alone evaluates and writes metrics and checkpoints (each rank's dropout generator
+    /// goes into them).
     /// </summary>
     public Trainer(SequenceModel model, Rng modelRng, IBatchSource train, IReadOnlyList<Batch> valid, TrainingOptions options,
-        string directory)
+        string directory, DataParallel? parallel = null)
     {
         options.Validate();
         if (model.IsQuantized)
             throw new ArgumentException("Trainer: the model's weights are int8 (a quantized model, for inference only); " +
                                         "train the float32 model and quantize it afterwards");
         (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
+        _parallel = parallel;
+        // Ranks draw different dropout masks: rank r > 0 leaves the shared stream for one of its own.
+        if (parallel is { World.Rank: > 0 and var rank })
+            modelRng.State = new Rng(options.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)rank)).State;
         _optimizer = Adam.AdamW(ParameterGroups(model, options.WeightDecay, options.LoraPlusRatio), options.Lr, beta2: options.Beta2,
             eps: 1e-9f, weightDecay: options.WeightDecay);
         _schedule = options.Schedule switch
@@ -89,7 +98,7 @@ public sealed class Trainer
         {
             _optimizer.LoadState(moments, checkpoint.OptimizerSteps);
             _train.LoadState(checkpoint.DataState);
-            _modelRng.State = checkpoint.DropoutRngState;
+            _modelRng.State = OwnDropoutState(checkpoint.DropoutRngState, reader.Source);
         }
         catch (Exception e) when (e is KeyNotFoundException or ArgumentException or InvalidDataException)
         {
@@ -97,6 +106,17 @@ public sealed class Trainer
         }
         Step = checkpoint.Step;
         _resumedCheckpointJson = reader.Metadata[TrainerCheckpoint.MetadataKey];
+    }
+
+    // A checkpoint holds one dropout generator state (four words) per rank that wrote it.
+    private ulong[] OwnDropoutState(ulong[] states, string source)
+    {
+        int ranks = states.Length / 4, size = _parallel?.World.Size ?? 1;
+        if (ranks != size)
+            throw new InvalidFileException(source, ranks == 1
+                ? $"the checkpoint was written by one process; resume it without mpirun, not by {size} ranks"
+                : $"the checkpoint was written by {ranks} ranks; resume it with mpirun -np {ranks}");
+        return states[(4 * (_parallel?.World.Rank ?? 0))..][..4];
     }
 
     // Before reading: only model.* and optim.* tensors, no optimizer buffer larger than a parameter, and
@@ -121,7 +141,8 @@ public sealed class Trainer
     /// </summary>
     public void Run(CancellationToken cancel = default)
     {
-        PrepareDirectory();
+        if (_parallel is not null) _parallel.BroadcastFromLeader(_model.Parameters().Where(p => p.RequiresGrad));
+        if (IsLeader) PrepareDirectory();
         var clock = Stopwatch.StartNew();
         int firstStep = Step;
         long tokensSinceLog = 0;
@@ -131,6 +152,11 @@ public sealed class Trainer
         {
             float lr = _schedule.At(Step);
             var (loss, tokens) = AccumulateGradients();
+            if (_parallel is not null)
+            {
+                loss = _parallel.Sum(loss)[0];   // every rank sees the global loss, so every rank stops on divergence
+                _parallel.AllReduceGradients(_model.Parameters().Where(p => p.RequiresGrad));
+            }
             if (!float.IsFinite(loss))
                 throw new TrainingDivergedException($"training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} " +
                     $"at step {Step + 1}; the last checkpoint in {_directory} is kept");
@@ -145,10 +171,10 @@ public sealed class Trainer
 
             bool last = Step == _options.Steps;
             float? validLoss = null, validAccuracy = null;
-            if (_valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last))
+            if (IsLeader && _valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last))
                 (validLoss, validAccuracy) = TeacherForcedEvaluation.Run(_model, _valid);
             double tokensPerSecond = tokensSinceLog / Math.Max(logClock.Elapsed.TotalSeconds, 1e-9);
-            if (Step % _options.LogEvery == 0 || validLoss is not null || last)
+            if (IsLeader && (Step % _options.LogEvery == 0 || validLoss is not null || last))
             {
                 _metrics.Append(Step, _train.Epoch, loss, lr, norm, tokensPerSecond, validLoss, validAccuracy);
                 tokensSinceLog = 0;
@@ -156,7 +182,8 @@ public sealed class Trainer
             }
             if ((_options.SaveEvery > 0 && Step % _options.SaveEvery == 0) || last) SaveCheckpoint();
             var elapsed = clock.Elapsed;
-            Progress?.Invoke(new TrainingProgress(Step, _options.Steps, _train.Epoch, loss, lr, norm, tokensPerSecond, elapsed,
+            if (IsLeader)
+                Progress?.Invoke(new TrainingProgress(Step, _options.Steps, _train.Epoch, loss, lr, norm, tokensPerSecond, elapsed,
                 elapsed / (Step - firstStep) * (_options.Steps - Step), validLoss, validAccuracy));
         }
     }
@@ -170,7 +197,8 @@ public sealed class Trainer
     /// </summary>
     public void SaveCheckpoint()
     {
-        string json = CheckpointJson();
+        string json = CheckpointJson();   // a collective call in a data-parallel job: every rank gives its generator state
+        if (!IsLeader) return;
         bool adaptersOnly = _model.HasLora;
         var tensors = _model.NamedParameters().Where(p => !adaptersOnly || p.Value.RequiresGrad)
             .Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value))
@@ -205,8 +233,28 @@ public sealed class Trainer
     }
 
     private string CheckpointJson() => System.Text.Json.JsonSerializer.Serialize(
-        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), _modelRng.State, _options),
+        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), DropoutStates(), _options),
         TrainingJson.Default.TrainerCheckpoint);
+
+    /// <summary>The data-parallel job this trainer is one rank of, or null for a single process.</summary>
+    public DataParallel? Parallel => _parallel;
+
+    /// <summary>Whether this process writes the run's files: a single process, or rank 0 of a data-parallel job.</summary>
+    public bool IsLeader => _parallel?.IsLeader ?? true;
+
+    // Every rank's dropout generator state, rank by rank (each rank broadcasts its own).
+    private ulong[] DropoutStates()
+    {
+        if (_parallel is null) return _modelRng.State;
+        var states = new ulong[4 * _parallel.World.Size];
+        for (int rank = 0; rank < _parallel.World.Size; rank++)
+        {
+            var own = states.AsSpan(4 * rank, 4);
+            if (rank == _parallel.World.Rank) _modelRng.State.CopyTo(own);
+            _parallel.World.Broadcast(own, rank);
+        }
+        return states;
+    }
 
     private readonly TensorArena _arena = new();
 
@@ -218,12 +266,17 @@ public sealed class Trainer
         for (int micro = 0; micro < _options.Accumulation; micro++)
         {
             var batch = _train.Next();
+            tokens += batch.TargetTokens;
+            // A rank's share of the batch weighs its mean loss by its share of the batch's tokens: the ranks' gradients
+            // then sum to the gradient of the batch's mean loss.
+            var share = _parallel is null ? batch : _parallel.Shard(batch);
+            if (share is null) continue;
+            float weight = share == batch ? 1f : (float)share.TargetTokens / batch.TargetTokens;
             using var memory = _arena.Activate(_options.Precision);   // this micro-batch's tensors are reused by the next
             var loss = TensorArena.PackSince(0,   // bf16: what the backward pass reads waits packed
-                _model.TeacherForcedLoss(batch.Source, batch.TargetInput, batch.TargetOutput, _options.LabelSmoothing));
-            (loss * (1f / _options.Accumulation)).Backward();
-            lossSum += loss.Item();
-            tokens += batch.TargetTokens;
+                _model.TeacherForcedLoss(share.Source, share.TargetInput, share.TargetOutput, _options.LabelSmoothing));
+            (loss * (weight / _options.Accumulation)).Backward();
+            lossSum += loss.Item() * weight;
         }
         return ((float)(lossSum / _options.Accumulation), tokens);
     }

@@ -5,7 +5,7 @@ namespace Sharpformer.Training;
 
 /// <summary>
 /// Everything besides tensors that an exact resume needs: where training stopped, the data stream's
-/// position, the dropout generator's state and the run's options. Stored as metadata inside
+/// position, the dropout generator's state (four words per rank of a data-parallel run) and the run's options. Stored as metadata inside
 /// trainer-state.safetensors, so that one atomic file is the whole checkpoint, and copied to
 /// trainer.json for people to read (nothing reads that copy back).
 /// </summary>
@@ -14,6 +14,9 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
 {
     /// <summary>The key of the checkpoint's JSON in trainer-state.safetensors's metadata.</summary>
     internal const string MetadataKey = "trainer";
+
+    /// <summary>The most ranks whose dropout generators a checkpoint may hold.</summary>
+    internal const int MaxRanks = 4096;
 
     /// <summary>
     /// The checkpoint of the run in <paramref name="directory"/>, read from trainer-state.safetensors's
@@ -43,13 +46,14 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
         var json = new JsonFields(document.RootElement, path, "trainer.");
         var checkpoint = new TrainerCheckpoint(
             json.Int("step"), json.Int("epoch"), json.Int("optimizer_steps"), json.String("data_state"),
-            json.ULongs("dropout_rng_state", 4), TrainingOptionsJson(json.Object("options")));
+            json.ULongs("dropout_rng_state", 4 * MaxRanks), TrainingOptionsJson(json.Object("options")));
         json.RejectOthers();
         if (checkpoint.Step < 1 || checkpoint.Epoch < 0 || checkpoint.OptimizerSteps < 0)
             throw json.Error($"the checkpoint's step ({checkpoint.Step}), epoch ({checkpoint.Epoch}) " +
                 $"or optimizer step count ({checkpoint.OptimizerSteps}) is out of range");
-        if (checkpoint.DropoutRngState is not [_, _, _, _] || checkpoint.DropoutRngState.All(word => word == 0))
-            throw json.Error("the checkpoint's dropout_rng_state is not four words, not all zero");
+        if (checkpoint.DropoutRngState.Length is 0 || checkpoint.DropoutRngState.Length % 4 != 0
+            || checkpoint.DropoutRngState.Chunk(4).Any(state => state.All(word => word == 0)))
+            throw json.Error("the checkpoint's dropout_rng_state is not four words per rank, none all zero");
         try
         {
             checkpoint.Options.Validate();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sharpformer.Data;
+using Sharpformer.Distributed;
 using Sharpformer.Kernels;
 using Sharpformer.Models;
 using Sharpformer.NN;
@@ -50,7 +51,12 @@ public sealed class TrainingRun
     /// </summary>
     /// <exception cref="ArgumentException">The options contradict each other or do not fit the directory's checkpoint.</exception>
     /// <exception cref="IO.InvalidFileException">A data file, or a file of a resumed run, is missing or damaged.</exception>
-    public static TrainingRun Start(TrainingRunOptions setup, Action<string>? log = null)
+    /// <remarks>
+    /// With <paramref name="parallel"/> every rank of an MPI job calls this with the same options: each loads the data
+    /// (the same tokenizer, the same batches) and builds the model, and rank 0 alone writes into the directory, which a
+    /// resume needs every rank to see (one machine, or a shared file system).
+    /// </remarks>
+    public static TrainingRun Start(TrainingRunOptions setup, Action<string>? log = null, DataParallel? parallel = null)
     {
         ArgumentNullException.ThrowIfNull(setup);
         log ??= _ => { };
@@ -91,11 +97,14 @@ public sealed class TrainingRun
             config = baseFiles is null ? NewModelConfig(setup, data)
                 : setup.Dropout is float dropout ? baseFiles.Model.Config with { Dropout = dropout } : baseFiles.Model.Config;
             options = setup.Epochs is int epochs ? setup.Training with { Steps = EpochSteps(epochs, data) } : setup.Training;
-            Directory.CreateDirectory(directory);
-            data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
-            if (lora is not null)
-                LoraDirectory.WriteConfig(directory, new LoraAdapterConfig(Path.GetFullPath(baseDirectory!),
-                    LoraDirectory.HashWeights(baseDirectory!), lora));
+            if (parallel?.IsLeader ?? true)
+            {
+                Directory.CreateDirectory(directory);
+                data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
+                if (lora is not null)
+                    LoraDirectory.WriteConfig(directory, new LoraAdapterConfig(Path.GetFullPath(baseDirectory!),
+                        LoraDirectory.HashWeights(baseDirectory!), lora));
+            }
         }
         options.Validate();
         if (config.TargetVocab != data.Tokenizer.VocabSize || config.Architecture != data.Architecture)
@@ -111,7 +120,7 @@ public sealed class TrainingRun
             model.LoadStateDict(baseFiles.Model.StateDict().ToDictionary(p => p.Key, p => p.Value));
             if (lora is not null) model.AddLora(lora, modelRng);   // the adapters' dropout draws from the checkpointed generator too
         }
-        var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory);
+        var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory, parallel);
         var run = new TrainingRun(setup, data, options, model, trainer, log);
         if (resuming)
         {
@@ -132,9 +141,10 @@ public sealed class TrainingRun
                 $"{trainable:N0} adapter parameters ({100.0 * trainable / Model.ParameterCount():F2}% of {Model.ParameterCount():N0})")
             : string.Create(CultureInfo.InvariantCulture, $"{Model.ParameterCount():N0} parameters");
         string precision = Options.Precision == Precision.BFloat16 ? " in bf16 mixed precision" : "";
+        string ranks = Trainer.Parallel is { } parallel ? $"{parallel.World.Size} ranks × " : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"training {what} on '{data}' for {Options.Steps} steps{precision}, "
-            + $"{Parallelism.Threads} thread(s) → {Setup.Directory}");
+            + $"{ranks}{Parallelism.Threads} thread(s) → {Setup.Directory}");
     }
 
     /// <summary>
@@ -144,7 +154,7 @@ public sealed class TrainingRun
     public TrainingRunResult Run(CancellationToken cancel = default)
     {
         Trainer.Run(cancel);
-        if (Data.Valid.Count == 0) return new TrainingRunResult(Trainer.Step, null, null);
+        if (Data.Valid.Count == 0 || !Trainer.IsLeader) return new TrainingRunResult(Trainer.Step, null, null);
         var (loss, accuracy) = TeacherForcedEvaluation.Run(Model, Data.Valid);
         return new TrainingRunResult(Trainer.Step, loss, accuracy);
     }

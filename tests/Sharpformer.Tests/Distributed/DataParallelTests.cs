@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Sharpformer.IO;
+using Sharpformer.Tests.Cli;
+using Sharpformer.Tests.Training;
+using Sharpformer.Training;
+using Xunit.Abstractions;
+
+namespace Sharpformer.Tests.Distributed;
+
+/// <summary>
+/// `mpirun -np N sharpformer train`: the same steps as one process, exact resume after a rank is killed, and a job that
+/// ends within seconds when a rank dies. Real processes, the real mpirun.
+/// </summary>
+public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-mpi-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    // Pairs of 1–12 words and their reversal: examples of many lengths, so a rank's share of a batch is trimmed of
+    // padding and the ranks' token counts differ.
+    private string PairsFile()
+    {
+        string path = Path.Combine(_root, "pairs.tsv");
+        if (File.Exists(path)) return path;
+        string[] words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"];
+        var rng = new Sharpformer.Tensors.Rng(11);
+        File.WriteAllLines(path, Enumerable.Range(0, 400).Select(_ =>
+        {
+            var line = Enumerable.Range(0, 1 + rng.NextInt(12)).Select(_ => words[rng.NextInt(words.Length)]).ToArray();
+            return string.Join(' ', line) + "\t" + string.Join(' ', line.Reverse());
+        }));
+        return path;
+    }
+
+    private string[] Train(string directory, int steps, params string[] extra) =>
+        ["train", "--train", PairsFile(), "--out", directory, "--preset", "tiny", "--vocab-size", "300", "--batch-tokens", "384",
+         "--steps", steps.ToString(CultureInfo.InvariantCulture), "--log-every", "1", "--eval-every", "0", "--threads", "1",
+         "--seed", "5", .. extra];
+
+    [MpiFact]
+    public void TwoRanksTakeTheStepsOfOneProcess()
+    {
+        var (lossA, normA, weightsA) = TrainedBy(1, "single", 50);
+        var (lossB, normB, weightsB) = TrainedBy(2, "ranks", 50);
+        Assert.Equal(50, lossA.Length);
+        Assert.Equal(50, lossB.Length);
+        double worstLoss = lossA.Zip(lossB, (a, b) => Math.Abs(a - b) / Math.Abs(a)).Max();
+        double worstNorm = normA.Zip(normB, (a, b) => Math.Abs(a - b) / Math.Abs(a)).Max();
+        var (weights50, largest50) = Difference(weightsA, weightsB);
+        var (weights1, largest1) = Difference(TrainedBy(1, "single-1", 1).Weights, TrainedBy(2, "ranks-1", 1).Weights);
+        output.WriteLine($"2 ranks against 1 process over 50 steps: loss relative error at most {worstLoss:E2} (final " +
+                         $"{Math.Abs(lossA[^1] - lossB[^1]) / lossA[^1]:E2}), gradient norm {worstNorm:E2}; weights ‖ΔW‖/‖W‖ " +
+                         $"{weights1:E2} after 1 step (largest |Δw| {largest1:E2}), {weights50:E2} after 50 (largest {largest50:E2})");
+        Assert.True(Math.Abs(lossA[^1] - lossB[^1]) / lossA[^1] <= 1e-4, $"final loss {lossA[^1]} against {lossB[^1]}");
+        Assert.True(worstLoss <= 1e-4, $"a loss differs by {worstLoss:E2}");
+        Assert.True(weights1 <= 1e-6, $"the weights after one step differ by {weights1:E2}");
+        // Adam divides each update by the gradient's running size, so a component whose gradient is at rounding level
+        // can step either way: the difference grows from rounding (one step) to about 1e-4 (measured 8e-5) over 50.
+        Assert.True(weights50 <= 1e-3, $"the weights after 50 steps differ by {weights50:E2}");
+    }
+
+    // Dropout off: with it, ranks draw other masks than one process would.
+    private (double[] Losses, double[] Norms, IReadOnlyList<KeyValuePair<string, Sharpformer.Tensors.Tensor>> Weights)
+        TrainedBy(int ranks, string name, int steps)
+    {
+        string directory = Path.Combine(_root, name);
+        string[] args = Train(directory, steps, "--dropout", "0", "--save-every", "0");
+        var (code, _, stderr) = ranks == 1 ? CliRunner.Run(Timeout, args) : MpiRunner.Run(ranks, Timeout, args);
+        Assert.True(code == 0, stderr);
+        if (ranks > 1) Assert.Contains($"{ranks} ranks × 1 thread(s)", stderr);
+        var lines = File.ReadAllLines(Path.Combine(directory, "metrics.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        return ([.. lines.Select(e => e.GetProperty("loss").GetDouble())], [.. lines.Select(e => e.GetProperty("grad_norm").GetDouble())],
+            SafeTensors.Read(Path.Combine(directory, "model.safetensors")).Tensors);
+    }
+
+    // ‖A − B‖ / ‖A‖ over every weight, and the largest single difference.
+    private static (double Relative, double Largest) Difference(IReadOnlyList<KeyValuePair<string, Sharpformer.Tensors.Tensor>> a,
+        IReadOnlyList<KeyValuePair<string, Sharpformer.Tensors.Tensor>> b)
+    {
+        var other = b.ToDictionary();
+        double difference = 0, norm = 0, largest = 0;
+        foreach (var (name, tensor) in a)
+            foreach (var (x, y) in tensor.ToArray().Zip(other[name].ToArray()))
+            {
+                difference += (double)(x - y) * (x - y);
+                norm += (double)x * x;
+                largest = Math.Max(largest, Math.Abs(x - y));
+            }
+        return (Math.Sqrt(difference / norm), largest);
+    }
+
+    [MpiFact]
+    public void AJobWhoseRankIsKilledResumesExactly()
+    {
+        // Dropout on: each rank's generator must come back from the checkpoint too.
+        string whole = Path.Combine(_root, "whole"), killed = Path.Combine(_root, "killed");
+        var uninterrupted = MpiRunner.Run(2, Timeout, Train(whole, 30, "--save-every", "3"));
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Stderr);
+
+        using (var job = MpiRunner.Start(2, Train(killed, 30, "--save-every", "3")))
+        {
+            _ = job.StandardOutput.ReadToEndAsync();
+            var stderr = job.StandardError.ReadToEndAsync();
+            job.StandardInput.Close();
+            WaitFor(() => TrainerCheckpoint.TryRead(killed) is { Step: >= 9 } || job.HasExited, "a checkpoint at step 9");
+            Assert.False(job.HasExited, "the job ended before it could be killed");
+            var killedAt = Stopwatch.StartNew();
+            Process.GetProcessById(Ranks(job.Id).Last()).Kill();   // SIGKILL to one rank
+            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(15)), "the job went on after a rank was killed");
+            output.WriteLine($"job ended {killedAt.Elapsed.TotalSeconds:F1} s after its rank 1 was killed, exit {job.ExitCode}: " +
+                             stderr.Result.Split('\n').FirstOrDefault(l => l.Contains("signal", StringComparison.Ordinal))?.Trim());
+            Assert.NotEqual(0, job.ExitCode);
+        }
+        var left = TrainerCheckpoint.TryRead(killed);   // the last checkpoint is whole
+        Assert.NotNull(left);
+        Assert.True(left.Step < 30);
+        var resumed = MpiRunner.Run(2, Timeout, Train(killed, 30, "--save-every", "3", "--resume"));
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss),
+                     File.ReadAllLines(Path.Combine(killed, "metrics.jsonl")).Select(TrainingTests.Loss));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
+                     File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
+
+        // The checkpoint holds two ranks' dropout generators: one process may not resume it.
+        var alone = CliRunner.Run(Timeout, Train(killed, 40, "--save-every", "3", "--resume"));
+        Assert.Equal(1, alone.ExitCode);
+        Assert.Contains("the checkpoint was written by 2 ranks; resume it with mpirun -np 2", alone.Stderr);
+    }
+
+    // The processes mpirun started (its children), oldest first.
+    private static List<int> Ranks(int mpirun) =>
+        [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).OfType<string>()
+            .Select(name => int.TryParse(name, out int pid) ? pid : -1).Where(pid => pid > 0 && ParentOf(pid) == mpirun).Order()];
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return -1;   // gone meanwhile
+        }
+    }
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {what} within {Timeout}");
+            Thread.Sleep(20);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
+using Sharpformer.Distributed;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;
@@ -29,13 +30,23 @@ internal sealed record TrainReport(
     [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMegabytes,
     [property: JsonPropertyName("step_peak_mb")] double PeakInUseMegabytes,
     [property: JsonPropertyName("step_arena_mb")] double ArenaMegabytes,
-    [property: JsonPropertyName("model_state_mb")] double StateMegabytes)
+    [property: JsonPropertyName("model_state_mb")] double StateMegabytes,
+    [property: JsonPropertyName("ranks")] int Ranks,
+    [property: JsonPropertyName("median_wait_ms")] double MedianWaitMilliseconds,
+    [property: JsonPropertyName("median_allreduce_ms")] double MedianAllReduceMilliseconds)
 {
     public void WriteTable(TextWriter output)
     {
         output.WriteLine($"training steps, {Config} model, {Precision}, batch {Batch} × ({SourceLength} + {TargetLength}) tokens, Adam, " +
-                         $"dropout 0.1, {Threads} thread(s)");
+                         $"dropout 0.1, {(Ranks > 1 ? $"{Ranks} ranks × " : "")}{Threads} thread(s)");
         output.WriteLine($"  median step           : {MedianStepMilliseconds,10:F1} ms over {Steps} steps");
+        if (Ranks > 1)
+        {
+            output.WriteLine($"  all-reduce per step   : {MedianAllReduceMilliseconds,10:F1} ms " +
+                             $"({100 * MedianAllReduceMilliseconds / MedianStepMilliseconds:F1}% of the step; " +
+                             $"each rank {Batch / Ranks} examples)");
+            output.WriteLine($"  waiting for the others: {MedianWaitMilliseconds,10:F1} ms (a barrier before the all-reduce)");
+        }
         output.WriteLine($"  target tokens/s       : {TargetTokensPerSecond,10:F0}");
         output.WriteLine($"  source+target tokens/s: {TokensPerSecond,10:F0}");
         output.WriteLine($"  allocated per step    : {AllocatedBytesPerStep / 1048576.0,10:F1} MB;  gen-2 collections: {Gen2Collections}");
@@ -62,8 +73,12 @@ internal static class TrainBenchmark
     /// Times <paramref name="steps"/> training steps for each precision, one step of each in turn (so the machine's
     /// drift hits all alike), each precision with its own model (the same initialization), optimizer and arena.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="parallel"/> this process is one rank of an MPI job: it computes its share of the batch and sums
+    /// the gradients with the other ranks before each update (<see cref="DataParallel"/>), and the all-reduce is timed.
+    /// </remarks>
     public static TrainReport[] Run(string configName, int threads, int steps, Precision[] precisions, TextWriter progress,
-        bool profile = false)
+        bool profile = false, DataParallel? parallel = null)
     {
         bool big = configName == "big";
         var config = big ? TransformerConfig.Big() : TransformerConfig.Small();
@@ -72,8 +87,15 @@ internal static class TrainBenchmark
         Tensor Tokens() => Tensor.FromArray([.. Enumerable.Range(0, batch * length)
             .Select(_ => (float)(SpecialTokens.Count + rng.NextInt(config.SourceVocab - SpecialTokens.Count)))], batch, length);
         var (source, target, expected) = (Tokens(), Tokens(), Tokens());
-        var runs = precisions.Select(p => new StepRun(new Transformer(config, new Rng(1)), p)).ToArray();
-        progress.WriteLine($"bench train: {configName} ({runs[0].Model.ParameterCount():N0} parameters), {threads} thread(s), " +
+        if (parallel is not null)   // this rank's rows: every token counts (no padding), so each share weighs the same
+        {
+            var (from, to) = parallel.Share(batch);
+            if (from == to) throw new ArgumentException($"bench train: {batch} examples cannot be shared by {parallel.World.Size} ranks");
+            (source, target, expected) = (source.Slice(0, from, to), target.Slice(0, from, to), expected.Slice(0, from, to));
+        }
+        var runs = precisions.Select(p => new StepRun(new Transformer(config, new Rng(1)), p, parallel, batch)).ToArray();
+        string ranks = parallel is null ? "" : $"{parallel.World.Size} ranks × ";
+        progress.WriteLine($"bench train: {configName} ({runs[0].Model.ParameterCount():N0} parameters), {ranks}{threads} thread(s), " +
                            $"{steps} timed steps of {string.Join(" and ", precisions.Select(PrecisionName))}");
 
         for (int i = 0; i < 3; i++)   // warm-up: JIT and optimizer state
@@ -98,7 +120,9 @@ internal static class TrainBenchmark
             double targetTokens = batch * length;
             return new TrainReport("train", configName, PrecisionName(run.Precision), threads, batch, length, length, steps, median,
                 targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2, peak,
-                run.Arena.PeakInUseBytes / 1048576.0, run.Arena.RetainedBytes / 1048576.0, run.StateBytes() / 1048576.0);
+                run.Arena.PeakInUseBytes / 1048576.0, run.Arena.RetainedBytes / 1048576.0, run.StateBytes() / 1048576.0,
+                parallel?.World.Size ?? 1, run.WaitTimes.Count > 0 ? Median(run.WaitTimes) : 0,
+                run.ReduceTimes.Count > 0 ? Median(run.ReduceTimes) : 0);
         })];
     }
 
@@ -112,7 +136,8 @@ internal static class TrainBenchmark
     }
 
     // One model trained step by step in one precision, with its own arena (whose high-water mark is the step's memory).
-    private sealed class StepRun(Transformer model, Precision precision)
+    // In a data-parallel job each rank's loss is weighted by its share of the batch and the gradients are summed.
+    private sealed class StepRun(Transformer model, Precision precision, DataParallel? parallel, int batch)
     {
         private readonly Adam _adam = new(model.Parameters(), lr: 1e-4f);
 
@@ -120,16 +145,29 @@ internal static class TrainBenchmark
         public Precision Precision => precision;
         public TensorArena Arena { get; } = new();
         public List<double> Times { get; } = [];
+        public List<double> WaitTimes { get; } = [];
+        public List<double> ReduceTimes { get; } = [];
 
         public void Step(Tensor source, Tensor target, Tensor expected)
         {
             using var memory = Arena.Activate(precision);
             Autograd.OpProfiler.Mark();
             var loss = TensorArena.PackSince(0, model.TeacherForcedLoss(source, target, expected));
+            if (parallel is not null) loss = loss * ((float)source.Size(0) / batch);
             _adam.ZeroGrad();
             long start = Stopwatch.GetTimestamp();
             loss.Backward();
             if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(backward total)", start);
+            if (parallel is not null)
+            {
+                start = Stopwatch.GetTimestamp();   // the ranks' imbalance, apart from the all-reduce's own time
+                parallel.World.Barrier();
+                WaitTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                start = Stopwatch.GetTimestamp();
+                parallel.AllReduceGradients(model.Parameters());
+                ReduceTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(all-reduce)", start);
+            }
             start = Stopwatch.GetTimestamp();
             _adam.Step();
             if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(optimizer)", start);

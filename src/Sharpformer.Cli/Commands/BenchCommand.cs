@@ -96,7 +96,7 @@ internal static class BenchCommand
         {
             config, threads, steps, json, profile, attention, precision
         };
-        command.SetAction(result =>
+        command.SetAction(result => MpiJob.Run(parallel =>
         {
             Kernels.Parallelism.Threads = result.GetValue(threads);
             NN.ScaledDotProductAttention.Kernel = Enum.Parse<NN.AttentionKernel>(result.GetValue(attention)!, ignoreCase: true);
@@ -106,15 +106,17 @@ internal static class BenchCommand
                 "bf16" => [Precision.BFloat16],
                 _ => [Precision.Float32],
             };
+            bool leader = parallel?.IsLeader ?? true;   // under mpirun, rank 0 reports
             var reports = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), precisions,
-                Console.Error, result.GetValue(profile));
+                leader ? Console.Error : TextWriter.Null, result.GetValue(profile), parallel);
+            if (!leader) return 0;
             foreach (var report in reports)
                 if (result.GetValue(json))
                     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.TrainReport));
                 else report.WriteTable(Console.Out);
             if (reports.Length == 2 && !result.GetValue(json)) TrainReport.WriteRatios(reports[0], reports[1], Console.Out);
             return 0;
-        });
+        }));
         return command;
     }
 

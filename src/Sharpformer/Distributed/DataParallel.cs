@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Sharpformer.Data;
 using Sharpformer.Tensors;
 
 namespace Sharpformer.Distributed;
@@ -33,14 +32,11 @@ public sealed class DataParallel
     public TimeSpan ReduceTime { get; private set; }
 
     /// <summary>
-    /// This rank's share of <paramref name="batch"/>: examples [B·rank/N, B·(rank + 1)/N), padding trimmed; null when
-    /// the batch has fewer examples than there are ranks and none fall to this one.
+    /// This rank's share of a batch of <paramref name="examples"/>: examples [B·rank/N, B·(rank + 1)/N), empty when the
+    /// batch has fewer examples than there are ranks and none fall to this one.
     /// </summary>
-    public Batch? Shard(Batch batch)
-    {
-        int from = (int)((long)batch.Size * World.Rank / World.Size), to = (int)((long)batch.Size * (World.Rank + 1) / World.Size);
-        return from == to ? null : from == 0 && to == batch.Size ? batch : batch.Rows(from, to);
-    }
+    public (int From, int To) Share(int examples) =>
+        ((int)((long)examples * World.Rank / World.Size), (int)((long)examples * (World.Rank + 1) / World.Size));
 
     /// <summary>
     /// Replaces each parameter's gradient by its sum over the ranks (a parameter with no gradient on this rank — its

@@ -269,8 +269,9 @@ public sealed class Trainer
             tokens += batch.TargetTokens;
             // A rank's share of the batch weighs its mean loss by its share of the batch's tokens: the ranks' gradients
             // then sum to the gradient of the batch's mean loss.
-            var share = _parallel is null ? batch : _parallel.Shard(batch);
-            if (share is null) continue;
+            var (from, to) = _parallel?.Share(batch.Size) ?? (0, batch.Size);
+            if (from == to) continue;
+            var share = to - from == batch.Size ? batch : batch.Rows(from, to);
             float weight = share == batch ? 1f : (float)share.TargetTokens / batch.TargetTokens;
             using var memory = _arena.Activate(_options.Precision);   // this micro-batch's tensors are reused by the next
             var loss = TensorArena.PackSince(0,   // bf16: what the backward pass reads waits packed

@@ -13,7 +13,7 @@ public class LayerTests
         [["Kernels"]],
         [["Tensors", "Autograd"]],
         [["IO"]],
-        [["NN"], ["Losses"], ["Optim"], ["Text"], ["Evaluation"]],
+        [["NN"], ["Losses"], ["Optim"], ["Text"], ["Evaluation"], ["Distributed"]],
         [["Models"], ["Data"]],
         [["Generation"], ["Training"]],
     ]);

@@ -132,6 +132,28 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("the checkpoint was written by 2 ranks; resume it with mpirun -np 2", alone.Stderr);
     }
 
+    [MpiFact]
+    public void AnErrorOnOneRankEndsEveryRankWithOneLine()
+    {
+        // Rank 1 is given a training file that does not exist; rank 0 would wait for it forever without MPI_Abort.
+        string directory = Path.Combine(_root, "error");
+        string[] good = Train(directory, 20, "--save-every", "0");
+        string[] bad = [.. good.Select(a => a == PairsFile() ? Path.Combine(_root, "missing.tsv") : a)];
+        var clock = Stopwatch.StartNew();
+        using var job = MpiRunner.StartEach([good, bad]);
+        var stderr = job.StandardError.ReadToEndAsync();
+        _ = job.StandardOutput.ReadToEndAsync();
+        job.StandardInput.Close();
+        Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job went on after a rank failed");
+        output.WriteLine($"ended {clock.Elapsed.TotalSeconds:F1} s after the start, exit {job.ExitCode}");
+        Assert.NotEqual(0, job.ExitCode);
+        var lines = stderr.Result.Split('\n').Where(l => l.StartsWith("sharpformer: ", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.StartsWith("sharpformer: rank 1 of 2: ", line);
+        Assert.Contains("missing.tsv", line);
+        Assert.DoesNotContain("   at ", stderr.Result);   // no stack trace
+    }
+
     // The processes mpirun started (its children), oldest first.
     private static List<int> Ranks(int mpirun) =>
         [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).OfType<string>()

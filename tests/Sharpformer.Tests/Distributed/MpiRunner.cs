@@ -16,7 +16,12 @@ internal static class MpiRunner
         : null;
 
     /// <summary>Starts <paramref name="ranks"/> processes of the command, outputs redirected.</summary>
-    public static Process Start(int ranks, params string[] args)
+    public static Process Start(int ranks, params string[] args) => StartEach([.. Enumerable.Repeat(args, ranks)]);
+
+    /// <summary>
+    /// Starts one process per entry, each with its own arguments (mpirun's <c>-np 1 A : -np 1 B</c>), outputs redirected.
+    /// </summary>
+    public static Process StartEach(IReadOnlyList<string[]> argumentsByRank)
     {
         var info = new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException(MissingReason))
         {
@@ -27,8 +32,12 @@ internal static class MpiRunner
         // start more ranks than the machine has cores.
         info.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         info.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
-        foreach (var a in (string[])["--oversubscribe", "-np", ranks.ToString(), "dotnet", CliRunner.Dll, .. args])
-            info.ArgumentList.Add(a);
+        info.ArgumentList.Add("--oversubscribe");
+        for (int rank = 0; rank < argumentsByRank.Count; rank++)
+        {
+            if (rank > 0) info.ArgumentList.Add(":");
+            foreach (var a in (string[])["-np", "1", "dotnet", CliRunner.Dll, .. argumentsByRank[rank]]) info.ArgumentList.Add(a);
+        }
         return Process.Start(info) ?? throw new InvalidOperationException("could not start mpirun");
     }
 

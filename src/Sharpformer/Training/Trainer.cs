@@ -141,7 +141,7 @@ public sealed class Trainer
     /// </summary>
     public void Run(CancellationToken cancel = default)
     {
-        if (_parallel is not null) _parallel.BroadcastFromLeader(_model.Parameters().Where(p => p.RequiresGrad));
+        _parallel?.BroadcastFromLeader(_model.Parameters().Where(p => p.RequiresGrad));   // every rank starts from rank 0's weights
         if (IsLeader) PrepareDirectory();
         var clock = Stopwatch.StartNew();
         int firstStep = Step;
@@ -184,7 +184,7 @@ public sealed class Trainer
             var elapsed = clock.Elapsed;
             if (IsLeader)
                 Progress?.Invoke(new TrainingProgress(Step, _options.Steps, _train.Epoch, loss, lr, norm, tokensPerSecond, elapsed,
-                elapsed / (Step - firstStep) * (_options.Steps - Step), validLoss, validAccuracy));
+                    elapsed / (Step - firstStep) * (_options.Steps - Step), validLoss, validAccuracy));
         }
     }
 

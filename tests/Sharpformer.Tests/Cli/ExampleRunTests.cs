@@ -29,6 +29,7 @@ public class ExampleRunTests
     [InlineData("14-Quantization", "int8 again: True", "2")]
     [InlineData("15-Lora", "merged model decodes as base + adapters: True", "150", "60")]
     [InlineData("16-MixedPrecision", "bf16    ", "60")]
+    [InlineData("17-DataParallel", "training loss of the copy task, 1 process, 30 steps", "30")]
     public async Task ExampleRuns(string name, string expectedOutput, params string[] args)
     {
         string output = Directory.CreateTempSubdirectory("sharpformer-example-").FullName;
@@ -42,10 +43,13 @@ public class ExampleRunTests
         }
     }
 
+    /// <summary>The built assembly of example <paramref name="name"/>.</summary>
+    public static string Dll(string name) =>
+        Path.Combine(CliRunner.RepositoryRoot, "examples", name, "bin", CliRunner.Configuration, CliRunner.Framework, name + ".dll");
+
     private static async Task Run(string name, string expectedOutput, string[] args)
     {
-        string dll = Path.Combine(CliRunner.RepositoryRoot, "examples", name, "bin", CliRunner.Configuration, CliRunner.Framework,
-            name + ".dll");
+        string dll = Dll(name);
         Assert.True(File.Exists(dll), $"{dll} is not built");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);

@@ -154,6 +154,30 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("   at ", stderr.Result);   // no stack trace
     }
 
+    [MpiFact]
+    public void TheExampleOnTwoRanksPrintsTheLossesOfOneProcess()
+    {
+        string dll = ExampleRunTests.Dll("17-DataParallel");
+        var one = CliRunner.Complete(StartExample(dll), Timeout, []);
+        var two = MpiRunner.RunDll(dll, 2, Timeout, "30");
+        Assert.True(one.ExitCode == 0 && two.ExitCode == 0, one.Stderr + two.Stderr);
+        Assert.Contains("rank 1 of 2", two.Stdout);
+        Assert.Contains("training loss of the copy task, 2 ranks, 30 steps", two.Stdout);
+        double[] Losses(string stdout) => [.. stdout.Split('\n').Where(l => l.TrimStart().StartsWith("step", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(l.IndexOf("loss", StringComparison.Ordinal) + 4)..], CultureInfo.InvariantCulture))];
+        var (a, b) = (Losses(one.Stdout), Losses(two.Stdout));
+        Assert.Equal(6, a.Length);
+        Assert.Equal(a.Length, b.Length);
+        Assert.All(a.Zip(b), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= 1e-4 * pair.First, $"{pair}"));
+    }
+
+    private static Process StartExample(string dll)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[dll, "30"]) info.ArgumentList.Add(a);
+        return Process.Start(info)!;
+    }
+
     // The processes mpirun started (its children), oldest first.
     private static List<int> Ranks(int mpirun) =>
         [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).OfType<string>()

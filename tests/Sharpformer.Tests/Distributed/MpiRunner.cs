@@ -21,7 +21,7 @@ internal static class MpiRunner
     /// <summary>
     /// Starts one process per entry, each with its own arguments (mpirun's <c>-np 1 A : -np 1 B</c>), outputs redirected.
     /// </summary>
-    public static Process StartEach(IReadOnlyList<string[]> argumentsByRank)
+    public static Process StartEach(IReadOnlyList<string[]> argumentsByRank, string? dll = null)
     {
         var info = new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException(MissingReason))
         {
@@ -36,15 +36,19 @@ internal static class MpiRunner
         for (int rank = 0; rank < argumentsByRank.Count; rank++)
         {
             if (rank > 0) info.ArgumentList.Add(":");
-            foreach (var a in (string[])["-np", "1", "dotnet", CliRunner.Dll, .. argumentsByRank[rank]]) info.ArgumentList.Add(a);
+            foreach (var a in (string[])["-np", "1", "dotnet", dll ?? CliRunner.Dll, .. argumentsByRank[rank]]) info.ArgumentList.Add(a);
         }
         return Process.Start(info) ?? throw new InvalidOperationException("could not start mpirun");
     }
 
     /// <summary>Runs the job to completion (killed after <paramref name="timeout"/>): its exit code and output.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(int ranks, TimeSpan timeout, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(int ranks, TimeSpan timeout, params string[] args) =>
+        RunDll(CliRunner.Dll, ranks, timeout, args);
+
+    /// <summary>As <see cref="Run"/>, for another program than the CLI (an example).</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunDll(string dll, int ranks, TimeSpan timeout, params string[] args)
     {
-        using var process = Start(ranks, args);
+        using var process = StartEach([.. Enumerable.Repeat(args, ranks)], dll);
         process.StandardInput.Close();
         return CliRunner.Complete(process, timeout, args);
     }

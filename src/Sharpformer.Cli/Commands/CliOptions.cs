@@ -57,8 +57,10 @@ internal static class CliOptions
         },
     };
 
-    /// <summary>--threads: kernel threads, default all cores.</summary>
-    public static Option<int> Threads() => Int("--threads", "Threads to use (default: all cores).", Environment.ProcessorCount);
+    /// <summary>--threads: kernel threads, default all cores (under mpirun, this machine's cores shared by its ranks).</summary>
+    public static Option<int> Threads() =>
+        Int("--threads", "Threads to use (default: all cores; under mpirun, the cores shared among the machine's ranks).",
+            Distributed.MpiWorld.LocalSize is int ranks ? Math.Max(1, Environment.ProcessorCount / ranks) : Environment.ProcessorCount);
 
     /// <summary>--json: one JSON object on standard output.</summary>
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object on standard output." };

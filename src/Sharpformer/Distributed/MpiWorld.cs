@@ -34,6 +34,10 @@ public sealed unsafe class MpiWorld : IDisposable
     public static int? LaunchedSize =>
         int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE"), out int size) && size > 0 ? size : null;
 
+    /// <summary>The number of the job's processes on this machine, from the launcher's environment, or null outside one.</summary>
+    public static int? LocalSize =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out int size) && size > 0 ? size : null;
+
     /// <summary>
     /// Initializes MPI (once per process: MPI cannot start again after it finalized) and returns the job's processes.
     /// </summary>

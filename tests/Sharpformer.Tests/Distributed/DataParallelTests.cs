@@ -133,6 +133,15 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     }
 
     [MpiFact]
+    public void UnderMpirunTheThreadsDefaultToTheMachinesCoresSharedByItsRanks()
+    {
+        var (code, _, stderr) = MpiRunner.Run(2, Timeout,
+            "train", "--task", "copy", "--steps", "2", "--out", Path.Combine(_root, "threads"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"2 ranks × {Math.Max(1, Environment.ProcessorCount / 2)} thread(s)", stderr);
+    }
+
+    [MpiFact]
     public void AnErrorOnOneRankEndsEveryRankWithOneLine()
     {
         // Rank 1 is given a training file that does not exist; rank 0 would wait for it forever without MPI_Abort.

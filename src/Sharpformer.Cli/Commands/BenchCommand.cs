@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Sharpformer.Cli.Benchmarks;
-using Sharpformer.Distributed;
 using Sharpformer.Tensors;
 
 namespace Sharpformer.Cli.Commands;
@@ -28,11 +27,10 @@ internal static class BenchCommand
         {
             sizes, rounds, json,
         };
-        command.SetAction(result => CommandErrors.Run(() =>
+        command.SetAction(result => MpiJob.Run(parallel =>   // an error on one rank aborts the job, as in training
         {
-            if (!MpiWorld.IsLaunched)
-                throw new ArgumentException("bench allreduce measures an MPI job: run it as mpirun -np 2 sharpformer bench allreduce");
-            using var world = MpiWorld.Initialize();
+            var world = parallel?.World
+                ?? throw new ArgumentException("bench allreduce measures an MPI job: run it as mpirun -np 2 sharpformer bench allreduce");
             var report = AllReduceBenchmark.Run(world, result.GetValue(sizes)!, result.GetValue(rounds));
             if (world.Rank != 0) return 0;
             if (result.GetValue(json))

@@ -76,9 +76,11 @@ internal static class TrainBenchmark
     /// <remarks>
     /// With <paramref name="parallel"/> this process is one rank of an MPI job: it computes its share of the batch and sums
     /// the gradients with the other ranks before each update (<see cref="DataParallel"/>), and the all-reduce is timed.
+    /// With <paramref name="split"/> the ranks split the model instead (<see cref="TensorParallel"/>): each computes the whole
+    /// batch with its share, and the all-reduces of the forward and backward passes are timed.
     /// </remarks>
     public static TrainReport[] Run(string configName, int threads, int steps, Precision[] precisions, TextWriter progress,
-        bool profile = false, DataParallel? parallel = null)
+        bool profile = false, DataParallel? parallel = null, TensorParallel? split = null)
     {
         bool big = configName == "big";
         var config = big ? TransformerConfig.Big() : TransformerConfig.Small();
@@ -93,9 +95,11 @@ internal static class TrainBenchmark
             if (from == to) throw new ArgumentException($"bench train: {batch} examples cannot be shared by {parallel.World.Size} ranks");
             (source, target, expected) = (source.Slice(0, from, to), target.Slice(0, from, to), expected.Slice(0, from, to));
         }
-        var runs = precisions.Select(p => new StepRun(new Transformer(config, new Rng(1)), p, parallel, batch)).ToArray();
-        string ranks = parallel is null ? "" : $"{parallel.World.Size} ranks × ";
-        progress.WriteLine($"bench train: {configName} ({runs[0].Model.ParameterCount():N0} parameters), {ranks}{threads} thread(s), " +
+        var runs = precisions.Select(p => new StepRun(Model(config, split), p, parallel, split, batch)).ToArray();
+        string ranks = parallel is not null ? $"{parallel.World.Size} ranks × "
+            : split is not null ? $"split over {split.Size} ranks (tensor parallel) × " : "";
+        long parameters = new Transformer(config, new Rng(1)).ParameterCount();
+        progress.WriteLine($"bench train: {configName} ({parameters:N0} parameters), {ranks}{threads} thread(s), " +
                            $"{steps} timed steps of {string.Join(" and ", precisions.Select(PrecisionName))}");
 
         for (int i = 0; i < 3; i++)   // warm-up: JIT and optimizer state
@@ -121,9 +125,17 @@ internal static class TrainBenchmark
             return new TrainReport("train", configName, PrecisionName(run.Precision), threads, batch, length, length, steps, median,
                 targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2, peak,
                 run.Arena.PeakInUseBytes / 1048576.0, run.Arena.RetainedBytes / 1048576.0, run.StateBytes() / 1048576.0,
-                parallel?.World.Size ?? 1, run.WaitTimes.Count > 0 ? Median(run.WaitTimes) : 0,
+                parallel?.World.Size ?? split?.Size ?? 1, run.WaitTimes.Count > 0 ? Median(run.WaitTimes) : 0,
                 run.ReduceTimes.Count > 0 ? Median(run.ReduceTimes) : 0);
         })];
+    }
+
+    // The model every run starts from (the same initialization), split over the ranks when they share it.
+    private static Transformer Model(TransformerConfig config, TensorParallel? split)
+    {
+        var model = new Transformer(config, new Rng(1));
+        if (split is not null) model.SplitAcross(split);
+        return model;
     }
 
     /// <summary>The name <c>--precision</c> takes: fp32 or bf16.</summary>
@@ -136,8 +148,9 @@ internal static class TrainBenchmark
     }
 
     // One model trained step by step in one precision, with its own arena (whose high-water mark is the step's memory).
-    // In a data-parallel job each rank's loss is weighted by its share of the batch and the gradients are summed.
-    private sealed class StepRun(Transformer model, Precision precision, DataParallel? parallel, int batch)
+    // In a data-parallel job each rank's loss is weighted by its share of the batch and the gradients are summed; a split
+    // model's time in all-reduce is what its forward and backward passes spent in them.
+    private sealed class StepRun(Transformer model, Precision precision, DataParallel? parallel, TensorParallel? split, int batch)
     {
         private readonly Adam _adam = new(model.Parameters(), lr: 1e-4f);
 
@@ -152,6 +165,7 @@ internal static class TrainBenchmark
         {
             using var memory = Arena.Activate(precision);
             Autograd.OpProfiler.Mark();
+            var reduced = split?.ReduceTime ?? TimeSpan.Zero;
             var loss = TensorArena.PackSince(0, model.TeacherForcedLoss(source, target, expected));
             if (parallel is not null) loss = loss * ((float)source.Size(0) / batch);
             _adam.ZeroGrad();
@@ -168,12 +182,13 @@ internal static class TrainBenchmark
                 ReduceTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(all-reduce)", start);
             }
+            if (split is not null) ReduceTimes.Add((split.ReduceTime - reduced).TotalMilliseconds);
             start = Stopwatch.GetTimestamp();
             _adam.Step();
             if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(optimizer)", start);
         }
 
-        // Weights, gradients and Adam's two moments: float32 in both precisions.
+        // Weights, gradients and Adam's two moments (of this rank's share): float32 in both precisions.
         public long StateBytes() => 4L * model.ParameterCount() * sizeof(float);
     }
 

@@ -27,9 +27,9 @@ internal static class BenchCommand
         {
             sizes, rounds, json,
         };
-        command.SetAction(result => MpiJob.Run(parallel =>   // an error on one rank aborts the job, as in training
+        command.SetAction(result => MpiJob.Run(job =>   // an error on one rank aborts the job, as in training
         {
-            var world = parallel?.World
+            var world = job
                 ?? throw new ArgumentException("bench allreduce measures an MPI job: run it as mpirun -np 2 sharpformer bench allreduce");
             var report = AllReduceBenchmark.Run(world, result.GetValue(sizes)!, result.GetValue(rounds));
             if (world.Rank != 0) return 0;
@@ -90,12 +90,15 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "fp32",
         };
         precision.AcceptOnlyFromAmong("fp32", "bf16", "both");
+        var tensorParallel = CliOptions.Int("--tensor-parallel",
+            "Under mpirun -np N: split the model over the N ranks instead of the batch (tensor parallelism).", 1);
         var command = new Command("train", "Training-step throughput on a reference configuration, in target tokens per second.")
         {
-            config, threads, steps, json, profile, attention, precision
+            config, threads, steps, json, profile, attention, precision, tensorParallel
         };
-        command.SetAction(result => MpiJob.Run(parallel =>
+        command.SetAction(result => MpiJob.Run(job =>
         {
+            var (parallel, split) = MpiJob.Plan(job, result.GetValue(tensorParallel));
             Kernels.Parallelism.Threads = result.GetValue(threads);
             NN.ScaledDotProductAttention.Kernel = Enum.Parse<NN.AttentionKernel>(result.GetValue(attention)!, ignoreCase: true);
             Precision[] precisions = result.GetValue(precision) switch
@@ -104,9 +107,9 @@ internal static class BenchCommand
                 "bf16" => [Precision.BFloat16],
                 _ => [Precision.Float32],
             };
-            bool leader = parallel?.IsLeader ?? true;   // under mpirun, rank 0 reports
+            bool leader = job?.Rank is null or 0;   // under mpirun, rank 0 reports
             var reports = TrainBenchmark.Run(result.GetValue(config)!, result.GetValue(threads), result.GetValue(steps), precisions,
-                leader ? Console.Error : TextWriter.Null, result.GetValue(profile), parallel);
+                leader ? Console.Error : TextWriter.Null, result.GetValue(profile), parallel, split);
             if (!leader) return 0;
             foreach (var report in reports)
                 if (result.GetValue(json))

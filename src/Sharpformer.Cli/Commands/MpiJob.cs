@@ -1,4 +1,5 @@
 using Sharpformer.Distributed;
+using Sharpformer.NN;
 using Sharpformer.Training;
 
 namespace Sharpformer.Cli.Commands;
@@ -8,11 +9,11 @@ internal static class MpiJob
 {
     /// <summary>
     /// Runs <paramref name="body"/> with no job (a single process, errors as <see cref="CommandErrors"/> reports them) or
-    /// with this rank's <see cref="DataParallel"/>. In a job, divergence — which every rank sees at the same step — ends
+    /// with the job's <see cref="MpiWorld"/>. In a job, divergence — which every rank sees at the same step — ends
     /// every rank with rank 0's message; any other error on any rank prints one line naming the rank and aborts the
     /// whole job (MPI_Abort), so that no rank waits forever for one that is gone.
     /// </summary>
-    public static int Run(Func<DataParallel?, int> body)
+    public static int Run(Func<MpiWorld?, int> body)
     {
         if (!MpiWorld.IsLaunched) return CommandErrors.Run(() => body(null));
         MpiWorld world;
@@ -28,7 +29,7 @@ internal static class MpiJob
         int code = 1;
         try
         {
-            code = body(new DataParallel(world));
+            code = body(world);
         }
         catch (TrainingDivergedException e)
         {
@@ -42,5 +43,21 @@ internal static class MpiJob
         }
         world.Dispose();
         return code;
+    }
+
+    /// <summary>
+    /// How the job's ranks share the work: a single process has neither kind; under mpirun, every rank takes a share of
+    /// each batch (data parallel) unless <paramref name="tensorParallel"/> &gt; 1 splits the model over the ranks instead.
+    /// </summary>
+    public static (DataParallel? Data, TensorParallel? Tensor) Plan(MpiWorld? world, int tensorParallel)
+    {
+        if (tensorParallel == 1) return (world is null ? null : new DataParallel(world), null);
+        if (world is null)
+            throw new ArgumentException($"--tensor-parallel {tensorParallel} splits the model over {tensorParallel} processes: " +
+                                        $"start them with mpirun -np {tensorParallel}");
+        if (world.Size != tensorParallel)
+            throw new ArgumentException($"--tensor-parallel {tensorParallel} needs exactly {tensorParallel} ranks, not {world.Size} " +
+                                        "(tensor and data parallelism do not combine yet)");
+        return (null, new TensorParallel(world));
     }
 }

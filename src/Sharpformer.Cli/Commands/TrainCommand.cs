@@ -86,6 +86,9 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "fp32",
         };
         precision.AcceptOnlyFromAmong("fp32", "bf16");
+        var tensorParallel = CliOptions.Int("--tensor-parallel",
+            "Under mpirun -np N: split every attention and feed-forward block over the N ranks (Megatron-style) instead of the batch.",
+            1);
         var resume = new Option<bool>("--resume")
         {
             Description = "Continue from the checkpoint in --out (same settings; --steps may extend the run).",
@@ -96,10 +99,11 @@ internal static class TrainCommand
         {
             task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
             labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha, loraDropout,
-            loraTargets, loraBias, loraPlus, precision, resume,
+            loraTargets, loraBias, loraPlus, precision, tensorParallel, resume,
         };
-        command.SetAction(result => MpiJob.Run(parallel =>
+        command.SetAction(result => MpiJob.Run(job =>
         {
+            var (parallel, split) = MpiJob.Plan(job, result.GetValue(tensorParallel));
             Parallelism.Threads = result.GetValue(threads);
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
             string? configPath = result.GetValue(config);
@@ -145,8 +149,8 @@ internal static class TrainCommand
                 Resume = result.GetValue(resume),
                 ResumeSteps = Given(steps) ? result.GetValue(steps) : null,
             };
-            bool leader = parallel?.IsLeader ?? true;   // in an MPI job rank 0 alone reports
-            var run = TrainingRun.Start(setup, message => { if (leader) Console.Error.WriteLine(message); }, parallel);
+            bool leader = job?.Rank is null or 0;   // in an MPI job rank 0 alone reports
+            var run = TrainingRun.Start(setup, message => { if (leader) Console.Error.WriteLine(message); }, parallel, split);
             if (leader) Console.Error.WriteLine(run.Describe());
             run.Trainer.Progress = new TrainingProgressBar(Console.Error, interactive: !Console.IsErrorRedirected).Report;
             var done = run.Run();

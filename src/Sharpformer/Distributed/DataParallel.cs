@@ -4,9 +4,9 @@ using Sharpformer.Tensors;
 namespace Sharpformer.Distributed;
 
 /// <summary>
-/// Data parallelism over the ranks of an MPI job, as PyTorch's DistributedDataParallel: every rank draws the same
-/// global batch and computes a contiguous share of its examples; each rank's loss is weighted by its share of the
-/// batch's target tokens, so the sum of the ranks' gradients (an all-reduce) is the gradient of the global batch's
+/// Data parallelism over a group of ranks (an MPI job, or threads of one process), as PyTorch's DistributedDataParallel:
+/// every rank draws the same global batch and computes a contiguous share of its examples; each rank's loss is weighted
+/// by its share of the batch's target tokens, so the sum of the ranks' gradients (an all-reduce) is the gradient of the global batch's
 /// mean loss — the step one process would take with the same settings.
 /// </summary>
 public sealed class DataParallel
@@ -16,14 +16,14 @@ public sealed class DataParallel
 
     /// <summary>Data parallelism over <paramref name="world"/>; gradients travel in buckets of at most
     /// <paramref name="bucketBytes"/> (small tensors are packed together, large ones reduced in place).</summary>
-    public DataParallel(MpiWorld world, int bucketBytes = 4 << 20)
+    public DataParallel(ICommunicator world, int bucketBytes = 4 << 20)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bucketBytes, 4);
         (World, _bucketValues) = (world, bucketBytes / sizeof(float));
     }
 
-    /// <summary>The job's processes.</summary>
-    public MpiWorld World { get; }
+    /// <summary>The ranks.</summary>
+    public ICommunicator World { get; }
 
     /// <summary>Whether this rank writes the run's files (rank 0).</summary>
     public bool IsLeader => World.Rank == 0;

@@ -11,17 +11,17 @@ namespace Sharpformer.Distributed;
 /// Every call comes from the thread that initialized MPI (MPI_THREAD_FUNNELED); Sharpformer's compute threads never
 /// call MPI.
 /// </summary>
-public sealed unsafe class MpiWorld : IDisposable
+public sealed unsafe class MpiWorld : ICommunicator, IDisposable
 {
     private static MpiWorld? _current;
     private bool _finalized;
 
     private MpiWorld(int rank, int size) => (Rank, Size) = (rank, size);
 
-    /// <summary>This process's rank, 0 … <see cref="Size"/> − 1.</summary>
+    /// <inheritdoc/>
     public int Rank { get; }
 
-    /// <summary>The number of processes in the job.</summary>
+    /// <inheritdoc/>
     public int Size { get; }
 
     /// <summary>
@@ -81,7 +81,7 @@ public sealed unsafe class MpiWorld : IDisposable
         }
     }
 
-    /// <summary>Replaces <paramref name="values"/> on every rank by their element-wise sum over all ranks.</summary>
+    /// <inheritdoc/>
     public void AllReduceSum(Span<float> values)
     {
         ThrowIfFinalized();
@@ -95,7 +95,7 @@ public sealed unsafe class MpiWorld : IDisposable
         }
     }
 
-    /// <summary>Copies <paramref name="values"/> of rank <paramref name="root"/> into every other rank's.</summary>
+    /// <inheritdoc/>
     public void Broadcast<T>(Span<T> values, int root) where T : unmanaged
     {
         ThrowIfFinalized();
@@ -111,7 +111,7 @@ public sealed unsafe class MpiWorld : IDisposable
         }
     }
 
-    /// <summary>Returns on each rank once every rank has called it.</summary>
+    /// <inheritdoc/>
     public void Barrier()
     {
         ThrowIfFinalized();

@@ -69,6 +69,18 @@ public static class ModelDirectory
     }
 
     /// <summary>
+    /// Writes the config and float32 weights given by name (a model split over ranks, gathered whole) into
+    /// <paramref name="directory"/>, each file atomically.
+    /// </summary>
+    internal static void Save(TransformerConfig config, IEnumerable<(string Name, Tensor Value)> weights, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        TransformerConfigFile.Write(Path.Combine(directory, ConfigFile), config);
+        SafeTensors.Write(Path.Combine(directory, WeightsFile), [.. weights.Select(p => new SafeTensorsPayload(p.Name, p.Value))],
+            new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>
     /// Writes the weights alone (each tensor once, under its first name); an int8 matrix as its I8 values and its
     /// F32 scales (name + <see cref="ParameterLayout.ScaleSuffix"/>).
     /// </summary>
@@ -121,12 +133,15 @@ public static class ModelDirectory
 
     /// <summary>
     /// Each parameter tensor of <paramref name="model"/> once (or each that requires grad), with all its state-dict names
-    /// and its shape.
+    /// and its shape (the whole parameter's, for a model split over ranks).
     /// </summary>
     internal static IReadOnlyList<(string[] Names, long[] Shape)> SlotsOf(Module model, bool trainableOnly = false) =>
         [.. model.StateDict().Where(p => !trainableOnly || p.Value.RequiresGrad).GroupBy(p => p.Value, ReferenceEqualityComparer.Instance)
-            .Select(group => (group.Select(p => p.Key).ToArray(), ((Tensor)group.Key!).ShapeArray().Select(d => (long)d).ToArray())),
+            .Select(group => (group.Select(p => p.Key).ToArray(), WholeShape(model, (Tensor)group.Key!).Select(d => (long)d).ToArray())),
          .. ParameterLayout.WithScales(Int8Slots(model))];
+
+    private static int[] WholeShape(Module model, Tensor parameter) =>
+        model is SequenceModel { TensorParallel: { } group } ? group.WholeShape(parameter) : parameter.ShapeArray();
 
     // Each int8 matrix of the model once, with all its names and its stacked shape.
     private static IEnumerable<(string[] Names, long[] Shape)> Int8Slots(Module model) =>
@@ -166,7 +181,8 @@ public static class ModelDirectory
 
     /// <summary>
     /// Reads each tensor named <paramref name="prefix"/> + a parameter's name (checked by <see cref="CheckHeader"/>)
-    /// straight into the parameter; a tensor stored under two names must hold the same values twice.
+    /// straight into the parameter; a tensor stored under two names must hold the same values twice. A rank of a model split
+    /// over ranks reads each split tensor whole and keeps its share.
     /// </summary>
     internal static void ReadWeights(SafeTensorsReader weights, Module model, string prefix = "")
     {
@@ -195,7 +211,13 @@ public static class ModelDirectory
             var parameter = byName[name];
             if (loaded.Add(parameter))
             {
-                weights.ReadInto(entry, parameter.AsSpan());
+                if (model is SequenceModel { TensorParallel: { } group } && group.IsSplit(parameter))
+                {
+                    var whole = new float[entry.Count];
+                    weights.ReadInto(entry, whole);
+                    group.Scatter(parameter, whole, parameter.AsSpan());
+                }
+                else weights.ReadInto(entry, parameter.AsSpan());
                 continue;
             }
             var again = new float[entry.Count];

@@ -28,6 +28,20 @@ public sealed class FeedForward : Module
     /// <summary>d_ff → d_model.</summary>
     public Linear Linear2 { get; }
 
+    /// <summary>
+    /// This rank's share of the hidden units: linear1 split by outputs, linear2 by inputs, and the dropout between them
+    /// keyed for this rank (<see cref="SequenceModel.SplitAcross"/>).
+    /// </summary>
+    internal void SplitAcross(TensorParallel group)
+    {
+        if (Linear1.OutFeatures % group.Size != 0)
+            throw new ArgumentException(
+                $"tensor parallelism splits the feed-forward units: {Linear1.OutFeatures} do not divide by {group.Size} ranks");
+        Linear1.SplitOutputs(group);
+        Linear2.SplitInputs(group);
+        _dropout.KeySalt = group.DropoutSalt;
+    }
+
     /// <summary>x: [B, T, d_model] → [B, T, d_model].</summary>
     public Tensor Forward(Tensor x)
     {

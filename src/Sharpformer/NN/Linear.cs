@@ -27,13 +27,18 @@ public sealed class Linear : Module
         }
     }
 
-    /// <summary>Input width.</summary>
-    public int InFeatures { get; }
+    /// <summary>Input width (this rank's share of it in a layer split by inputs).</summary>
+    public int InFeatures { get; private set; }
 
-    /// <summary>Output width.</summary>
-    public int OutFeatures { get; }
+    /// <summary>Output width (this rank's share of it in a layer split by outputs).</summary>
+    public int OutFeatures { get; private set; }
 
-    /// <summary>W: [out, in].</summary>
+    /// <summary>The group of ranks this layer is split over (<see cref="SequenceModel.SplitAcross"/>), or null.</summary>
+    public TensorParallel? Split { get; private set; }
+
+    private bool _splitInputs;
+
+    /// <summary>W: [out, in] (this rank's rows or columns of it in a split layer).</summary>
     /// <exception cref="InvalidOperationException">The layer holds int8 weights (see <see cref="Int8Weight"/>).</exception>
     public Tensor Weight => _weight ?? throw Quantized("Linear");
 
@@ -41,14 +46,20 @@ public sealed class Linear : Module
     public QuantizedMatrix? Int8Weight { get; private set; }
 
     /// <summary>b: [out], or null without bias.</summary>
-    public Tensor? Bias { get; }
+    public Tensor? Bias { get; private set; }
 
     /// <summary>The low-rank adapter beside the (then frozen) weight, or null (<see cref="SequenceModel.AddLora"/>).</summary>
     public LoraAdapter? Lora { get; private set; }
 
-    /// <summary>x: [..., in] → [..., out] (plus the adapter's update when there is one).</summary>
+    /// <summary>
+    /// x: [..., in] → [..., out] (plus the adapter's update when there is one). Split by outputs, x is the whole input and
+    /// the result this rank's outputs; split by inputs, x is this rank's share of the input and the result the whole
+    /// output, summed over the ranks before the bias is added.
+    /// </summary>
     public Tensor Forward(Tensor x)
     {
+        if (Split is { } group)
+            return _splitInputs ? group.Exit(Checked(x).Linear(Weight, null)) + Bias! : Checked(group.Enter(x)).Linear(Weight, Bias);
         if (Int8Weight is { } q) return Checked(x).LinearInt8([q], Bias, relu: false);
         return Lora is null ? Checked(x).Linear(Weight, Bias)
             : Checked(x).LinearLowRank(Weight, Bias, Lora.Down(x), Lora.B.Weight, relu: false);   // x·Wᵀ + b + u·Bᵀ, one output
@@ -57,6 +68,7 @@ public sealed class Linear : Module
     /// <summary>max(0, <see cref="Forward"/>(x)) as one fused op (<see cref="Tensor.LinearRelu"/>).</summary>
     public Tensor ForwardRelu(Tensor x)
     {
+        if (Split is { } group) return _splitInputs ? Forward(x).Relu() : Checked(group.Enter(x)).LinearRelu(Weight, Bias);
         if (Int8Weight is { } q) return Checked(x).LinearInt8([q], Bias, relu: true);
         return Lora is null ? Checked(x).LinearRelu(Weight, Bias)
             : Checked(x).LinearLowRank(Weight, Bias, Lora.Down(x), Lora.B.Weight, relu: true);
@@ -71,6 +83,40 @@ public sealed class Linear : Module
         if (Bias is not null) Bias.RequiresGrad = false;
         Lora = RegisterModule("", new LoraAdapter(InFeatures, OutFeatures, rank, alpha, dropout, rng));
         return Lora;
+    }
+
+    /// <summary>
+    /// Keeps this rank's share of the outputs (Megatron's column-parallel layer): W's rows and b's entries for outputs
+    /// [r·out/N, (r + 1)·out/N).
+    /// </summary>
+    internal void SplitOutputs(TensorParallel group)
+    {
+        RequireSplittable(group, OutFeatures, "outputs");
+        _weight = ReplaceParameter("weight", group.Split(Weight, dim: 0));
+        if (Bias is not null) Bias = ReplaceParameter("bias", group.Split(Bias, dim: 0));
+        (OutFeatures, Split) = (OutFeatures / group.Size, group);
+    }
+
+    /// <summary>
+    /// Keeps this rank's share of the inputs (Megatron's row-parallel layer): W's columns for inputs [r·in/N, (r + 1)·in/N);
+    /// the bias stays whole and is added once, after the sum over the ranks.
+    /// </summary>
+    internal void SplitInputs(TensorParallel group)
+    {
+        RequireSplittable(group, InFeatures, "inputs");
+        if (Bias is null)
+            throw new InvalidOperationException("Linear: a layer split by inputs needs its bias (every layer of the model has one)");
+        _weight = ReplaceParameter("weight", group.Split(Weight, dim: 1));
+        (InFeatures, Split, _splitInputs) = (InFeatures / group.Size, group, true);
+    }
+
+    private void RequireSplittable(TensorParallel group, int width, string what)
+    {
+        if (Split is not null) throw new InvalidOperationException("Linear: the layer is split already");
+        if (Lora is not null || _weight is null)
+            throw new InvalidOperationException("Linear: only a float32 layer without an adapter can be split over ranks");
+        if (width % group.Size != 0)
+            throw new ArgumentException($"Linear: {width} {what} do not split evenly over {group.Size} ranks");
     }
 
     /// <summary>W ← W + (α/r)·B·A, and the adapter is removed: the layer computes the same with one product.</summary>

@@ -80,6 +80,19 @@ public abstract class Module
     }
 
     /// <summary>
+    /// Puts <paramref name="value"/> in the place of parameter <paramref name="name"/> of this module (a rank's share of it,
+    /// <see cref="SequenceModel.SplitAcross"/>); it requires grad as the old one did. Returns <paramref name="value"/>.
+    /// </summary>
+    protected Tensor ReplaceParameter(string name, Tensor value)
+    {
+        int index = _parameters.FindIndex(p => p.Key == name);
+        if (index < 0) throw new ArgumentException($"Module: {GetType().Name} has no parameter '{name}'");
+        value.RequiresGrad = _parameters[index].Value.RequiresGrad;
+        _parameters[index] = new(name, value);
+        return value;
+    }
+
+    /// <summary>
     /// Quantizes this module's own weight matrices (not its children's) with <paramref name="quantize"/>, which
     /// returns the same int8 matrix for a float tensor shared between modules.
     /// </summary>

@@ -13,6 +13,8 @@ public sealed class MultiHeadAttention : Module
     private readonly ScaledDotProductAttention _attention;
     private Tensor? _inProjWeight;
     private readonly LoraAdapter?[] _inProjLora = new LoraAdapter?[3];
+    private TensorParallel? _split;
+    private int _localHeads, _localWidth;   // the heads this rank computes and their width (all of them unless split)
 
     /// <summary>
     /// <paramref name="heads"/> heads over width <paramref name="embedDim"/> (which the head count must divide);
@@ -24,8 +26,8 @@ public sealed class MultiHeadAttention : Module
             throw new ArgumentException($"MultiHeadAttention: {heads} heads do not divide the model width {embedDim}");
         if (ropeBase is not null && embedDim / heads % 2 != 0)
             throw new ArgumentException($"MultiHeadAttention: rotary embeddings need an even head size, not {embedDim / heads}");
-        EmbedDim = embedDim;
-        Heads = heads;
+        EmbedDim = _localWidth = embedDim;
+        Heads = _localHeads = heads;
         RopeBase = ropeBase;
         _inProjWeight = RegisterParameter("in_proj_weight", Tensor.Zeros(3 * embedDim, embedDim));
         InProjBias = RegisterParameter("in_proj_bias", Tensor.Zeros(3 * embedDim));
@@ -55,7 +57,7 @@ public sealed class MultiHeadAttention : Module
     public IReadOnlyList<QuantizedMatrix>? Int8InProjection { get; private set; }
 
     /// <summary>Packed [b_q; b_k; b_v]: [3E].</summary>
-    public Tensor InProjBias { get; }
+    public Tensor InProjBias { get; private set; }
 
     /// <summary>The low-rank adapters beside W_q, W_k and W_v (null where there is none).</summary>
     public IReadOnlyList<LoraAdapter?> InProjectionLora => _inProjLora;
@@ -76,10 +78,18 @@ public sealed class MultiHeadAttention : Module
             throw new ShapeMismatchException(
                 $"MultiHeadAttention: expected query [B, T, {e}] and key, value [B, S, {e}], " +
                 $"got {Shapes.Format(query.Shape)}, {Shapes.Format(key.Shape)}, {Shapes.Format(value.Shape)}");
+        if (_split is { } group)   // each distinct input enters this rank's heads once (its gradient is summed over the ranks)
+        {
+            var (sameKey, sameValue) = (ReferenceEquals(query, key), ReferenceEquals(key, value));
+            query = group.Enter(query);
+            key = sameKey ? query : group.Enter(key);
+            value = sameValue ? key : group.Enter(value);
+        }
+        int width = _localWidth;                                                   // E, or this rank's share of it
         Tensor q, k, v;
         if (ReferenceEquals(query, key) && ReferenceEquals(key, value))
         {
-            var qkv = Project(query, 0, 3).Split(e, -1);                           // 3 × [B, T, E]
+            var qkv = Project(query, 0, 3).Split(width, -1);                       // 3 × [B, T, E]
             (q, k, v) = (qkv[0], qkv[1], qkv[2]);
             if (RopeBase is float theta)
                 return Attend(RotatedHeads(q, theta), RotatedHeads(k, theta), SplitHeads(v), mask, returnWeights);
@@ -87,7 +97,7 @@ public sealed class MultiHeadAttention : Module
         else if (ReferenceEquals(key, value))
         {
             q = Project(query, 0, 1);
-            var kv = Project(key, 1, 2).Split(e, -1);                              // 2 × [B, S, E]
+            var kv = Project(key, 1, 2).Split(width, -1);                          // 2 × [B, S, E]
             (k, v) = (kv[0], kv[1]);
         }
         else
@@ -127,6 +137,7 @@ public sealed class MultiHeadAttention : Module
     // x: [B, E] rows → y: [B, E], appending the position's keys and values to the cache first
     internal void SelfStep(ReadOnlySpan<float> x, Span<float> y, AttentionCache cache, StepBuffers buffers)
     {
+        RequireWhole();
         int e = EmbedDim;
         var qkv = buffers.Projected.AsSpan(0, buffers.Rows * 3 * e);                           // [B, 3E]: q | k | v
         if (Int8InProjection is { } int8) StepOps.AffineInt8(x, int8, InProjBias.AsSpan(), qkv, buffers.Rows);
@@ -142,6 +153,7 @@ public sealed class MultiHeadAttention : Module
     internal void CrossStep(ReadOnlySpan<float> x, Span<float> y, Tensor memory, AttentionCache cache, AttentionMask? mask,
         StepBuffers buffers)
     {
+        RequireWhole();
         int e = EmbedDim;
         if (cache.Length == 0)
         {
@@ -176,16 +188,16 @@ public sealed class MultiHeadAttention : Module
     {
         var (heads, weights) = _attention.Forward(q, k, v, mask, returnWeights);   // [B, H, T, d]
         int b = q.Size(0), t = q.Size(2);
-        var merged = heads.Transpose(1, 2).Reshape(b, t, EmbedDim);                // [B, T, E]
-        return (OutProj.Forward(merged), weights);
+        var merged = heads.Transpose(1, 2).Reshape(b, t, _localWidth);             // [B, T, E]
+        return (OutProj.Forward(merged), weights);                                 // split by inputs: summed over the ranks
     }
 
     // x: [B, L, E] → x·W[first·E : (first+count)·E]ᵀ + b[...]: [B, L, count·E]
     private Tensor Project(Tensor x, int first, int count)
     {
-        var bias = InProjBias.Narrow(0, first * EmbedDim, count * EmbedDim);
+        var bias = InProjBias.Narrow(0, first * _localWidth, count * _localWidth);
         if (Int8InProjection is { } int8) return x.LinearInt8([.. int8.Skip(first).Take(count)], bias, relu: false);
-        var weight = InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim);
+        var weight = InProjWeight.Narrow(0, first * _localWidth, count * _localWidth);
         var parts = _inProjLora.Skip(first).Take(count).ToArray();              // each part's adapter, or null
         var adapters = parts.OfType<LoraAdapter>().ToArray();
         if (adapters.Length == 0) return x.Linear(weight, bias);
@@ -243,12 +255,37 @@ public sealed class MultiHeadAttention : Module
         _inProjWeight = null;
     }
 
-    // [B, L, E] → [B, H, L, E/H]
-    private Tensor SplitHeads(Tensor x) => x.Reshape(x.Size(0), x.Size(1), Heads, EmbedDim / Heads).Transpose(1, 2);
+    /// <summary>
+    /// This rank's share of the heads (<see cref="SequenceModel.SplitAcross"/>): its rows of W_q, W_k, W_v and their
+    /// biases, its columns of W_o (whose bias is added once, after the sum over the ranks), and its own dropout keys.
+    /// </summary>
+    internal void SplitAcross(TensorParallel group)
+    {
+        if (_split is not null || _inProjWeight is null || _inProjLora.Any(a => a is not null) || OutProj.Lora is not null)
+            throw new InvalidOperationException("MultiHeadAttention: only a float32 block without adapters can be split, once");
+        if (Heads % group.Size != 0)
+            throw new ArgumentException(
+                $"tensor parallelism splits the attention heads: {Heads} heads do not divide by {group.Size} ranks");
+        _inProjWeight = ReplaceParameter("in_proj_weight", group.Split(_inProjWeight, dim: 0, parts: 3));
+        InProjBias = ReplaceParameter("in_proj_bias", group.Split(InProjBias, dim: 0, parts: 3));
+        OutProj.SplitInputs(group);
+        _attention.Dropout.KeySalt = group.DropoutSalt;
+        (_split, _localHeads, _localWidth) = (group, Heads / group.Size, EmbedDim / group.Size);
+    }
+
+    private void RequireWhole()
+    {
+        if (_split is not null)
+            throw new InvalidOperationException(
+                "MultiHeadAttention: a tensor-parallel rank holds only some heads; decode with the saved model");
+    }
+
+    // [B, L, E] → [B, H, L, E/H] (this rank's heads: E and H its share)
+    private Tensor SplitHeads(Tensor x) => x.Reshape(x.Size(0), x.Size(1), _localHeads, EmbedDim / Heads).Transpose(1, 2);
 
     // [B, L, E] → [B, H, L, E/H], each head vector rotated by its position 0 … L − 1
     private Tensor RotatedHeads(Tensor x, float theta) =>
-        x.Reshape(x.Size(0), x.Size(1), Heads, EmbedDim / Heads).Rope(positionDim: 1, offset: 0, theta).Transpose(1, 2);
+        x.Reshape(x.Size(0), x.Size(1), _localHeads, EmbedDim / Heads).Rope(positionDim: 1, offset: 0, theta).Transpose(1, 2);
 
     // qkv: [B, 3E] rows of one new position: its query and key heads rotated in place
     private void RotateStep(Span<float> qkv, int rows, int position, float theta)

@@ -31,7 +31,10 @@ public sealed class ScaledDotProductAttention : Module
         float p = _dropout.IsTraining ? _dropout.P : 0f;
         bool tiled = Kernel == AttentionKernel.Flash || (Kernel == AttentionKernel.Auto && k.Size(-2) > ShortKeys);
         if (returnWeights || !tiled)
-            return Tensor.Attention(q, k, v, mask?.Additive, p, _dropout.Rng, returnWeights);
-        return (Tensor.FlashAttention(q, k, v, mask?.Bias, mask?.IsCausal ?? false, p, _dropout.Rng), null);
+            return Tensor.Attention(q, k, v, mask?.Additive, p, p > 0f ? _dropout.KeySource : null, returnWeights);
+        return (Tensor.FlashAttention(q, k, v, mask?.Bias, mask?.IsCausal ?? false, p, p > 0f ? _dropout.KeySource : null), null);
     }
+
+    /// <summary>The dropout on the weights, whose key a tensor-parallel rank salts (its heads are its own).</summary>
+    internal Dropout Dropout => _dropout;
 }

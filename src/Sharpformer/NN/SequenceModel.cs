@@ -89,6 +89,34 @@ public abstract class SequenceModel : Module
         foreach (var p in Parameters()) p.RequiresGrad = true;
     }
 
+    /// <summary>
+    /// Splits the model over the ranks of <paramref name="group"/> (Megatron-style tensor parallelism, <see cref="TensorParallel"/>):
+    /// every attention block keeps its share of the heads, every feed-forward block its share of the hidden units, and
+    /// the rest stays whole on every rank. Every rank must call this on the same model (built from the same seed or
+    /// loaded from the same files); the ranks then compute its outputs and gradients together, each forward and backward
+    /// pass a collective call. Names stay those of the whole model; <see cref="TensorParallel.WholeShape"/> and
+    /// <see cref="TensorParallel.Gather"/> give the whole parameters back.
+    /// </summary>
+    /// <exception cref="ArgumentException">The heads or the hidden units do not divide by the number of ranks.</exception>
+    /// <exception cref="InvalidOperationException">The model is int8, has adapters, or is split already.</exception>
+    public void SplitAcross(TensorParallel group)
+    {
+        if (IsQuantized || HasLora || TensorParallel is not null)
+            throw new InvalidOperationException("SplitAcross: only a float32 model without adapters can be split over ranks, once");
+        if (Config.Heads % group.Size != 0 || Config.DimFeedForward % group.Size != 0)
+            throw new ArgumentException($"tensor parallelism over {group.Size} ranks splits the attention heads and feed-forward units: "
+                + $"{Config.Heads} heads and {Config.DimFeedForward} units must both divide by {group.Size}");
+        Apply(module =>
+        {
+            if (module is MultiHeadAttention attention) attention.SplitAcross(group);
+            if (module is FeedForward block) block.SplitAcross(group);
+        });
+        TensorParallel = group;
+    }
+
+    /// <summary>The ranks this model is split over (<see cref="SplitAcross"/>), or null for a whole model.</summary>
+    public TensorParallel? TensorParallel { get; private set; }
+
     /// <summary>Whether the weight matrices are int8 (<see cref="QuantizeWeights"/>): the model runs at inference only.</summary>
     public bool IsQuantized => Config.Weights == WeightFormat.Int8;
 

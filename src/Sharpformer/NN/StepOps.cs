@@ -37,6 +37,9 @@ internal static class StepOps
     /// <summary><paramref name="layer"/> on rows: x: [rows, in] → y: [rows, out].</summary>
     public static void Linear(Linear layer, ReadOnlySpan<float> x, Span<float> y, int rows)
     {
+        if (layer.Split is not null)
+            throw new InvalidOperationException(
+                "Linear: a tensor-parallel rank holds only a share of the layer; decode with the saved model");
         var bias = layer.Bias is null ? [] : layer.Bias.AsSpan();
         if (layer.Int8Weight is { } q) AffineInt8(x, [q], bias, y, rows);
         else Affine(x, layer.Weight.AsSpan(), bias, y, rows, layer.InFeatures, layer.OutFeatures);

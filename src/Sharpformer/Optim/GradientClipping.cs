@@ -15,10 +15,21 @@ public static class GradientClipping
             throw new ArgumentOutOfRangeException(nameof(maxNorm), $"ClipByGlobalNorm: max norm {maxNorm} must be positive");
         var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
         float norm = GlobalNorm(grads);
+        ScaleToNorm(grads, maxNorm, norm);
+        return norm;
+    }
+
+    /// <summary>
+    /// Scales <paramref name="gradients"/> by min(1, maxNorm / (norm + 1e-6)) for a <paramref name="norm"/> computed
+    /// elsewhere (over several processes, for a model split across them).
+    /// </summary>
+    public static void ScaleToNorm(IEnumerable<Tensor> gradients, float maxNorm, float norm)
+    {
+        if (!(maxNorm > 0))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), $"ScaleToNorm: max norm {maxNorm} must be positive");
         float coefficient = maxNorm / (norm + 1e-6f);
         if (coefficient < 1f)
-            foreach (var g in grads) System.Numerics.Tensors.TensorPrimitives.Multiply(g.AsSpan(), coefficient, g.AsSpan());
-        return norm;
+            foreach (var g in gradients) System.Numerics.Tensors.TensorPrimitives.Multiply(g.AsSpan(), coefficient, g.AsSpan());
     }
 
     /// <summary>‖g‖: the L2 norm of all the gradients together (gradients are dense: made by Clone or Add).</summary>

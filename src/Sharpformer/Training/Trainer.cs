@@ -33,6 +33,7 @@ public sealed class Trainer
     private readonly LearningRateSchedule _schedule;
     private readonly MetricsLog _metrics;
     private readonly DataParallel? _parallel;
+    private readonly TensorParallel? _split;   // the model's, when it is split over ranks
     private string? _resumedCheckpointJson;   // the record Resume read, which trainer.json copies until the next checkpoint
 
     /// <summary>
@@ -40,7 +41,8 @@ public sealed class Trainer
     /// state is checkpointed), writing into <paramref name="directory"/>. With <paramref name="parallel"/>, this process is
     /// one rank of a data-parallel job: every rank starts from rank 0's weights, computes its share of each batch and
     /// takes the same step; rank 0 alone evaluates and writes metrics and checkpoints (each rank's dropout generator
-    /// goes into them).
+    /// goes into them). A model split over ranks (<see cref="SequenceModel.SplitAcross"/>) is trained by every rank of its
+    /// group together: each rank updates its share, and rank 0 writes the whole model.
     /// </summary>
     public Trainer(SequenceModel model, Rng modelRng, IBatchSource train, IReadOnlyList<Batch> valid, TrainingOptions options,
         string directory, DataParallel? parallel = null)
@@ -50,7 +52,9 @@ public sealed class Trainer
             throw new ArgumentException("Trainer: the model's weights are int8 (a quantized model, for inference only); " +
                                         "train the float32 model and quantize it afterwards");
         (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
-        _parallel = parallel;
+        (_parallel, _split) = (parallel, model.TensorParallel);
+        if (parallel is not null && _split is not null)
+            throw new ArgumentException("Trainer: data and tensor parallelism do not combine yet; the model is split over ranks already");
         // Ranks draw different dropout masks: rank r > 0 leaves the shared stream for one of its own.
         if (parallel is { World.Rank: > 0 and var rank })
             modelRng.State = new Rng(options.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)rank)).State;
@@ -94,6 +98,7 @@ public sealed class Trainer
                 reader.ReadInto(e, values);
                 return values;
             }, StringComparer.Ordinal);
+        if (_split is not null) moments = OwnShares(moments);
         try
         {
             _optimizer.LoadState(moments, checkpoint.OptimizerSteps);
@@ -108,10 +113,11 @@ public sealed class Trainer
         _resumedCheckpointJson = reader.Metadata[TrainerCheckpoint.MetadataKey];
     }
 
-    // A checkpoint holds one dropout generator state (four words) per rank that wrote it.
+    // A checkpoint holds one dropout generator state (four words) per rank that wrote it. The ranks of a split model draw
+    // from one shared stream (rank 0's).
     private ulong[] OwnDropoutState(ulong[] states, string source)
     {
-        int ranks = states.Length / 4, size = _parallel?.World.Size ?? 1;
+        int ranks = states.Length / 4, size = World?.Size ?? 1;
         if (ranks != size)
             throw new InvalidFileException(source, ranks == 1
                 ? $"the checkpoint was written by one process; resume it without mpirun, not by {size} ranks"
@@ -119,12 +125,31 @@ public sealed class Trainer
         return states[(4 * (_parallel?.World.Rank ?? 0))..][..4];
     }
 
+    // The whole optimizer moments of a checkpoint cut to this rank's shares of the split parameters.
+    private Dictionary<string, float[]> OwnShares(Dictionary<string, float[]> moments) => moments.ToDictionary(m => m.Key, m =>
+    {
+        if (MomentParameter(m.Key) is not { } p || !_split!.IsSplit(p)) return m.Value;
+        if (m.Value.Length != Shapes.Count(_split.WholeShape(p)))
+            throw new InvalidDataException(
+                $"optimizer state {m.Key} holds {m.Value.Length} values, its parameter {p.Length * _split.Size}");
+        var share = new float[p.Length];
+        _split.Scatter(p, m.Value, share);
+        return share;
+    }, StringComparer.Ordinal);
+
+    // The parameter whose moment buffer "group.index.buffer" is (null for a step count or a key that names none).
+    private Tensor? MomentParameter(string key) =>
+        key.Split('.') is [var g, var i, var b] && b != "step" && int.TryParse(g, out int group) && int.TryParse(i, out int index)
+        && group < _optimizer.Groups.Count && index < _optimizer.Groups[group].Parameters.Count
+            ? _optimizer.Groups[group].Parameters[index] : null;
+
     // Before reading: only model.* and optim.* tensors, no optimizer buffer larger than a parameter, and
     // at most a step count and two moments per parameter — what the file may make this process allocate.
     private void CheckOptimizerEntries(SafeTensorsReader reader)
     {
         var trained = _model.Parameters().Where(p => p.RequiresGrad).ToList();
-        int parameters = trained.Count, largest = trained.Max(p => p.Length), optimizer = 0;
+        int parameters = trained.Count, largest = trained.Max(p => _split is null ? p.Length : Shapes.Count(_split.WholeShape(p)));
+        int optimizer = 0;
         foreach (var entry in reader.Entries.Where(e => !e.Name.StartsWith("model.", StringComparison.Ordinal)))
         {
             if (!entry.Name.StartsWith("optim.", StringComparison.Ordinal))
@@ -142,7 +167,11 @@ public sealed class Trainer
     public void Run(CancellationToken cancel = default)
     {
         _parallel?.BroadcastFromLeader(_model.Parameters().Where(p => p.RequiresGrad));   // every rank starts from rank 0's weights
-        if (IsLeader) PrepareDirectory();
+        var copies = Step > 0 ? WholeWeights() : [];   // what a resumed run writes again (a collective call for a split model)
+        if (IsLeader) PrepareDirectory(copies);
+        if (_split is not null)   // the replicated parameters too (the shares were cut from the same whole model on every rank)
+            foreach (var p in _model.Parameters().Where(p => p.RequiresGrad && !_split.IsSplit(p)))
+                _split.Communicator.Broadcast(p.AsSpan(), root: 0);
         var clock = Stopwatch.StartNew();
         int firstStep = Step;
         long tokensSinceLog = 0;
@@ -160,9 +189,9 @@ public sealed class Trainer
             if (!float.IsFinite(loss))
                 throw new TrainingDivergedException($"training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} " +
                     $"at step {Step + 1}; the last checkpoint in {_directory} is kept");
-            float norm = _options.ClipNorm > 0
-                ? GradientClipping.ClipByGlobalNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.ClipNorm)
-                : GradientClipping.GlobalNorm(_model.Parameters().Select(p => p.Grad).OfType<Tensor>());
+            var gradients = _model.Parameters().Where(p => p.RequiresGrad && p.Grad is not null).ToList();
+            float norm = GradientNorm(gradients);
+            if (_options.ClipNorm > 0) GradientClipping.ScaleToNorm(gradients.Select(p => p.Grad!), _options.ClipNorm, norm);
             _optimizer.Lr = lr;
             _optimizer.Step();
             _optimizer.ZeroGrad();
@@ -171,7 +200,8 @@ public sealed class Trainer
 
             bool last = Step == _options.Steps;
             float? validLoss = null, validAccuracy = null;
-            if (IsLeader && _valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last))
+            bool evaluate = _valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last);
+            if (evaluate && (IsLeader || _split is not null))   // every rank of a split model computes it together
                 (validLoss, validAccuracy) = TeacherForcedEvaluation.Run(_model, _valid);
             double tokensPerSecond = tokensSinceLog / Math.Max(logClock.Elapsed.TotalSeconds, 1e-9);
             if (IsLeader && (Step % _options.LogEvery == 0 || validLoss is not null || last))
@@ -197,28 +227,38 @@ public sealed class Trainer
     /// </summary>
     public void SaveCheckpoint()
     {
-        string json = CheckpointJson();   // a collective call in a data-parallel job: every rank gives its generator state
+        // Collective calls in a job: every rank gives its generator state, and the ranks of a split model their shares.
+        string json = CheckpointJson();
+        var weights = WholeWeights();
+        var moments = _optimizer.SaveState().Select(s => new KeyValuePair<string, Tensor>("optim." + s.Key,
+            Tensor.FromArray(MomentParameter(s.Key) is { } p && _split is not null ? _split.Gather(p, s.Value) : s.Value)))
+            .ToList();
         if (!IsLeader) return;
-        bool adaptersOnly = _model.HasLora;
-        var tensors = _model.NamedParameters().Where(p => !adaptersOnly || p.Value.RequiresGrad)
-            .Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value))
-            .Concat(_optimizer.SaveState().Select(s => new KeyValuePair<string, Tensor>("optim." + s.Key, Tensor.FromArray(s.Value))));
+        var tensors = weights.Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value)).Concat(moments);
         SafeTensors.Write(Path.Combine(_directory, StateFile), tensors,
             new Dictionary<string, string> { [TrainerCheckpoint.MetadataKey] = json });
-        WriteCopies(json);
+        WriteCopies(json, weights);
     }
 
+    // What a checkpoint holds of the model, each tensor once: every parameter (a split model's gathered whole, a collective
+    // call), or the adapters alone.
+    private List<(string Name, Tensor Value)> WholeWeights() =>
+    [
+        .. _model.NamedParameters().Where(p => !_model.HasLora || p.Value.RequiresGrad).Select(p => _split is null ? p
+            : (p.Name, Tensor.FromArray(_split.Gather(p.Value, p.Value.AsSpan()), _split.WholeShape(p.Value)))),
+    ];
+
     // The files a checkpoint's state implies: the model directory and the readable trainer.json.
-    private void WriteCopies(string checkpointJson)
+    private void WriteCopies(string checkpointJson, IEnumerable<(string Name, Tensor Value)> weights)
     {
         if (_model.HasLora) LoraDirectory.SaveAdapters(_model, _directory);
-        else ModelDirectory.Save(_model, _directory);
+        else ModelDirectory.Save(_model.Config, weights, _directory);
         AtomicFile.WriteAllText(Path.Combine(_directory, StateJsonFile), checkpointJson + "\n");
     }
 
     // Before the first step: temporary files of killed writes go; a new run starts its log and config
     // afresh; a resumed run drops the log lines after its checkpoint and brings the copies up to date.
-    private void PrepareDirectory()
+    private void PrepareDirectory(List<(string Name, Tensor Value)> weights)
     {
         AtomicFile.RemoveLeftovers(_directory);
         if (Step == 0)
@@ -228,7 +268,7 @@ public sealed class Trainer
             return;
         }
         _metrics.TruncateAfter(Step);
-        WriteCopies(_resumedCheckpointJson ?? CheckpointJson());
+        WriteCopies(_resumedCheckpointJson ?? CheckpointJson(), weights);
         _resumedCheckpointJson = null;
     }
 
@@ -239,19 +279,31 @@ public sealed class Trainer
     /// <summary>The data-parallel job this trainer is one rank of, or null for a single process.</summary>
     public DataParallel? Parallel => _parallel;
 
-    /// <summary>Whether this process writes the run's files: a single process, or rank 0 of a data-parallel job.</summary>
-    public bool IsLeader => _parallel?.IsLeader ?? true;
+    /// <summary>Whether this process writes the run's files: a single process, or rank 0 of a job.</summary>
+    public bool IsLeader => (World?.Rank ?? 0) == 0;
+
+    // The job's ranks, data or tensor parallel, or null for a single process.
+    private ICommunicator? World => _parallel?.World ?? _split?.Communicator;
+
+    // ‖g‖ of the whole model: a split model's shares' squares summed over its ranks, the replicated parameters' counted once.
+    private float GradientNorm(List<Tensor> parameters)
+    {
+        if (_split is null) return GradientClipping.GlobalNorm(parameters.Select(p => p.Grad!));
+        float whole = GradientClipping.GlobalNorm(parameters.Where(p => !_split.IsSplit(p)).Select(p => p.Grad!));
+        float shares = GradientClipping.GlobalNorm(parameters.Where(_split.IsSplit).Select(p => p.Grad!));
+        return MathF.Sqrt(whole * whole + _split.Sum(shares * shares)[0]);
+    }
 
     // Every rank's dropout generator state, rank by rank (each rank broadcasts its own).
     private ulong[] DropoutStates()
     {
-        if (_parallel is null) return _modelRng.State;
-        var states = new ulong[4 * _parallel.World.Size];
-        for (int rank = 0; rank < _parallel.World.Size; rank++)
+        if (World is not { } world) return _modelRng.State;
+        var states = new ulong[4 * world.Size];
+        for (int rank = 0; rank < world.Size; rank++)
         {
             var own = states.AsSpan(4 * rank, 4);
-            if (rank == _parallel.World.Rank) _modelRng.State.CopyTo(own);
-            _parallel.World.Broadcast(own, rank);
+            if (rank == world.Rank) _modelRng.State.CopyTo(own);
+            world.Broadcast(own, rank);
         }
         return states;
     }

@@ -54,11 +54,20 @@ public sealed class TrainingRun
     /// <remarks>
     /// With <paramref name="parallel"/> every rank of an MPI job calls this with the same options: each loads the data
     /// (the same tokenizer, the same batches) and builds the model, and rank 0 alone writes into the directory, which a
-    /// resume needs every rank to see (one machine, or a shared file system).
+    /// resume needs every rank to see (one machine, or a shared file system). With <paramref name="tensorParallel"/> instead,
+    /// the ranks split the model between them (<see cref="SequenceModel.SplitAcross"/>) and each computes every batch with its
+    /// share; rank 0 writes the whole model.
     /// </remarks>
-    public static TrainingRun Start(TrainingRunOptions setup, Action<string>? log = null, DataParallel? parallel = null)
+    public static TrainingRun Start(TrainingRunOptions setup, Action<string>? log = null, DataParallel? parallel = null,
+        TensorParallel? tensorParallel = null)
     {
         ArgumentNullException.ThrowIfNull(setup);
+        if (parallel is not null && tensorParallel is not null)
+            throw new ArgumentException("data and tensor parallelism do not combine yet: give one of the two");
+        if (tensorParallel is not null && setup.Lora is not null)
+            throw new ArgumentException("tensor parallelism splits whole weights, not LoRA adapters: fine-tune with LoRA in one process " +
+                                        "or with data parallelism");
+        bool leader = (parallel?.World ?? tensorParallel?.Communicator)?.Rank is null or 0;
         log ??= _ => { };
         var spec = new DataSpec(setup.Task, setup.TrainFile, setup.ValidFile);
         CheckSetup(setup);
@@ -97,7 +106,7 @@ public sealed class TrainingRun
             config = baseFiles is null ? NewModelConfig(setup, data)
                 : setup.Dropout is float dropout ? baseFiles.Model.Config with { Dropout = dropout } : baseFiles.Model.Config;
             options = setup.Epochs is int epochs ? setup.Training with { Steps = EpochSteps(epochs, data) } : setup.Training;
-            if (parallel?.IsLeader ?? true)
+            if (leader)
             {
                 Directory.CreateDirectory(directory);
                 data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
@@ -120,6 +129,7 @@ public sealed class TrainingRun
             model.LoadStateDict(baseFiles.Model.StateDict().ToDictionary(p => p.Key, p => p.Value));
             if (lora is not null) model.AddLora(lora, modelRng);   // the adapters' dropout draws from the checkpointed generator too
         }
+        if (tensorParallel is not null) model.SplitAcross(tensorParallel);   // every rank built the same whole model: each keeps its share
         var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory, parallel);
         var run = new TrainingRun(setup, data, options, model, trainer, log);
         if (resuming)
@@ -135,17 +145,21 @@ public sealed class TrainingRun
     public string Describe()
     {
         string data = new DataSpec(Setup.Task, Setup.TrainFile, Setup.ValidFile).Describe();
-        long trainable = Model.Parameters().Where(p => p.RequiresGrad).Sum(p => (long)p.Length);
+        long trainable = Model.Parameters().Where(p => p.RequiresGrad).Sum(p => (long)Count(p));
         string what = Model.HasLora
             ? string.Create(CultureInfo.InvariantCulture,
                 $"{trainable:N0} adapter parameters ({100.0 * trainable / Model.ParameterCount():F2}% of {Model.ParameterCount():N0})")
-            : string.Create(CultureInfo.InvariantCulture, $"{Model.ParameterCount():N0} parameters");
+            : string.Create(CultureInfo.InvariantCulture, $"{Model.Parameters().Sum(p => (long)Count(p)):N0} parameters");
         string precision = Options.Precision == Precision.BFloat16 ? " in bf16 mixed precision" : "";
-        string ranks = Trainer.Parallel is { } parallel ? $"{parallel.World.Size} ranks × " : "";
+        string ranks = Trainer.Parallel is { } parallel ? $"{parallel.World.Size} ranks × "
+            : Model.TensorParallel is { } split ? $"split over {split.Size} ranks (tensor parallel) × " : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"training {what} on '{data}' for {Options.Steps} steps{precision}, "
             + $"{ranks}{Parallelism.Threads} thread(s) → {Setup.Directory}");
     }
+
+    // A parameter's element count in the whole model (a split model's rank holds a share).
+    private int Count(Tensor parameter) => Model.TensorParallel is { } split ? Shapes.Count(split.WholeShape(parameter)) : parameter.Length;
 
     /// <summary>
     /// Trains to the last step (checkpointing, logging and evaluating as the options say), then measures
@@ -154,8 +168,9 @@ public sealed class TrainingRun
     public TrainingRunResult Run(CancellationToken cancel = default)
     {
         Trainer.Run(cancel);
-        if (Data.Valid.Count == 0 || !Trainer.IsLeader) return new TrainingRunResult(Trainer.Step, null, null);
-        var (loss, accuracy) = TeacherForcedEvaluation.Run(Model, Data.Valid);
+        if (Data.Valid.Count == 0 || (!Trainer.IsLeader && Model.TensorParallel is null))
+            return new TrainingRunResult(Trainer.Step, null, null);
+        var (loss, accuracy) = TeacherForcedEvaluation.Run(Model, Data.Valid);   // every rank of a split model computes it together
         return new TrainingRunResult(Trainer.Step, loss, accuracy);
     }
 

@@ -12,8 +12,8 @@ public class LayerTests
     [
         [["Kernels"]],
         [["Tensors", "Autograd"]],
-        [["IO"]],
-        [["NN"], ["Losses"], ["Optim"], ["Text"], ["Evaluation"], ["Distributed"]],
+        [["IO"], ["Distributed"]],
+        [["NN"], ["Losses"], ["Optim"], ["Text"], ["Evaluation"]],
         [["Models"], ["Data"]],
         [["Generation"], ["Training"]],
     ]);

@@ -30,6 +30,7 @@ public class ExampleRunTests
     [InlineData("15-Lora", "merged model decodes as base + adapters: True", "150", "60")]
     [InlineData("16-MixedPrecision", "bf16    ", "60")]
     [InlineData("17-DataParallel", "training loss of the copy task, 1 process, 30 steps", "30")]
+    [InlineData("18-TensorParallel", "training loss of the copy task, split over 2 ranks, 12 steps", "12")]
     public async Task ExampleRuns(string name, string expectedOutput, params string[] args)
     {
         string output = Directory.CreateTempSubdirectory("sharpformer-example-").FullName;

@@ -188,7 +188,7 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     }
 
     // The processes mpirun started (its children), oldest first.
-    private static List<int> Ranks(int mpirun) =>
+    internal static List<int> Ranks(int mpirun) =>
         [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).OfType<string>()
             .Select(name => int.TryParse(name, out int pid) ? pid : -1).Where(pid => pid > 0 && ParentOf(pid) == mpirun).Order()];
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Data-parallel training against one process: `bench train --config big` as 1 process × 1 thread, 1 process × 2 threads
-# and mpirun -np 2 × 1 thread, one of each per round (so the machine's drift hits all three alike); medians and ratios.
+# Data- and tensor-parallel training against one process: `bench train --config big` as 1 process × 1 thread, 1 process
+# × 2 threads, mpirun -np 2 × 1 thread (each rank a share of the batch) and mpirun -np 2 × 1 thread --tensor-parallel 2
+# (each rank a share of the model), one of each per round (so the machine's drift hits all alike); medians and ratios.
 # The ranks are not bound to cores: on a virtual machine a process pinned to one core ran 1.6× slower (docs/18).
 # Usage: benchmarks/run-data-parallel.sh [ROUNDS (3)] [STEPS per run (10)]
 set -euo pipefail
@@ -17,11 +18,14 @@ for round in $(seq "$rounds"); do
     dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --json 2> /dev/null >> "$out/1x1"
     dotnet "$cli" bench train --config big --threads 2 --steps "$steps" --json 2> /dev/null >> "$out/1x2"
     mpirun --bind-to none -np 2 dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --json 2> /dev/null >> "$out/2x1"
+    mpirun --bind-to none -np 2 dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --tensor-parallel 2 --json \
+        2> /dev/null >> "$out/tp"
 done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { grep -o "\"$2\":[0-9.eE+-]*" "$out/$1" | cut -d: -f2 | median; }
 one=$(field 1x1 median_step_ms); two=$(field 1x2 median_step_ms); ranks=$(field 2x1 median_step_ms)
 reduce=$(field 2x1 median_allreduce_ms); wait=$(field 2x1 median_wait_ms)
+split=$(field tp median_step_ms); splitReduce=$(field tp median_allreduce_ms)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'; }
 echo "bench train --config big: median step over $rounds alternating rounds of $steps steps"
@@ -29,6 +33,9 @@ printf '%-26s %10s %14s\n' "" "step ms" "vs 1 × 1"
 printf '%-26s %10.1f %14s\n' "1 process × 1 thread" "$one" "1.00×"
 printf '%-26s %10.1f %13s×\n' "1 process × 2 threads" "$two" "$(ratio "$one" "$two")"
 printf '%-26s %10.1f %13s×\n' "2 ranks × 1 thread (MPI)" "$ranks" "$(ratio "$one" "$ranks")"
+printf '%-26s %10.1f %13s×\n' "2 ranks, model split" "$split" "$(ratio "$one" "$split")"
 printf 'all-reduce: %.1f ms a step (%s%% of the 2-rank step), waiting for the other rank %.1f ms; ' \
     "$reduce" "$(percent "$reduce" "$ranks")" "$wait"
 printf '2 ranks against 1 process × 2 threads: %s×\n' "$(ratio "$two" "$ranks")"
+printf 'model split over 2 ranks: all-reduce %.1f ms a step (%s%% of its step); against 1 process × 2 threads: %s×\n' \
+    "$splitReduce" "$(percent "$splitReduce" "$split")" "$(ratio "$two" "$split")"

@@ -1,3 +1,4 @@
+using Sharpformer.Distributed;
 using Sharpformer.Kernels;
 using Sharpformer.Tensors;
 
@@ -18,8 +19,18 @@ public static partial class CrossEntropy
     // Rows per block: about a million logits (4 MB), and at least 64 rows so the products stay efficient.
     private static int BlockRows(Tensor weight) => Math.Max(64, (1 << 20) / Math.Max(1, weight.Size(0)));
 
+    /// <summary>
+    /// <see cref="LinearLoss(Tensor, Tensor, Tensor?, Tensor, int, float)"/> on a rank of a model whose output layer is split by
+    /// vocabulary: <paramref name="weight"/> and <paramref name="bias"/> hold classes [shard.First, shard.First + C) of
+    /// shard.Classes. Each block's per-row maximum, sum of exponentials, sum of logits and target logit travel in one
+    /// all-reduce, from which every rank computes the same loss; each rank's gradients are those of its classes, and the
+    /// gradient of <paramref name="hidden"/> is this rank's part of a sum over the ranks (the caller's to sum).
+    /// </summary>
+    internal static Tensor LinearLoss(Tensor hidden, Tensor weight, Tensor? bias, Tensor targets, int ignoreIndex, float labelSmoothing,
+        VocabularyShard shard) => LinearLoss(hidden, weight, bias, targets, ignoreIndex, labelSmoothing, BlockRows(weight), shard);
+
     internal static unsafe Tensor LinearLoss(Tensor hidden, Tensor weight, Tensor? bias, Tensor targets, int ignoreIndex,
-        float labelSmoothing, int blockRows)
+        float labelSmoothing, int blockRows, VocabularyShard? shard = null)
     {
         if (hidden.Rank < 1 || weight.Rank != 2 || hidden.Size(-1) != weight.Size(1)
             || (bias is not null && (bias.Rank != 1 || bias.Length != weight.Size(0))))
@@ -27,7 +38,8 @@ public static partial class CrossEntropy
                 $"CrossEntropy.LinearLoss: hidden {Shapes.Format(hidden.Shape)}, weight {Shapes.Format(weight.Shape)} and bias " +
                 $"{(bias is null ? "none" : Shapes.Format(bias.Shape))} do not fit ([..., d], [classes, d], [classes])");
         int d = weight.Size(1), classes = weight.Size(0), rows = d == 0 ? 0 : hidden.Length / d;
-        var ids = TargetIds(targets, hidden.Shape[..^1], "hidden", hidden.Shape, classes, ignoreIndex, labelSmoothing);
+        var (first, allClasses) = shard is { } s ? (s.First, s.Classes) : (0, classes);
+        var ids = TargetIds(targets, hidden.Shape[..^1], "hidden", hidden.Shape, allClasses, ignoreIndex, labelSmoothing);
         int counted = ids.Count(id => id != ignoreIndex);
         bool needsGrad = Autograd.GradMode.IsEnabled && (hidden.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
         bool mixed = needsGrad && TensorArena.IsBFloat16;
@@ -55,13 +67,18 @@ public static partial class CrossEntropy
                     for (int r = 0; r < n; r++) bias.CopyTo(z.AsSpan().Slice(r * classes, classes));
                 Gemm.Sgemm(false, true, n, classes, d, 1f, hb, Math.Max(1, d), pw + w.Offset, Math.Max(1, d),   // z = h·Wᵀ + b
                     bias is null ? 0f : 1f, pz, Math.Max(1, classes));
-                var forward = new ForwardJob(z.AsMemory(), blockIds, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(),
-                    rowLoss.AsMemory());
-                ParallelRange.For(n, 64, ref forward);
+                if (shard is { } split) ShardedRows(z.AsSpan()[..(n * classes)], blockIds, split, ignoreIndex, labelSmoothing,
+                    logSumExp.AsSpan(), rowLoss.AsSpan());
+                else
+                {
+                    var forward = new ForwardJob(z.AsMemory(), blockIds, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(),
+                        rowLoss.AsMemory());
+                    ParallelRange.For(n, 64, ref forward);
+                }
                 for (int r = 0; r < n; r++) total += rowLoss.AsSpan()[r];
                 if (!needsGrad) continue;
-                var backward = new BackwardJob(z.AsMemory(), blockIds, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(),
-                    1f / counted, z.AsMemory());                                    // z ← d loss / d z, in place
+                var backward = new BackwardJob(z.AsMemory(), blockIds, first, classes, allClasses, ignoreIndex, labelSmoothing,
+                    logSumExp.AsMemory(), 1f / counted, z.AsMemory());               // z ← d loss / d z, in place
                 ParallelRange.For(n, 64, ref backward);
                 if (dh is not null)
                     fixed (float* pdh = dh.Storage)                                 // dh = dz·W: [R, d]
@@ -90,4 +107,49 @@ public static partial class CrossEntropy
             return bias is null ? [Scaled(dh), Scaled(dw)] : [Scaled(dh), Scaled(dw), Scaled(db)];
         });
     }
+
+    // A block's rows on one rank of a split output layer: z: [R, C] this rank's logits → per row the log-sum-exp and loss over
+    // all ranks' classes. Each rank puts its (max, Σ exp(z − max)) in its own slot of a row's record and adds its Σ z and its
+    // target logit (0 where the target is another rank's), one all-reduce joins the records, and every rank combines them
+    // alike: lse = M + log Σ_k s_k·exp(m_k − M) with M the largest m_k.
+    private static void ShardedRows(ReadOnlySpan<float> z, int[] ids, VocabularyShard shard, int ignoreIndex, float smoothing,
+        Span<float> logSumExp, Span<float> rowLoss)
+    {
+        int n = ids.Length, classes = z.Length / Math.Max(n, 1), ranks = shard.Ranks.Size, width = 2 * ranks + 2;
+        var records = new float[n * width];                                        // [R, 2·ranks + 2]: (m, s) per rank, Σ z, z_target
+        for (int r = 0; r < n; r++)
+        {
+            if (ids[r] == ignoreIndex) continue;
+            var zr = z.Slice(r * classes, classes);
+            var record = records.AsSpan(r * width, width);
+            float max = System.Numerics.Tensors.TensorPrimitives.Max(zr);
+            double sum = 0;
+            foreach (float v in zr) sum += MathF.Exp(v - max);
+            (record[2 * shard.Ranks.Rank], record[2 * shard.Ranks.Rank + 1]) = (max, (float)sum);
+            record[^2] = System.Numerics.Tensors.TensorPrimitives.Sum(zr);
+            if ((uint)(ids[r] - shard.First) < (uint)classes) record[^1] = zr[ids[r] - shard.First];
+        }
+        shard.Ranks.AllReduceSum(records);
+        for (int r = 0; r < n; r++)
+        {
+            if (ids[r] == ignoreIndex)
+            {
+                (logSumExp[r], rowLoss[r]) = (0f, 0f);
+                continue;
+            }
+            var record = records.AsSpan(r * width, width);
+            float max = float.NegativeInfinity;
+            for (int k = 0; k < ranks; k++) max = MathF.Max(max, record[2 * k]);
+            double sum = 0;
+            for (int k = 0; k < ranks; k++) sum += record[2 * k + 1] * Math.Exp(record[2 * k] - max);
+            float lse = max + (float)Math.Log(sum), nll = lse - record[^1];
+            logSumExp[r] = lse;
+            rowLoss[r] = smoothing == 0f ? nll : (1 - smoothing) * nll + smoothing * (lse - record[^2] / shard.Classes);
+        }
+    }
 }
+
+/// <summary>
+/// The classes [First, First + C) of <see cref="Classes"/> an output layer split by vocabulary holds on this rank, and the ranks.
+/// </summary>
+internal readonly record struct VocabularyShard(int First, int Classes, ICommunicator Ranks);

@@ -42,7 +42,7 @@ public static partial class CrossEntropy
         {
             // d loss / d logits = (softmax − q) / counted, q = (1 − ε)·onehot + ε/C; 0 for ignored rows
             var dx = Tensor.Allocate(logits.ShapeArray(), zeroed: false);
-            var backward = new BackwardJob(x.AsMemory(), ids, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(),
+            var backward = new BackwardJob(x.AsMemory(), ids, 0, classes, classes, ignoreIndex, labelSmoothing, logSumExp.AsMemory(),
                 g.Item() / counted, dx.AsMemory());
             Kernels.ParallelRange.For(rows, 64, ref backward);
             return [dx];
@@ -99,9 +99,10 @@ public static partial class CrossEntropy
         }
     }
 
-    // Rows [start, end): dx = (exp(x − lse) − ε/C)·scale, minus (1 − ε)·scale at the target; 0 for ignored rows
-    private readonly struct BackwardJob(Memory<float> x, int[] ids, int classes, int ignoreIndex, float smoothing,
-        Memory<float> logSumExp, float scale, Memory<float> dx)
+    // Rows [start, end): dx = (exp(x − lse) − ε/C)·scale, minus (1 − ε)·scale at the target; 0 for ignored rows. The row's
+    // columns are classes [first, first + classes) of `total` (a share of the vocabulary on a rank of a split model).
+    private readonly struct BackwardJob(Memory<float> x, int[] ids, int first, int classes, int total, int ignoreIndex,
+        float smoothing, Memory<float> logSumExp, float scale, Memory<float> dx)
         : Kernels.IRangeJob
     {
         public void Run(int start, int end)
@@ -117,8 +118,8 @@ public static partial class CrossEntropy
                 TensorPrimitives.Subtract(x.Span.Slice(r * classes, classes), logSumExp.Span[r], d);
                 TensorPrimitives.Exp(d, d);
                 TensorPrimitives.Multiply(d, scale, d);
-                if (smoothing != 0f) TensorPrimitives.Subtract(d, smoothing / classes * scale, d);
-                d[ids[r]] -= (1 - smoothing) * scale;
+                if (smoothing != 0f) TensorPrimitives.Subtract(d, smoothing / total * scale, d);
+                if ((uint)(ids[r] - first) < (uint)classes) d[ids[r] - first] -= (1 - smoothing) * scale;
             }
         }
     }

@@ -36,7 +36,8 @@ public sealed class Linear : Module
     /// <summary>The group of ranks this layer is split over (<see cref="SequenceModel.SplitAcross"/>), or null.</summary>
     public TensorParallel? Split { get; private set; }
 
-    private bool _splitInputs;
+    private bool _splitInputs, _gatherOutputs;
+    private int _wholeOutputs;
 
     /// <summary>W: [out, in] (this rank's rows or columns of it in a split layer).</summary>
     /// <exception cref="InvalidOperationException">The layer holds int8 weights (see <see cref="Int8Weight"/>).</exception>
@@ -59,7 +60,11 @@ public sealed class Linear : Module
     public Tensor Forward(Tensor x)
     {
         if (Split is { } group)
-            return _splitInputs ? group.Exit(Checked(x).Linear(Weight, null)) + Bias! : Checked(group.Enter(x)).Linear(Weight, Bias);
+        {
+            if (_splitInputs) return group.Exit(Checked(x).Linear(Weight, null)) + Bias!;
+            var y = Checked(group.Enter(x)).Linear(Weight, Bias);
+            return _gatherOutputs ? group.GatherLastDim(y, _wholeOutputs) : y;
+        }
         if (Int8Weight is { } q) return Checked(x).LinearInt8([q], Bias, relu: false);
         return Lora is null ? Checked(x).Linear(Weight, Bias)
             : Checked(x).LinearLowRank(Weight, Bias, Lora.Down(x), Lora.B.Weight, relu: false);   // x·Wᵀ + b + u·Bᵀ, one output
@@ -68,7 +73,8 @@ public sealed class Linear : Module
     /// <summary>max(0, <see cref="Forward"/>(x)) as one fused op (<see cref="Tensor.LinearRelu"/>).</summary>
     public Tensor ForwardRelu(Tensor x)
     {
-        if (Split is { } group) return _splitInputs ? Forward(x).Relu() : Checked(group.Enter(x)).LinearRelu(Weight, Bias);
+        if (Split is { } group)
+            return _splitInputs || _gatherOutputs ? Forward(x).Relu() : Checked(group.Enter(x)).LinearRelu(Weight, Bias);
         if (Int8Weight is { } q) return Checked(x).LinearInt8([q], Bias, relu: true);
         return Lora is null ? Checked(x).LinearRelu(Weight, Bias)
             : Checked(x).LinearLowRank(Weight, Bias, Lora.Down(x), Lora.B.Weight, relu: true);
@@ -87,15 +93,21 @@ public sealed class Linear : Module
 
     /// <summary>
     /// Keeps this rank's share of the outputs (Megatron's column-parallel layer): W's rows and b's entries for outputs
-    /// [r·out/N, (r + 1)·out/N).
+    /// [r·out/N, (r + 1)·out/N). With <paramref name="gather"/> the ranks' outputs are joined whole after the product (the
+    /// output layer's logits, split by vocabulary); otherwise each rank goes on with its share.
     /// </summary>
-    internal void SplitOutputs(TensorParallel group)
+    internal void SplitOutputs(TensorParallel group, bool gather = false)
     {
-        RequireSplittable(group, OutFeatures, "outputs");
+        RequireSplittable(group, OutFeatures, "outputs", evenly: !gather);
         _weight = ReplaceParameter("weight", group.Split(Weight, dim: 0));
         if (Bias is not null) Bias = ReplaceParameter("bias", group.Split(Bias, dim: 0));
-        (OutFeatures, Split) = (OutFeatures / group.Size, group);
+        (_wholeOutputs, OutFeatures, Split, _gatherOutputs) = (OutFeatures, group.ShareOf(OutFeatures).Count, group, gather);
     }
+
+    /// <summary>The outputs [From, From + Count) of the whole layer this rank computes, and the whole layer's outputs.</summary>
+    internal (int From, int Count, int Whole) OutputShare => Split is { } group && !_splitInputs
+        ? (group.ShareOf(_wholeOutputs).From, OutFeatures, _wholeOutputs)
+        : (0, OutFeatures, OutFeatures);
 
     /// <summary>
     /// Keeps this rank's share of the inputs (Megatron's row-parallel layer): W's columns for inputs [r·in/N, (r + 1)·in/N);
@@ -103,20 +115,20 @@ public sealed class Linear : Module
     /// </summary>
     internal void SplitInputs(TensorParallel group)
     {
-        RequireSplittable(group, InFeatures, "inputs");
+        RequireSplittable(group, InFeatures, "inputs", evenly: true);
         if (Bias is null)
             throw new InvalidOperationException("Linear: a layer split by inputs needs its bias (every layer of the model has one)");
         _weight = ReplaceParameter("weight", group.Split(Weight, dim: 1));
         (InFeatures, Split, _splitInputs) = (InFeatures / group.Size, group, true);
     }
 
-    private void RequireSplittable(TensorParallel group, int width, string what)
+    private void RequireSplittable(TensorParallel group, int width, string what, bool evenly)
     {
         if (Split is not null) throw new InvalidOperationException("Linear: the layer is split already");
         if (Lora is not null || _weight is null)
             throw new InvalidOperationException("Linear: only a float32 layer without an adapter can be split over ranks");
-        if (width % group.Size != 0)
-            throw new ArgumentException($"Linear: {width} {what} do not split evenly over {group.Size} ranks");
+        if ((evenly && width % group.Size != 0) || width < group.Size)
+            throw new ArgumentException($"Linear: {width} {what} do not split {(evenly ? "evenly " : "")}over {group.Size} ranks");
     }
 
     /// <summary>W ← W + (α/r)·B·A, and the adapter is removed: the layer computes the same with one product.</summary>

@@ -91,8 +91,9 @@ public abstract class SequenceModel : Module
 
     /// <summary>
     /// Splits the model over the ranks of <paramref name="group"/> (Megatron-style tensor parallelism, <see cref="TensorParallel"/>):
-    /// every attention block keeps its share of the heads, every feed-forward block its share of the hidden units, and
-    /// the rest stays whole on every rank. Every rank must call this on the same model (built from the same seed or
+    /// every attention block keeps its share of the heads, every feed-forward block its share of the hidden units, the
+    /// output layer its share of the vocabulary (unless it is tied to the embedding table), and the rest stays whole on
+    /// every rank. Every rank must call this on the same model (built from the same seed or
     /// loaded from the same files); the ranks then compute its outputs and gradients together, each forward and backward
     /// pass a collective call. Names stay those of the whole model; <see cref="TensorParallel.WholeShape"/> and
     /// <see cref="TensorParallel.Gather"/> give the whole parameters back.
@@ -111,6 +112,7 @@ public abstract class SequenceModel : Module
             if (module is MultiHeadAttention attention) attention.SplitAcross(group);
             if (module is FeedForward block) block.SplitAcross(group);
         });
+        if (!Config.TieOutput) Generator.SplitOutputs(group, gather: true);   // logits whole; the loss works on the shares
         TensorParallel = group;
     }
 

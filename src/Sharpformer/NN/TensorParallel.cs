@@ -70,18 +70,29 @@ public sealed class TensorParallel
     }
 
     /// <summary>
+    /// The rows [From, From + Count) of <paramref name="length"/> this rank holds: length·r/N up to length·(r + 1)/N, so
+    /// shares differ by at most one where the ranks do not divide the length.
+    /// </summary>
+    public (int From, int Count) ShareOf(int length)
+    {
+        int from = (int)((long)length * Rank / Size), to = (int)((long)length * (Rank + 1) / Size);
+        return (from, to - from);
+    }
+
+    /// <summary>
     /// This rank's share of <paramref name="whole"/> split along <paramref name="dim"/>, which holds <paramref name="parts"/>
-    /// equal blocks (3 for an attention in-projection's queries, keys and values) each split evenly over the ranks.
+    /// equal blocks (3 for an attention in-projection's queries, keys and values) each split over the ranks
+    /// (<see cref="ShareOf"/>).
     /// </summary>
     internal Tensor Split(Tensor whole, int dim, int parts = 1)
     {
         var wholeShape = whole.ShapeArray();
-        if (wholeShape[dim] % (parts * Size) != 0)
+        if (wholeShape[dim] % parts != 0 || wholeShape[dim] / parts < Size)
             throw new ArgumentException(
                 $"TensorParallel: dimension {dim} of {Shapes.Format(wholeShape)} does not split into {parts} × {Size}");
         var layout = new Layout(wholeShape, dim, parts);
         var shape = (int[])wholeShape.Clone();
-        shape[dim] /= Size;
+        shape[dim] = parts * ShareOf(wholeShape[dim] / parts).Count;
         var share = Tensor.Zeros(shape);
         layout.ToShare(whole.Contiguous().AsSpan(), share.AsSpan(), Rank, Size);
         share.RequiresGrad = whole.RequiresGrad;
@@ -109,6 +120,20 @@ public sealed class TensorParallel
         return Tensor.Record(y, "TensorParallel.Exit", [partial], g => [g]);
     }
 
+    /// <summary>
+    /// The whole last dimension from each rank's share of it (an all-gather): in the backward pass each rank keeps its share
+    /// of the gradient. For the output layer's logits, split by vocabulary.
+    /// </summary>
+    // share: [..., count] → [..., whole]
+    internal Tensor GatherLastDim(Tensor share, int whole)
+    {
+        var (from, count) = ShareOf(whole);
+        var y = Tensor.Zeros([.. share.Shape[..^1], whole]);
+        using (Autograd.GradMode.NoGrad()) y.Narrow(-1, from, count).CopyFrom(share);
+        Reduce(y.AsSpan());   // each element is one rank's value plus zeros: exact
+        return Tensor.Record(y, "TensorParallel.GatherLastDim", [share], g => [g.Narrow(-1, from, count).Contiguous()]);
+    }
+
     /// <summary>A 64-bit value for this rank, mixed into the dropout keys of the split blocks so each rank drops its own units.</summary>
     internal ulong DropoutSalt => 0x9E3779B97F4A7C15UL * (ulong)(Rank + 1);
 
@@ -128,8 +153,8 @@ public sealed class TensorParallel
         ReduceTime += Stopwatch.GetElapsedTime(start);
     }
 
-    // How a share sits in the whole: along Dim, Parts equal blocks, each split evenly over the ranks (rank r holds rows
-    // [r·k, (r + 1)·k) of every block, k = block / ranks), its blocks' rows stacked in order.
+    // How a share sits in the whole: along Dim, Parts equal blocks, each split over the ranks (rank r holds rows
+    // [block·r/N, block·(r + 1)/N) of every block), its blocks' rows stacked in order.
     private sealed record Layout(int[] Whole, int Dim, int Parts)
     {
         public void ToShare(ReadOnlySpan<float> whole, Span<float> share, int rank, int size)
@@ -145,11 +170,11 @@ public sealed class TensorParallel
         // The contiguous runs a share is made of: where each starts in the whole and in the share, and its length.
         private IEnumerable<(int Whole, int Share, int Length)> Runs(int rank, int size)
         {
-            int block = Whole[Dim] / Parts, k = block / size;
+            int block = Whole[Dim] / Parts, from = (int)((long)block * rank / size), k = (int)((long)block * (rank + 1) / size) - from;
             int outer = Shapes.Count(Whole.AsSpan(0, Dim)), inner = Shapes.Count(Whole.AsSpan(Dim + 1));
             for (int o = 0; o < outer; o++)
                 for (int p = 0; p < Parts; p++)
-                    yield return ((o * Whole[Dim] + p * block + rank * k) * inner, (o * Parts + p) * k * inner, k * inner);
+                    yield return ((o * Whole[Dim] + p * block + from) * inner, (o * Parts + p) * k * inner, k * inner);
         }
     }
 }

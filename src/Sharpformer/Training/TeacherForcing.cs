@@ -20,6 +20,12 @@ public static class TeacherForcing
         var output = model.Generator;
         if (model.IsQuantized)
             return CrossEntropy.Loss(output.Forward(hidden), targetOutput, model.Config.PadId, labelSmoothing);
+        if (output.Split is { } group)   // split by vocabulary over the ranks: each computes its classes' part of one loss
+        {
+            var (first, _, whole) = output.OutputShare;
+            return CrossEntropy.LinearLoss(group.Enter(output.Checked(hidden)), output.Weight, output.Bias, targetOutput,
+                model.Config.PadId, labelSmoothing, new VocabularyShard(first, whole, group.Communicator));
+        }
         var h = output.Checked(hidden);                                       // h: [B, T, d]
         var (x, w) = output.Lora is { } lora
             // h·Wᵀ + u·Bᵀ = [h, u]·[W, B]ᵀ with u = (α/r)·dropout(h)·Aᵀ: the adapted layer is one product too

@@ -98,8 +98,34 @@ public sealed class TensorParallelTests(ITestOutputHelper output)
         Assert.Equal([16, 12], shapes["transformer.encoder.layers.1.linear2.weight"].Share);
         Assert.False(shapes["transformer.encoder.layers.1.norm2.weight"].Split);
         Assert.Equal([Vocab, 16], shapes["src_embed.weight"].Share);
+        Assert.Equal([12, 16], shapes["generator.weight"].Share);                                // vocabulary [11, 23)
+        Assert.Equal([Vocab, 16], shapes["generator.weight"].Whole);
         long whole = SequenceModel.Create(config, new Rng(1)).ParameterCount();
         Assert.Equal(whole, shapes.Values.Sum(s => s.Whole.Aggregate(1L, (a, b) => a * b)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ThreeRanksSplitAVocabularyThatDoesNotDivide(bool tied)
+    {
+        // 23 classes over 3 ranks: 7, 8 and 8 of them; a tied output layer stays whole, as the embeddings do.
+        var config = Config("post-norm ReLU") with { DModel = 12, Heads = 3, TieOutput = tied };
+        var whole = Pass(SequenceModel.Create(config, new Rng(5)));
+        var ranks = ThreadGroup.Run(3, world =>
+        {
+            var model = SequenceModel.Create(config, new Rng(5));
+            model.SplitAcross(new TensorParallel(world));
+            Assert.Equal(tied ? Vocab : world.Rank == 0 ? 7 : 8, model.Generator.Weight.Size(0));
+            return Pass(model);
+        });
+        foreach (var rank in ranks)
+        {
+            Assert.Equal(whole.Loss, rank.Loss, 5e-6f);
+            Assert.True(MaxRelative(whole.Logits, rank.Logits) <= 1e-5);
+            Assert.All(whole.Gradients, g => Assert.True(MaxRelative(g.Value, rank.Gradients[g.Key]) <= 1e-5, g.Key));
+        }
+        Assert.Equal(ranks[0].Loss, ranks[2].Loss);   // every rank computes the same loss from the same sums
     }
 
     [Fact]

@@ -96,8 +96,8 @@ internal static class TrainBenchmark
             (source, target, expected) = (source.Slice(0, from, to), target.Slice(0, from, to), expected.Slice(0, from, to));
         }
         var runs = precisions.Select(p => new StepRun(Model(config, split), p, parallel, split, batch)).ToArray();
-        string ranks = parallel is not null ? $"{parallel.World.Size} ranks × "
-            : split is not null ? $"split over {split.Size} ranks (tensor parallel) × " : "";
+        string ranks = (parallel is not null ? $"{parallel.World.Size} ranks × " : "")
+            + (split is not null ? $"split over {split.Size} ranks (tensor parallel) × " : "");
         long parameters = new Transformer(config, new Rng(1)).ParameterCount();
         progress.WriteLine($"bench train: {configName} ({parameters:N0} parameters), {ranks}{threads} thread(s), " +
                            $"{steps} timed steps of {string.Join(" and ", precisions.Select(PrecisionName))}");
@@ -125,7 +125,7 @@ internal static class TrainBenchmark
             return new TrainReport("train", configName, PrecisionName(run.Precision), threads, batch, length, length, steps, median,
                 targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2, peak,
                 run.Arena.PeakInUseBytes / 1048576.0, run.Arena.RetainedBytes / 1048576.0, run.StateBytes() / 1048576.0,
-                parallel?.World.Size ?? split?.Size ?? 1, run.WaitTimes.Count > 0 ? Median(run.WaitTimes) : 0,
+                (parallel?.World.Size ?? 1) * (split?.Size ?? 1), run.WaitTimes.Count > 0 ? Median(run.WaitTimes) : 0,
                 run.ReduceTimes.Count > 0 ? Median(run.ReduceTimes) : 0);
         })];
     }
@@ -172,6 +172,7 @@ internal static class TrainBenchmark
             long start = Stopwatch.GetTimestamp();
             loss.Backward();
             if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(backward total)", start);
+            double reduce = (split?.ReduceTime - reduced)?.TotalMilliseconds ?? 0;   // a split model's, in its passes
             if (parallel is not null)
             {
                 start = Stopwatch.GetTimestamp();   // the ranks' imbalance, apart from the all-reduce's own time
@@ -179,10 +180,10 @@ internal static class TrainBenchmark
                 WaitTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 start = Stopwatch.GetTimestamp();
                 parallel.AllReduceGradients(model.Parameters());
-                ReduceTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                reduce += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(all-reduce)", start);
             }
-            if (split is not null) ReduceTimes.Add((split.ReduceTime - reduced).TotalMilliseconds);
+            if (parallel is not null || split is not null) ReduceTimes.Add(reduce);
             start = Stopwatch.GetTimestamp();
             _adam.Step();
             if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(optimizer)", start);

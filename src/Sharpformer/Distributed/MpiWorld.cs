@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Sharpformer.Distributed;
@@ -16,7 +15,13 @@ public sealed unsafe class MpiWorld : ICommunicator, IDisposable
     private static MpiWorld? _current;
     private bool _finalized;
 
-    private MpiWorld(int rank, int size) => (Rank, Size) = (rank, size);
+    private readonly MpiGroup _all;
+
+    private MpiWorld()
+    {
+        _all = new MpiGroup(OpenMpiLibrary.World, () => _finalized);
+        (Rank, Size) = (_all.Rank, _all.Size);
+    }
 
     /// <inheritdoc/>
     public int Rank { get; }
@@ -46,15 +51,13 @@ public sealed unsafe class MpiWorld : ICommunicator, IDisposable
     {
         if (_current is not null) return _current;
         OpenMpiLibrary.Load();
-        int initialized, provided, rank, size;
+        int initialized, provided;
         OpenMpiLibrary.Check(OpenMpiLibrary.Initialized(&initialized), "MPI_Initialized");
         if (initialized != 0) throw new MpiException("MPI was initialized outside Sharpformer");
         OpenMpiLibrary.Check(OpenMpiLibrary.InitThread(null, null, OpenMpiLibrary.ThreadFunneled, &provided), "MPI_Init_thread");
         if (provided < OpenMpiLibrary.ThreadFunneled)
             throw new MpiException($"MPI offers thread level {provided}; Sharpformer needs MPI_THREAD_FUNNELED");
-        OpenMpiLibrary.Check(OpenMpiLibrary.CommRank(OpenMpiLibrary.World, &rank), "MPI_Comm_rank");
-        OpenMpiLibrary.Check(OpenMpiLibrary.CommSize(OpenMpiLibrary.World, &size), "MPI_Comm_size");
-        return _current = new MpiWorld(rank, size);
+        return _current = new MpiWorld();
     }
 
     /// <summary>The MPI library's own description, e.g. "Open MPI v4.1.4, …".</summary>
@@ -82,41 +85,19 @@ public sealed unsafe class MpiWorld : ICommunicator, IDisposable
     }
 
     /// <inheritdoc/>
-    public void AllReduceSum(Span<float> values)
-    {
-        ThrowIfFinalized();
-        const int chunk = 1 << 28;   // MPI counts are ints
-        for (int start = 0; start < values.Length; start += chunk)
-        {
-            var part = values.Slice(start, Math.Min(chunk, values.Length - start));
-            fixed (float* p = part)
-                OpenMpiLibrary.Check(OpenMpiLibrary.AllReduce(OpenMpiLibrary.InPlace, p, part.Length, OpenMpiLibrary.Float,
-                    OpenMpiLibrary.Sum, OpenMpiLibrary.World), "MPI_Allreduce");
-        }
-    }
+    public void AllReduceSum(Span<float> values) => _all.AllReduceSum(values);
 
     /// <inheritdoc/>
-    public void Broadcast<T>(Span<T> values, int root) where T : unmanaged
-    {
-        ThrowIfFinalized();
-        if ((uint)root >= (uint)Size) throw new ArgumentOutOfRangeException(nameof(root), root, $"rank {root} is not in [0, {Size})");
-        var bytes = MemoryMarshal.AsBytes(values);
-        const int chunk = 1 << 30;
-        for (int start = 0; start < bytes.Length; start += chunk)
-        {
-            var part = bytes.Slice(start, Math.Min(chunk, bytes.Length - start));
-            fixed (byte* p = part)
-                OpenMpiLibrary.Check(OpenMpiLibrary.Broadcast(p, part.Length, OpenMpiLibrary.Byte, root, OpenMpiLibrary.World),
-                    "MPI_Bcast");
-        }
-    }
+    public void Broadcast<T>(Span<T> values, int root) where T : unmanaged => _all.Broadcast(values, root);
 
     /// <inheritdoc/>
-    public void Barrier()
-    {
-        ThrowIfFinalized();
-        OpenMpiLibrary.Check(OpenMpiLibrary.Barrier(OpenMpiLibrary.World), "MPI_Barrier");
-    }
+    public void Barrier() => _all.Barrier();
+
+    /// <summary>
+    /// Splits the job (a collective call): the ranks that pass the same <paramref name="color"/> form one group, ordered
+    /// by <paramref name="key"/> — e.g. the ranks that share one model when the job is both tensor and data parallel.
+    /// </summary>
+    public MpiGroup Split(int color, int key) => _all.Split(color, key);
 
     /// <summary>Ends every process of the job with exit code <paramref name="exitCode"/> (MPI_Abort): what a rank that
     /// cannot go on calls, so that no other rank waits for it forever.</summary>
@@ -134,6 +115,4 @@ public sealed unsafe class MpiWorld : ICommunicator, IDisposable
         _finalized = true;
         OpenMpiLibrary.Check(OpenMpiLibrary.Finalize(), "MPI_Finalize");
     }
-
-    private void ThrowIfFinalized() => ObjectDisposedException.ThrowIf(_finalized, this);
 }

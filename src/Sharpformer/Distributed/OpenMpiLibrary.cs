@@ -25,6 +25,7 @@ internal static unsafe class OpenMpiLibrary
     public static delegate* unmanaged<void*, int, nint, int, nint, int> Broadcast;
     public static delegate* unmanaged<nint, int> Barrier;
     public static delegate* unmanaged<nint, int, int> Abort;
+    public static delegate* unmanaged<nint, int, int, nint*, int> CommSplit;
     public static delegate* unmanaged<byte*, int*, int> GetLibraryVersion;
     public static delegate* unmanaged<byte*, int*, int> GetProcessorName;
 
@@ -77,6 +78,7 @@ internal static unsafe class OpenMpiLibrary
             Broadcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export(library, "MPI_Bcast");
             Barrier = (delegate* unmanaged<nint, int>)Export(library, "MPI_Barrier");
             Abort = (delegate* unmanaged<nint, int, int>)Export(library, "MPI_Abort");
+            CommSplit = (delegate* unmanaged<nint, int, int, nint*, int>)Export(library, "MPI_Comm_split");
             GetLibraryVersion = (delegate* unmanaged<byte*, int*, int>)Export(library, "MPI_Get_library_version");
             GetProcessorName = (delegate* unmanaged<byte*, int*, int>)Export(library, "MPI_Get_processor_name");
             _loaded = true;

@@ -53,9 +53,8 @@ public sealed class Trainer
                                         "train the float32 model and quantize it afterwards");
         (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
         (_parallel, _split) = (parallel, model.TensorParallel);
-        if (parallel is not null && _split is not null)
-            throw new ArgumentException("Trainer: data and tensor parallelism do not combine yet; the model is split over ranks already");
-        // Ranks draw different dropout masks: rank r > 0 leaves the shared stream for one of its own.
+        // Data-parallel ranks draw different dropout masks: rank r > 0 leaves the shared stream for one of its own (the ranks
+        // that split one model share theirs).
         if (parallel is { World.Rank: > 0 and var rank })
             modelRng.State = new Rng(options.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)rank)).State;
         _optimizer = Adam.AdamW(ParameterGroups(model, options.WeightDecay, options.LoraPlusRatio), options.Lr, beta2: options.Beta2,
@@ -113,15 +112,16 @@ public sealed class Trainer
         _resumedCheckpointJson = reader.Metadata[TrainerCheckpoint.MetadataKey];
     }
 
-    // A checkpoint holds one dropout generator state (four words) per rank that wrote it. The ranks of a split model draw
-    // from one shared stream (rank 0's).
+    // A checkpoint holds one dropout generator state (four words) per data-parallel rank that wrote it; the ranks that split
+    // one model share one. So a tensor-parallel run resumes in one process too, and the other way round.
     private ulong[] OwnDropoutState(ulong[] states, string source)
     {
-        int ranks = states.Length / 4, size = World?.Size ?? 1;
+        int ranks = states.Length / 4, size = _parallel?.World.Size ?? 1;
+        string split = _split is null ? "" : $" --tensor-parallel {_split.Size}";
         if (ranks != size)
             throw new InvalidFileException(source, ranks == 1
-                ? $"the checkpoint was written by one process; resume it without mpirun, not by {size} ranks"
-                : $"the checkpoint was written by {ranks} ranks; resume it with mpirun -np {ranks}");
+                ? $"the checkpoint was written by one process (or one split model); resume it without data parallelism, not by {size} ranks"
+                : $"the checkpoint was written by {ranks} ranks; resume it with mpirun -np {ranks * (_split?.Size ?? 1)}{split}");
         return states[(4 * (_parallel?.World.Rank ?? 0))..][..4];
     }
 
@@ -201,7 +201,7 @@ public sealed class Trainer
             bool last = Step == _options.Steps;
             float? validLoss = null, validAccuracy = null;
             bool evaluate = _valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last);
-            if (evaluate && (IsLeader || _split is not null))   // every rank of a split model computes it together
+            if (evaluate && EvaluatesValidation)
                 (validLoss, validAccuracy) = TeacherForcedEvaluation.Run(_model, _valid);
             double tokensPerSecond = tokensSinceLog / Math.Max(logClock.Elapsed.TotalSeconds, 1e-9);
             if (IsLeader && (Step % _options.LogEvery == 0 || validLoss is not null || last))
@@ -280,10 +280,10 @@ public sealed class Trainer
     public DataParallel? Parallel => _parallel;
 
     /// <summary>Whether this process writes the run's files: a single process, or rank 0 of a job.</summary>
-    public bool IsLeader => (World?.Rank ?? 0) == 0;
+    public bool IsLeader => (_parallel?.World.Rank ?? 0) == 0 && (_split?.Rank ?? 0) == 0;
 
-    // The job's ranks, data or tensor parallel, or null for a single process.
-    private ICommunicator? World => _parallel?.World ?? _split?.Communicator;
+    /// <summary>Whether this process computes the validation loss: the leader, with every rank that splits its model.</summary>
+    internal bool EvaluatesValidation => (_parallel?.World.Rank ?? 0) == 0;
 
     // ‖g‖ of the whole model: a split model's shares' squares summed over its ranks, the replicated parameters' counted once.
     private float GradientNorm(List<Tensor> parameters)
@@ -294,10 +294,10 @@ public sealed class Trainer
         return MathF.Sqrt(whole * whole + _split.Sum(shares * shares)[0]);
     }
 
-    // Every rank's dropout generator state, rank by rank (each rank broadcasts its own).
+    // Every data-parallel rank's dropout generator state, rank by rank (each rank broadcasts its own).
     private ulong[] DropoutStates()
     {
-        if (World is not { } world) return _modelRng.State;
+        if (_parallel?.World is not { } world) return _modelRng.State;
         var states = new ulong[4 * world.Size];
         for (int rank = 0; rank < world.Size; rank++)
         {

@@ -54,20 +54,19 @@ public sealed class TrainingRun
     /// <remarks>
     /// With <paramref name="parallel"/> every rank of an MPI job calls this with the same options: each loads the data
     /// (the same tokenizer, the same batches) and builds the model, and rank 0 alone writes into the directory, which a
-    /// resume needs every rank to see (one machine, or a shared file system). With <paramref name="tensorParallel"/> instead,
-    /// the ranks split the model between them (<see cref="SequenceModel.SplitAcross"/>) and each computes every batch with its
-    /// share; rank 0 writes the whole model.
+    /// resume needs every rank to see (one machine, or a shared file system). With <paramref name="tensorParallel"/> the
+    /// ranks of its group split the model between them (<see cref="SequenceModel.SplitAcross"/>) and compute their batch
+    /// together; with both, each data-parallel rank is such a group (Megatron's layout: the model split within a group,
+    /// the batch shared between groups). Rank 0 of the job writes the whole model.
     /// </remarks>
     public static TrainingRun Start(TrainingRunOptions setup, Action<string>? log = null, DataParallel? parallel = null,
         TensorParallel? tensorParallel = null)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        if (parallel is not null && tensorParallel is not null)
-            throw new ArgumentException("data and tensor parallelism do not combine yet: give one of the two");
         if (tensorParallel is not null && setup.Lora is not null)
             throw new ArgumentException("tensor parallelism splits whole weights, not LoRA adapters: fine-tune with LoRA in one process " +
                                         "or with data parallelism");
-        bool leader = (parallel?.World ?? tensorParallel?.Communicator)?.Rank is null or 0;
+        bool leader = (parallel?.World.Rank ?? 0) == 0 && (tensorParallel?.Rank ?? 0) == 0;
         log ??= _ => { };
         var spec = new DataSpec(setup.Task, setup.TrainFile, setup.ValidFile);
         CheckSetup(setup);
@@ -151,8 +150,8 @@ public sealed class TrainingRun
                 $"{trainable:N0} adapter parameters ({100.0 * trainable / Model.ParameterCount():F2}% of {Model.ParameterCount():N0})")
             : string.Create(CultureInfo.InvariantCulture, $"{Model.Parameters().Sum(p => (long)Count(p)):N0} parameters");
         string precision = Options.Precision == Precision.BFloat16 ? " in bf16 mixed precision" : "";
-        string ranks = Trainer.Parallel is { } parallel ? $"{parallel.World.Size} ranks × "
-            : Model.TensorParallel is { } split ? $"split over {split.Size} ranks (tensor parallel) × " : "";
+        string ranks = (Trainer.Parallel is { } parallel ? $"{parallel.World.Size} ranks × " : "")
+            + (Model.TensorParallel is { } split ? $"split over {split.Size} ranks (tensor parallel) × " : "");
         return string.Create(CultureInfo.InvariantCulture,
             $"training {what} on '{data}' for {Options.Steps} steps{precision}, "
             + $"{ranks}{Parallelism.Threads} thread(s) → {Setup.Directory}");
@@ -168,7 +167,7 @@ public sealed class TrainingRun
     public TrainingRunResult Run(CancellationToken cancel = default)
     {
         Trainer.Run(cancel);
-        if (Data.Valid.Count == 0 || (!Trainer.IsLeader && Model.TensorParallel is null))
+        if (Data.Valid.Count == 0 || !Trainer.EvaluatesValidation)
             return new TrainingRunResult(Trainer.Step, null, null);
         var (loss, accuracy) = TeacherForcedEvaluation.Run(Model, Data.Valid);   // every rank of a split model computes it together
         return new TrainingRunResult(Trainer.Step, loss, accuracy);

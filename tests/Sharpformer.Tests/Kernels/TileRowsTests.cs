@@ -31,7 +31,7 @@ public class TileRowsTests
         Assert.True(float.IsNaN(row[2]));
         Assert.Equal(0f, row[3]);
         Assert.Equal(float.PositiveInfinity, row[4]);
-        Assert.All(row[5..], x => Assert.Equal(1f, x));
+        Assert.All(row[5..], x => Assert.Equal(1f, x, 1.2e-7f));   // exp(0): exact with AVX-512, within an ulp through TensorPrimitives
     }
 
     [Fact]

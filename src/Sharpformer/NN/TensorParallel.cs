@@ -128,7 +128,7 @@ public sealed class TensorParallel
     internal Tensor GatherLastDim(Tensor share, int whole)
     {
         var (from, count) = ShareOf(whole);
-        var y = Tensor.Zeros([.. share.Shape[..^1], whole]);
+        var y = Tensor.Allocate([.. share.Shape[..^1], whole]);                    // zeros, from the step's arena
         using (Autograd.GradMode.NoGrad()) y.Narrow(-1, from, count).CopyFrom(share);
         Reduce(y.AsSpan());   // each element is one rank's value plus zeros: exact
         return Tensor.Record(y, "TensorParallel.GatherLastDim", [share], g => [g.Narrow(-1, from, count).Contiguous()]);
@@ -137,10 +137,10 @@ public sealed class TensorParallel
     /// <summary>A 64-bit value for this rank, mixed into the dropout keys of the split blocks so each rank drops its own units.</summary>
     internal ulong DropoutSalt => 0x9E3779B97F4A7C15UL * (ulong)(Rank + 1);
 
-    // A contiguous copy of x summed over the ranks.
+    // A contiguous copy of x (from the step's arena) summed over the ranks.
     private Tensor Summed(Tensor x)
     {
-        var y = Tensor.Zeros(x.ShapeArray());
+        var y = Tensor.Allocate(x.ShapeArray(), zeroed: false);
         using (Autograd.GradMode.NoGrad()) y.CopyFrom(x);
         Reduce(y.AsSpan());
         return y;

@@ -46,21 +46,14 @@ internal static class MpiJob
     }
 
     /// <summary>
-    /// How the job's ranks share the work: a single process has neither kind; under mpirun, every rank takes a share of
-    /// each batch (data parallel); with <paramref name="tensorParallel"/> = T &gt; 1, consecutive groups of T ranks each
-    /// split the model between them (ranks 0 … T − 1 the first), and the groups share each batch.
+    /// How the job's ranks share the work (<see cref="ParallelLayout.Of"/>): a single process has neither kind, and cannot
+    /// split the model.
     /// </summary>
     public static (DataParallel? Data, TensorParallel? Tensor) Plan(MpiWorld? world, int tensorParallel)
     {
-        if (tensorParallel == 1) return (world is null ? null : new DataParallel(world), null);
-        if (world is null)
-            throw new ArgumentException($"--tensor-parallel {tensorParallel} splits the model over {tensorParallel} processes: " +
-                                        $"start them with mpirun -np {tensorParallel}");
-        if (world.Size == tensorParallel) return (null, new TensorParallel(world));
-        if (world.Size % tensorParallel != 0)
-            throw new ArgumentException($"--tensor-parallel {tensorParallel} needs a multiple of {tensorParallel} ranks, not {world.Size}");
-        var model = world.Split(color: world.Rank / tensorParallel, key: world.Rank);   // the ranks that split one model
-        var share = world.Split(color: world.Rank % tensorParallel, key: world.Rank);   // the ranks that hold the same share
-        return (new DataParallel(share), new TensorParallel(model));
+        if (world is not null) return ParallelLayout.Of(world, tensorParallel);
+        if (tensorParallel == 1) return (null, null);
+        throw new ArgumentException($"--tensor-parallel {tensorParallel} splits the model over {tensorParallel} processes: " +
+                                    $"start them with mpirun -np {tensorParallel}");
     }
 }

@@ -22,4 +22,10 @@ public interface ICommunicator
 
     /// <summary>Returns on each rank once every rank has called it.</summary>
     void Barrier();
+
+    /// <summary>
+    /// Splits the group (a collective call): the ranks that pass the same <paramref name="color"/> form one new group,
+    /// ranked by <paramref name="key"/> (then by their rank here), as MPI_Comm_split.
+    /// </summary>
+    ICommunicator Split(int color, int key);
 }

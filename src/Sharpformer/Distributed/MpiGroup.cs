@@ -76,6 +76,8 @@ public sealed unsafe class MpiGroup : ICommunicator
         return new MpiGroup(part, _finalized);
     }
 
+    ICommunicator ICommunicator.Split(int color, int key) => Split(color, key);
+
     private void ThrowIfFinalized()
     {
         if (_finalized()) throw new ObjectDisposedException(nameof(MpiWorld), "MPI was finalized");

@@ -99,6 +99,8 @@ public sealed unsafe class MpiWorld : ICommunicator, IDisposable
     /// </summary>
     public MpiGroup Split(int color, int key) => _all.Split(color, key);
 
+    ICommunicator ICommunicator.Split(int color, int key) => Split(color, key);
+
     /// <summary>Ends every process of the job with exit code <paramref name="exitCode"/> (MPI_Abort): what a rank that
     /// cannot go on calls, so that no other rank waits for it forever.</summary>
     [DoesNotReturn]

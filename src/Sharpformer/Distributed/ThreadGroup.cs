@@ -14,12 +14,15 @@ public sealed class ThreadGroup
 {
     private readonly Barrier _barrier;
     private readonly byte[][] _slots;
-    private readonly CancellationTokenSource _failed = new();
+    private readonly CancellationTokenSource _failed;
+    private readonly Dictionary<(int Split, int Color), ThreadGroup> _parts = [];   // the groups Split made, shared by their members
 
-    private ThreadGroup(int size)
+    // A group of `size` ranks; a part of another group is cancelled with it.
+    private ThreadGroup(int size, CancellationToken whole = default)
     {
         _barrier = new Barrier(size);
         _slots = [.. Enumerable.Range(0, size).Select(_ => Array.Empty<byte>())];
+        _failed = CancellationTokenSource.CreateLinkedTokenSource(whole);
     }
 
     /// <summary>
@@ -62,6 +65,8 @@ public sealed class ThreadGroup
 
     private sealed class Member(ThreadGroup group, int rank) : ICommunicator
     {
+        private int _splits;   // how many times this rank split the group: the same count on every rank at each call
+
         public int Rank => rank;
 
         public int Size => group._slots.Length;
@@ -85,6 +90,22 @@ public sealed class ThreadGroup
         }
 
         public void Barrier() => group.Wait();
+
+        public ICommunicator Split(int color, int key)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(color);
+            Publish(MemoryMarshal.AsBytes<int>([color, key]));
+            var members = Enumerable.Range(0, Size).Select(r => MemoryMarshal.Cast<byte, int>(group._slots[r].AsSpan(0, 8)).ToArray())
+                .Select((pair, r) => (Rank: r, Color: pair[0], Key: pair[1])).Where(m => m.Color == color)
+                .OrderBy(m => m.Key).ThenBy(m => m.Rank).Select(m => m.Rank).ToList();
+            ThreadGroup part;
+            lock (group._parts)
+                if (!group._parts.TryGetValue((_splits, color), out part!))
+                    group._parts[(_splits, color)] = part = new ThreadGroup(members.Count, group._failed.Token);
+            _splits++;
+            group.Wait();   // every rank has read the slots
+            return new Member(part, members.IndexOf(rank));
+        }
 
         // Copies this rank's bytes into its slot and waits until every rank has.
         private void Publish(ReadOnlySpan<byte> bytes)

@@ -79,7 +79,7 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     }
 
     // ‖A − B‖ / ‖A‖ over every weight, and the largest single difference.
-    private static (double Relative, double Largest) Difference(IReadOnlyList<KeyValuePair<string, Sharpformer.Tensors.Tensor>> a,
+    internal static (double Relative, double Largest) Difference(IReadOnlyList<KeyValuePair<string, Sharpformer.Tensors.Tensor>> a,
         IReadOnlyList<KeyValuePair<string, Sharpformer.Tensors.Tensor>> b)
     {
         var other = b.ToDictionary();
@@ -205,7 +205,7 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static void WaitFor(Func<bool> condition, string what)
+    internal static void WaitFor(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + Timeout;
         while (!condition())

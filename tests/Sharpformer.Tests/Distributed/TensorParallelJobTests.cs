@@ -66,7 +66,7 @@ public sealed class TensorParallelJobTests(ITestOutputHelper output) : IDisposab
             _ = job.StandardOutput.ReadToEndAsync();
             _ = job.StandardError.ReadToEndAsync();
             job.StandardInput.Close();
-            WaitFor(() => TrainerCheckpoint.TryRead(killed) is { Step: >= 9 } || job.HasExited);
+            DataParallelTests.WaitFor(() => TrainerCheckpoint.TryRead(killed) is { Step: >= 9 } || job.HasExited, "a checkpoint at step 9");
             Assert.False(job.HasExited, "the job ended before it could be killed");
             var killedAt = Stopwatch.StartNew();
             Process.GetProcessById(DataParallelTests.Ranks(job.Id).Last()).Kill();   // SIGKILL to one rank
@@ -121,7 +121,7 @@ public sealed class TensorParallelJobTests(ITestOutputHelper output) : IDisposab
     {
         var three = MpiRunner.Run(2, Timeout, Train(Path.Combine(_root, "three"), 2, "--tensor-parallel", "3"));
         Assert.NotEqual(0, three.ExitCode);
-        Assert.Contains("--tensor-parallel 3 needs a multiple of 3 ranks, not 2", three.Stderr);
+        Assert.Contains("tensor parallelism over 3 ranks needs a multiple of 3 ranks, not 2", three.Stderr);
         Assert.DoesNotContain("   at ", three.Stderr);
     }
 
@@ -156,27 +156,6 @@ public sealed class TensorParallelJobTests(ITestOutputHelper output) : IDisposab
     ];
 
     // ‖A − B‖ / ‖A‖ over the saved weights of two runs, and the largest single difference.
-    private static (double Relative, double Largest) Difference(string a, string b)
-    {
-        var other = SafeTensors.Read(Path.Combine(b, "model.safetensors")).Tensors.ToDictionary();
-        double difference = 0, norm = 0, largest = 0;
-        foreach (var (name, tensor) in SafeTensors.Read(Path.Combine(a, "model.safetensors")).Tensors)
-            foreach (var (x, y) in tensor.ToArray().Zip(other[name].ToArray()))
-            {
-                difference += (double)(x - y) * (x - y);
-                norm += (double)x * x;
-                largest = Math.Max(largest, Math.Abs(x - y));
-            }
-        return (Math.Sqrt(difference / norm), largest);
-    }
-
-    private static void WaitFor(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < Timeout, "timed out waiting for a checkpoint");
-            Thread.Sleep(50);
-        }
-    }
+    private static (double Relative, double Largest) Difference(string a, string b) => DataParallelTests.Difference(
+        SafeTensors.Read(Path.Combine(a, "model.safetensors")).Tensors, SafeTensors.Read(Path.Combine(b, "model.safetensors")).Tensors);
 }

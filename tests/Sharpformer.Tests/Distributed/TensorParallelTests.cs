@@ -178,6 +178,40 @@ public sealed class TensorParallelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TwoGroupsOfTwoRanksTrainAsOneProcess()
+    {
+        // 4 ranks: ranks 0, 1 split one copy of the model and ranks 2, 3 another, the two copies sharing each batch.
+        string root = Directory.CreateTempSubdirectory("sharpformer-tp-dp-").FullName;
+        try
+        {
+            TrainingRunOptions Options(string name) => new()
+            {
+                Directory = Path.Combine(root, name), Task = "copy", Dropout = 0f,
+                Training = new TrainingOptions { Steps = 12, LogEvery = 1, EvalEvery = 0, SaveEvery = 0, Seed = 3 },
+            };
+            TrainingRun.Start(Options("one")).Run();
+            var layouts = ThreadGroup.Run(4, world =>
+            {
+                var (data, tensor) = ParallelLayout.Of(world, tensorParallel: 2);
+                TrainingRun.Start(Options("four"), parallel: data, tensorParallel: tensor).Run();
+                return (Share: data!.World.Rank, Split: tensor!.Rank);
+            });
+            Assert.Equal([(0, 0), (0, 1), (1, 0), (1, 1)], layouts);
+            double[] Losses(string name) => [.. File.ReadLines(Path.Combine(root, name, MetricsLog.FileName))
+                .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("loss").GetDouble())];
+            var (one, four) = (Losses("one"), Losses("four"));
+            Assert.Equal(12, four.Length);
+            double worst = one.Zip(four, (a, b) => Math.Abs(a - b) / a).Max();
+            output.WriteLine($"2 × 2 ranks (threads) against 1 process, 12 steps: losses within {worst:E2}");
+            Assert.True(worst <= 1e-5, $"a loss differs by {worst:E2}");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void HeadsThatDoNotDivideAreRefusedWithTheCounts()
     {
         var error = Assert.Throws<ArgumentException>(() => ThreadGroup.Run(3, world =>

@@ -42,6 +42,20 @@ public sealed class ThreadGroupTests
     }
 
     [Fact]
+    public void SplitMakesGroupsByColourRankedByKey()
+    {
+        // 6 ranks: colour = rank % 2, key = −rank, so each group ranks its members in reverse.
+        var seen = ThreadGroup.Run(6, world =>
+        {
+            var part = world.Split(color: world.Rank % 2, key: -world.Rank);
+            float[] sum = [world.Rank];
+            part.AllReduceSum(sum);
+            return (part.Rank, part.Size, Sum: sum[0]);
+        });
+        Assert.Equal([(2, 3, 6f), (2, 3, 9f), (1, 3, 6f), (1, 3, 9f), (0, 3, 6f), (0, 3, 9f)], seen);
+    }
+
+    [Fact]
     public void AnErrorOnOneRankEndsTheOthersWaitingAndIsRethrown()
     {
         var error = Assert.Throws<InvalidDataException>(() => ThreadGroup.Run(3, world =>
@@ -50,5 +64,12 @@ public sealed class ThreadGroupTests
             world.AllReduceSum(new float[10]);   // ranks 0 and 2 would wait here forever
         }));
         Assert.Equal("rank 1 cannot go on", error.Message);
+        var inPart = Assert.Throws<InvalidDataException>(() => ThreadGroup.Run(4, world =>
+        {
+            var part = world.Split(world.Rank / 2, world.Rank);
+            if (world.Rank == 3) throw new InvalidDataException("rank 3 cannot go on");
+            part.Barrier();   // rank 2 would wait here for rank 3 forever
+        }));
+        Assert.Equal("rank 3 cannot go on", inPart.Message);
     }
 }

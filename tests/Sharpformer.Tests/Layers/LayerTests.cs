@@ -14,7 +14,7 @@ public class LayerTests
         [["Tensors", "Autograd"]],
         [["IO"], ["Distributed"]],
         [["NN"], ["Losses"], ["Optim"], ["Text"], ["Evaluation"]],
-        [["Models"], ["Data"]],
+        [["Models"], ["Data"], ["Onnx"]],
         [["Generation"], ["Training"]],
     ]);
 

@@ -1,0 +1,70 @@
+using Sharpformer.IO;
+using Sharpformer.NN;
+
+namespace Sharpformer.Onnx;
+
+/// <summary>
+/// Writes a model as ONNX graphs (opset 17) that ONNX Runtime and other ONNX engines run. An encoder-decoder model
+/// becomes two graphs: <c>encoder.onnx</c> (source ids [batch, source_length] → memory [batch, source_length, d_model])
+/// and <c>decoder.onnx</c> (memory, source ids for its padding mask, and the target ids so far [batch, target_length] →
+/// the logits of the last position [batch, vocabulary]). Batch and lengths are dynamic; the weights are float32
+/// initializers inside each file.
+/// </summary>
+public static class OnnxExport
+{
+    /// <summary>The encoder graph's file name.</summary>
+    public const string EncoderFile = "encoder.onnx";
+
+    /// <summary>The decoder graph's file name.</summary>
+    public const string DecoderFile = "decoder.onnx";
+
+    /// <summary>
+    /// Writes the model's graphs into <paramref name="directory"/> (created if needed), each atomically; returns their paths.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model is of a kind the export does not cover yet (named in the message).</exception>
+    public static IReadOnlyList<string> Write(SequenceModel model, string directory)
+    {
+        if (model is not Transformer transformer)
+            throw new NotSupportedException("ONNX export covers encoder-decoder models so far, not decoder-only ones");
+        if (model.IsQuantized) throw new NotSupportedException("ONNX export covers float32 models so far, not int8 ones");
+        if (model.HasLora) throw new NotSupportedException("merge the model's LoRA adapters before exporting it (sharpformer merge)");
+        if (model.Config.Positional != PositionalKind.Sinusoidal)
+            throw new NotSupportedException("ONNX export covers sinusoidal positions so far, not rotary ones");
+        Directory.CreateDirectory(directory);
+        string encoder = Path.Combine(directory, EncoderFile), decoder = Path.Combine(directory, DecoderFile);
+        AtomicFile.Write(encoder, stream => stream.Write(Encoder(transformer)));
+        AtomicFile.Write(decoder, stream => stream.Write(Decoder(transformer)));
+        return [encoder, decoder];
+    }
+
+    /// <summary>The encoder graph: source_ids [batch, source_length] (int64) → memory [batch, source_length, d_model].</summary>
+    internal static byte[] Encoder(Transformer model)
+    {
+        var g = new OnnxGraph("sharpformer_encoder");
+        var t = new TransformerGraph(g, model);
+        var ids = g.Input("source_ids", OnnxGraph.Int64Type, "batch", "source_length");
+        var x = t.Embed(model.SourceEmbedding, model.PositionalEncoding, ids);
+        var memory = t.Encoder(model.Core.Encoder, x, t.KeyPadding(ids));
+        g.Output(memory, "memory", OnnxGraph.FloatType, "batch", "source_length", model.Config.DModel);
+        return g.ToModel(Version);
+    }
+
+    /// <summary>
+    /// The decoder graph: memory [batch, source_length, d_model], source_ids [batch, source_length] and target_ids
+    /// [batch, target_length] (int64) → logits [batch, vocabulary] of the last target position.
+    /// </summary>
+    internal static byte[] Decoder(Transformer model)
+    {
+        var g = new OnnxGraph("sharpformer_decoder");
+        var t = new TransformerGraph(g, model);
+        var memory = g.Input("memory", OnnxGraph.FloatType, "batch", "source_length", model.Config.DModel);
+        var source = g.Input("source_ids", OnnxGraph.Int64Type, "batch", "source_length");
+        var target = g.Input("target_ids", OnnxGraph.Int64Type, "batch", "target_length");
+        var x = t.Embed(model.TargetEmbedding, model.PositionalEncoding, target);
+        x = t.Decoder(model.Core.Decoder, x, memory, t.CausalWithPadding(target), t.KeyPadding(source));
+        g.Output(t.LastLogits(model.Generator, x, target), "logits", OnnxGraph.FloatType, "batch", model.Config.TargetVocab);
+        return g.ToModel(Version);
+    }
+
+    private static string Version => typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "0";
+}

@@ -1,0 +1,161 @@
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Onnx;
+
+/// <summary>
+/// The pieces of a Transformer as ONNX nodes, each the same computation as its module's forward pass in evaluation mode:
+/// embeddings with positions, padding and causal masks, attention, feed-forward blocks, layer norms, the stacks.
+/// Weights are initializers named as the model's parameters (a matrix that a product reads transposed gets ".T").
+/// </summary>
+internal sealed class TransformerGraph
+{
+    private readonly OnnxGraph _g;
+    private readonly TransformerConfig _config;
+    private readonly Dictionary<Tensor, string> _names = new(ReferenceEqualityComparer.Instance);
+
+    public TransformerGraph(OnnxGraph graph, SequenceModel model)
+    {
+        (_g, _config) = (graph, model.Config);
+        foreach (var (name, value) in model.NamedParameters()) _names[value] = name;
+    }
+
+    /// <summary>ids: [B, L] → embedding·√d_model + the sinusoidal positions 0 … L − 1: [B, L, d_model].</summary>
+    public string Embed(Embedding table, SinusoidalPositionalEncoding positions, string ids)
+    {
+        var x = _g.Node("Gather", [Weight(table.Weight), ids]);                                  // [B, L, d]
+        x = _g.Node("Mul", [x, _g.Scalar(MathF.Sqrt(_config.DModel))]);
+        var rows = _g.Node("Slice", [_g.Weight("positional_encoding", positions.Table), _g.Int64s(0), Length(ids), _g.Int64s(0)]);
+        return _g.Node("Add", [x, rows]);                                                         // + PE: [L, d]
+    }
+
+    /// <summary>ids: [B, L] → [1]: L.</summary>
+    public string Length(string ids) => _g.Node("Shape", [ids], attributes: [("start", 1), ("end", 2)]);
+
+    /// <summary>ids: [B, L] → an additive mask over keys, −∞ at padding: [B, 1, 1, L].</summary>
+    public string KeyPadding(string ids)
+    {
+        var padding = _g.Node("Equal", [ids, _g.Int64s(_config.PadId)]);                          // [B, L] bool
+        var bias = _g.Node("Where", [padding, _g.Scalar(float.NegativeInfinity), _g.Scalar(0f)]);
+        return _g.Node("Unsqueeze", [bias, _g.Int64s(1, 2)]);
+    }
+
+    /// <summary>ids: [B, T] → the causal rule and target padding together: [B, 1, T, T].</summary>
+    public string CausalWithPadding(string ids)
+    {
+        int max = _config.MaxLength;
+        var table = new float[max * max];                                                         // −∞ above the diagonal
+        for (int i = 0; i < max; i++)
+            for (int j = i + 1; j < max; j++) table[i * max + j] = float.NegativeInfinity;
+        var length = Length(ids);
+        var ends = _g.Node("Concat", [length, length], attributes: ("axis", 0));
+        var causal = _g.Node("Slice",
+            [_g.Weight("causal_mask", Tensor.FromArray(table, max, max)), _g.Int64s(0, 0), ends, _g.Int64s(0, 1)]);
+        return _g.Node("Add", [causal, KeyPadding(ids)]);
+    }
+
+    /// <summary>query: [B, T, d], keyValue: [B, S, d] (the same value for self-attention), mask [.., T or 1, S] → [B, T, d].</summary>
+    public string Attention(MultiHeadAttention attention, string query, string keyValue, string mask)
+    {
+        int d = _config.DModel, heads = attention.Heads, headSize = d / heads;
+        string Project(string x, int part) => _g.Node("Add", [
+            _g.Node("MatMul", [x, Weight(attention.InProjWeight, part, transpose: true)]), Weight(attention.InProjBias, part)]);
+        string Heads(string x, long[] perm) => _g.Node("Transpose", [_g.Node("Reshape", [x, _g.Int64s(0, 0, heads, headSize)])],
+            attributes: ("perm", perm));
+        var q = Heads(Project(query, 0), [0, 2, 1, 3]);                                           // [B, H, T, d_h]
+        var kT = Heads(Project(keyValue, 1), [0, 2, 3, 1]);                                       // [B, H, d_h, S]
+        var v = Heads(Project(keyValue, 2), [0, 2, 1, 3]);                                        // [B, H, S, d_h]
+        var scores = _g.Node("Mul", [_g.Node("MatMul", [q, kT]), _g.Scalar(1f / MathF.Sqrt(headSize))]);
+        var weights = _g.Node("Softmax", [_g.Node("Add", [scores, mask])], attributes: ("axis", -1));
+        var perHead = _g.Node("Transpose", [_g.Node("MatMul", [weights, v])], attributes: ("perm", new long[] { 0, 2, 1, 3 }));
+        var merged = _g.Node("Reshape", [perHead, _g.Int64s(0, 0, d)]);                            // [B, T, d]
+        return Linear(attention.OutProj, merged);
+    }
+
+    /// <summary>x: [..., d] → the feed-forward block (ReLU, or GELU with erf): [..., d].</summary>
+    public string FeedForward(FeedForward block, string x)
+    {
+        var h = Linear(block.Linear1, x);
+        if (block.Activation == ActivationKind.Relu) h = _g.Node("Relu", [h]);
+        else
+        {
+            var erf = _g.Node("Erf", [_g.Node("Div", [h, _g.Scalar(MathF.Sqrt(2f))])]);       // GELU(h) = h·(1 + erf(h/√2))/2
+            h = _g.Node("Mul", [_g.Node("Mul", [h, _g.Node("Add", [erf, _g.Scalar(1f)])]), _g.Scalar(0.5f)]);
+        }
+        return Linear(block.Linear2, h);
+    }
+
+    /// <summary>x: [..., in] → x·Wᵀ + b.</summary>
+    public string Linear(Linear layer, string x) =>
+        _g.Node("Add", [_g.Node("MatMul", [x, Weight(layer.Weight, part: null, transpose: true)]), Weight(layer.Bias!)]);
+
+    /// <summary>Layer normalization over the last dimension.</summary>
+    public string Norm(NN.LayerNorm norm, string x) =>
+        _g.Node("LayerNormalization", [x, Weight(norm.Weight), Weight(norm.Bias)], attributes: [("axis", -1), ("epsilon", norm.Eps)]);
+
+    /// <summary>An encoder stack (or a decoder-only model's causal stack): x: [B, L, d], mask → [B, L, d].</summary>
+    public string Encoder(Encoder encoder, string x, string mask)
+    {
+        foreach (var layer in encoder.Layers.Items)
+            if (layer.Norm == NormPlacement.Post)
+            {
+                x = Norm(layer.Norm1, _g.Node("Add", [x, Attention(layer.SelfAttention, x, x, mask)]));
+                x = Norm(layer.Norm2, _g.Node("Add", [x, FeedForward(layer.FeedForward, x)]));
+            }
+            else
+            {
+                var h = Norm(layer.Norm1, x);
+                x = _g.Node("Add", [x, Attention(layer.SelfAttention, h, h, mask)]);
+                x = _g.Node("Add", [x, FeedForward(layer.FeedForward, Norm(layer.Norm2, x))]);
+            }
+        return encoder.FinalNorm is null ? x : Norm(encoder.FinalNorm, x);
+    }
+
+    /// <summary>A decoder stack: x: [B, T, d] over memory [B, S, d] with its masks → [B, T, d].</summary>
+    public string Decoder(Decoder decoder, string x, string memory, string targetMask, string memoryMask)
+    {
+        foreach (var layer in decoder.Layers.Items)
+            if (layer.Norm == NormPlacement.Post)
+            {
+                x = Norm(layer.Norm1, _g.Node("Add", [x, Attention(layer.SelfAttention, x, x, targetMask)]));
+                x = Norm(layer.Norm2, _g.Node("Add", [x, Attention(layer.CrossAttention, x, memory, memoryMask)]));
+                x = Norm(layer.Norm3, _g.Node("Add", [x, FeedForward(layer.FeedForward, x)]));
+            }
+            else
+            {
+                var h = Norm(layer.Norm1, x);
+                x = _g.Node("Add", [x, Attention(layer.SelfAttention, h, h, targetMask)]);
+                x = _g.Node("Add", [x, Attention(layer.CrossAttention, Norm(layer.Norm2, x), memory, memoryMask)]);
+                x = _g.Node("Add", [x, FeedForward(layer.FeedForward, Norm(layer.Norm3, x))]);
+            }
+        return decoder.FinalNorm is null ? x : Norm(decoder.FinalNorm, x);
+    }
+
+    /// <summary>x: [B, L, d] → the output layer's logits at the last position: [B, vocabulary].</summary>
+    public string LastLogits(Linear generator, string x, string ids)
+    {
+        var last = _g.Node("Sub", [Length(ids), _g.Int64s(1)]);                                  // [1]: L − 1
+        var row = _g.Node("Squeeze", [_g.Node("Gather", [x, last], attributes: ("axis", 1)), _g.Int64s(1)]);   // [B, d]
+        return Linear(generator, row);
+    }
+
+    // A parameter as an initializer under its name; a part of an attention in-projection (0, 1, 2: q, k, v) or a matrix read
+    // transposed by MatMul gets its own initializer.
+    private string Weight(Tensor parameter, int? part = null, bool transpose = false)
+    {
+        string name = _names[parameter];
+        var value = parameter;
+        if (part is int p)
+        {
+            int d = _config.DModel;
+            value = value.Narrow(0, p * d, d);
+            name += "." + "qkv"[p];
+        }
+        if (transpose)
+        {
+            value = value.Transpose(0, 1);
+            name += ".T";
+        }
+        return _g.Weight(name, value);
+    }
+}

@@ -13,7 +13,7 @@ internal static class CommandErrors
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
                                       or KeyNotFoundException or IndexOutOfRangeException or InsufficientMemoryException
                                       or Sharpformer.Training.TrainingDivergedException
-                                      or Sharpformer.Distributed.MpiException)
+                                      or Sharpformer.Distributed.MpiException or NotSupportedException)
         {
             Console.Error.WriteLine($"sharpformer: {e.Message}");
             return 1;

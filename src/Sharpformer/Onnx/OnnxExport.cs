@@ -12,6 +12,9 @@ namespace Sharpformer.Onnx;
 /// </summary>
 public static class OnnxExport
 {
+    /// <summary>The ONNX operator set the graphs use (LayerNormalization needs 17).</summary>
+    public const int Opset = OnnxGraph.Opset;
+
     /// <summary>The encoder graph's file name.</summary>
     public const string EncoderFile = "encoder.onnx";
 

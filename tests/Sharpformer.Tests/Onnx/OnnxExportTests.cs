@@ -1,7 +1,10 @@
 using Microsoft.ML.OnnxRuntime;
+using Sharpformer.Generation;
 using Sharpformer.NN;
 using Sharpformer.Onnx;
 using Sharpformer.Tensors;
+using Sharpformer.Tests.Cli;
+using Sharpformer.Text;
 using Xunit.Abstractions;
 
 namespace Sharpformer.Tests.Onnx;
@@ -60,6 +63,75 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([2L, 30L], decoded[0].GetTensorTypeAndShape().Shape);
         Assert.True(memoryError <= 1e-4, $"memory differs by {memoryError:E2}");
         Assert.True(logitError <= 1e-4, $"logits differ by {logitError:E2}");
+    }
+
+    [Fact]
+    public void AGreedyDecodeThroughOnnxRuntimeTranslatesAsTheCommandDoes()
+    {
+        // A model trained by the command, exported by the command, decoded token by token in ONNX Runtime.
+        string model = Path.Combine(_directory, "model"), exported = Path.Combine(_directory, "onnx");
+        var timeout = TimeSpan.FromMinutes(4);
+        var train = CliRunner.Run(timeout, "train", "--task", "reverse", "--out", model, "--steps", "200", "--dropout", "0", "--seed", "2",
+            "--eval-every", "0", "--save-every", "0");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        var export = CliRunner.Run(timeout, "export", "onnx", "--model", model, "--out", exported);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.Contains("encoder.onnx", export.Stderr);
+
+        var rng = new Rng(31);
+        var inputs = Enumerable.Range(0, 24)
+            .Select(_ => new string([.. Enumerable.Range(0, 3 + rng.NextInt(10)).Select(_ => (char)('a' + rng.NextInt(16)))])).ToList();
+        var translate = CliRunner.RunWithInput(timeout, string.Join('\n', inputs) + "\n", ["translate", "--model", model]);
+        Assert.True(translate.ExitCode == 0, translate.Stderr);
+        var expected = translate.Stdout.Split('\n')[..^1];
+
+        var decoded = OnnxGreedy(exported, inputs);
+        output.WriteLine($"{decoded.Zip(expected).Count(p => p.First == p.Second)} of {inputs.Count} lines the same; e.g. " +
+                         $"'{inputs[0]}' → '{decoded[0]}'");
+        Assert.Equal(expected, decoded);
+    }
+
+    // Greedy decoding as Sharpformer's: bos first, padding and bos never chosen, a row ends at eos, at most max_length − 2
+    // tokens; here every step runs the whole prefix through decoder.onnx.
+    private static string[] OnnxGreedy(string directory, IReadOnlyList<string> texts)
+    {
+        var tokenizer = ITokenizer.Load(Path.Combine(directory, "tokenizer.json"));
+        var config = Models.TransformerConfigFile.Read(Path.Combine(directory, "config.json"));
+        var ids = texts.Select(t => tokenizer.Encode(t).Select(id => (long)id).ToArray()).ToArray();
+        int rows = ids.Length, width = ids.Max(i => i.Length), vocab = config.TargetVocab;
+        var source = new long[rows * width];
+        Array.Fill(source, config.PadId);
+        for (int r = 0; r < rows; r++) ids[r].CopyTo(source, r * width);
+        using var encoder = new InferenceSession(Path.Combine(directory, OnnxExport.EncoderFile));
+        using var decoder = new InferenceSession(Path.Combine(directory, OnnxExport.DecoderFile));
+        using var options = new RunOptions();
+        using var sourceIds = OrtValue.CreateTensorValueFromMemory(source, [rows, width]);
+        using var memory = encoder.Run(options, ["source_ids"], [sourceIds], ["memory"]);
+        var prefixes = Enumerable.Range(0, rows).Select(_ => new List<long> { SpecialTokens.Bos }).ToArray();
+        var outputs = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
+        var ended = new bool[rows];
+        for (int step = 0; step < config.MaxLength - 2 && !ended.All(e => e); step++)
+        {
+            long[] target = [.. prefixes.SelectMany(p => p)];
+            using var targetIds = OrtValue.CreateTensorValueFromMemory(target, [rows, step + 1]);
+            using var logits = decoder.Run(options, ["memory", "source_ids", "target_ids"], [memory[0], sourceIds, targetIds], ["logits"]);
+            var all = logits[0].GetTensorDataAsSpan<float>().ToArray();
+            for (int r = 0; r < rows; r++)
+            {
+                if (ended[r])
+                {
+                    prefixes[r].Add(config.PadId);
+                    continue;
+                }
+                var row = all.AsSpan(r * vocab, vocab);
+                LogProbabilities.ForbidSpecial(row, config.PadId);
+                int next = LogProbabilities.ArgMax(row);
+                prefixes[r].Add(next);
+                if (next == SpecialTokens.Eos) ended[r] = true;
+                else outputs[r].Add(next);
+            }
+        }
+        return [.. outputs.Select(o => tokenizer.Decode(o.ToArray()))];
     }
 
     private static double MaxRelative(float[] expected, float[] actual)

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Sharpformer.Models;
+using Sharpformer.Onnx;
+
+namespace Sharpformer.Cli.Commands;
+
+/// <summary><c>sharpformer export onnx</c>: writes a model's graphs for ONNX Runtime and other ONNX engines.</summary>
+internal static class ExportCommand
+{
+    public static Command Create() => new("export", "Write a model in another format for other tools.") { CreateOnnx() };
+
+    private static Command CreateOnnx()
+    {
+        var model = new Option<string>("--model") { Description = "Model directory to export.", Required = true, HelpName = "DIR" };
+        var output = new Option<string>("--out")
+        {
+            Description = "Directory for encoder.onnx, decoder.onnx and a copy of the tokenizer and config.", Required = true,
+            HelpName = "DIR",
+        };
+        var command = new Command("onnx",
+            "Export an encoder-decoder model as ONNX graphs (opset 17) that ONNX Runtime runs: encoder.onnx (source ids → memory) " +
+            "and decoder.onnx (memory, source ids, target ids so far → the next token's logits); batch and lengths are dynamic.")
+        {
+            model, output
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            string source = result.GetValue(model)!, target = result.GetValue(output)!;
+            var clock = Stopwatch.StartNew();
+            var files = ModelDirectory.Open(source);
+            var written = OnnxExport.Write(files.Model, target);
+            files.Tokenizer.Save(Path.Combine(target, ModelDirectory.TokenizerFile));
+            TransformerConfigFile.Write(Path.Combine(target, ModelDirectory.ConfigFile), files.Model.Config);
+            string sizes = string.Join(", ", written.Select(f =>
+                string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(f)} {new FileInfo(f).Length / 1e6:F2} MB")));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"export onnx: {sizes} (opset {OnnxExport.Opset}), with {ModelDirectory.TokenizerFile} and {ModelDirectory.ConfigFile}, " +
+                $"in {clock.Elapsed.TotalSeconds:F1} s; wrote {target}"));
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -20,8 +20,9 @@ internal static class ExportCommand
             HelpName = "DIR",
         };
         var command = new Command("onnx",
-            "Export an encoder-decoder model as ONNX graphs (opset 17) that ONNX Runtime runs: encoder.onnx (source ids → memory) " +
-            "and decoder.onnx (memory, source ids, target ids so far → the next token's logits); batch and lengths are dynamic.")
+            "Export a model as ONNX graphs (opset 17) that ONNX Runtime runs: encoder.onnx (source ids → memory) and decoder.onnx " +
+            "(memory, source ids, target ids so far → the next token's logits), or a decoder-only model's decoder.onnx (ids → the " +
+            "next token's logits); batch and lengths are dynamic.")
         {
             model, output
         };

@@ -7,7 +7,8 @@ namespace Sharpformer.Onnx;
 /// Writes a model as ONNX graphs (opset 17) that ONNX Runtime and other ONNX engines run. An encoder-decoder model
 /// becomes two graphs: <c>encoder.onnx</c> (source ids [batch, source_length] → memory [batch, source_length, d_model])
 /// and <c>decoder.onnx</c> (memory, source ids for its padding mask, and the target ids so far [batch, target_length] →
-/// the logits of the last position [batch, vocabulary]). Batch and lengths are dynamic; the weights are float32
+/// the logits of the last position [batch, vocabulary]); a decoder-only model becomes <c>decoder.onnx</c> alone (input ids
+/// [batch, length] → the logits of the last position). Batch and lengths are dynamic; the weights are float32
 /// initializers inside each file.
 /// </summary>
 public static class OnnxExport
@@ -27,14 +28,18 @@ public static class OnnxExport
     /// <exception cref="NotSupportedException">The model is of a kind the export does not cover yet (named in the message).</exception>
     public static IReadOnlyList<string> Write(SequenceModel model, string directory)
     {
-        if (model is not Transformer transformer)
-            throw new NotSupportedException("ONNX export covers encoder-decoder models so far, not decoder-only ones");
         if (model.IsQuantized) throw new NotSupportedException("ONNX export covers float32 models so far, not int8 ones");
-        if (model.HasLora) throw new NotSupportedException("merge the model's LoRA adapters before exporting it (sharpformer merge)");
+        if (model.HasLora) throw new NotSupportedException("merge the model's LoRA adapters into its weights before exporting it");
         if (model.Config.Positional != PositionalKind.Sinusoidal)
             throw new NotSupportedException("ONNX export covers sinusoidal positions so far, not rotary ones");
         Directory.CreateDirectory(directory);
         string encoder = Path.Combine(directory, EncoderFile), decoder = Path.Combine(directory, DecoderFile);
+        if (model is LanguageModel languageModel)
+        {
+            AtomicFile.Write(decoder, stream => stream.Write(Decoder(languageModel)));
+            return [decoder];
+        }
+        var transformer = (Transformer)model;
         AtomicFile.Write(encoder, stream => stream.Write(Encoder(transformer)));
         AtomicFile.Write(decoder, stream => stream.Write(Decoder(transformer)));
         return [encoder, decoder];
@@ -66,6 +71,17 @@ public static class OnnxExport
         var x = t.Embed(model.TargetEmbedding, model.PositionalEncoding, target);
         x = t.Decoder(model.Core.Decoder, x, memory, t.CausalWithPadding(target), t.KeyPadding(source));
         g.Output(t.LastLogits(model.Generator, x, target), "logits", OnnxGraph.FloatType, "batch", model.Config.TargetVocab);
+        return g.ToModel(Version);
+    }
+
+    /// <summary>A decoder-only model's graph: input_ids [batch, length] (int64) → logits [batch, vocabulary] of the last position.</summary>
+    internal static byte[] Decoder(LanguageModel model)
+    {
+        var g = new OnnxGraph("sharpformer_language_model");
+        var t = new TransformerGraph(g, model);
+        var ids = g.Input("input_ids", OnnxGraph.Int64Type, "batch", "length");
+        var x = t.Encoder(model.Blocks, t.Embed(model.Embedding, model.PositionalEncoding, ids), t.CausalWithPadding(ids));
+        g.Output(t.LastLogits(model.Generator, x, ids), "logits", OnnxGraph.FloatType, "batch", model.Config.TargetVocab);
         return g.ToModel(Version);
     }
 

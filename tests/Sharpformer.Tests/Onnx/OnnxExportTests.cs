@@ -91,6 +91,45 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(expected, decoded);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OnnxRuntimeComputesTheLastLogitsOfADecoderOnlyModel(bool preNorm)
+    {
+        var config = TransformerConfig.TinyLanguageModel(30) with
+        {
+            DModel = 16, Heads = 4, DimFeedForward = 32, MaxLength = 20, Dropout = 0f,
+            Norm = preNorm ? NormPlacement.Pre : NormPlacement.Post, Activation = preNorm ? ActivationKind.Gelu : ActivationKind.Relu,
+        };
+        var model = new LanguageModel(config, new Rng(6));
+        model.Eval();
+        Assert.Equal([Path.Combine(_directory, OnnxExport.DecoderFile)], OnnxExport.Write(model, _directory));
+        long[] ids = [1, 7, 9, 4, 11, 3, 1, 8, 5, 2, 9, 0];                                       // row 1 padded at the end
+        var logits = model.Forward(Tensor.FromArray([.. ids.Select(v => (float)v)], 2, 6)).Narrow(1, 5, 1).Contiguous().ToArray();
+
+        using var session = new InferenceSession(Path.Combine(_directory, OnnxExport.DecoderFile));
+        using var options = new RunOptions();
+        using var input = OrtValue.CreateTensorValueFromMemory(ids, [2, 6]);
+        using var result = session.Run(options, ["input_ids"], [input], ["logits"]);
+        double error = MaxRelative(logits, result[0].GetTensorDataAsSpan<float>().ToArray());
+        output.WriteLine($"decoder-only, {(preNorm ? "pre-norm GELU" : "post-norm ReLU")}: last logits within {error:E2}");
+        Assert.True(error <= 1e-4, $"logits differ by {error:E2}");
+    }
+
+    [Fact]
+    public void WhatTheExportDoesNotCoverYetIsRefusedByName()
+    {
+        var rope = new Transformer(Config("post-norm ReLU") with { Positional = PositionalKind.Rope }, new Rng(1));
+        Assert.Contains("not rotary ones", Assert.Throws<NotSupportedException>(() => OnnxExport.Write(rope, _directory)).Message);
+        Assert.Empty(Directory.EnumerateFiles(_directory));
+
+        var (code, _, stderr) = CliRunner.Run(TimeSpan.FromMinutes(1), "export", "onnx", "--model", Path.Combine(_directory, "missing"),
+            "--out", Path.Combine(_directory, "out"));
+        Assert.Equal(1, code);
+        Assert.Contains("no such model directory", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
     // Greedy decoding as Sharpformer's: bos first, padding and bos never chosen, a row ends at eos, at most max_length − 2
     // tokens; here every step runs the whole prefix through decoder.onnx.
     private static string[] OnnxGreedy(string directory, IReadOnlyList<string> texts)

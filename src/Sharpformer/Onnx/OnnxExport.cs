@@ -74,7 +74,9 @@ public static class OnnxExport
         return g.ToModel(Version);
     }
 
-    /// <summary>A decoder-only model's graph: input_ids [batch, length] (int64) → logits [batch, vocabulary] of the last position.</summary>
+    /// <summary>
+    /// A decoder-only model's graph: input_ids [batch, length] (int64) → logits [batch, vocabulary] of the last position.
+    /// </summary>
     internal static byte[] Decoder(LanguageModel model)
     {
         var g = new OnnxGraph("sharpformer_language_model");

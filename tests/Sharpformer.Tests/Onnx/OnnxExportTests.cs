@@ -135,7 +135,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     private static string[] OnnxGreedy(string directory, IReadOnlyList<string> texts)
     {
         var tokenizer = ITokenizer.Load(Path.Combine(directory, "tokenizer.json"));
-        var config = Models.TransformerConfigFile.Read(Path.Combine(directory, "config.json"));
+        var config = Sharpformer.Models.TransformerConfigFile.Read(Path.Combine(directory, "config.json"));
         var ids = texts.Select(t => tokenizer.Encode(t).Select(id => (long)id).ToArray()).ToArray();
         int rows = ids.Length, width = ids.Max(i => i.Length), vocab = config.TargetVocab;
         var source = new long[rows * width];

@@ -52,9 +52,9 @@ public sealed class TensorParallelTests(ITestOutputHelper output)
         double logits = 0, gradients = 0;
         foreach (var rank in ranks)
         {
-            logits = Math.Max(logits, MaxRelative(whole.Logits, rank.Logits));
+            logits = Math.Max(logits, RelativeError.Max(whole.Logits, rank.Logits));
             foreach (var (parameter, expected) in whole.Gradients)
-                gradients = Math.Max(gradients, MaxRelative(expected, rank.Gradients[parameter]));
+                gradients = Math.Max(gradients, RelativeError.Max(expected, rank.Gradients[parameter]));
             Assert.Equal(whole.Gradients.Keys.Order(), rank.Gradients.Keys.Order());
         }
         output.WriteLine($"{name}: logits differ by at most {logits:E2} of the largest, gradients {gradients:E2}; " +
@@ -75,8 +75,8 @@ public sealed class TensorParallelTests(ITestOutputHelper output)
             model.SplitAcross(new TensorParallel(world));
             return Pass(model);
         });
-        Assert.True(MaxRelative(whole.Logits, ranks[3].Logits) <= 1e-5);
-        Assert.All(whole.Gradients, g => Assert.True(MaxRelative(g.Value, ranks[2].Gradients[g.Key]) <= 1e-5, g.Key));
+        Assert.True(RelativeError.Max(whole.Logits, ranks[3].Logits) <= 1e-5);
+        Assert.All(whole.Gradients, g => Assert.True(RelativeError.Max(g.Value, ranks[2].Gradients[g.Key]) <= 1e-5, g.Key));
     }
 
     [Fact]
@@ -124,8 +124,8 @@ public sealed class TensorParallelTests(ITestOutputHelper output)
         foreach (var rank in ranks)
         {
             Assert.Equal(whole.Loss, rank.Loss, 5e-6f);
-            Assert.True(MaxRelative(whole.Logits, rank.Logits) <= 1e-5);
-            Assert.All(whole.Gradients, g => Assert.True(MaxRelative(g.Value, rank.Gradients[g.Key]) <= 1e-5, g.Key));
+            Assert.True(RelativeError.Max(whole.Logits, rank.Logits) <= 1e-5);
+            Assert.All(whole.Gradients, g => Assert.True(RelativeError.Max(g.Value, rank.Gradients[g.Key]) <= 1e-5, g.Key));
         }
         Assert.Equal(ranks[0].Loss, ranks[2].Loss);   // every rank computes the same loss from the same sums
     }
@@ -244,18 +244,6 @@ public sealed class TensorParallelTests(ITestOutputHelper output)
         var gradients = model.NamedParameters().ToDictionary(p => p.Name,
             p => group?.Gather(p.Value, p.Value.Grad!.AsSpan()) ?? p.Value.Grad!.ToArray());
         return new PassResult(logits, loss.Item(), gradients);
-    }
-
-    private static double MaxRelative(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = expected.Max(MathF.Abs), worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(float.IsFinite(actual[i]), $"value {i} is {actual[i]}");
-            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]) / scale);
-        }
-        return worst;
     }
 
     private static Tensor Ids(float[] ids, int rows, int columns) => Tensor.FromArray(ids, rows, columns);

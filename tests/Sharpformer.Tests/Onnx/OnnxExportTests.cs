@@ -58,7 +58,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         using var decoded = decoder.Run(options, ["memory", "source_ids", "target_ids"], [encoded[0], sourceIds, targetIds], ["logits"]);
         var ortLogits = decoded[0].GetTensorDataAsSpan<float>().ToArray();
 
-        double memoryError = MaxRelative(memory.ToArray(), ortMemory), logitError = MaxRelative(logits, ortLogits);
+        double memoryError = RelativeError.Max(memory.ToArray(), ortMemory), logitError = RelativeError.Max(logits, ortLogits);
         output.WriteLine($"{name}: memory within {memoryError:E2} of its largest value, last logits within {logitError:E2}");
         Assert.Equal([2L, 30L], decoded[0].GetTensorTypeAndShape().Shape);
         Assert.True(memoryError <= 1e-4, $"memory differs by {memoryError:E2}");
@@ -111,7 +111,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         using var options = new RunOptions();
         using var input = OrtValue.CreateTensorValueFromMemory(ids, [2, 6]);
         using var result = session.Run(options, ["input_ids"], [input], ["logits"]);
-        double error = MaxRelative(logits, result[0].GetTensorDataAsSpan<float>().ToArray());
+        double error = RelativeError.Max(logits, result[0].GetTensorDataAsSpan<float>().ToArray());
         output.WriteLine($"decoder-only, {(preNorm ? "pre-norm GELU" : "post-norm ReLU")}: last logits within {error:E2}");
         Assert.True(error <= 1e-4, $"logits differ by {error:E2}");
     }
@@ -171,17 +171,5 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             }
         }
         return [.. outputs.Select(o => tokenizer.Decode(o.ToArray()))];
-    }
-
-    private static double MaxRelative(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = expected.Max(MathF.Abs), worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(float.IsFinite(actual[i]), $"value {i} is {actual[i]}");
-            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]) / scale);
-        }
-        return worst;
     }
 }

@@ -54,6 +54,15 @@ internal sealed class OnnxGraph(string name)
         return value;
     }
 
+    /// <summary>A constant int64 scalar (a 0-D tensor, as Trilu's k).</summary>
+    public string Int64Scalar(long x)
+    {
+        string value = $"i64({x})";
+        if (_constants.Add(value))
+            _initializers.Add(new ProtoWriter().Varint(2, Int64Type).String(8, value).Bytes(9, BitConverter.GetBytes(x)));
+        return value;
+    }
+
     /// <summary>A constant float32 scalar.</summary>
     public string Scalar(float x)
     {

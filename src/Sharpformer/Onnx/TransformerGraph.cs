@@ -43,14 +43,10 @@ internal sealed class TransformerGraph
     /// <summary>ids: [B, T] → the causal rule and target padding together: [B, 1, T, T].</summary>
     public string CausalWithPadding(string ids)
     {
-        int max = _config.MaxLength;
-        var table = new float[max * max];                                                         // −∞ above the diagonal
-        for (int i = 0; i < max; i++)
-            for (int j = i + 1; j < max; j++) table[i * max + j] = float.NegativeInfinity;
         var length = Length(ids);
-        var ends = _g.Node("Concat", [length, length], attributes: ("axis", 0));
-        var causal = _g.Node("Slice",
-            [_g.Weight("causal_mask", Tensor.FromArray(table, max, max)), _g.Int64s(0, 0), ends, _g.Int64s(0, 1)]);
+        var square = _g.Node("Concat", [length, length], attributes: ("axis", 0));                 // [2]: T, T
+        var blocked = _g.Node("Expand", [_g.Scalar(float.NegativeInfinity), square]);              // [T, T] of −∞
+        var causal = _g.Node("Trilu", [blocked, _g.Int64Scalar(1)], attributes: ("upper", 1));         // −∞ above the diagonal, 0 elsewhere
         return _g.Node("Add", [causal, KeyPadding(ids)]);
     }
 

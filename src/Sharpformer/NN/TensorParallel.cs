@@ -10,8 +10,9 @@ namespace Sharpformer.NN;
 /// A block's first product is split by its outputs (each rank computes its heads or units from the whole input), its
 /// last by its inputs (each rank's share gives a partial sum of the whole output), and one all-reduce joins the partial
 /// sums: <see cref="Exit"/> in the forward pass, <see cref="Enter"/> — the same sum, for the input's gradient — in the
-/// backward pass. Embeddings, layer norms, the output projection and the biases added after a sum are replicated:
-/// every rank holds them whole and computes the same values and gradients. This class also knows how each split
+/// backward pass. The output projection is split by vocabulary unless it is tied to the embedding table. Embeddings,
+/// layer norms and the biases added after a sum are replicated: every rank holds them whole and computes the same values
+/// and gradients. This class also knows how each split
 /// parameter maps onto the whole one, so that checkpoints are gathered whole and read back into shares.
 /// </summary>
 public sealed class TensorParallel

@@ -6,14 +6,15 @@ using Sharpformer.Text;
 
 namespace Sharpformer.Cli.Commands;
 
-/// <summary><c>sharpformer tokenizer train | encode | decode</c>.</summary>
+/// <summary><c>sharpformer tokenizer train | encode | decode | export</c>.</summary>
 internal static class TokenizerCommand
 {
-    public static Command Create() => new("tokenizer", "Train a tokenizer, or encode and decode text with one.")
+    public static Command Create() => new("tokenizer", "Train a tokenizer, encode and decode text with one, or convert it.")
     {
         CreateTrain(),
         CreateEncode(),
         CreateDecode(),
+        CreateExport(),
     };
 
     private static Command CreateTrain()
@@ -101,7 +102,42 @@ internal static class TokenizerCommand
         return command;
     }
 
-    private static Option<string> TokenizerOption() => new("--tokenizer") { Description = "A tokenizer.json.", Required = true };
+    private static Command CreateExport()
+    {
+        var tokenizerPath = TokenizerOption();
+        var format = new Option<string>("--format")
+        {
+            Description = "huggingface: tokenizer.json and tokenizer_config.json in Hugging Face's schema (byte-level BPE only); " +
+                "sharpformer: tokenizer.json in Sharpformer's own.",
+            DefaultValueFactory = _ => "huggingface",
+        };
+        format.AcceptOnlyFromAmong("huggingface", "sharpformer");
+        var output = new Option<string>("--out") { Description = "Directory to write to.", Required = true, HelpName = "DIR" };
+        var command = new Command("export",
+            "Write a tokenizer (in either format) in Hugging Face's schema, which their tokenizers and transformers libraries " +
+            "read with the same ids, or in Sharpformer's own.") { tokenizerPath, format, output };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            var tokenizer = ITokenizer.Load(result.GetValue(tokenizerPath)!);
+            string directory = result.GetValue(output)!;
+            IReadOnlyList<string> written;
+            if (result.GetValue(format) == "huggingface") written = HuggingFaceTokenizerFile.Write(tokenizer, directory);
+            else
+            {
+                Directory.CreateDirectory(directory);
+                written = [Path.Combine(directory, "tokenizer.json")];
+                tokenizer.Save(written[0]);
+            }
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"exported a {tokenizer.Type} tokenizer of {tokenizer.VocabSize:N0} tokens ({result.GetValue(format)}): {
+                    string.Join(", ", written)}"));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Option<string> TokenizerOption() =>
+        new("--tokenizer") { Description = "A tokenizer.json (Sharpformer's or a Hugging Face byte-level BPE one).", Required = true };
 
     // The arguments joined as one line, or every line of standard input.
     private static IEnumerable<string> Lines(string[] arguments)

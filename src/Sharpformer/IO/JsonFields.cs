@@ -113,6 +113,25 @@ internal sealed class JsonFields
     /// <summary>True when the object has the field.</summary>
     public bool Has(string name) => _object.TryGetProperty(name, out _);
 
+    /// <summary>True when the field is absent or null.</summary>
+    public bool IsNull(string name) => !TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null;
+
+    /// <summary>
+    /// An object field (required) of at most <paramref name="maxCount"/> keys, each mapped to a whole number in
+    /// [0, int.MaxValue], in the file's order.
+    /// </summary>
+    public (string Key, int Value)[] IntMap(string name, int maxCount)
+    {
+        var map = Object(name)._object;
+        int count = 0;
+        foreach (var _ in map.EnumerateObject())
+            if (++count > maxCount) throw Error($"{Name(name)} has more than the {maxCount:N0} entries accepted");
+        return [.. map.EnumerateObject().Select(entry =>
+            entry.Value.ValueKind == JsonValueKind.Number && entry.Value.TryGetInt32(out int n) && n >= 0 ? (entry.Name, n)
+            : throw Error($"{Name(name)}[{InvalidFileException.Quote(entry.Name, 40)}] must be a whole number from 0 to {
+                int.MaxValue}, not {Describe(entry.Value)}"))];
+    }
+
     /// <summary>
     /// A whole number in [int.MinValue, int.MaxValue]; <paramref name="fallback"/> when absent (null: the
     /// field is required).

@@ -33,8 +33,9 @@ public interface ITokenizer
     void Save(string path);
 
     /// <summary>
-    /// Reads a tokenizer.json written by <see cref="Save"/>, whatever its type. A missing, unreadable or
-    /// malformed file throws <see cref="IO.InvalidFileException"/> naming the file and the problem.
+    /// Reads a tokenizer.json written by <see cref="Save"/>, whatever its type, or a byte-level BPE one in Hugging
+    /// Face's schema (see <see cref="HuggingFaceTokenizerFile"/>). A missing, unreadable or malformed file
+    /// throws <see cref="IO.InvalidFileException"/> naming the file and the problem.
     /// </summary>
     static ITokenizer Load(string path) => TokenizerFile.Read(path);
 }

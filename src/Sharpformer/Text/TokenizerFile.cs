@@ -80,7 +80,7 @@ internal static class TokenizerFile
         var json = new JsonFields(document.RootElement, path);
         try
         {
-            return FromJson(json);
+            return HuggingFaceTokenizerFile.Recognises(document.RootElement) ? HuggingFaceTokenizerFile.Read(json) : FromJson(json);
         }
         catch (ArgumentException e)
         {
@@ -126,31 +126,52 @@ internal static class TokenizerFile
 
     private static BpeTokenizer Bpe(JsonFields root, string[] vocab, string[] mergeLines, SpecialTokenSet specials)
     {
-        var bytes = new byte[]?[vocab.Length];
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int id = 0; id < vocab.Length; id++)
-        {
-            if (specials.TryGetText(id, out _)) continue;
-            bytes[id] = ByteUnicode.Decode(vocab[id]) is { Length: > 0 } decoded ? decoded
-                : throw root.Error($"vocab[{id}] ({Quote(vocab[id])}) is not a byte sequence in GPT-2's byte-to-character mapping");
-            if (!ids.TryAdd(vocab[id], id)) throw root.Error($"vocab[{id}] ({Quote(vocab[id])}) repeats vocab[{ids[vocab[id]]}]");
-        }
-        var merges = new (int, int, int)[mergeLines.Length];
+        var merges = new (string, string)[mergeLines.Length];
         for (int rank = 0; rank < mergeLines.Length; rank++)
         {
             string[] parts = mergeLines[rank].Split(' ');
-            if (parts.Length != 2) throw root.Error($"merges[{rank}] ({Quote(mergeLines[rank])}) is not two tokens separated by one space");
+            merges[rank] = parts.Length == 2 ? (parts[0], parts[1])
+                : throw root.Error($"merges[{rank}] ({Quote(mergeLines[rank])}) is not two tokens separated by one space");
+        }
+        return BpeFromStrings(root, vocab, merges, specials, everyTokenMerged: true, id => $"vocab[{id}]");
+    }
+
+    /// <summary>
+    /// A byte-level BPE tokenizer from the strings both file formats hold: <paramref name="tokens"/> by id in GPT-2's
+    /// byte-to-character form (special ids are skipped) and the merges in rank order as pairs of tokens.
+    /// <paramref name="everyTokenMerged"/>: each token of several bytes must be made by a merge;
+    /// <paramref name="name"/> names a token's entry in errors.
+    /// </summary>
+    internal static BpeTokenizer BpeFromStrings(JsonFields root, string[] tokens, IReadOnlyList<(string Left, string Right)> merges,
+        SpecialTokenSet specials, bool everyTokenMerged, Func<int, string> name)
+    {
+        var bytes = new byte[]?[tokens.Length];
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int id = 0; id < tokens.Length; id++)
+        {
+            if (specials.TryGetText(id, out _)) continue;
+            bytes[id] = ByteUnicode.Decode(tokens[id]) is { Length: > 0 } decoded ? decoded
+                : throw root.Error($"{name(id)} ({Quote(tokens[id])}) is not a byte sequence in GPT-2's byte-to-character mapping");
+            if (!ids.TryAdd(tokens[id], id)) throw root.Error($"{name(id)} ({Quote(tokens[id])}) repeats {name(ids[tokens[id]])}");
+        }
+        var triples = new (int, int, int)[merges.Count];
+        for (int rank = 0; rank < merges.Count; rank++)
+        {
+            var (left, right) = merges[rank];
             int Id(string token) => ids.TryGetValue(token, out int id) ? id
                 : throw root.Error($"merges[{rank}] names {Quote(token)}, which is not in the vocab");
-            merges[rank] = (Id(parts[0]), Id(parts[1]), Id(parts[0] + parts[1]));
+            triples[rank] = (Id(left), Id(right), Id(left + right));
         }
-        var made = new HashSet<int>(merges.Select(merge => merge.Item3));
-        for (int id = 0; id < vocab.Length; id++)
+        if (everyTokenMerged)
         {
-            if (bytes[id] is { Length: > 1 } && !made.Contains(id))
-                throw root.Error($"vocab[{id}] ({Quote(vocab[id])}) is made by no merge");
+            var made = new HashSet<int>(triples.Select(merge => merge.Item3));
+            for (int id = 0; id < tokens.Length; id++)
+            {
+                if (bytes[id] is { Length: > 1 } && !made.Contains(id))
+                    throw root.Error($"{name(id)} ({Quote(tokens[id])}) is made by no merge");
+            }
         }
-        return new BpeTokenizer(bytes, merges, specials);
+        return new BpeTokenizer(bytes, triples, specials);
     }
 
     private static string Quote(string text) => InvalidFileException.Quote(text, 40);

@@ -1,6 +1,6 @@
 namespace Sharpformer.Tests.Cli;
 
-/// <summary>End-to-end: the real `sharpformer tokenizer train | encode | decode`.</summary>
+/// <summary>End-to-end: the real `sharpformer tokenizer train | encode | decode | export`.</summary>
 public sealed class TokenizerCliTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
@@ -68,6 +68,8 @@ public sealed class TokenizerCliTests : IDisposable
             (["tokenizer", "train", "--input", tokenizer, "--vocab-size", "300", "--out", missing, "--type", "sentencepiece"],
                 "sentencepiece"),
             (["tokenizer", "encode", "hello"], "--tokenizer"),
+            (["tokenizer", "export", "--tokenizer", Train("char"), "--out", missing], "this one is \"char\""),
+            (["tokenizer", "export", "--tokenizer", tokenizer, "--out", missing, "--format", "onnx"], "'onnx' not recognized"),
         })
         {
             var (code, stdout, stderr) = CliRunner.Run(Timeout, args);
@@ -78,6 +80,28 @@ public sealed class TokenizerCliTests : IDisposable
             Assert.Contains(expected, line);
         }
         Assert.False(File.Exists(missing));
+    }
+
+    [Fact]
+    public void ExportToHuggingFaceAndBackKeepsTheIds()
+    {
+        string tokenizer = Train("bpe"), huggingFace = Path.Combine(_root, "hf"), back = Path.Combine(_root, "back");
+        const string text = "Señor, ¿qué tal? 😀 is a truth";
+        string ids = Ok(CliRunner.Run(Timeout, "tokenizer", "encode", "--tokenizer", tokenizer, text));
+
+        var (code, _, stderr) = CliRunner.Run(Timeout, "tokenizer", "export", "--format", "huggingface", "--tokenizer", tokenizer,
+            "--out", huggingFace);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("exported a bpe tokenizer of 300 tokens (huggingface)", stderr);
+        Assert.Equal(["tokenizer.json", "tokenizer_config.json"], Directory.GetFiles(huggingFace).Select(Path.GetFileName).Order());
+        string exported = Path.Combine(huggingFace, "tokenizer.json");
+        Assert.Contains("\"model\"", File.ReadAllText(exported));
+        Assert.Equal(ids, Ok(CliRunner.Run(Timeout, "tokenizer", "encode", "--tokenizer", exported, text)));
+
+        Ok(CliRunner.Run(Timeout, "tokenizer", "export", "--format", "sharpformer", "--tokenizer", exported, "--out", back));
+        string converted = Path.Combine(back, "tokenizer.json");
+        Assert.Contains("\"format\": \"sharpformer-tokenizer\"", File.ReadAllText(converted));
+        Assert.Equal(ids, Ok(CliRunner.Run(Timeout, "tokenizer", "encode", "--tokenizer", converted, text)));
     }
 
     [Fact]

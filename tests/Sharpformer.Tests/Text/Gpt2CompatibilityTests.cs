@@ -26,7 +26,8 @@ public sealed class Gpt2CompatibilityTests
         return BpeTokenizer.FromGpt2Tiktoken(reader);
     }
 
-    private const string Paragraphs = """
+    /// <summary>Varied text: quotes, contractions, numbers, white space, many scripts, combining marks, emoji.</summary>
+    internal const string Paragraphs = """
         It is a truth universally acknowledged, that a single man in possession of a good fortune, must be
         in want of a wife. "My dear Mr. Bennet," said his lady to him one day, "have you heard that
         Netherfield Park is let at last?" Mr. Bennet replied that he had not.

@@ -12,6 +12,9 @@ public sealed class ShippedCorpusTests
 {
     private static readonly Lazy<Dictionary<string, string[]>> Lines = new(ReadShippedLines);
 
+    /// <summary>Every line of every shipped corpus, by file name.</summary>
+    internal static IReadOnlyDictionary<string, string[]> ShippedLines => Lines.Value;
+
     private static Dictionary<string, string[]> ReadShippedLines()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

@@ -83,7 +83,7 @@ public static class AttentionCapture
     private static List<AttentionMap> ForTranslator(Transformer model, ITokenizer tokenizer, int[] sourceIds, int[] targetIds)
     {
         var src = Row(sourceIds);
-        int[] decoderInput = [SpecialTokens.Bos, .. targetIds.Take(model.Config.MaxLength - 1)];
+        int[] decoderInput = [model.Config.BosId, .. targetIds.Take(model.Config.MaxLength - 1)];
         var (_, attention) = model.ForwardWithAttention(src, Row(decoderInput));
 
         var sourceLabels = TokenLabels.For(tokenizer, sourceIds);

@@ -55,7 +55,8 @@ internal static class EvalCommand
             var chrf = Chrf.Corpus(hypotheses, [references]);
             double exact = ExactMatch.Fraction(hypotheses, references);
             var encoded = EncodedPairs.Encode(pairs, translator.Tokenizer.Encode, translator.Model.Config.MaxLength - 2);
-            var (loss, accuracy) = TeacherForcedEvaluation.Run(translator.Model, Batch.InOrder(encoded.Pairs, 2048));
+            var batches = Batch.InOrder(encoded.Pairs, 2048, SpecialIds.Of(translator.Model.Config));
+            var (loss, accuracy) = TeacherForcedEvaluation.Run(translator.Model, batches);
             long outputTokens = hypotheses.Sum(h => (long)translator.Tokenizer.Encode(h).Length);
 
             if (result.GetValue(json))

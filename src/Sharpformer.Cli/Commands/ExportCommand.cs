@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Sharpformer.Models;
 using Sharpformer.Onnx;
+using Sharpformer.Text;
 
 namespace Sharpformer.Cli.Commands;
 
@@ -16,7 +17,8 @@ internal static class ExportCommand
         var model = new Option<string>("--model") { Description = "Model directory to export.", Required = true, HelpName = "DIR" };
         var output = new Option<string>("--out")
         {
-            Description = "Directory for encoder.onnx, decoder.onnx and a copy of the tokenizer and config.", Required = true,
+            Description = "Directory for encoder.onnx, decoder.onnx, the tokenizer (a BPE one in Hugging Face's schema) and config.json.",
+            Required = true,
             HelpName = "DIR",
         };
         var command = new Command("onnx",
@@ -32,12 +34,19 @@ internal static class ExportCommand
             var clock = Stopwatch.StartNew();
             var files = ModelDirectory.Open(source);
             var written = OnnxExport.Write(files.Model, target);
-            files.Tokenizer.Save(Path.Combine(target, ModelDirectory.TokenizerFile));
+            // A BPE tokenizer in Hugging Face's schema, which their libraries and Sharpformer both read, so that clients of
+            // the graphs in Python or JavaScript tokenize with their own library; a character or word one as it is.
+            bool huggingFace = files.Tokenizer is BpeTokenizer;
+            if (huggingFace) HuggingFaceTokenizerFile.Write(files.Tokenizer, target, files.Model.Config.MaxLength);
+            else files.Tokenizer.Save(Path.Combine(target, ModelDirectory.TokenizerFile));
             TransformerConfigFile.Write(Path.Combine(target, ModelDirectory.ConfigFile), files.Model.Config);
+            string tokenizerFiles = huggingFace
+                ? $"{ModelDirectory.TokenizerFile}, {HuggingFaceTokenizerFile.ConfigFile} (Hugging Face's schema)"
+                : ModelDirectory.TokenizerFile;
             string sizes = string.Join(", ", written.Select(f =>
                 string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(f)} {new FileInfo(f).Length / 1e6:F2} MB")));
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"export onnx: {sizes} (opset {OnnxExport.Opset}), with {ModelDirectory.TokenizerFile} and {ModelDirectory.ConfigFile}, " +
+                $"export onnx: {sizes} (opset {OnnxExport.Opset}), with {tokenizerFiles} and {ModelDirectory.ConfigFile}, " +
                 $"in {clock.Elapsed.TotalSeconds:F1} s; wrote {target}"));
             return 0;
         }));

@@ -39,6 +39,12 @@ internal static class TrainCommand
         var maxLength = CliOptions.Int("--max-length", "Longest sequence in tokens; longer ones are cut (and counted).", defaults.MaxLength,
             minimum: 4);
         var vocabSize = CliOptions.Int("--vocab-size", "Size of the BPE vocabulary trained on the data.", defaults.VocabSize, minimum: 260);
+        var tokenizer = new Option<string?>("--tokenizer")
+        {
+            Description = "Train with this tokenizer.json instead of a new BPE: Sharpformer's (bpe, char or word) or a byte-level BPE " +
+                "one in Hugging Face's schema (GPT-2's, say); its ids stay, and missing <pad>, <bos>, <eos> are added after them.",
+            HelpName = "FILE",
+        };
         var lr = CliOptions.Float("--lr", "Peak learning rate.", defaults.Training.Lr, 1e-8f, 10f);
         var dropout = CliOptions.Float("--dropout", "Dropout probability (default: the preset's, 0.1).", 0.1f, 0f, 0.9f);
         var labelSmoothing = CliOptions.Float("--label-smoothing", "Label smoothing of the loss.", defaults.Training.LabelSmoothing,
@@ -97,9 +103,9 @@ internal static class TrainCommand
         var command = new Command("train",
             "Train a Transformer and write its model directory (config, weights, tokenizer, metrics, checkpoint).")
         {
-            task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, lr, dropout,
-            labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha, loraDropout,
-            loraTargets, loraBias, loraPlus, precision, tensorParallel, resume,
+            task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, tokenizer,
+            lr, dropout, labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha,
+            loraDropout, loraTargets, loraBias, loraPlus, precision, tensorParallel, resume,
         };
         command.SetAction(result => MpiJob.Run(job =>
         {
@@ -113,6 +119,8 @@ internal static class TrainCommand
                     "--lora-alpha, --lora-dropout, --lora-targets, --lora-bias and --lora-plus-ratio need --lora-rank");
             if (result.GetValue(initFrom) is not null && (configPath is not null || Given(preset) || Given(vocabSize)))
                 throw new ArgumentException("--init-from fine-tunes its model: --preset, --config and --vocab-size do not apply");
+            if (result.GetValue(tokenizer) is not null && Given(vocabSize))
+                throw new ArgumentException("--tokenizer gives the vocabulary: --vocab-size does not apply");
             var setup = new TrainingRunOptions
             {
                 Directory = result.GetValue(output)!,
@@ -126,6 +134,7 @@ internal static class TrainCommand
                 Positional = result.GetValue(positional) is { } kind ? Enum.Parse<PositionalKind>(kind, ignoreCase: true) : null,
                 RopeBase = Given(ropeBase) ? result.GetValue(ropeBase) : null,
                 VocabSize = result.GetValue(vocabSize),
+                TokenizerFile = result.GetValue(tokenizer),
                 MaxLength = result.GetValue(maxLength),
                 BatchTokens = result.GetValue(batchTokens),
                 Training = new TrainingOptions

@@ -1,42 +1,46 @@
 using Sharpformer.Tensors;
-using Sharpformer.Text;
 
 namespace Sharpformer.Data;
 
 /// <summary>
 /// A padded batch for teacher forcing: the source, the decoder input (bos + target) and the expected
-/// output (target + eos), each [B, length] of token ids padded with <see cref="SpecialTokens.Pad"/>.
+/// output (target + eos), each [B, length] of token ids padded with <see cref="Ids"/>' padding id.
 /// </summary>
 public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutput, int SourceTokens, int TargetTokens)
 {
     /// <summary>Number of examples.</summary>
     public int Size => Source.Size(0);
 
-    /// <summary>Pads <paramref name="pairs"/> into one batch.</summary>
-    public static Batch FromPairs(IReadOnlyList<SequencePair> pairs)
+    /// <summary>The padding, bos and eos ids the batch was built with (Sharpformer's reserved ones unless told).</summary>
+    public SpecialIds Ids { get; init; } = SpecialIds.Reserved;
+
+    /// <summary>Pads <paramref name="pairs"/> into one batch, with <paramref name="ids"/> (default: the reserved ones).</summary>
+    public static Batch FromPairs(IReadOnlyList<SequencePair> pairs, SpecialIds? ids = null)
     {
         if (pairs.Count == 0) throw new ArgumentException("Batch: no examples");
+        var (pad, bos, eos) = ids ?? SpecialIds.Reserved;
         int s = pairs.Max(p => p.Source.Length), t = pairs.Max(p => p.Target.Length) + 1;
         var source = new float[pairs.Count * s];
         var input = new float[pairs.Count * t];
         var output = new float[pairs.Count * t];
+        foreach (var values in (float[][])[source, input, output]) Array.Fill(values, pad);
         int sourceTokens = 0, targetTokens = 0;
         for (int b = 0; b < pairs.Count; b++)
         {
             var (src, tgt) = (pairs[b].Source, pairs[b].Target);
             for (int i = 0; i < src.Length; i++) source[b * s + i] = src[i];
-            input[b * t] = SpecialTokens.Bos;
+            input[b * t] = bos;
             for (int i = 0; i < tgt.Length; i++)
             {
                 input[b * t + i + 1] = tgt[i];
                 output[b * t + i] = tgt[i];
             }
-            output[b * t + tgt.Length] = SpecialTokens.Eos;
+            output[b * t + tgt.Length] = eos;
             sourceTokens += src.Length;
             targetTokens += tgt.Length + 1;
         }
         return new Batch(Tensor.FromArray(source, pairs.Count, s), Tensor.FromArray(input, pairs.Count, t),
-            Tensor.FromArray(output, pairs.Count, t), sourceTokens, targetTokens);
+            Tensor.FromArray(output, pairs.Count, t), sourceTokens, targetTokens) { Ids = ids ?? SpecialIds.Reserved };
     }
 
     /// <summary>
@@ -72,17 +76,17 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
         var (source, sourceTokens) = Trimmed(Source, from, to);
         var (output, targetTokens) = Trimmed(TargetOutput, from, to);
         var input = Cut(TargetInput, from, to, output.Size(1));   // bos + target: as long as target + eos
-        return new Batch(source, input, output, sourceTokens, targetTokens);
+        return new Batch(source, input, output, sourceTokens, targetTokens) { Ids = Ids };
     }
 
     // Rows [from, to) of ids [B, T] cut to the longest row's non-padding length, and the non-padding count.
-    private static (Tensor Ids, int Tokens) Trimmed(Tensor ids, int from, int to)
+    private (Tensor Ids, int Tokens) Trimmed(Tensor ids, int from, int to)
     {
         var values = ids.ToArray();
         int width = ids.Size(1), longest = 0, tokens = 0;
         for (int b = from; b < to; b++)
             for (int i = 0; i < width; i++)
-                if (values[b * width + i] != SpecialTokens.Pad)
+                if (values[b * width + i] != Ids.Pad)
                 {
                     tokens++;
                     longest = Math.Max(longest, i + 1);
@@ -93,8 +97,11 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
     private static Tensor Cut(Tensor ids, int from, int to, int length) =>
         ids.Slice(0, from, to).Slice(1, 0, length).Contiguous();
 
-    /// <summary>Batches of <paramref name="pairs"/> in their order (for evaluation), each within the token budget.</summary>
-    public static List<Batch> InOrder(IReadOnlyList<SequencePair> pairs, int batchTokens)
+    /// <summary>
+    /// Batches of <paramref name="pairs"/> in their order (for evaluation), each within the token budget, built with
+    /// <paramref name="ids"/> (default: the reserved ones).
+    /// </summary>
+    public static List<Batch> InOrder(IReadOnlyList<SequencePair> pairs, int batchTokens, SpecialIds? ids = null)
     {
         var batches = new List<Batch>();
         var current = new List<SequencePair>();
@@ -104,14 +111,14 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
             int cost = Math.Max(pair.Source.Length, pair.Target.Length + 1);
             if (current.Count > 0 && (current.Count + 1) * Math.Max(longest, cost) > batchTokens)
             {
-                batches.Add(FromPairs(current));
+                batches.Add(FromPairs(current, ids));
                 current = [];
                 longest = 0;
             }
             current.Add(pair);
             longest = Math.Max(longest, cost);
         }
-        if (current.Count > 0) batches.Add(FromPairs(current));
+        if (current.Count > 0) batches.Add(FromPairs(current, ids));
         return batches;
     }
 }

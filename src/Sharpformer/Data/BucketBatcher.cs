@@ -14,12 +14,17 @@ public sealed class BucketBatcher : IBatchSource
 {
     private readonly IReadOnlyList<SequencePair> _pairs;
     private readonly ulong _seed;
+    private readonly SpecialIds _ids;
     private List<int[]> _plan;
     private int _position;
 
-    /// <summary>A batcher over <paramref name="pairs"/> (at least one).</summary>
-    public BucketBatcher(IReadOnlyList<SequencePair> pairs, int batchTokens, ulong seed, int poolSize = 4096)
+    /// <summary>
+    /// A batcher over <paramref name="pairs"/> (at least one), batches built with <paramref name="ids"/> (default: the
+    /// reserved ones).
+    /// </summary>
+    public BucketBatcher(IReadOnlyList<SequencePair> pairs, int batchTokens, ulong seed, int poolSize = 4096, SpecialIds? ids = null)
     {
+        _ids = ids ?? SpecialIds.Reserved;
         if (pairs.Count == 0) throw new ArgumentException("BucketBatcher: no training pairs");
         if (batchTokens < 1 || poolSize < 1)
             throw new ArgumentOutOfRangeException(nameof(batchTokens), "BucketBatcher: batch tokens and pool size must be positive");
@@ -48,7 +53,7 @@ public sealed class BucketBatcher : IBatchSource
             _plan = Plan(Epoch);
             _position = 0;
         }
-        return Batch.FromPairs([.. _plan[_position++].Select(i => _pairs[i])]);
+        return Batch.FromPairs([.. _plan[_position++].Select(i => _pairs[i])], _ids);
     }
 
     /// <inheritdoc/>

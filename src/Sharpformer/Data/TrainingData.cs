@@ -83,8 +83,9 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
         tokenizer ??= TrainTokenizer(train.SelectMany(p => new[] { p.Source, p.Target }), settings, progress);
         var encodedTrain = EncodedPairs.Encode(train, tokenizer.Encode, settings.MaxLength);
         var encodedValid = EncodedPairs.Encode(valid, tokenizer.Encode, settings.MaxLength);
-        var batcher = new BucketBatcher(encodedTrain.Pairs, settings.BatchTokens, settings.Seed + 1);
-        var validBatches = encodedValid.Pairs.Count == 0 ? [] : Batch.InOrder(encodedValid.Pairs, settings.BatchTokens);
+        var ids = SpecialIds.Of(tokenizer.SpecialTokens);
+        var batcher = new BucketBatcher(encodedTrain.Pairs, settings.BatchTokens, settings.Seed + 1, ids: ids);
+        var validBatches = encodedValid.Pairs.Count == 0 ? [] : Batch.InOrder(encodedValid.Pairs, settings.BatchTokens, ids);
         progress($"{train.Count:N0} training pairs ({batcher.BatchesPerEpoch:N0} batches an epoch), {valid.Count:N0} validation pairs; " +
                  $"{encodedTrain.Truncated + encodedValid.Truncated:N0} truncated to {settings.MaxLength} tokens, " +
                  $"{skipped:N0} bad lines skipped");

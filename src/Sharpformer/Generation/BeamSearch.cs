@@ -1,6 +1,5 @@
 using Sharpformer.NN;
 using Sharpformer.Tensors;
-using Sharpformer.Text;
 
 namespace Sharpformer.Generation;
 
@@ -42,7 +41,7 @@ public static class BeamSearch
         for (int step = 0; step < maxLength && !done.All(d => d); step++)
         {
             var logits = decoder.NextLogits(step == 0 ? null : [.. beams.Select(beam => beam.Token)]);
-            for (int r = 0; r < rows; r++) LogProbabilities.ForbidSpecial(logits.AsSpan(r * vocab, vocab), padId);
+            for (int r = 0; r < rows; r++) LogProbabilities.ForbidSpecial(logits.AsSpan(r * vocab, vocab), model.Config);
             var logProbs = Enumerable.Range(0, rows).Select(r => LogProbabilities.Row(logits.AsSpan(r * vocab, vocab))).ToArray();
             var next = new Beam[rows];
             for (int b = 0; b < batch; b++)
@@ -57,7 +56,7 @@ public static class BeamSearch
                 foreach (var (row, token, score) in Candidates(logProbs, beams, first, k, vocab, 2 * k))
                 {
                     var tokens = beams[row].Tokens;
-                    if (token == SpecialTokens.Eos)
+                    if (token == model.Config.EosId)
                     {
                         // An ended hypothesis counts only if it ranks among the K best candidates.
                         if (rank++ < k)

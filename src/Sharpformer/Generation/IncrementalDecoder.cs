@@ -1,7 +1,6 @@
 using Sharpformer.Autograd;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
-using Sharpformer.Text;
 
 namespace Sharpformer.Generation;
 
@@ -27,7 +26,7 @@ public sealed class IncrementalDecoder
         using (GradMode.NoGrad()) _memory = model.Encode(source);
         _sourceMask = model.SourceMask(source);
         _cache = model.NewCache();
-        _prefixes = [.. Enumerable.Range(0, source.Size(0)).Select(_ => new[] { SpecialTokens.Bos })];
+        _prefixes = [.. Enumerable.Range(0, source.Size(0)).Select(_ => new[] { model.Config.BosId })];
         Rows = source.Size(0);
     }
 

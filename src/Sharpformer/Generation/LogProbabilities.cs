@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using Sharpformer.Text;
+using Sharpformer.NN;
 
 namespace Sharpformer.Generation;
 
@@ -29,11 +29,14 @@ internal static class LogProbabilities
         return max + Math.Log(TensorPrimitives.Sum<double>(shifted));
     }
 
-    /// <summary>Rules out the ids a decoder must never emit: the model's padding id and beginning-of-sequence.</summary>
-    public static void ForbidSpecial(Span<float> logits, int padId)
+    /// <summary>
+    /// Rules out the ids a decoder must never emit: the model's padding id, and beginning-of-sequence unless it also
+    /// ends one (GPT-2's &lt;|endoftext|&gt;).
+    /// </summary>
+    public static void ForbidSpecial(Span<float> logits, TransformerConfig config)
     {
-        logits[padId] = float.NegativeInfinity;
-        logits[SpecialTokens.Bos] = float.NegativeInfinity;
+        logits[config.PadId] = float.NegativeInfinity;
+        if (config.BosId != config.EosId) logits[config.BosId] = float.NegativeInfinity;
     }
 
     /// <summary>Index of the largest value (the first on ties).</summary>

@@ -79,10 +79,10 @@ public sealed class TextGenerator
         double score = 0;
         for (int step = 0; step < maxTokens; step++)
         {
-            LogProbabilities.ForbidSpecial(logits, model.Config.PadId);
+            LogProbabilities.ForbidSpecial(logits, model.Config);
             int next = Sampler.Choose(logits, options, rng);
             score += logits[next] - LogProbabilities.LogSumExp(logits, scratch);
-            if (next == SpecialTokens.Eos) return new Hypothesis([.. output], (float)score, true);
+            if (next == model.Config.EosId) return new Hypothesis([.. output], (float)score, true);
             output.Add(next);
             model.DecodeStep([next], cache, logits);
         }

@@ -1,6 +1,5 @@
 using Sharpformer.NN;
 using Sharpformer.Tensors;
-using Sharpformer.Text;
 
 namespace Sharpformer.Generation;
 
@@ -34,10 +33,10 @@ internal static class TokenByToken
                     continue;
                 }
                 var row = logits.AsSpan(r * vocab, vocab);
-                LogProbabilities.ForbidSpecial(row, model.Config.PadId);
+                LogProbabilities.ForbidSpecial(row, model.Config);
                 int next = choose(row);
                 scores[r] += row[next] - LogProbabilities.LogSumExp(row, scratch);
-                if (next == SpecialTokens.Eos) ended[r] = true;
+                if (next == model.Config.EosId) ended[r] = true;
                 else tokens[r].Add(next);
                 last[r] = next;
             }

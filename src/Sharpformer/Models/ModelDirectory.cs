@@ -37,18 +37,17 @@ public static class ModelDirectory
         if (tokenizer.VocabSize != model.Config.TargetVocab)
             throw new InvalidFileException(tokenizerPath,
                 $"{tokenizer.VocabSize} tokens, but the model's vocabulary is {model.Config.TargetVocab}");
-        // Decoding starts at <bos>, stops at <eos> and pads with <pad>: the reserved ids 0–2.
-        var specials = tokenizer.SpecialTokens;
-        if (specials.Pad != SpecialTokens.Pad || specials.Bos != SpecialTokens.Bos || specials.Eos != SpecialTokens.Eos)
+        // Decoding starts at <bos>, stops at <eos> and pads with <pad>: the ids config.json names (Sharpformer's: 0–2).
+        var (specials, config) = (tokenizer.SpecialTokens, model.Config);
+        if (specials.Pad != config.PadId || specials.Bos != config.BosId || specials.Eos != config.EosId)
             throw new InvalidFileException(tokenizerPath,
-                $"a model's tokenizer needs <pad>, <bos> and <eos> at ids " +
-                $"{SpecialTokens.Pad}, {SpecialTokens.Bos} and {SpecialTokens.Eos}");
-        if (model.Config.PadId != SpecialTokens.Pad)
-            throw new InvalidFileException(Path.Combine(directory, ConfigFile),
-                $"pad_id is {model.Config.PadId}, but the tokenizer's <pad> is {SpecialTokens.Pad}");
+                $"the model pads with id {config.PadId}, starts at {config.BosId} and ends at {config.EosId} (config.json), " +
+                $"but the tokenizer's <pad>, <bos> and <eos> are {Name(specials.Pad)}, {Name(specials.Bos)} and {Name(specials.Eos)}");
         model.Eval();
         return new ModelFiles(model, tokenizer);
     }
+
+    private static string Name(int? id) => id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing";
 
     /// <summary>
     /// Writes a whole model directory: the config, the weights and the tokenizer, into

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sharpformer.IO;
 using Sharpformer.NN;
-using Sharpformer.Text;
 
 namespace Sharpformer.Models;
 
@@ -43,8 +42,8 @@ public static class TransformerConfigFile
             ("encoder_ffn_dim", JsonValue.Create(config.DimFeedForward)), ("decoder_ffn_dim", JsonValue.Create(config.DimFeedForward)),
             ("max_position_embeddings", JsonValue.Create(config.MaxLength)),
             ("activation_function", JsonValue.Create(config.Activation == ActivationKind.Gelu ? "gelu" : "relu")),
-            ("pad_token_id", JsonValue.Create(config.PadId)), ("bos_token_id", JsonValue.Create(SpecialTokens.Bos)),
-            ("eos_token_id", JsonValue.Create(SpecialTokens.Eos)), ("decoder_start_token_id", JsonValue.Create(SpecialTokens.Bos)),
+            ("pad_token_id", JsonValue.Create(config.PadId)), ("bos_token_id", JsonValue.Create(config.BosId)),
+            ("eos_token_id", JsonValue.Create(config.EosId)), ("decoder_start_token_id", JsonValue.Create(config.BosId)),
             ("tie_word_embeddings", JsonValue.Create(config.TieOutput)), ("scale_embedding", JsonValue.Create(true)),
         ];
     }
@@ -88,6 +87,8 @@ public static class TransformerConfigFile
             Weights = json.Enum<WeightFormat>("weights", defaults.Weights),
             MaxLength = json.Int("max_length", defaults.MaxLength),
             PadId = json.Int("pad_id", defaults.PadId),
+            BosId = json.Int("bos_id", defaults.BosId),
+            EosId = json.Int("eos_id", defaults.EosId),
         };
         foreach (var (name, copy) in HuggingFaceFields(config))   // other tools' copies: of the right type, else not read
         {

@@ -76,6 +76,15 @@ public sealed record TransformerConfig
     /// <summary>Id of the padding token, masked out of attention.</summary>
     public int PadId { get; init; }
 
+    /// <summary>Id of the token decoding starts from (Sharpformer's vocabularies: &lt;bos&gt;, id 1).</summary>
+    public int BosId { get; init; } = 1;
+
+    /// <summary>
+    /// Id of the token that ends a sequence (Sharpformer's vocabularies: &lt;eos&gt;, id 2); it may equal
+    /// <see cref="BosId"/>, as GPT-2's &lt;|endoftext|&gt; does.
+    /// </summary>
+    public int EosId { get; init; } = 2;
+
     /// <summary>Tiny: for toy tasks and tests (d_model 64, 2 heads, d_ff 256, 2 + 2 layers).</summary>
     public static TransformerConfig Tiny(int vocab) => new()
     {
@@ -139,8 +148,10 @@ public sealed record TransformerConfig
             ?? Range("dim_feed_forward", DimFeedForward, 1, MaxDimFeedForward)
             ?? Range("encoder_layers", EncoderLayers, 0, MaxLayers) ?? Range("decoder_layers", DecoderLayers, 1, MaxLayers)
             ?? Range("max_length", MaxLength, 3, MaxMaxLength)
-            ?? Range("pad_id", PadId, 0, Math.Min(SourceVocab, TargetVocab) - 1);
+            ?? Range("pad_id", PadId, 0, Math.Min(SourceVocab, TargetVocab) - 1)
+            ?? Range("bos_id", BosId, 0, TargetVocab - 1) ?? Range("eos_id", EosId, 0, TargetVocab - 1);
         if (problem is not null) return problem;
+        if (PadId == BosId || PadId == EosId) return $"pad_id ({PadId}) must differ from bos_id ({BosId}) and eos_id ({EosId})";
         if (!System.Enum.IsDefined(Architecture)) return $"architecture {(int)Architecture} is not a known architecture";
         if (!System.Enum.IsDefined(Activation)) return $"activation {(int)Activation} is not a known activation";
         if (!System.Enum.IsDefined(Norm)) return $"norm {(int)Norm} is not a known norm placement";

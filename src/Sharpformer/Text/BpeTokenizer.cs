@@ -19,6 +19,7 @@ public sealed partial class BpeTokenizer : ITokenizer
     private readonly byte[]?[] _tokenBytes;
     private readonly int[] _byteIds = new int[256];
     private readonly (int Left, int Right)[] _merges;
+    private readonly int[] _mergeResults;
     private readonly MergeTable _mergeTable = new();
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
@@ -50,6 +51,7 @@ public sealed partial class BpeTokenizer : ITokenizer
         if (missing >= 0) throw new ArgumentException($"byte 0x{missing:X2} has no token");
 
         _merges = new (int, int)[merges.Count];
+        _mergeResults = new int[merges.Count];
         for (int rank = 0; rank < merges.Count; rank++)
         {
             var (left, right, result) = merges[rank];
@@ -58,7 +60,7 @@ public sealed partial class BpeTokenizer : ITokenizer
             if (!_tokenBytes[result].AsSpan().SequenceEqual([.. _tokenBytes[left]!, .. _tokenBytes[right]!]))
                 throw new ArgumentException($"merge {rank}: token {result} is not token {left} followed by token {right}");
             if (!_mergeTable.TryAdd(left, right, result)) throw new ArgumentException($"merge {rank} repeats the pair ({left}, {right})");
-            _merges[rank] = (left, right);
+            (_merges[rank], _mergeResults[rank]) = ((left, right), result);
         }
         _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -74,6 +76,20 @@ public sealed partial class BpeTokenizer : ITokenizer
 
     /// <summary>The merges in rank order, as pairs of token ids.</summary>
     public IReadOnlyList<(int Left, int Right)> Merges => _merges;
+
+    /// <summary>
+    /// This tokenizer with <paramref name="names"/> as new special tokens after its last id (every other id stays):
+    /// how a vocabulary without &lt;pad&gt;, such as GPT-2's, gets one.
+    /// </summary>
+    public BpeTokenizer WithSpecialTokens(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var added = names.Select((name, i) => new SpecialToken(name, VocabSize + i)).ToArray();
+        var bytes = new byte[]?[VocabSize + added.Length];
+        Array.Copy(_tokenBytes, bytes, VocabSize);
+        var merges = _merges.Select((merge, rank) => (merge.Left, merge.Right, _mergeResults[rank])).ToArray();
+        return new BpeTokenizer(bytes, merges, new SpecialTokenSet([.. SpecialTokens.All, .. added]));
+    }
 
     /// <summary>The bytes of ordinary token <paramref name="id"/>; empty for a special token.</summary>
     public ReadOnlySpan<byte> TokenBytes(int id) => _tokenBytes[CheckedId(id, nameof(id))];

@@ -8,7 +8,8 @@ public readonly record struct SpecialToken(string Text, int Id);
 /// <summary>
 /// The special tokens of a vocabulary, with the roles the model needs. Sharpformer's own vocabularies
 /// start with <c>&lt;pad&gt; &lt;bos&gt; &lt;eos&gt; &lt;unk&gt;</c> (ids 0–3, see <see cref="SpecialTokens"/>);
-/// GPT-2's has only <c>&lt;|endoftext|&gt;</c>, which serves as both beginning and end.
+/// GPT-2's has only <c>&lt;|endoftext|&gt;</c>, which serves as both beginning and end, and RoBERTa's and BART's
+/// begin with <c>&lt;s&gt;</c> and end with <c>&lt;/s&gt;</c>.
 /// </summary>
 public sealed class SpecialTokenSet
 {
@@ -30,8 +31,8 @@ public sealed class SpecialTokenSet
                 throw new ArgumentException($"special tokens '{_byId[token.Id]}' and '{token.Text}' share id {token.Id}");
         }
         Pad = IdOf("<pad>");
-        Bos = IdOf("<bos>") ?? IdOf("<|endoftext|>");
-        Eos = IdOf("<eos>") ?? IdOf("<|endoftext|>");
+        Bos = IdOf("<bos>") ?? IdOf("<s>") ?? IdOf("<|endoftext|>");
+        Eos = IdOf("<eos>") ?? IdOf("</s>") ?? IdOf("<|endoftext|>");
         Unk = IdOf("<unk>");
     }
 
@@ -45,10 +46,10 @@ public sealed class SpecialTokenSet
     /// <summary>Id of <c>&lt;pad&gt;</c>, if the vocabulary has it.</summary>
     public int? Pad { get; }
 
-    /// <summary>Id of <c>&lt;bos&gt;</c> (or GPT-2's <c>&lt;|endoftext|&gt;</c>), if any.</summary>
+    /// <summary>Id of <c>&lt;bos&gt;</c> (or <c>&lt;s&gt;</c>, or GPT-2's <c>&lt;|endoftext|&gt;</c>), if any.</summary>
     public int? Bos { get; }
 
-    /// <summary>Id of <c>&lt;eos&gt;</c> (or GPT-2's <c>&lt;|endoftext|&gt;</c>), if any.</summary>
+    /// <summary>Id of <c>&lt;eos&gt;</c> (or <c>&lt;/s&gt;</c>, or GPT-2's <c>&lt;|endoftext|&gt;</c>), if any.</summary>
     public int? Eos { get; }
 
     /// <summary>Id of <c>&lt;unk&gt;</c>, if any; character and word vocabularies map unseen pieces to it.</summary>

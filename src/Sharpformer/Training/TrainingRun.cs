@@ -90,7 +90,10 @@ public sealed class TrainingRun
         var baseFiles = baseDirectory is null ? null : OpenBase(baseDirectory, adapters);
         int maxLength = baseFiles is null ? setup.MaxLength : Math.Min(setup.MaxLength, baseFiles.Model.Config.MaxLength - 2);
         var settings = new DataSettings(setup.BatchTokens, maxLength, setup.VocabSize, setup.SkipBadLines, seed);
-        var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelDirectory.TokenizerFile)) : baseFiles?.Tokenizer;
+        if (resuming && setup.TokenizerFile is not null)
+            throw new ArgumentException($"{directory} is resumed with the tokenizer it was started with: drop the tokenizer file");
+        var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelDirectory.TokenizerFile))
+            : baseFiles?.Tokenizer ?? (setup.TokenizerFile is { } file ? ModelTokenizer.From(ITokenizer.Load(file), file, log) : null);
         var data = TrainingData.Load(spec, settings, tokenizer, log);
 
         TransformerConfig config;
@@ -192,6 +195,10 @@ public sealed class TrainingRun
             throw new ArgumentException("LoRA adapters need a base model to adapt: give --init-from DIR");
         if (setup.InitFrom is not null && (setup.Model is not null || setup.Positional is not null || setup.RopeBase is not null))
             throw new ArgumentException("a fine-tuning run keeps its base model's architecture: drop the model settings");
+        if (setup.InitFrom is not null && setup.TokenizerFile is not null)
+            throw new ArgumentException("a fine-tuning run keeps its base model's tokenizer: drop the tokenizer file");
+        if (setup.TokenizerFile is not null && setup.Task is { } task && Sharpformer.Data.ToyTask.Parse(task) is not null)
+            throw new ArgumentException($"the generated task '{task}' has its own character tokenizer: drop the tokenizer file");
         if (string.IsNullOrEmpty(setup.Directory)) throw new ArgumentException("a training run needs a directory");
         if (setup.Model is null && !Presets.Contains(setup.Preset))
             throw new ArgumentException($"unknown preset '{setup.Preset}' (known: {string.Join(", ", Presets)})");
@@ -209,6 +216,7 @@ public sealed class TrainingRun
     private static TransformerConfig NewModelConfig(TrainingRunOptions setup, TrainingData data)
     {
         int vocab = data.Tokenizer.VocabSize;
+        var ids = SpecialIds.Of(data.Tokenizer.SpecialTokens);
         var architecture = setup.Model ?? setup.Preset switch
         {
             "small" => TransformerConfig.Small(vocab),
@@ -218,7 +226,8 @@ public sealed class TrainingRun
         };
         var config = architecture with
         {
-            SourceVocab = vocab, TargetVocab = vocab, MaxLength = setup.MaxLength + 2, PadId = data.Tokenizer.SpecialTokens.Pad ?? 0,
+            SourceVocab = vocab, TargetVocab = vocab, MaxLength = setup.MaxLength + 2,
+            PadId = ids.Pad, BosId = ids.Bos, EosId = ids.Eos,
         };
         if (setup.Dropout is float dropout) config = config with { Dropout = dropout };
         if (setup.Positional is PositionalKind positional) config = config with { Positional = positional };

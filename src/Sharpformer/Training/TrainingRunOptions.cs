@@ -56,6 +56,14 @@ public sealed record TrainingRunOptions
     /// <summary>Size of the BPE vocabulary trained on the data (not used by the character-level toy tasks).</summary>
     public int VocabSize { get; init; } = 8000;
 
+    /// <summary>
+    /// Train with this tokenizer.json instead of training a BPE on the data (<see cref="VocabSize"/> is then not used):
+    /// Sharpformer's own file of any type, or a byte-level BPE one in Hugging Face's schema such as GPT-2's. Its ids
+    /// stay; a tokenizer without &lt;pad&gt;, or without a beginning and end of sequence (&lt;bos&gt;, &lt;eos&gt; or
+    /// GPT-2's &lt;|endoftext|&gt;), gets them as new special tokens after its last id. Not for the generated toy tasks.
+    /// </summary>
+    public string? TokenizerFile { get; init; }
+
     /// <summary>Longest sequence in tokens; longer ones are cut (and counted).</summary>
     public int MaxLength { get; init; } = 128;
 

@@ -26,6 +26,23 @@ public sealed class BatchTests
     }
 
     [Fact]
+    public void OtherSpecialIdsLayOutTheSameWayAndRowsKeepThem()
+    {
+        var ids = new SpecialIds(Pad: 20, Bos: 21, Eos: 21);
+        var batch = Batch.FromPairs([new SequencePair([5, 0, 7], [8, 9]), new SequencePair([10], [11, 12, 13])], ids);
+        Assert.Equal(ids, batch.Ids);
+        Assert.Equal([[5, 0, 7], [10, 20, 20]], BatchRows.Rows(batch.Source));
+        Assert.Equal([[21, 8, 9, 20], [21, 11, 12, 13]], BatchRows.Rows(batch.TargetInput));
+        Assert.Equal([[8, 9, 21, 20], [11, 12, 13, 21]], BatchRows.Rows(batch.TargetOutput));
+
+        var first = batch.Rows(0, 1);   // id 0 is an ordinary token here, the padding is 20
+        Assert.Equal(ids, first.Ids);
+        Assert.Equal([[5, 0, 7]], BatchRows.Rows(first.Source));
+        Assert.Equal([[8, 9, 21]], BatchRows.Rows(first.TargetOutput));
+        Assert.Equal((3, 3), (first.SourceTokens, first.TargetTokens));
+    }
+
+    [Fact]
     public void AnEmptyTargetIsJustBosThenEos()
     {
         var batch = Batch.FromPairs([new SequencePair([4], [])]);

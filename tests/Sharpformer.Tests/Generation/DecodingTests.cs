@@ -160,6 +160,26 @@ public class DecodingTests
     }
 
     [Fact]
+    public void DecodersStartAndStopAtTheModelsOwnIds()
+    {
+        // GPT-2's layout: padding after the vocabulary, one token both beginning and ending a sequence.
+        const int pad = 29, endOfText = 28;
+        var model = new Transformer(TransformerConfig.Tiny(30) with { PadId = pad, BosId = endOfText, EosId = endOfText, MaxLength = 64 },
+            new Rng(7));
+        model.Eval();
+        var source = Tensor.FromArray([5, 9, 12, 7, 20, 5, 6, pad, pad, pad], 2, 5);
+
+        var first = new IncrementalDecoder(model, source).NextLogits(null);
+        var expected = model.Forward(source, Tensor.FromArray([endOfText, endOfText], 2, 1)).ToArray();
+        for (int i = 0; i < first.Length; i++) Assert.True(Math.Abs(first[i] - expected[i]) <= 1e-5f, $"logit {i}");
+
+        var all = Sampler.Decode(model, source, new SamplingOptions(Temperature: 3f), new Rng(9), 40)
+            .Concat(Greedy.Decode(model, source, 40)).Concat(BeamSearch.Decode(model, source, 3, 40)).ToList();
+        Assert.All(all, h => Assert.DoesNotContain(h.Tokens, t => t is pad or endOfText));
+        Assert.Contains(all, h => h.Ended);   // ended by <|endoftext|>, which is not forbidden although it also begins
+    }
+
+    [Fact]
     public void DecodersNeverEmitPaddingOrBos()
     {
         var model = Model();

@@ -20,7 +20,7 @@ public sealed class TransformerConfigFileTests : IDisposable
         {
             Architecture = Architecture.DecoderOnly, SourceVocab = 301, TargetVocab = 301, DModel = 48, Heads = 3, DimFeedForward = 96,
             EncoderLayers = 0, DecoderLayers = 5, Dropout = 0.25f, Activation = ActivationKind.Gelu, Norm = NormPlacement.Pre,
-            LayerNormEps = 1e-6f, ShareEmbeddings = false, TieOutput = true, MaxLength = 77, PadId = 3,
+            LayerNormEps = 1e-6f, ShareEmbeddings = false, TieOutput = true, MaxLength = 77, PadId = 3, BosId = 300, EosId = 300,
             Positional = PositionalKind.Rope, RopeBase = 500f, Weights = WeightFormat.Int8,
         };
         var defaults = new TransformerConfig();

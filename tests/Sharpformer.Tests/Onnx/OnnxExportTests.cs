@@ -163,7 +163,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
                     continue;
                 }
                 var row = all.AsSpan(r * vocab, vocab);
-                LogProbabilities.ForbidSpecial(row, config.PadId);
+                LogProbabilities.ForbidSpecial(row, config);
                 int next = LogProbabilities.ArgMax(row);
                 prefixes[r].Add(next);
                 if (next == SpecialTokens.Eos) ended[r] = true;

@@ -8,8 +8,8 @@ namespace Sharpformer.Onnx;
 /// becomes two graphs: <c>encoder.onnx</c> (source ids [batch, source_length] → memory [batch, source_length, d_model])
 /// and <c>decoder.onnx</c> (memory, source ids for its padding mask, and the target ids so far [batch, target_length] →
 /// the logits of the last position [batch, vocabulary]); a decoder-only model becomes <c>decoder.onnx</c> alone (input ids
-/// [batch, length] → the logits of the last position). Batch and lengths are dynamic; the weights are float32
-/// initializers inside each file.
+/// [batch, length] → the logits of the last position). Batch and lengths are dynamic; the weights are initializers inside
+/// each file, float32, or for an int8 model int8 with their per-row scales (<c>DequantizeLinear</c> where they are read).
 /// </summary>
 public static class OnnxExport
 {
@@ -28,7 +28,6 @@ public static class OnnxExport
     /// <exception cref="NotSupportedException">The model is of a kind the export does not cover yet (named in the message).</exception>
     public static IReadOnlyList<string> Write(SequenceModel model, string directory)
     {
-        if (model.IsQuantized) throw new NotSupportedException("ONNX export covers float32 models so far, not int8 ones");
         if (model.HasLora) throw new NotSupportedException("merge the model's LoRA adapters into its weights before exporting it");
         if (model.Config.Positional != PositionalKind.Sinusoidal)
             throw new NotSupportedException("ONNX export covers sinusoidal positions so far, not rotary ones");

@@ -14,7 +14,7 @@ internal sealed class OnnxGraph(string name)
     public const int Opset = 17;
 
     // ONNX's TensorProto.DataType values.
-    public const int FloatType = 1, Int64Type = 7, BoolType = 9;
+    public const int FloatType = 1, Int8Type = 3, Int64Type = 7, BoolType = 9;
 
     private readonly List<ProtoWriter> _nodes = [], _initializers = [], _inputs = [], _outputs = [];
     private readonly HashSet<string> _constants = [];
@@ -41,6 +41,21 @@ internal sealed class OnnxGraph(string name)
         var tensor = new ProtoWriter().PackedInt64(1, values.Shape.ToArray().Select(d => (long)d)).Varint(2, FloatType).String(8, value)
             .Bytes(9, MemoryMarshal.AsBytes(values.Contiguous().ToArray().AsSpan()));
         _initializers.Add(tensor);
+        return value;
+    }
+
+    /// <summary>An int8 initializer of shape <paramref name="dims"/> holding <paramref name="values"/> (row-major).</summary>
+    public string Int8Weight(string value, sbyte[] values, params long[] dims) =>
+        Initializer(value, Int8Type, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
+    /// <summary>A float32 vector initializer.</summary>
+    public string FloatVector(string value, ReadOnlySpan<float> values) =>
+        Initializer(value, FloatType, [values.Length], MemoryMarshal.AsBytes(values).ToArray());
+
+    private string Initializer(string value, int type, long[] dims, byte[] raw)
+    {
+        if (_constants.Add(value))
+            _initializers.Add(new ProtoWriter().PackedInt64(1, dims).Varint(2, type).String(8, value).Bytes(9, raw));
         return value;
     }
 

@@ -6,24 +6,29 @@ namespace Sharpformer.Onnx;
 /// <summary>
 /// The pieces of a Transformer as ONNX nodes, each the same computation as its module's forward pass in evaluation mode:
 /// embeddings with positions, padding and causal masks, attention, feed-forward blocks, layer norms, the stacks.
-/// Weights are initializers named as the model's parameters (a matrix that a product reads transposed gets ".T").
+/// Weights are initializers named as the model's parameters (a matrix that a product reads transposed gets ".T"). An int8
+/// model's matrices stay int8, with their per-row scales, turned into float32 by <c>DequantizeLinear</c> where a product
+/// reads them (and by row for the embedding): the computation of Sharpformer's int8 path that keeps activations float32.
 /// </summary>
 internal sealed class TransformerGraph
 {
     private readonly OnnxGraph _g;
     private readonly TransformerConfig _config;
     private readonly Dictionary<Tensor, string> _names = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<QuantizedMatrix, string> _int8Names = new(ReferenceEqualityComparer.Instance);
 
     public TransformerGraph(OnnxGraph graph, SequenceModel model)
     {
         (_g, _config) = (graph, model.Config);
         foreach (var (name, value) in model.NamedParameters()) _names[value] = name;
+        foreach (var (name, blocks) in model.NamedInt8Weights())
+            for (int i = 0; i < blocks.Count; i++) _int8Names.TryAdd(blocks[i], blocks.Count == 1 ? name : $"{name}.{"qkv"[i]}");
     }
 
     /// <summary>ids: [B, L] → embedding·√d_model + the sinusoidal positions 0 … L − 1: [B, L, d_model].</summary>
     public string Embed(Embedding table, SinusoidalPositionalEncoding positions, string ids)
     {
-        var x = _g.Node("Gather", [Weight(table.Weight), ids]);                                  // [B, L, d]
+        var x = table.Int8Weight is { } int8 ? Int8Rows(int8, ids) : _g.Node("Gather", [Weight(table.Weight), ids]);   // [B, L, d]
         x = _g.Node("Mul", [x, _g.Scalar(MathF.Sqrt(_config.DModel))]);
         var rows = _g.Node("Slice", [_g.Weight("positional_encoding", positions.Table), _g.Int64s(0), Length(ids), _g.Int64s(0)]);
         return _g.Node("Add", [x, rows]);                                                         // + PE: [L, d]
@@ -55,7 +60,8 @@ internal sealed class TransformerGraph
     {
         int d = _config.DModel, heads = attention.Heads, headSize = d / heads;
         string Project(string x, int part) => _g.Node("Add", [
-            _g.Node("MatMul", [x, Weight(attention.InProjWeight, part, transpose: true)]), Weight(attention.InProjBias, part)]);
+            _g.Node("MatMul", [x, attention.Int8InProjection is { } int8 ? Int8Transposed(int8[part])
+                : Weight(attention.InProjWeight, part, transpose: true)]), Weight(attention.InProjBias, part)]);
         string Heads(string x, long[] perm) => _g.Node("Transpose", [_g.Node("Reshape", [x, _g.Int64s(0, 0, heads, headSize)])],
             attributes: ("perm", perm));
         var q = Heads(Project(query, 0), [0, 2, 1, 3]);                                           // [B, H, T, d_h]
@@ -82,8 +88,8 @@ internal sealed class TransformerGraph
     }
 
     /// <summary>x: [..., in] → x·Wᵀ + b.</summary>
-    public string Linear(Linear layer, string x) =>
-        _g.Node("Add", [_g.Node("MatMul", [x, Weight(layer.Weight, part: null, transpose: true)]), Weight(layer.Bias!)]);
+    public string Linear(Linear layer, string x) => _g.Node("Add", [_g.Node("MatMul", [x,
+        layer.Int8Weight is { } int8 ? Int8Transposed(int8) : Weight(layer.Weight, part: null, transpose: true)]), Weight(layer.Bias!)]);
 
     /// <summary>Layer normalization over the last dimension.</summary>
     public string Norm(NN.LayerNorm norm, string x) =>
@@ -133,6 +139,32 @@ internal sealed class TransformerGraph
         var last = _g.Node("Sub", [Length(ids), _g.Int64s(1)]);                                  // [1]: L − 1
         var row = _g.Node("Squeeze", [_g.Node("Gather", [x, last], attributes: ("axis", 1)), _g.Int64s(1)]);   // [B, d]
         return Linear(generator, row);
+    }
+
+    // An int8 matrix W = s ⊙ q: [out, in] as Wᵀ for MatMul: q transposed, int8 [in, out], and s [out], dequantized per column.
+    private string Int8Transposed(QuantizedMatrix matrix)
+    {
+        string name = _int8Names[matrix];
+        var values = new sbyte[matrix.Rows * matrix.Columns];
+        matrix.CopyValuesTo(values);
+        var transposed = new sbyte[values.Length];
+        for (int r = 0; r < matrix.Rows; r++)
+            for (int c = 0; c < matrix.Columns; c++) transposed[c * matrix.Rows + r] = values[r * matrix.Columns + c];
+        var q = _g.Int8Weight(name + ".T", transposed, matrix.Columns, matrix.Rows);
+        return _g.Node("DequantizeLinear", [q, _g.FloatVector(name + ParameterLayout.ScaleSuffix, matrix.Scales)], attributes: ("axis", 1));
+    }
+
+    // ids: [B, L] → rows of an int8 table as float32, s[id]·q[id]: [B, L, columns].
+    private string Int8Rows(QuantizedMatrix table, string ids)
+    {
+        string name = _int8Names[table];
+        var values = new sbyte[table.Rows * table.Columns];
+        table.CopyValuesTo(values);
+        var q = _g.Node("Cast", [_g.Node("Gather", [_g.Int8Weight(name, values, table.Rows, table.Columns), ids])],
+            attributes: ("to", OnnxGraph.FloatType));
+        var rowScales = _g.Node("Gather", [_g.FloatVector(name + ParameterLayout.ScaleSuffix, table.Scales), ids]);   // [B, L]
+        var scales = _g.Node("Unsqueeze", [rowScales, _g.Int64s(-1)]);
+        return _g.Node("Mul", [q, scales]);
     }
 
     // A parameter as an initializer under its name; a part of an attention in-projection (0, 1, 2: q, k, v) or a matrix read

@@ -234,11 +234,12 @@ public sealed class HostileFileTests : IDisposable
     }
 
     [Fact]
-    public void ATokenizerWhoseSpecialTokensAreNotTheReservedIdsIsNamed()
+    public void ATokenizerWhoseSpecialTokensAreNotTheModelsIdsIsNamed()
     {
         string directory = Model("specials");
         string path = Path.Combine(directory, "tokenizer.json");
-        // <pad> and <bos> swap ids: a valid tokenizer, but decoding would start at <pad>.
+        // <pad> and <bos> swap ids: a valid tokenizer, but not the model's (config.json: pad 0, bos 1), so decoding would
+        // start at <pad>.
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
         json["special_tokens"]![0]!["id"] = 1;
         json["special_tokens"]![1]!["id"] = 0;
@@ -246,7 +247,8 @@ public sealed class HostileFileTests : IDisposable
         json["vocab"]![1] = "<pad>";
         File.WriteAllText(path, json.ToJsonString());
         ITokenizer.Load(path);
-        Assert.Contains("<pad>, <bos> and <eos> at ids 0, 1 and 2", OneLineError(path, "translate", "--model", directory, "abc"));
+        Assert.Contains("the model pads with id 0, starts at 1 and ends at 2 (config.json), but the tokenizer's <pad>, <bos> and <eos> " +
+            "are 1, 0 and 2", OneLineError(path, "translate", "--model", directory, "abc"));
     }
 
     [Fact]

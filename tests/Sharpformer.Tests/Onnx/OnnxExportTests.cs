@@ -65,6 +65,54 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         Assert.True(logitError <= 1e-4, $"logits differ by {logitError:E2}");
     }
 
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void AnInt8ModelExportsItsInt8WeightsAndOnnxRuntimeComputesItsLogits(string name)
+    {
+        var float32 = new Transformer(Config(name), new Rng(4));
+        var int8 = new Transformer(Config(name), new Rng(4));
+        int8.QuantizeWeights();
+        int8.Eval();
+        // The float model of the dequantized weights, s ⊙ q: what the graphs compute, activations kept in float32.
+        var parameters = float32.NamedParameters().ToDictionary(p => p.Name, p => p.Value);
+        foreach (var (weight, blocks) in int8.NamedInt8Weights())
+            parameters[weight].CopyFrom(Tensor.Concat([.. blocks.Select(block => block.Dequantize())], 0));
+        float32.Eval();
+        OnnxExport.Write(float32, Path.Combine(_directory, "fp32"));
+        OnnxExport.Write(int8, _directory);
+
+        var source = Tensor.FromArray([.. Source.Select(v => (float)v)], 2, 7);
+        var target = Tensor.FromArray([.. Target.Select(v => (float)v)], 2, 5);
+        float[] Last(Transformer model) => model.Decode(target, model.Encode(source), source).Narrow(1, 4, 1).Contiguous().ToArray();
+        float[] OnnxRuntime(GraphOptimizationLevel level)
+        {
+            using var sessionOptions = new SessionOptions { GraphOptimizationLevel = level };
+            using var encoder = new InferenceSession(Path.Combine(_directory, OnnxExport.EncoderFile), sessionOptions);
+            using var decoder = new InferenceSession(Path.Combine(_directory, OnnxExport.DecoderFile), sessionOptions);
+            using var sourceIds = OrtValue.CreateTensorValueFromMemory(Source, [2, 7]);
+            using var targetIds = OrtValue.CreateTensorValueFromMemory(Target, [2, 5]);
+            using var options = new RunOptions();
+            using var encoded = encoder.Run(options, ["source_ids"], [sourceIds], ["memory"]);
+            using var decoded =
+                decoder.Run(options, ["memory", "source_ids", "target_ids"], [encoded[0], sourceIds, targetIds], ["logits"]);
+            return decoded[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+
+        // As written, the graphs compute the dequantized model exactly. With its default optimizations ONNX Runtime rewrites
+        // DequantizeLinear → MatMul into an integer product that quantizes the activations on the fly, as Sharpformer's
+        // AVX-VNNI path does: both then round the activations, each in its own way.
+        double exact = RelativeError.Max(Last(float32), OnnxRuntime(GraphOptimizationLevel.ORT_DISABLE_ALL));
+        double optimized = RelativeError.Max(Last(int8), OnnxRuntime(GraphOptimizationLevel.ORT_ENABLE_ALL));
+        long Bytes(string directory) => new DirectoryInfo(directory).GetFiles("*.onnx").Sum(file => file.Length);
+        double sizeRatio = Bytes(_directory) / (double)Bytes(Path.Combine(_directory, "fp32"));
+        output.WriteLine($"{name}: unoptimized, logits within {exact:E2} of the dequantized model's; optimized, within {
+            optimized:E2} of the int8 model's (Int8Gemm direct: {Sharpformer.Kernels.Int8Gemm.DirectSupported}); files {
+                sizeRatio:P0} of float32's");
+        Assert.True(exact <= 1e-4, $"logits differ from the dequantized model's by {exact:E2}");
+        Assert.True(optimized <= 5e-2, $"optimized, logits differ from the int8 model's by {optimized:E2}");
+        Assert.True(sizeRatio < 0.7, $"the int8 graphs are {sizeRatio:P0} of the float32 ones");
+    }
+
     [Fact]
     public void AGreedyDecodeThroughOnnxRuntimeTranslatesAsTheCommandDoes()
     {

@@ -19,6 +19,10 @@ if (args.Length > 0 && args[0] == "torch")
 if (args.Length > 0 && args[0] == "attention")
     return Sharpformer.Benchmarks.Torch.AttentionVsTorch.Run(args[1..]);
 
+// `onnx` mode: greedy decoding with Sharpformer's key/value cache against the exported graphs in ONNX Runtime.
+if (args.Length > 0 && args[0] == "onnx")
+    return Sharpformer.Benchmarks.Onnx.DecodeVsOnnxRuntime.Run(args[1..]);
+
 const int Rounds = 3;             // alternating blocks per side and case
 const int RestMilliseconds = 250; // pause after each block
 

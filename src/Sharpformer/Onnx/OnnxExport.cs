@@ -22,6 +22,9 @@ public static class OnnxExport
     /// <summary>The decoder graph's file name.</summary>
     public const string DecoderFile = "decoder.onnx";
 
+    /// <summary>The file name of the decoder graph with a key/value cache (past keys and values in, present ones out).</summary>
+    public const string DecoderWithPastFile = "decoder_with_past.onnx";
+
     /// <summary>
     /// Writes the model's graphs into <paramref name="directory"/> (created if needed), each atomically; returns their paths.
     /// </summary>
@@ -33,15 +36,18 @@ public static class OnnxExport
             throw new NotSupportedException("ONNX export covers sinusoidal positions so far, not rotary ones");
         Directory.CreateDirectory(directory);
         string encoder = Path.Combine(directory, EncoderFile), decoder = Path.Combine(directory, DecoderFile);
+        string withPast = Path.Combine(directory, DecoderWithPastFile);
         if (model is LanguageModel languageModel)
         {
             AtomicFile.Write(decoder, stream => stream.Write(Decoder(languageModel)));
-            return [decoder];
+            AtomicFile.Write(withPast, stream => stream.Write(DecoderWithPast(languageModel)));
+            return [decoder, withPast];
         }
         var transformer = (Transformer)model;
         AtomicFile.Write(encoder, stream => stream.Write(Encoder(transformer)));
         AtomicFile.Write(decoder, stream => stream.Write(Decoder(transformer)));
-        return [encoder, decoder];
+        AtomicFile.Write(withPast, stream => stream.Write(DecoderWithPast(transformer)));
+        return [encoder, decoder, withPast];
     }
 
     /// <summary>The encoder graph: source_ids [batch, source_length] (int64) → memory [batch, source_length, d_model].</summary>
@@ -74,6 +80,29 @@ public static class OnnxExport
     }
 
     /// <summary>
+    /// The decoder graph with a key/value cache: memory and source_ids as <see cref="Decoder(Transformer)"/>'s, target_ids
+    /// [batch, new_length] (the tokens not fed yet: bos and any prefix at the first step, then one a step) and, for each
+    /// decoder layer i, past_key_values.i.key and .value [batch, heads, past_length, head_size] (past_length 0 at the first
+    /// step) → logits [batch, vocabulary] of the last new position and present.i.key and .value [batch, heads,
+    /// past_length + new_length, head_size], the next step's past. Rows advance together: no padding among the targets.
+    /// </summary>
+    internal static byte[] DecoderWithPast(Transformer model)
+    {
+        var g = new OnnxGraph("sharpformer_decoder_with_past");
+        var t = new TransformerGraph(g, model);
+        var memory = g.Input("memory", OnnxGraph.FloatType, "batch", "source_length", model.Config.DModel);
+        var source = g.Input("source_ids", OnnxGraph.Int64Type, "batch", "source_length");
+        var target = g.Input("target_ids", OnnxGraph.Int64Type, "batch", "new_length");
+        var cache = new LayerCache(g, model.Config, model.Core.Decoder.Layers.Count);
+        var x = t.Embed(model.TargetEmbedding, model.PositionalEncoding, target, cache.PastLength);
+        var causal = t.CausalAfter(cache.PastLength, target);
+        x = t.Decoder(model.Core.Decoder, x, memory, t.KeyPadding(source), (i, attention, h) => cache.Attend(t, i, attention, h, causal));
+        g.Output(t.LastLogits(model.Generator, x, target), "logits", OnnxGraph.FloatType, "batch", model.Config.TargetVocab);
+        cache.WriteOutputs();
+        return g.ToModel(Version);
+    }
+
+    /// <summary>
     /// A decoder-only model's graph: input_ids [batch, length] (int64) → logits [batch, vocabulary] of the last position.
     /// </summary>
     internal static byte[] Decoder(LanguageModel model)
@@ -84,6 +113,62 @@ public static class OnnxExport
         var x = t.Encoder(model.Blocks, t.Embed(model.Embedding, model.PositionalEncoding, ids), t.CausalWithPadding(ids));
         g.Output(t.LastLogits(model.Generator, x, ids), "logits", OnnxGraph.FloatType, "batch", model.Config.TargetVocab);
         return g.ToModel(Version);
+    }
+
+    /// <summary>
+    /// A decoder-only model's graph with a key/value cache: input_ids [batch, new_length] and, per block i,
+    /// past_key_values.i.key and .value → logits of the last new position and present.i.key and .value (as
+    /// <see cref="DecoderWithPast(Transformer)"/>; no padding among the ids).
+    /// </summary>
+    internal static byte[] DecoderWithPast(LanguageModel model)
+    {
+        var g = new OnnxGraph("sharpformer_language_model_with_past");
+        var t = new TransformerGraph(g, model);
+        var ids = g.Input("input_ids", OnnxGraph.Int64Type, "batch", "new_length");
+        var cache = new LayerCache(g, model.Config, model.Blocks.Layers.Count);
+        var causal = t.CausalAfter(cache.PastLength, ids);
+        var x = t.Encoder(model.Blocks, t.Embed(model.Embedding, model.PositionalEncoding, ids, cache.PastLength),
+            (i, attention, h) => cache.Attend(t, i, attention, h, causal));
+        g.Output(t.LastLogits(model.Generator, x, ids), "logits", OnnxGraph.FloatType, "batch", model.Config.TargetVocab);
+        cache.WriteOutputs();
+        return g.ToModel(Version);
+    }
+
+    // Each self-attention layer's past keys and values (graph inputs) and present ones (graph outputs).
+    private sealed class LayerCache
+    {
+        private readonly OnnxGraph _g;
+        private readonly (string Key, string Value)[] _past, _present;
+        private readonly object[] _dims;
+
+        public LayerCache(OnnxGraph g, TransformerConfig config, int layers)
+        {
+            (_g, _dims) = (g, ["batch", config.Heads, "past_length", config.DModel / config.Heads]);
+            _past = [.. Enumerable.Range(0, layers).Select(i => (g.Input($"past_key_values.{i}.key", OnnxGraph.FloatType, _dims),
+                g.Input($"past_key_values.{i}.value", OnnxGraph.FloatType, _dims)))];
+            _present = new (string, string)[layers];
+            PastLength = g.Node("Shape", [_past[0].Key], attributes: [("start", 2), ("end", 3)]);   // [1]: P
+        }
+
+        /// <summary>The number of positions already fed: [1] int64.</summary>
+        public string PastLength { get; }
+
+        public string Attend(TransformerGraph t, int layer, MultiHeadAttention attention, string x, string causal)
+        {
+            var (output, key, value) = t.CachedSelfAttention(attention, x, _past[layer], causal);
+            _present[layer] = (key, value);
+            return output;
+        }
+
+        public void WriteOutputs()
+        {
+            object[] dims = [.. _dims[..2], "total_length", _dims[3]];
+            for (int i = 0; i < _present.Length; i++)
+            {
+                _g.Output(_present[i].Key, $"present.{i}.key", OnnxGraph.FloatType, dims);
+                _g.Output(_present[i].Value, $"present.{i}.value", OnnxGraph.FloatType, dims);
+            }
+        }
     }
 
     private static string Version => typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "0";

@@ -25,12 +25,16 @@ internal sealed class TransformerGraph
             for (int i = 0; i < blocks.Count; i++) _int8Names.TryAdd(blocks[i], blocks.Count == 1 ? name : $"{name}.{"qkv"[i]}");
     }
 
-    /// <summary>ids: [B, L] → embedding·√d_model + the sinusoidal positions 0 … L − 1: [B, L, d_model].</summary>
-    public string Embed(Embedding table, SinusoidalPositionalEncoding positions, string ids)
+    /// <summary>
+    /// ids: [B, L] → embedding·√d_model + the sinusoidal positions start … start + L − 1: [B, L, d_model]
+    /// (<paramref name="start"/>: a [1] int64 value, null for 0).
+    /// </summary>
+    public string Embed(Embedding table, SinusoidalPositionalEncoding positions, string ids, string? start = null)
     {
         var x = table.Int8Weight is { } int8 ? Int8Rows(int8, ids) : _g.Node("Gather", [Weight(table.Weight), ids]);   // [B, L, d]
         x = _g.Node("Mul", [x, _g.Scalar(MathF.Sqrt(_config.DModel))]);
-        var rows = _g.Node("Slice", [_g.Weight("positional_encoding", positions.Table), _g.Int64s(0), Length(ids), _g.Int64s(0)]);
+        var end = start is null ? Length(ids) : _g.Node("Add", [start, Length(ids)]);
+        var rows = _g.Node("Slice", [_g.Weight("positional_encoding", positions.Table), start ?? _g.Int64s(0), end, _g.Int64s(0)]);
         return _g.Node("Add", [x, rows]);                                                         // + PE: [L, d]
     }
 
@@ -55,18 +59,50 @@ internal sealed class TransformerGraph
         return _g.Node("Add", [causal, KeyPadding(ids)]);
     }
 
-    /// <summary>query: [B, T, d], keyValue: [B, S, d] (the same value for self-attention), mask [.., T or 1, S] → [B, T, d].</summary>
-    public string Attention(MultiHeadAttention attention, string query, string keyValue, string mask)
+    /// <summary>
+    /// ids: [B, t] of new positions after <paramref name="past"/> ([1]: P) earlier ones → the causal rule alone (no padding):
+    /// [t, P + t], −∞ where a key comes after the query's own position.
+    /// </summary>
+    public string CausalAfter(string past, string ids)
     {
-        int d = _config.DModel, heads = attention.Heads, headSize = d / heads;
-        string Project(string x, int part) => _g.Node("Add", [
-            _g.Node("MatMul", [x, attention.Int8InProjection is { } int8 ? Int8Transposed(int8[part])
-                : Weight(attention.InProjWeight, part, transpose: true)]), Weight(attention.InProjBias, part)]);
-        string Heads(string x, long[] perm) => _g.Node("Transpose", [_g.Node("Reshape", [x, _g.Int64s(0, 0, heads, headSize)])],
-            attributes: ("perm", perm));
-        var q = Heads(Project(query, 0), [0, 2, 1, 3]);                                           // [B, H, T, d_h]
-        var kT = Heads(Project(keyValue, 1), [0, 2, 3, 1]);                                       // [B, H, d_h, S]
-        var v = Heads(Project(keyValue, 2), [0, 2, 1, 3]);                                        // [B, H, S, d_h]
+        var length = Length(ids);
+        var shape = _g.Node("Concat", [length, _g.Node("Add", [past, length])], attributes: ("axis", 0));   // [2]: t, P + t
+        var blocked = _g.Node("Expand", [_g.Scalar(float.NegativeInfinity), shape]);
+        var diagonal = _g.Node("Squeeze", [_g.Node("Add", [past, _g.Int64s(1)]), _g.Int64s(0)]);   // 0-D: P + 1
+        return _g.Node("Trilu", [blocked, diagonal], attributes: ("upper", 1));                    // key j > P + query i: −∞
+    }
+
+    /// <summary>query: [B, T, d], keyValue: [B, S, d] (the same value for self-attention), mask [.., T or 1, S] → [B, T, d].</summary>
+    public string Attention(MultiHeadAttention attention, string query, string keyValue, string mask) =>
+        Attend(attention, Heads(attention, query, 0), Heads(attention, keyValue, 1), Heads(attention, keyValue, 2), mask);
+
+    /// <summary>
+    /// Self-attention of new positions x: [B, t, d] over the keys and values of earlier ones, past [B, H, P, d_h] each, and
+    /// their own → the output [B, t, d] and the keys and values of all P + t positions.
+    /// </summary>
+    public (string Output, string Key, string Value) CachedSelfAttention(MultiHeadAttention attention, string x,
+        (string Key, string Value) past, string mask)
+    {
+        var key = _g.Node("Concat", [past.Key, Heads(attention, x, 1)], attributes: ("axis", 2));       // [B, H, P + t, d_h]
+        var value = _g.Node("Concat", [past.Value, Heads(attention, x, 2)], attributes: ("axis", 2));
+        return (Attend(attention, Heads(attention, x, 0), key, value, mask), key, value);
+    }
+
+    // x: [B, L, d] → part 0, 1 or 2 (q, k, v) of the in-projection, split into heads: [B, H, L, d_h].
+    private string Heads(MultiHeadAttention attention, string x, int part)
+    {
+        var projected = _g.Node("Add", [_g.Node("MatMul", [x, attention.Int8InProjection is { } int8 ? Int8Transposed(int8[part])
+            : Weight(attention.InProjWeight, part, transpose: true)]), Weight(attention.InProjBias, part)]);
+        var split = _g.Node("Reshape", [projected, _g.Int64s(0, 0, attention.Heads, _config.DModel / attention.Heads)]);
+        return _g.Node("Transpose", [split], attributes: ("perm", new long[] { 0, 2, 1, 3 }));
+    }
+
+    // q: [B, H, T, d_h], k and v: [B, H, S, d_h], mask [.., T or 1, S] → softmax(q·kᵀ/√d_h + mask)·v, heads merged and
+    // projected: [B, T, d].
+    private string Attend(MultiHeadAttention attention, string q, string k, string v, string mask)
+    {
+        int d = _config.DModel, headSize = d / attention.Heads;
+        var kT = _g.Node("Transpose", [k], attributes: ("perm", new long[] { 0, 1, 3, 2 }));       // [B, H, d_h, S]
         var scores = _g.Node("Mul", [_g.Node("MatMul", [q, kT]), _g.Scalar(1f / MathF.Sqrt(headSize))]);
         var weights = _g.Node("Softmax", [_g.Node("Add", [scores, mask])], attributes: ("axis", -1));
         var perHead = _g.Node("Transpose", [_g.Node("MatMul", [weights, v])], attributes: ("perm", new long[] { 0, 2, 1, 3 }));
@@ -96,40 +132,56 @@ internal sealed class TransformerGraph
         _g.Node("LayerNormalization", [x, Weight(norm.Weight), Weight(norm.Bias)], attributes: [("axis", -1), ("epsilon", norm.Eps)]);
 
     /// <summary>An encoder stack (or a decoder-only model's causal stack): x: [B, L, d], mask → [B, L, d].</summary>
-    public string Encoder(Encoder encoder, string x, string mask)
+    public string Encoder(Encoder encoder, string x, string mask) =>
+        Encoder(encoder, x, (_, attention, h) => Attention(attention, h, h, mask));
+
+    /// <summary>
+    /// An encoder stack whose self-attention layer i computes as <paramref name="selfAttention"/>(i, module, its input)
+    /// (a decoder-only model's cached stack).
+    /// </summary>
+    public string Encoder(Encoder encoder, string x, Func<int, MultiHeadAttention, string, string> selfAttention)
     {
-        foreach (var layer in encoder.Layers.Items)
+        for (int i = 0; i < encoder.Layers.Count; i++)
+        {
+            var layer = encoder.Layers[i];
             if (layer.Norm == NormPlacement.Post)
             {
-                x = Norm(layer.Norm1, _g.Node("Add", [x, Attention(layer.SelfAttention, x, x, mask)]));
+                x = Norm(layer.Norm1, _g.Node("Add", [x, selfAttention(i, layer.SelfAttention, x)]));
                 x = Norm(layer.Norm2, _g.Node("Add", [x, FeedForward(layer.FeedForward, x)]));
             }
             else
             {
-                var h = Norm(layer.Norm1, x);
-                x = _g.Node("Add", [x, Attention(layer.SelfAttention, h, h, mask)]);
+                x = _g.Node("Add", [x, selfAttention(i, layer.SelfAttention, Norm(layer.Norm1, x))]);
                 x = _g.Node("Add", [x, FeedForward(layer.FeedForward, Norm(layer.Norm2, x))]);
             }
+        }
         return encoder.FinalNorm is null ? x : Norm(encoder.FinalNorm, x);
     }
 
     /// <summary>A decoder stack: x: [B, T, d] over memory [B, S, d] with its masks → [B, T, d].</summary>
-    public string Decoder(Decoder decoder, string x, string memory, string targetMask, string memoryMask)
+    public string Decoder(Decoder decoder, string x, string memory, string targetMask, string memoryMask) =>
+        Decoder(decoder, x, memory, memoryMask, (_, attention, h) => Attention(attention, h, h, targetMask));
+
+    /// <summary>A decoder stack whose self-attention layer i computes as <paramref name="selfAttention"/>(i, module, its input).</summary>
+    public string Decoder(Decoder decoder, string x, string memory, string memoryMask,
+        Func<int, MultiHeadAttention, string, string> selfAttention)
     {
-        foreach (var layer in decoder.Layers.Items)
+        for (int i = 0; i < decoder.Layers.Count; i++)
+        {
+            var layer = decoder.Layers[i];
             if (layer.Norm == NormPlacement.Post)
             {
-                x = Norm(layer.Norm1, _g.Node("Add", [x, Attention(layer.SelfAttention, x, x, targetMask)]));
+                x = Norm(layer.Norm1, _g.Node("Add", [x, selfAttention(i, layer.SelfAttention, x)]));
                 x = Norm(layer.Norm2, _g.Node("Add", [x, Attention(layer.CrossAttention, x, memory, memoryMask)]));
                 x = Norm(layer.Norm3, _g.Node("Add", [x, FeedForward(layer.FeedForward, x)]));
             }
             else
             {
-                var h = Norm(layer.Norm1, x);
-                x = _g.Node("Add", [x, Attention(layer.SelfAttention, h, h, targetMask)]);
+                x = _g.Node("Add", [x, selfAttention(i, layer.SelfAttention, Norm(layer.Norm1, x))]);
                 x = _g.Node("Add", [x, Attention(layer.CrossAttention, Norm(layer.Norm2, x), memory, memoryMask)]);
                 x = _g.Node("Add", [x, FeedForward(layer.FeedForward, Norm(layer.Norm3, x))]);
             }
+        }
         return decoder.FinalNorm is null ? x : Norm(decoder.FinalNorm, x);
     }
 

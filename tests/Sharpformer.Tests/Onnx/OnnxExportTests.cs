@@ -151,7 +151,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         };
         var model = new LanguageModel(config, new Rng(6));
         model.Eval();
-        Assert.Equal([Path.Combine(_directory, OnnxExport.DecoderFile)], OnnxExport.Write(model, _directory));
+        Assert.Equal([Path.Combine(_directory, OnnxExport.DecoderFile), Path.Combine(_directory, OnnxExport.DecoderWithPastFile)],
+            OnnxExport.Write(model, _directory));
         long[] ids = [1, 7, 9, 4, 11, 3, 1, 8, 5, 2, 9, 0];                                       // row 1 padded at the end
         var logits = model.Forward(Tensor.FromArray([.. ids.Select(v => (float)v)], 2, 6)).Narrow(1, 5, 1).Contiguous().ToArray();
 
@@ -162,7 +163,83 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         double error = RelativeError.Max(logits, result[0].GetTensorDataAsSpan<float>().ToArray());
         output.WriteLine($"decoder-only, {(preNorm ? "pre-norm GELU" : "post-norm ReLU")}: last logits within {error:E2}");
         Assert.True(error <= 1e-4, $"logits differ by {error:E2}");
+
+        // With the cache: three tokens, then one a step, against the model on the whole prefix.
+        using var cached = new InferenceSession(Path.Combine(_directory, OnnxExport.DecoderWithPastFile));
+        long[] tokens = [1, 7, 9, 4, 11, 3, 1, 8, 5, 2, 9, 6];                                     // [2, 6], no padding
+        string[] names = [.. Enumerable.Range(0, config.DecoderLayers).SelectMany(i => new[] { $"{i}.key", $"{i}.value" })];
+        var past = names.Select(_ => OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [2, 4, 0, 4])).ToList();
+        double worst = 0;
+        for (int fed = 0, width = 3; fed < 6; fed += width, width = 1)
+        {
+            long[] step = [.. tokens.Skip(fed).Take(width), .. tokens.Skip(6 + fed).Take(width)];
+            using var stepIds = OrtValue.CreateTensorValueFromMemory(step, [2, width]);
+            using var results = cached.Run(options, ["input_ids", .. names.Select(n => "past_key_values." + n)], [stepIds, .. past],
+                ["logits", .. names.Select(n => "present." + n)]);
+            var prefix = Tensor.FromArray([.. tokens.Take(fed + width).Concat(tokens.Skip(6).Take(fed + width)).Select(v => (float)v)],
+                2, fed + width);
+            var expected = model.Forward(prefix).Narrow(1, fed + width - 1, 1).Contiguous().ToArray();
+            worst = Math.Max(worst, RelativeError.Max(expected, results[0].GetTensorDataAsSpan<float>().ToArray()));
+            foreach (var value in past) value.Dispose();
+            past = [.. results.Skip(1).Select(Copy)];
+        }
+        foreach (var value in past) value.Dispose();
+        output.WriteLine($"decoder-only with the cache: each step's logits within {worst:E2}");
+        Assert.True(worst <= 1e-4, $"cached logits differ by {worst:E2}");
     }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void TheCachedDecoderGraphGivesTheLogitsOfTheWholePrefixStepByStep(string name)
+    {
+        var model = new Transformer(Config(name), new Rng(4));
+        model.Eval();
+        OnnxExport.Write(model, _directory);
+        var source = Tensor.FromArray([.. Source.Select(v => (float)v)], 2, 7);
+        var memory = model.Encode(source);
+        // Bos and a two-token prefix at the first step, then one token a step.
+        long[][] steps = [[1, 4, 13, 1, 12, 7], [6, 5], [9, 3], [2, 8], [11, 10]];
+        int[] widths = [3, 1, 1, 1, 1];
+
+        using var encoder = new InferenceSession(Path.Combine(_directory, OnnxExport.EncoderFile));
+        using var decoder = new InferenceSession(Path.Combine(_directory, OnnxExport.DecoderWithPastFile));
+        using var options = new RunOptions();
+        using var sourceIds = OrtValue.CreateTensorValueFromMemory(Source, [2, 7]);
+        using var encoded = encoder.Run(options, ["source_ids"], [sourceIds], ["memory"]);
+        int layers = model.Config.DecoderLayers, heads = model.Config.Heads, headSize = model.Config.DModel / heads;
+        string[] cacheNames = [.. Enumerable.Range(0, layers).SelectMany(i => new[] { $"{i}.key", $"{i}.value" })];
+        var past = cacheNames.Select(_ => OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [2, heads, 0, headSize])).ToList();
+        var prefix = new List<long>[] { [], [] };
+        double worst = 0;
+        try
+        {
+            for (int s = 0; s < steps.Length; s++)
+            {
+                for (int r = 0; r < 2; r++) prefix[r].AddRange(steps[s].Skip(r * widths[s]).Take(widths[s]));
+                using var targetIds = OrtValue.CreateTensorValueFromMemory(steps[s], [2, widths[s]]);
+                string[] inputs = ["memory", "source_ids", "target_ids", .. cacheNames.Select(n => "past_key_values." + n)];
+                using var results = decoder.Run(options, inputs, [encoded[0], sourceIds, targetIds, .. past],
+                    ["logits", .. cacheNames.Select(n => "present." + n)]);
+                int length = prefix[0].Count;
+                var target = Tensor.FromArray([.. prefix.SelectMany(row => row).Select(v => (float)v)], 2, length);
+                var expected = model.Decode(target, memory, source).Narrow(1, length - 1, 1).Contiguous().ToArray();
+                worst = Math.Max(worst, RelativeError.Max(expected, results[0].GetTensorDataAsSpan<float>().ToArray()));
+                Assert.Equal([2L, heads, length, headSize], results[1].GetTensorTypeAndShape().Shape);
+                foreach (var value in past) value.Dispose();
+                past = [.. results.Skip(1).Select(present => Copy(present))];
+            }
+        }
+        finally
+        {
+            foreach (var value in past) value.Dispose();
+        }
+        output.WriteLine($"{name}: with the cache, each step's logits within {worst:E2} of the whole prefix's");
+        Assert.True(worst <= 1e-4, $"logits differ by {worst:E2}");
+    }
+
+    // An output's values in a tensor of its own, to feed the next run once the results are disposed.
+    private static OrtValue Copy(OrtValue value) =>
+        OrtValue.CreateTensorValueFromMemory(value.GetTensorDataAsSpan<float>().ToArray(), value.GetTensorTypeAndShape().Shape);
 
     [Fact]
     public void WhatTheExportDoesNotCoverYetIsRefusedByName()

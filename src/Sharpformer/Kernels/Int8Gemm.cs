@@ -10,7 +10,8 @@ namespace Sharpformer.Kernels;
 /// bytes) and VPDPBUSD adds four byte products per int32 lane, so
 /// y[i, j] = s_x·s_j·(Σ_c u[i, c]·q[j, c] − 128·Σ_c q[j, c]). Measured on the decoder's products of <c>big</c>
 /// (1 thread): 3.9× the float32 GEMM at 1 row, 3.7× at 4, 1.3× at 256; converting the int8 weights to float32
-/// for FMAs instead gave 2.3× at 1 row and 1.1× at 4. Without AVX-VNNI, blocks of the weights are turned
+/// for FMAs instead gave 2.3× at 1 row and 1.1× at 4. Without AVX-VNNI, up to <see cref="Int8FewRows.MaxRows"/>
+/// rows take <see cref="Int8FewRows"/> (weights widened to float32 in registers), and more rows turn blocks of the weights
 /// back into float32 for the float GEMM.
 /// </summary>
 internal static unsafe class Int8Gemm
@@ -37,6 +38,7 @@ internal static unsafe class Int8Gemm
     public static void Run(int m, Int8Operand w, float* x, int ldx, float beta, float* y, int ldy)
     {
         if (DirectSupported) RunDirect(m, w, x, ldx, beta, y, ldy, Parallelism.Threads);
+        else if (m <= Int8FewRows.MaxRows && Int8FewRows.Supported) Int8FewRows.Run(m, w, x, ldx, beta, y, ldy, Parallelism.Threads);
         else RunDequantized(m, w, x, ldx, beta, y, ldy);
     }
 

@@ -56,6 +56,24 @@ public unsafe class Int8GemmTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    public void TheFewRowsPathMultipliesTheDequantizedWeights(int m, int n, int k)
+    {
+        if (!Int8FewRows.Supported || m > Int8FewRows.MaxRows) return;   // a CPU without AVX2 and FMA, or a shape it does not take
+        foreach (float beta in new[] { 0f, 1f })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (w, x, y) = Operands(m, n, k, seed: m * 7 + n * 13 + k);
+                var expected = FloatReference(w, x, y, m, beta);
+                if (beta == 0) Array.Fill(y, float.NaN);              // β = 0 never reads y
+                // Each row of x is followed by NaNs that the padded last group must not read.
+                var strided = Enumerable.Range(0, m).SelectMany(i => x.Skip(i * k).Take(k).Append(float.NaN)).ToArray();
+                fixed (float* px = strided, py = y) Int8FewRows.Run(m, w.Operand, px, k + 1, beta, py, n, threads);
+                for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], y[i], 1e-4 * (1 + Math.Abs(expected[i])));
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
     public void TheInt8PathComputesTheIntegerProductExactly(int m, int n, int k)
     {
         if (!Int8Gemm.DirectSupported) return;                       // the float path covers CPUs without AVX-VNNI

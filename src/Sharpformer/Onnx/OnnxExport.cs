@@ -32,8 +32,6 @@ public static class OnnxExport
     public static IReadOnlyList<string> Write(SequenceModel model, string directory)
     {
         if (model.HasLora) throw new NotSupportedException("merge the model's LoRA adapters into its weights before exporting it");
-        if (model.Config.Positional != PositionalKind.Sinusoidal)
-            throw new NotSupportedException("ONNX export covers sinusoidal positions so far, not rotary ones");
         Directory.CreateDirectory(directory);
         string encoder = Path.Combine(directory, EncoderFile), decoder = Path.Combine(directory, DecoderFile);
         string withPast = Path.Combine(directory, DecoderWithPastFile);
@@ -155,7 +153,7 @@ public static class OnnxExport
 
         public string Attend(TransformerGraph t, int layer, MultiHeadAttention attention, string x, string causal)
         {
-            var (output, key, value) = t.CachedSelfAttention(attention, x, _past[layer], causal);
+            var (output, key, value) = t.CachedSelfAttention(attention, x, _past[layer], PastLength, causal);
             _present[layer] = (key, value);
             return output;
         }

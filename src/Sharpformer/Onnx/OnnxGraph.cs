@@ -48,6 +48,10 @@ internal sealed class OnnxGraph(string name)
     public string Int8Weight(string value, sbyte[] values, params long[] dims) =>
         Initializer(value, Int8Type, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 
+    /// <summary>A float32 initializer [rows, columns] holding <paramref name="values"/> (row-major).</summary>
+    public string Matrix(string value, float[] values, int rows, int columns) =>
+        Initializer(value, FloatType, [rows, columns], MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
     /// <summary>A float32 vector initializer.</summary>
     public string FloatVector(string value, ReadOnlySpan<float> values) =>
         Initializer(value, FloatType, [values.Length], MemoryMarshal.AsBytes(values).ToArray());

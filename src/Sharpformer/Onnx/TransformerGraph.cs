@@ -33,6 +33,7 @@ internal sealed class TransformerGraph
     {
         var x = table.Int8Weight is { } int8 ? Int8Rows(int8, ids) : _g.Node("Gather", [Weight(table.Weight), ids]);   // [B, L, d]
         x = _g.Node("Mul", [x, _g.Scalar(MathF.Sqrt(_config.DModel))]);
+        if (_config.Positional == PositionalKind.Rope) return x;                                  // positions rotate q and k instead
         var end = start is null ? Length(ids) : _g.Node("Add", [start, Length(ids)]);
         var rows = _g.Node("Slice", [_g.Weight("positional_encoding", positions.Table), start ?? _g.Int64s(0), end, _g.Int64s(0)]);
         return _g.Node("Add", [x, rows]);                                                         // + PE: [L, d]
@@ -72,20 +73,48 @@ internal sealed class TransformerGraph
         return _g.Node("Trilu", [blocked, diagonal], attributes: ("upper", 1));                    // key j > P + query i: −∞
     }
 
-    /// <summary>query: [B, T, d], keyValue: [B, S, d] (the same value for self-attention), mask [.., T or 1, S] → [B, T, d].</summary>
-    public string Attention(MultiHeadAttention attention, string query, string keyValue, string mask) =>
-        Attend(attention, Heads(attention, query, 0), Heads(attention, keyValue, 1), Heads(attention, keyValue, 2), mask);
+    /// <summary>
+    /// query: [B, T, d], keyValue: [B, S, d] (the same value for self-attention, whose queries and keys rotate by their
+    /// positions 0 … T − 1 in a rotary model), mask [.., T or 1, S] → [B, T, d].
+    /// </summary>
+    public string Attention(MultiHeadAttention attention, string query, string keyValue, string mask)
+    {
+        string q = Heads(attention, query, 0), k = Heads(attention, keyValue, 1);
+        if (attention.RopeBase is float theta && query == keyValue) (q, k) = (Rotate(q, theta, null), Rotate(k, theta, null));
+        return Attend(attention, q, k, Heads(attention, keyValue, 2), mask);
+    }
 
     /// <summary>
     /// Self-attention of new positions x: [B, t, d] over the keys and values of earlier ones, past [B, H, P, d_h] each, and
     /// their own → the output [B, t, d] and the keys and values of all P + t positions.
     /// </summary>
     public (string Output, string Key, string Value) CachedSelfAttention(MultiHeadAttention attention, string x,
-        (string Key, string Value) past, string mask)
+        (string Key, string Value) past, string pastLength, string mask)
     {
-        var key = _g.Node("Concat", [past.Key, Heads(attention, x, 1)], attributes: ("axis", 2));       // [B, H, P + t, d_h]
+        string q = Heads(attention, x, 0), k = Heads(attention, x, 1);
+        if (attention.RopeBase is float theta) (q, k) = (Rotate(q, theta, pastLength), Rotate(k, theta, pastLength));
+        var key = _g.Node("Concat", [past.Key, k], attributes: ("axis", 2));                      // [B, H, P + t, d_h]
         var value = _g.Node("Concat", [past.Value, Heads(attention, x, 2)], attributes: ("axis", 2));
-        return (Attend(attention, Heads(attention, x, 0), key, value, mask), key, value);
+        return (Attend(attention, q, key, value, mask), key, value);
+    }
+
+    // Heads x: [B, H, L, d_h] of positions start … start + L − 1 (start: [1] int64, null for 0) rotated as Kernels.Rope does,
+    // the halves (x₁, x₂) of each head vector turned together: (x₁·cos − x₂·sin, x₂·cos + x₁·sin).
+    private string Rotate(string x, float theta, string? start)
+    {
+        int headSize = _config.DModel / _config.Heads, half = headSize / 2;
+        var (cos, sin) = Kernels.Rope.Table(0, _config.MaxLength, headSize, theta);                 // [max_length, d_h/2] each
+        var length = _g.Node("Shape", [x], attributes: [("start", 2), ("end", 3)]);
+        var first = start ?? _g.Int64s(0);
+        var end = _g.Node("Add", [first, length]);
+        string Rows(string name, float[] table) =>
+            _g.Node("Slice", [_g.Matrix(name, table, _config.MaxLength, half), first, end, _g.Int64s(0)]);   // [L, d_h/2]
+        string c = Rows($"rope_cos.{theta:R}", cos), s = Rows($"rope_sin.{theta:R}", sin);
+        string Half(long from, long to) => _g.Node("Slice", [x, _g.Int64s(from), _g.Int64s(to), _g.Int64s(-1)]);
+        string x1 = Half(0, half), x2 = Half(half, headSize);
+        var y1 = _g.Node("Sub", [_g.Node("Mul", [x1, c]), _g.Node("Mul", [x2, s])]);
+        var y2 = _g.Node("Add", [_g.Node("Mul", [x2, c]), _g.Node("Mul", [x1, s])]);
+        return _g.Node("Concat", [y1, y2], attributes: ("axis", -1));
     }
 
     // x: [B, L, d] → part 0, 1 or 2 (q, k, v) of the in-projection, split into heads: [B, H, L, d_h].

@@ -22,7 +22,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     // Row 1 of the source is padded at the end, row 1 of the target too.
     private static readonly long[] Source = [5, 9, 3, 7, 2, 8, 4, 6, 11, 12, 0, 0, 0, 0], Target = [1, 4, 13, 6, 9, 1, 12, 7, 0, 0];
 
-    public static TheoryData<string> Configs => ["post-norm ReLU", "pre-norm GELU", "separate embeddings", "tied output"];
+    public static TheoryData<string> Configs => ["post-norm ReLU", "pre-norm GELU", "separate embeddings", "tied output", "rotary"];
 
     private static TransformerConfig Config(string name)
     {
@@ -32,6 +32,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             "pre-norm GELU" => tiny with { Norm = NormPlacement.Pre, Activation = ActivationKind.Gelu },
             "separate embeddings" => tiny with { ShareEmbeddings = false },
             "tied output" => tiny with { TieOutput = true },
+            "rotary" => tiny with { Positional = PositionalKind.Rope, RopeBase = 500f },
             _ => tiny,
         };
     }
@@ -48,19 +49,11 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         var memory = model.Encode(source);
         var logits = model.Decode(target, memory, source).Narrow(1, 4, 1).Contiguous().ToArray();   // [2, 1, V]: the last position
 
-        using var encoder = new InferenceSession(Path.Combine(_directory, OnnxExport.EncoderFile));
-        using var decoder = new InferenceSession(Path.Combine(_directory, OnnxExport.DecoderFile));
-        using var sourceIds = OrtValue.CreateTensorValueFromMemory(Source, [2, 7]);
-        using var targetIds = OrtValue.CreateTensorValueFromMemory(Target, [2, 5]);
-        using var options = new RunOptions();
-        using var encoded = encoder.Run(options, ["source_ids"], [sourceIds], ["memory"]);
-        var ortMemory = encoded[0].GetTensorDataAsSpan<float>().ToArray();
-        using var decoded = decoder.Run(options, ["memory", "source_ids", "target_ids"], [encoded[0], sourceIds, targetIds], ["logits"]);
-        var ortLogits = decoded[0].GetTensorDataAsSpan<float>().ToArray();
+        var (ortMemory, ortLogits, logitsShape) = RunGraphs(_directory);
 
         double memoryError = RelativeError.Max(memory.ToArray(), ortMemory), logitError = RelativeError.Max(logits, ortLogits);
         output.WriteLine($"{name}: memory within {memoryError:E2} of its largest value, last logits within {logitError:E2}");
-        Assert.Equal([2L, 30L], decoded[0].GetTensorTypeAndShape().Shape);
+        Assert.Equal([2L, 30L], logitsShape);
         Assert.True(memoryError <= 1e-4, $"memory differs by {memoryError:E2}");
         Assert.True(logitError <= 1e-4, $"logits differ by {logitError:E2}");
     }
@@ -84,19 +77,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         var source = Tensor.FromArray([.. Source.Select(v => (float)v)], 2, 7);
         var target = Tensor.FromArray([.. Target.Select(v => (float)v)], 2, 5);
         float[] Last(Transformer model) => model.Decode(target, model.Encode(source), source).Narrow(1, 4, 1).Contiguous().ToArray();
-        float[] OnnxRuntime(GraphOptimizationLevel level)
-        {
-            using var sessionOptions = new SessionOptions { GraphOptimizationLevel = level };
-            using var encoder = new InferenceSession(Path.Combine(_directory, OnnxExport.EncoderFile), sessionOptions);
-            using var decoder = new InferenceSession(Path.Combine(_directory, OnnxExport.DecoderFile), sessionOptions);
-            using var sourceIds = OrtValue.CreateTensorValueFromMemory(Source, [2, 7]);
-            using var targetIds = OrtValue.CreateTensorValueFromMemory(Target, [2, 5]);
-            using var options = new RunOptions();
-            using var encoded = encoder.Run(options, ["source_ids"], [sourceIds], ["memory"]);
-            using var decoded =
-                decoder.Run(options, ["memory", "source_ids", "target_ids"], [encoded[0], sourceIds, targetIds], ["logits"]);
-            return decoded[0].GetTensorDataAsSpan<float>().ToArray();
-        }
+        float[] OnnxRuntime(GraphOptimizationLevel level) => RunGraphs(_directory, level).Logits;
 
         // As written, the graphs compute the dequantized model exactly. With its default optimizations ONNX Runtime rewrites
         // DequantizeLinear → MatMul into an integer product that quantizes the activations on the fly, as Sharpformer's
@@ -148,6 +129,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         {
             DModel = 16, Heads = 4, DimFeedForward = 32, MaxLength = 20, Dropout = 0f,
             Norm = preNorm ? NormPlacement.Pre : NormPlacement.Post, Activation = preNorm ? ActivationKind.Gelu : ActivationKind.Relu,
+            Positional = preNorm ? PositionalKind.Rope : PositionalKind.Sinusoidal,   // the pre-norm model rotates its positions
         };
         var model = new LanguageModel(config, new Rng(6));
         model.Eval();
@@ -161,7 +143,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         using var input = OrtValue.CreateTensorValueFromMemory(ids, [2, 6]);
         using var result = session.Run(options, ["input_ids"], [input], ["logits"]);
         double error = RelativeError.Max(logits, result[0].GetTensorDataAsSpan<float>().ToArray());
-        output.WriteLine($"decoder-only, {(preNorm ? "pre-norm GELU" : "post-norm ReLU")}: last logits within {error:E2}");
+        output.WriteLine($"decoder-only, {(preNorm ? "pre-norm GELU rotary" : "post-norm ReLU")}: last logits within {error:E2}");
         Assert.True(error <= 1e-4, $"logits differ by {error:E2}");
 
         // With the cache: three tokens, then one a step, against the model on the whole prefix.
@@ -237,6 +219,23 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         Assert.True(worst <= 1e-4, $"logits differ by {worst:E2}");
     }
 
+    // encoder.onnx and decoder.onnx of a directory run in ONNX Runtime on Source and Target: the memory, the last logits and
+    // their shape.
+    private static (float[] Memory, float[] Logits, long[] LogitsShape) RunGraphs(string directory,
+        GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_ALL)
+    {
+        using var sessionOptions = new SessionOptions { GraphOptimizationLevel = level };
+        using var encoder = new InferenceSession(Path.Combine(directory, OnnxExport.EncoderFile), sessionOptions);
+        using var decoder = new InferenceSession(Path.Combine(directory, OnnxExport.DecoderFile), sessionOptions);
+        using var sourceIds = OrtValue.CreateTensorValueFromMemory(Source, [2, 7]);
+        using var targetIds = OrtValue.CreateTensorValueFromMemory(Target, [2, 5]);
+        using var options = new RunOptions();
+        using var encoded = encoder.Run(options, ["source_ids"], [sourceIds], ["memory"]);
+        using var decoded = decoder.Run(options, ["memory", "source_ids", "target_ids"], [encoded[0], sourceIds, targetIds], ["logits"]);
+        return (encoded[0].GetTensorDataAsSpan<float>().ToArray(), decoded[0].GetTensorDataAsSpan<float>().ToArray(),
+            decoded[0].GetTensorTypeAndShape().Shape);
+    }
+
     // An output's values in a tensor of its own, to feed the next run once the results are disposed.
     private static OrtValue Copy(OrtValue value) =>
         OrtValue.CreateTensorValueFromMemory(value.GetTensorDataAsSpan<float>().ToArray(), value.GetTensorTypeAndShape().Shape);
@@ -244,8 +243,10 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void WhatTheExportDoesNotCoverYetIsRefusedByName()
     {
-        var rope = new Transformer(Config("post-norm ReLU") with { Positional = PositionalKind.Rope }, new Rng(1));
-        Assert.Contains("not rotary ones", Assert.Throws<NotSupportedException>(() => OnnxExport.Write(rope, _directory)).Message);
+        var adapted = new Transformer(Config("post-norm ReLU"), new Rng(1));
+        adapted.AddLora(new Sharpformer.NN.LoraOptions(), new Rng(2));
+        Assert.Contains("merge the model's LoRA adapters",
+            Assert.Throws<NotSupportedException>(() => OnnxExport.Write(adapted, _directory)).Message);
         Assert.Empty(Directory.EnumerateFiles(_directory));
 
         var (code, _, stderr) = CliRunner.Run(TimeSpan.FromMinutes(1), "export", "onnx", "--model", Path.Combine(_directory, "missing"),

@@ -26,8 +26,21 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     VizCommand.Create(),
 };
 
+// No arguments: the usage.
+if (args.Length == 0) return root.Parse(["--help"]).Invoke();
+
 // Bad input: one line on standard error and a non-zero exit code, not the parser's help screen.
+if (CommandLineChecks.UnknownCommand(root, args) is { } unknownCommand)
+{
+    Console.Error.WriteLine($"sharpformer: {unknownCommand}");
+    return 2;
+}
 ParseResult parsed = root.Parse(args);
+if (CommandLineChecks.OptionTakenAsText(parsed, args) is { } unknownOption)
+{
+    Console.Error.WriteLine($"sharpformer: {unknownOption}");
+    return 2;
+}
 if (parsed.Errors.Count > 0)
 {
     // Some parser messages span lines (e.g. the list of accepted values): keep them on one.

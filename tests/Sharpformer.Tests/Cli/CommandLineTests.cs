@@ -1,0 +1,66 @@
+using Sharpformer.Text;
+
+namespace Sharpformer.Tests.Cli;
+
+/// <summary>
+/// What the parser would let through: misspelt commands are named with a suggestion, an unknown option is never taken as
+/// text (exit 2), text starting with '-' goes after --, and no arguments print the usage.
+/// </summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-command-line-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static string OneLineError((int ExitCode, string Stdout, string Stderr) result)
+    {
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("sharpformer: ", line);
+        return line;
+    }
+
+    [Theory]
+    [InlineData("trian", "'trian' is not a sharpformer command; did you mean 'train'?")]
+    [InlineData("evl", "'evl' is not a sharpformer command; did you mean 'eval'?")]
+    [InlineData("xyzzy", "'xyzzy' is not a sharpformer command (see sharpformer --help)")]
+    public void AMisspeltCommandIsNamedWithTheNearestOne(string command, string expected) =>
+        Assert.Contains(expected, OneLineError(CliRunner.Run(Timeout, command)));
+
+    [Fact]
+    public void AMisspeltSubcommandToo() =>
+        Assert.Contains("'encdoe' is not a sharpformer tokenizer command; did you mean 'encode'?",
+            OneLineError(CliRunner.Run(Timeout, "tokenizer", "encdoe", "hello")));
+
+    [Fact]
+    public void NoArgumentsPrintTheUsage()
+    {
+        var (code, stdout, _) = CliRunner.Run(Timeout);
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", stdout);
+        Assert.Contains("translate", stdout);
+    }
+
+    [Fact]
+    public void AnUnknownOptionIsAnErrorEvenWhereACommandTakesText()
+    {
+        string tokenizer = Path.Combine(_root, "tokenizer.json");
+        BpeTrainer.Train(["hello world, hello there"], new TokenizerTrainingOptions { VocabSize = 300, MinFrequency = 1 }).Save(tokenizer);
+
+        Assert.Contains("unknown option '--beams' for 'translate'",
+            OneLineError(CliRunner.Run(Timeout, "translate", "--model", _root, "--beams", "4", "abc")));
+        Assert.Contains("unknown option '--bogus' for 'encode'",
+            OneLineError(CliRunner.Run(Timeout, "tokenizer", "encode", "--tokenizer", tokenizer, "--bogus", "x")));
+        Assert.Contains("unknown option '-x' for 'decode'",
+            OneLineError(CliRunner.Run(Timeout, "tokenizer", "decode", "--tokenizer", tokenizer, "-x")));
+
+        // After --, the same words are text; a negative number is never an option.
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, "tokenizer", "encode", "--tokenizer", tokenizer, "--", "--bogus", "-x");
+        Assert.True(code == 0, stderr);
+        var ids = stdout.TrimEnd('\n').Split(' ');
+        Assert.Equal("--bogus -x\n", CliRunner.Run(Timeout, ["tokenizer", "decode", "--tokenizer", tokenizer, .. ids]).Stdout);
+        Assert.Contains("'-1' is not a token id", CliRunner.Run(Timeout, "tokenizer", "decode", "--tokenizer", tokenizer, "-1").Stderr);
+    }
+}

@@ -4,7 +4,8 @@ using Sharpformer.Generation;
 namespace Sharpformer.Cli.Commands;
 
 /// <summary>
-/// The flags that choose a decoding strategy, shared by translate, generate and eval; they set a <see cref="DecodingOptions"/>.
+/// The flags that choose a decoding strategy, shared by translate, generate and eval; they set a <see cref="DecodingOptions"/>
+/// (and <c>--threads</c>, the threads decoding runs on).
 /// </summary>
 internal sealed class DecodingFlags
 {
@@ -19,16 +20,18 @@ internal sealed class DecodingFlags
     public Option<int> Seed { get; } = CliOptions.Int("--seed", "Seed of sampling.", 1, minimum: 0);
     public Option<float> LengthPenalty { get; } =
         CliOptions.Float("--length-penalty", "Beam search's length penalty α (GNMT).", 0.6f, 0f, 5f);
+    public Option<int> Threads { get; } = CliOptions.Threads();
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Greedy, Beam, Sample, Temperature, TopK, TopP, Seed, LengthPenalty })
+        foreach (var option in new Option[] { Greedy, Beam, Sample, Temperature, TopK, TopP, Seed, LengthPenalty, Threads })
             command.Options.Add(option);
     }
 
-    /// <summary>The decoding the parsed flags ask for; contradictory flags are an error.</summary>
+    /// <summary>The decoding the parsed flags ask for (and the threads set from --threads); contradictory flags are an error.</summary>
     public DecodingOptions Read(ParseResult result)
     {
+        Kernels.Parallelism.Threads = result.GetValue(Threads);
         bool beam = result.GetResult(Beam) is { Implicit: false }, sample = result.GetValue(Sample), greedy = result.GetValue(Greedy);
         if ((beam ? 1 : 0) + (sample ? 1 : 0) + (greedy ? 1 : 0) > 1)
             throw new ArgumentException("choose one of --greedy, --beam K and --sample");

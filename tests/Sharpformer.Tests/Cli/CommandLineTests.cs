@@ -34,6 +34,26 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("'encdoe' is not a sharpformer tokenizer command; did you mean 'encode'?",
             OneLineError(CliRunner.Run(Timeout, "tokenizer", "encdoe", "hello")));
 
+    [Theory]
+    [InlineData("translate")]
+    [InlineData("eval")]
+    [InlineData("generate")]
+    public void DecodingCommandsTakeThreads(string command)
+    {
+        string missing = Path.Combine(_root, "missing");
+        string[] args = command switch
+        {
+            "translate" => ["translate", "--model", missing, "--threads", "1", "abc"],
+            "eval" => ["eval", "--model", missing, "--threads", "1", "--task", "bible-en-es"],
+            _ => ["generate", "--model", missing, "--threads", "1", "--prompt", "abc"],
+        };
+        var (code, _, stderr) = CliRunner.Run(Timeout, args);
+        Assert.Equal(1, code);                                            // the missing model, not the option
+        Assert.Contains("no such model directory", stderr);
+        var zeroThreads = CliRunner.Run(Timeout, [.. args[..3], "--threads", "0", .. args[5..]]);
+        Assert.Contains("--threads must be a whole number of at least 1", OneLineError(zeroThreads));
+    }
+
     [Fact]
     public void NoArgumentsPrintTheUsage()
     {

@@ -35,14 +35,9 @@ internal sealed class OnnxGraph(string name)
     }
 
     /// <summary>A float32 initializer holding <paramref name="values"/> (contiguous) under <paramref name="value"/>.</summary>
-    public string Weight(string value, Tensor values)
-    {
-        if (!_constants.Add(value)) return value;   // a shared weight is stored once
-        var tensor = new ProtoWriter().PackedInt64(1, values.Shape.ToArray().Select(d => (long)d)).Varint(2, FloatType).String(8, value)
-            .Bytes(9, MemoryMarshal.AsBytes(values.Contiguous().ToArray().AsSpan()));
-        _initializers.Add(tensor);
-        return value;
-    }
+    public string Weight(string value, Tensor values) => _constants.Contains(value) ? value   // a shared weight is stored once
+        : Initializer(value, FloatType, [.. values.Shape.ToArray().Select(d => (long)d)],
+            MemoryMarshal.AsBytes(values.Contiguous().ToArray().AsSpan()).ToArray());
 
     /// <summary>An int8 initializer of shape <paramref name="dims"/> holding <paramref name="values"/> (row-major).</summary>
     public string Int8Weight(string value, sbyte[] values, params long[] dims) =>
@@ -64,14 +59,8 @@ internal sealed class OnnxGraph(string name)
     }
 
     /// <summary>A constant int64 vector.</summary>
-    public string Int64s(params long[] values)
-    {
-        string value = $"i64[{string.Join(",", values)}]";
-        if (_constants.Add(value))
-            _initializers.Add(new ProtoWriter().PackedInt64(1, [values.Length]).Varint(2, Int64Type).String(8, value)
-                .Bytes(9, MemoryMarshal.AsBytes(values.AsSpan())));
-        return value;
-    }
+    public string Int64s(params long[] values) =>
+        Initializer($"i64[{string.Join(",", values)}]", Int64Type, [values.Length], MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 
     /// <summary>A constant int64 scalar (a 0-D tensor, as Trilu's k).</summary>
     public string Int64Scalar(long x)

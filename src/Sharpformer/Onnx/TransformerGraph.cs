@@ -16,6 +16,7 @@ internal sealed class TransformerGraph
     private readonly TransformerConfig _config;
     private readonly Dictionary<Tensor, string> _names = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<QuantizedMatrix, string> _int8Names = new(ReferenceEqualityComparer.Instance);
+    private (float[] Cos, float[] Sin)? _ropeTable;   // every rotary attention of a model shares its θ (config.rope_base)
 
     public TransformerGraph(OnnxGraph graph, SequenceModel model)
     {
@@ -103,13 +104,13 @@ internal sealed class TransformerGraph
     private string Rotate(string x, float theta, string? start)
     {
         int headSize = _config.DModel / _config.Heads, half = headSize / 2;
-        var (cos, sin) = Kernels.Rope.Table(0, _config.MaxLength, headSize, theta);                 // [max_length, d_h/2] each
+        var (cos, sin) = _ropeTable ??= Kernels.Rope.Table(0, _config.MaxLength, headSize, theta);  // [max_length, d_h/2] each
         var length = _g.Node("Shape", [x], attributes: [("start", 2), ("end", 3)]);
         var first = start ?? _g.Int64s(0);
         var end = _g.Node("Add", [first, length]);
         string Rows(string name, float[] table) =>
             _g.Node("Slice", [_g.Matrix(name, table, _config.MaxLength, half), first, end, _g.Int64s(0)]);   // [L, d_h/2]
-        string c = Rows($"rope_cos.{theta:R}", cos), s = Rows($"rope_sin.{theta:R}", sin);
+        string c = Rows("rope_cos", cos), s = Rows("rope_sin", sin);
         string Half(long from, long to) => _g.Node("Slice", [x, _g.Int64s(from), _g.Int64s(to), _g.Int64s(-1)]);
         string x1 = Half(0, half), x2 = Half(half, headSize);
         var y1 = _g.Node("Sub", [_g.Node("Mul", [x1, c]), _g.Node("Mul", [x2, s])]);

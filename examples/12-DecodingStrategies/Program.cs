@@ -65,7 +65,7 @@ foreach (var (name, decoding, sampled) in strategies)
 {
     // Sampling draws 5 outputs per input; a deterministic strategy is run 3 times only to time it (the fastest run counts).
     int runs = sampled ? SamplesPerInput : 1, timings = sampled ? SamplesPerInput : 3;
-    translator.TranslateIds([sources[0]], decoding with { MaxOutputTokens = maxLength }, new Rng(0)); // warm-up, untimed
+    translator.TranslateDetailed([sources[0]], decoding with { MaxOutputTokens = maxLength }); // warm-up, untimed
     var rng = new Rng(12);
     var outputs = new List<int[]>[runs];
     double fastest = double.MaxValue;
@@ -104,7 +104,8 @@ for (int i = 0; i < Math.Min(3, pairs.Count); i++)
 
 // Decodes every held-out source (outputs up to the model's length), returning the output ids of each.
 List<int[]> Decode(DecodingOptions decoding, Rng rng) =>
-    [.. translator.TranslateIds(sources, decoding with { MaxOutputTokens = maxLength }, rng).Select(h => h?.Tokens ?? [])];
+    [.. translator.TranslateDetailed(sources, decoding with { MaxOutputTokens = maxLength }, rng: rng)
+        .Select(result => result.Hypotheses.Count > 0 ? result.Hypotheses[0].Tokens : [])];
 
 static double DistinctBigrams(List<int[]> outputs)
 {

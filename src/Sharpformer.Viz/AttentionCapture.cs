@@ -73,7 +73,7 @@ public static class AttentionCapture
         {
             Transformer translator => ForTranslator(translator, tokenizer, sourceIds.Take(limit - 2).ToArray(),
                 target is not null ? tokenizer.Encode(target)
-                : new Translator(translator, tokenizer).TranslateIds([source], DecodingOptions.Greedy, new Rng(0))[0]?.Tokens ?? []),
+                : new Translator(translator, tokenizer).TranslateDetailed([source], DecodingOptions.Greedy)[0].Hypotheses[0].Tokens),
             LanguageModel lm => ForLanguageModel(lm, tokenizer, sourceIds.Take(limit).ToArray()),
             _ => throw new ArgumentException($"attention pictures do not know the model type {model.GetType().Name}"),
         };

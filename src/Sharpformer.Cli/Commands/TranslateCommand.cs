@@ -1,17 +1,32 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Sharpformer.Generation;
 using Sharpformer.Tensors;
 
 namespace Sharpformer.Cli.Commands;
 
-/// <summary><c>sharpformer translate</c>: decodes text arguments, or standard input line by line.</summary>
+/// <summary>
+/// <c>sharpformer translate</c>: decodes text arguments, or standard input line by line — each line written as soon
+/// as it is translated, lines already waiting decoded together.
+/// </summary>
 internal static class TranslateCommand
 {
+    // Truncation warnings named one by one before they are only counted.
+    private const int NamedTruncations = 5;
+
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model directory (from `sharpformer train`).", Required = true };
-        var maxLength =
-            CliOptions.Int("--max-length", "Most tokens to generate per line (default: the model's limit, at most 1,024).", 0, minimum: 1);
+        var maxTokens = CliOptions.Int("--max-tokens", "Most tokens to generate per line [default: the model's limit, at most 1,024].",
+                                       0, minimum: 1);
+        var nBest = CliOptions.Int("--nbest", "With --beam K: print the N best translations (at most K) with their scores.", 1);
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print one JSON object per input: source, token counts, translations with scores.",
+        };
         var texts = new Argument<string[]>("TEXT")
         {
             Description = "Text to translate; with none, each line of standard input.",
@@ -20,27 +35,92 @@ internal static class TranslateCommand
         var decoding = new DecodingFlags();
         var command = new Command("translate", "Translate text with a trained encoder-decoder model: one output line per input.")
         {
-            model, maxLength, texts
+            model, maxTokens, nBest, json, texts
         };
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
         {
-            var translator = ModelKinds.OpenTranslator(result.GetValue(model)!);
             var options = decoding.Read(result) with
             {
-                MaxOutputTokens = result.GetResult(maxLength) is { Implicit: false } ? result.GetValue(maxLength) : null,
+                MaxOutputTokens = result.GetResult(maxTokens) is { Implicit: false } ? result.GetValue(maxTokens) : null,
             };
+            int n = result.GetValue(nBest);
+            if (n > 1 && options.Method != DecodingMethod.Beam) throw new ArgumentException("--nbest needs --beam K");
+            if (n > options.BeamSize) throw new ArgumentException($"--nbest {n} must be at most the beam size {options.BeamSize}");
+            var translator = ModelKinds.OpenTranslator(result.GetValue(model)!);
+            bool given = result.GetValue(texts) is { Length: > 0 };
+            var batches = given ? [result.GetValue(texts)!] : InputLines.Batches(Console.OpenStandardInput(), Translator.BatchSize);
+            var output = new Output(result.GetValue(json), n > 1, given ? "text" : "line");
             var rng = new Rng(options.Seed);
-            var lines = result.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
-            foreach (var chunk in lines.Chunk(Translator.BatchSize))
-                foreach (var line in translator.Translate(chunk, options, rng)) Console.WriteLine(line);
+            foreach (var batch in batches) output.Write(translator.TranslateDetailed(batch, options, n, rng));
+            output.Finish(translator.Model.Config.MaxLength - 2);
             return 0;
         }));
         return command;
     }
 
-    private static IEnumerable<string> ReadLines(TextReader reader)
+    /// <summary>
+    /// Writes results as plain lines, Moses-style n-best lines ("0 ||| text ||| score") or JSON lines, and warns of truncation.
+    /// </summary>
+    private sealed class Output(bool json, bool nBest, string inputName)
     {
-        for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine()) yield return line;
+        // Non-ASCII text written as it is, not as \u escapes.
+        private static readonly JsonWriterOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+        private readonly StreamWriter _text = new(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+        private int _inputs, _truncated;
+
+        public void Write(IReadOnlyList<TranslationResult> results)
+        {
+            foreach (var result in results)
+            {
+                if (result.TruncatedTokens > 0 && ++_truncated <= NamedTruncations)
+                {
+                    Console.Error.WriteLine($"sharpformer: warning: {inputName} {_inputs + 1} has " +
+                        $"{result.SourceTokens + result.TruncatedTokens} tokens; the model reads the first {result.SourceTokens}");
+                }
+                if (json) WriteJson(result);
+                else if (nBest)
+                {
+                    foreach (var hypothesis in result.Hypotheses)
+                        _text.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_inputs} ||| {hypothesis.Text} ||| {
+                            hypothesis.Score:F4}"));
+                }
+                else _text.WriteLine(result.Text);
+                _inputs++;
+            }
+            _text.Flush();
+        }
+
+        public void Finish(int room)
+        {
+            if (_truncated > NamedTruncations)
+                Console.Error.WriteLine($"sharpformer: warning: {_truncated} of {_inputs} inputs were longer than the model's {room} " +
+                                        "tokens and were cut");
+        }
+
+        private void WriteJson(TranslationResult result)
+        {
+            _text.Flush();
+            using (var writer = new Utf8JsonWriter(_text.BaseStream, Readable))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("source", result.Source);
+                writer.WriteNumber("source_tokens", result.SourceTokens);
+                writer.WriteNumber("truncated_tokens", result.TruncatedTokens);
+                writer.WriteStartArray("translations");
+                foreach (var hypothesis in result.Hypotheses)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("text", hypothesis.Text);
+                    writer.WriteNumber("score", Math.Round(hypothesis.Score, 4));
+                    writer.WriteNumber("tokens", hypothesis.Tokens.Length);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            _text.BaseStream.WriteByte((byte)'\n');
+        }
     }
 }

@@ -15,15 +15,15 @@ public static class BeamSearch
 {
     /// <summary>source: [B, S] ids → the best hypothesis per row.</summary>
     public static Hypothesis[] Decode(Transformer model, Tensor source, int beamSize, int maxLength, float lengthPenalty = 0.6f,
-                                      bool useCache = true) =>
-        [.. DecodeNBest(model, source, beamSize, maxLength, 1, lengthPenalty, useCache).Select(best => best[0])];
+                                      bool useCache = true, DecodingControls controls = default) =>
+        [.. DecodeNBest(model, source, beamSize, maxLength, 1, lengthPenalty, useCache, controls).Select(best => best[0])];
 
     /// <summary>
     /// source: [B, S] ids → the <paramref name="nBest"/> best hypotheses per row (at most
-    /// <paramref name="beamSize"/>), best first.
+    /// <paramref name="beamSize"/>), best first (see <see cref="DecodingControls"/> for <paramref name="controls"/>).
     /// </summary>
     public static Hypothesis[][] DecodeNBest(Transformer model, Tensor source, int beamSize, int maxLength, int nBest,
-                                             float lengthPenalty = 0.6f, bool useCache = true)
+                                             float lengthPenalty = 0.6f, bool useCache = true, DecodingControls controls = default)
     {
         if (nBest < 1 || nBest > beamSize)
             throw new ArgumentOutOfRangeException(nameof(nBest), $"n-best {nBest} must be from 1 to the beam size {beamSize}");
@@ -40,8 +40,9 @@ public static class BeamSearch
         var done = new bool[batch];
         for (int step = 0; step < maxLength && !done.All(d => d); step++)
         {
+            controls.Cancellation.ThrowIfCancellationRequested();
             var logits = decoder.NextLogits(step == 0 ? null : [.. beams.Select(beam => beam.Token)]);
-            for (int r = 0; r < rows; r++) LogProbabilities.ForbidSpecial(logits.AsSpan(r * vocab, vocab), model.Config);
+            for (int r = 0; r < rows; r++) controls.Forbid(logits.AsSpan(r * vocab, vocab), model.Config);
             var logProbs = Enumerable.Range(0, rows).Select(r => LogProbabilities.Row(logits.AsSpan(r * vocab, vocab))).ToArray();
             var next = new Beam[rows];
             for (int b = 0; b < batch; b++)

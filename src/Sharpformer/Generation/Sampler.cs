@@ -8,13 +8,16 @@ public static class Sampler
 {
     /// <summary>
     /// source: [B, S] ids → one sampled hypothesis per row (score: the sum of the sampled tokens' model
-    /// log-probabilities).
+    /// log-probabilities; see <see cref="DecodingControls"/> for <paramref name="controls"/>). Each row draws from
+    /// its own generator, seeded in row order from <paramref name="rng"/>, so a text's sample depends on how many
+    /// texts came before it from the same generator, never on how they were batched.
     /// </summary>
     public static Hypothesis[] Decode(Transformer model, Tensor source, SamplingOptions options, Rng rng, int maxLength,
-        bool useCache = true)
+        bool useCache = true, DecodingControls controls = default)
     {
         options.Validate();
-        return TokenByToken.Decode(model, source, maxLength, useCache, logits => Choose(logits, options, rng));
+        var rows = Enumerable.Range(0, source.Size(0)).Select(_ => new Rng(rng.NextUInt64())).ToArray();
+        return TokenByToken.Decode(model, source, maxLength, useCache, (logits, row) => Choose(logits, options, rows[row]), controls);
     }
 
     /// <summary>Draws one token id from a row of logits under <paramref name="options"/>.</summary>

@@ -43,10 +43,18 @@ public sealed class TextGenerator
     /// The text that follows <paramref name="prompt"/>: at most <paramref name="maxTokens"/> tokens (fewer
     /// when the model's length ends first), greedy unless <paramref name="options"/> ask for sampling.
     /// </summary>
-    public string Generate(string prompt, DecodingOptions? options = null, int maxTokens = 100)
+    public string Generate(string prompt, DecodingOptions? options = null, int maxTokens = 100) =>
+        GenerateDetailed(prompt, options ?? DecodingOptions.Greedy, maxTokens).Text;
+
+    /// <summary>
+    /// As <see cref="Generate(string, DecodingOptions?, int)"/>, with the token counts and score of the continuation;
+    /// <paramref name="cancellation"/> stops it between tokens (throwing <see cref="OperationCanceledException"/>).
+    /// </summary>
+    public GenerationResult GenerateDetailed(string prompt, DecodingOptions options, int maxTokens = 100,
+                                             CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        options ??= DecodingOptions.Greedy;
+        ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (options.Method == DecodingMethod.Beam)
             throw new ArgumentException("a language model samples or decodes greedily; beam search is for translation");
@@ -56,14 +64,18 @@ public sealed class TextGenerator
         int room = Model.Config.MaxLength - ids.Length;
         if (room < 1) throw new ArgumentException($"the prompt has {ids.Length} tokens; the model handles {Model.Config.MaxLength} in all");
         var sampling = options.Method == DecodingMethod.Sample ? options.Sampling : new SamplingOptions(Temperature: 0f);
-        return Tokenizer.Decode(Generate(Model, ids, sampling, new Rng(options.Seed), Math.Min(maxTokens, room)).Tokens);
+        var controls = DecodingControls.For(Tokenizer, Model.Config, cancellation);
+        var output = Generate(Model, ids, sampling, new Rng(options.Seed), Math.Min(maxTokens, room), controls);
+        return new GenerationResult(prompt, ids.Length, Tokenizer.Decode(output.Tokens), output.Tokens, output.Score, output.Ended);
     }
 
     /// <summary>
     /// Feeds <paramref name="prompt"/> (at least one token) and samples up to <paramref name="maxTokens"/>
-    /// more under <paramref name="options"/>, stopping early at eos. Returns only the new tokens.
+    /// more under <paramref name="options"/>, stopping early at eos (see <see cref="DecodingControls"/> for
+    /// <paramref name="controls"/>). Returns only the new tokens.
     /// </summary>
-    public static Hypothesis Generate(LanguageModel model, int[] prompt, SamplingOptions options, Rng rng, int maxTokens)
+    public static Hypothesis Generate(LanguageModel model, int[] prompt, SamplingOptions options, Rng rng, int maxTokens,
+                                      DecodingControls controls = default)
     {
         options.Validate();
         if (prompt.Length == 0) throw new ArgumentException("TextGenerator: the prompt must hold at least one token");
@@ -79,7 +91,8 @@ public sealed class TextGenerator
         double score = 0;
         for (int step = 0; step < maxTokens; step++)
         {
-            LogProbabilities.ForbidSpecial(logits, model.Config);
+            controls.Cancellation.ThrowIfCancellationRequested();
+            controls.Forbid(logits, model.Config);
             int next = Sampler.Choose(logits, options, rng);
             score += logits[next] - LogProbabilities.LogSumExp(logits, scratch);
             if (next == model.Config.EosId) return new Hypothesis([.. output], (float)score, true);

@@ -9,9 +9,11 @@ namespace Sharpformer.Generation;
 /// </summary>
 internal static class TokenByToken
 {
-    public delegate int Choose(ReadOnlySpan<float> logits);
+    /// <summary>The token row <paramref name="row"/> takes, from its logits.</summary>
+    public delegate int Choose(ReadOnlySpan<float> logits, int row);
 
-    public static Hypothesis[] Decode(Transformer model, Tensor source, int maxLength, bool useCache, Choose choose)
+    public static Hypothesis[] Decode(Transformer model, Tensor source, int maxLength, bool useCache, Choose choose,
+                                      DecodingControls controls)
     {
         using var memory = DecodingMemory.Enter(useCache);
         var decoder = new IncrementalDecoder(model, source, useCache);
@@ -23,6 +25,7 @@ internal static class TokenByToken
         int[]? last = null;
         for (int step = 0; step < maxLength && !ended.All(e => e); step++)
         {
+            controls.Cancellation.ThrowIfCancellationRequested();
             var logits = decoder.NextLogits(last);
             last = new int[rows];
             for (int r = 0; r < rows; r++)
@@ -33,8 +36,8 @@ internal static class TokenByToken
                     continue;
                 }
                 var row = logits.AsSpan(r * vocab, vocab);
-                LogProbabilities.ForbidSpecial(row, model.Config);
-                int next = choose(row);
+                controls.Forbid(row, model.Config);
+                int next = choose(row, r);
                 scores[r] += row[next] - LogProbabilities.LogSumExp(row, scratch);
                 if (next == model.Config.EosId) ended[r] = true;
                 else tokens[r].Add(next);

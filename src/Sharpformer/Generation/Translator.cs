@@ -56,23 +56,8 @@ public sealed class Translator
     /// As <see cref="Translate(IReadOnlyList{string}, DecodingOptions?)"/>, drawing samples from
     /// <paramref name="rng"/>: a caller that translates a stream in parts passes the same generator to each.
     /// </summary>
-    public IReadOnlyList<string> Translate(IReadOnlyList<string> texts, DecodingOptions options, Rng rng)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        options.Validate();
-        var results = new List<string>(texts.Count);
-        foreach (var chunk in texts.Chunk(BatchSize))
-            results.AddRange(DecodeBest(chunk, options, rng).Select(h => h is null ? "" : Tokenizer.Decode(h.Tokens)));
-        return results;
-    }
-
-    /// <summary>The best hypothesis (token ids and score) for each text; null for an empty text.</summary>
-    public IReadOnlyList<Hypothesis?> TranslateIds(IReadOnlyList<string> texts, DecodingOptions options, Rng rng)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        options.Validate();
-        return [.. texts.Chunk(BatchSize).SelectMany(chunk => DecodeBest(chunk, options, rng))];
-    }
+    public IReadOnlyList<string> Translate(IReadOnlyList<string> texts, DecodingOptions options, Rng rng) =>
+        [.. TranslateDetailed(texts, options, 1, rng).Select(result => result.Text)];
 
     /// <summary>
     /// The <paramref name="n"/> best translations of each text by beam search (n at most the beam size),
@@ -80,40 +65,69 @@ public sealed class Translator
     /// </summary>
     public IReadOnlyList<IReadOnlyList<Translation>> TranslateNBest(IReadOnlyList<string> texts, int n, DecodingOptions options)
     {
-        ArgumentNullException.ThrowIfNull(texts);
-        options.Validate();
+        ArgumentNullException.ThrowIfNull(options);
         if (options.Method != DecodingMethod.Beam)
             throw new ArgumentException("n-best lists come from beam search: decode with DecodingOptions.Beam(k)");
-        if (n < 1 || n > options.BeamSize) throw new ArgumentException($"n-best {n} must be from 1 to the beam size {options.BeamSize}");
-        return [.. texts.Chunk(BatchSize).SelectMany(chunk => DecodeBatch(chunk, options, rng: null, n)).Select(best =>
-            (IReadOnlyList<Translation>)[.. (best ?? []).Select(h => new Translation(Tokenizer.Decode(h.Tokens), h.Score, h.Tokens))])];
+        return [.. TranslateDetailed(texts, options, n).Select(result => result.Hypotheses)];
     }
 
-    private Hypothesis?[] DecodeBest(IReadOnlyList<string> texts, DecodingOptions options, Rng rng) =>
-        [.. DecodeBatch(texts, options, rng, 1).Select(best => best?[0])];
+    /// <summary>
+    /// The translations of <paramref name="texts"/> with their token counts and the <paramref name="nBest"/> best
+    /// hypotheses each (more than one only under beam search, at most the beam size). Samples come from
+    /// <paramref name="rng"/> (default: one seeded with <see cref="DecodingOptions.Seed"/>); <paramref name="cancellation"/>
+    /// stops decoding between steps, throwing <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public IReadOnlyList<TranslationResult> TranslateDetailed(IReadOnlyList<string> texts, DecodingOptions options, int nBest = 1,
+                                                              Rng? rng = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (nBest != 1 && options.Method != DecodingMethod.Beam)
+            throw new ArgumentException("n-best lists come from beam search: decode with DecodingOptions.Beam(k)");
+        if (nBest < 1 || (options.Method == DecodingMethod.Beam && nBest > options.BeamSize))
+            throw new ArgumentException($"n-best {nBest} must be from 1 to the beam size {options.BeamSize}");
+        rng ??= new Rng(options.Seed);
+        var controls = DecodingControls.For(Tokenizer, Model.Config, cancellation);
+        return [.. texts.Chunk(BatchSize).SelectMany(chunk => DecodeBatch(chunk, options, rng, nBest, controls))];
+    }
 
     // One batch: sources cut to the model's length, padded to the longest; empty texts are not decoded.
-    private Hypothesis[]?[] DecodeBatch(IReadOnlyList<string> texts, DecodingOptions options, Rng? rng, int nBest)
+    private TranslationResult[] DecodeBatch(IReadOnlyList<string> texts, DecodingOptions options, Rng rng, int nBest,
+                                            DecodingControls controls)
     {
         int room = Model.Config.MaxLength - 2;
-        var ids = texts.Select(text => Tokenizer.Encode(text).Take(room).ToArray()).ToArray();
-        var results = new Hypothesis[]?[texts.Count];
+        var encoded = texts.Select(Tokenizer.Encode).ToArray();
+        var ids = encoded.Select(all => all.Length > room ? all[..room] : all).ToArray();
+        var hypotheses = new Hypothesis[texts.Count][];
         var nonEmpty = Enumerable.Range(0, texts.Count).Where(i => ids[i].Length > 0).ToArray();
-        if (nonEmpty.Length == 0) return results;
-        int width = nonEmpty.Max(i => ids[i].Length);
-        var source = new float[nonEmpty.Length * width];   // source: [B, S], padded with the model's padding id
-        Array.Fill(source, Model.Config.PadId);
-        for (int r = 0; r < nonEmpty.Length; r++)
-            for (int j = 0; j < ids[nonEmpty[r]].Length; j++) source[r * width + j] = ids[nonEmpty[r]][j];
-        var batch = Tensor.FromArray(source, nonEmpty.Length, width);
-        int limit = options.OutputLimit(Model.Config.MaxLength);
-        var hypotheses = options.Method switch
+        if (nonEmpty.Length > 0)
         {
-            DecodingMethod.Beam => BeamSearch.DecodeNBest(Model, batch, options.BeamSize, limit, nBest, options.LengthPenalty),
-            DecodingMethod.Sample => [.. Sampler.Decode(Model, batch, options.Sampling, rng!, limit).Select(h => new[] { h })],
-            _ => [.. Greedy.Decode(Model, batch, limit).Select(h => new[] { h })],
+            var decoded = Decode(nonEmpty.Select(i => ids[i]).ToArray(), options, rng, nBest, controls);
+            for (int r = 0; r < nonEmpty.Length; r++) hypotheses[nonEmpty[r]] = decoded[r];
+        }
+        return [.. Enumerable.Range(0, texts.Count).Select(i =>
+            new TranslationResult(texts[i], ids[i].Length, encoded[i].Length - ids[i].Length,
+                [.. (hypotheses[i] ?? []).Select(h => new Translation(Tokenizer.Decode(h.Tokens), h.Score, h.Tokens))]))];
+    }
+
+    // ids: non-empty sources → the n best hypotheses of each.
+    private Hypothesis[][] Decode(int[][] ids, DecodingOptions options, Rng rng, int nBest, DecodingControls controls)
+    {
+        int width = ids.Max(row => row.Length);
+        var source = new float[ids.Length * width];   // source: [B, S], padded with the model's padding id
+        Array.Fill(source, Model.Config.PadId);
+        for (int r = 0; r < ids.Length; r++)
+            for (int j = 0; j < ids[r].Length; j++) source[r * width + j] = ids[r][j];
+        var batch = Tensor.FromArray(source, ids.Length, width);
+        int limit = options.OutputLimit(Model.Config.MaxLength);
+        return options.Method switch
+        {
+            DecodingMethod.Beam =>
+                BeamSearch.DecodeNBest(Model, batch, options.BeamSize, limit, nBest, options.LengthPenalty, controls: controls),
+            DecodingMethod.Sample =>
+                [.. Sampler.Decode(Model, batch, options.Sampling, rng, limit, controls: controls).Select(h => new[] { h })],
+            _ => [.. Greedy.Decode(Model, batch, limit, controls: controls).Select(h => new[] { h })],
         };
-        for (int r = 0; r < nonEmpty.Length; r++) results[nonEmpty[r]] = hypotheses[r];
-        return results;
     }
 }

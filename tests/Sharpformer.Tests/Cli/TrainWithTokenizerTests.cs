@@ -68,7 +68,7 @@ public sealed class TrainWithTokenizerTests : IDisposable
             new[] { "target_vocab", "pad_id", "bos_id", "eos_id" }.Select(field => (int)config[field]!));
         string tokenizer = Path.Combine(model, "tokenizer.json");
         Assert.Equal("15496 995\n", CliRunner.Run(Timeout, "tokenizer", "encode", "--tokenizer", tokenizer, "Hello world").Stdout);
-        var (translateCode, stdout, translateErr) = CliRunner.Run(Timeout, "translate", "--model", model, "--max-length", "4", "Hello");
+        var (translateCode, stdout, translateErr) = CliRunner.Run(Timeout, "translate", "--model", model, "--max-tokens", "4", "Hello");
         Assert.True(translateCode == 0, translateErr);
         Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }

@@ -1,5 +1,6 @@
 using Sharpformer.Generation;
 using Sharpformer.Tensors;
+using Sharpformer.Text;
 using Sharpformer.Tests.Cli;
 using Sharpformer.Tests.Hardening;
 
@@ -52,9 +53,9 @@ public sealed class TranslatorTests : IDisposable
     public void OutputsStopAtTheirLimit()
     {
         var translator = Translator.Load(_directory);
-        var hypotheses = translator.TranslateIds(Texts, DecodingOptions.Greedy with { MaxOutputTokens = 2 }, new Rng(1));
-        Assert.Null(hypotheses[1]);
-        Assert.All(hypotheses.OfType<Hypothesis>(), h => Assert.InRange(h.Tokens.Length, 0, 2));
+        var results = translator.TranslateDetailed(Texts, DecodingOptions.Greedy with { MaxOutputTokens = 2 });
+        Assert.Empty(results[1].Hypotheses);
+        Assert.All(results.SelectMany(r => r.Hypotheses), h => Assert.InRange(h.Tokens.Length, 0, 2));
     }
 
     [Fact]
@@ -96,5 +97,86 @@ public sealed class TranslatorTests : IDisposable
         };
         var translator = Translator.Load(_directory);
         Assert.Contains(message, Assert.ThrowsAny<ArgumentException>(() => translator.Translate("abc", options)).Message);
+    }
+
+    [Fact]
+    public void DetailedResultsCountTheTokensCutToFitTheModel()
+    {
+        var translator = Translator.Load(_directory);
+        int room = translator.Model.Config.MaxLength - 2;
+        string longText = new('a', room + 7);
+        var results = translator.TranslateDetailed(["abc", longText, ""], DecodingOptions.Greedy);
+        Assert.Equal((3, 0), (results[0].SourceTokens, results[0].TruncatedTokens));
+        Assert.Equal((room, 7), (results[1].SourceTokens, results[1].TruncatedTokens));
+        Assert.Equal((0, 0, 0), (results[2].SourceTokens, results[2].TruncatedTokens, results[2].Hypotheses.Count));
+        Assert.Equal(translator.Translate(["abc", longText]), results.Take(2).Select(r => r.Text));
+        Assert.Equal(translator.Translate(longText), translator.Translate(longText[..room]));
+    }
+
+    [Fact]
+    public void ASampleDependsOnItsPlaceInTheStreamNotOnHowTheStreamWasBatched()
+    {
+        var translator = Translator.Load(_directory);
+        var options = DecodingOptions.Sample(new SamplingOptions(Temperature: 2f), seed: 5);
+        string[] texts = [.. Enumerable.Range(0, 40).Select(i => new string((char)('a' + i % 16), 1 + i % 7) + "bc")];
+        var whole = translator.Translate(texts, options);
+        var rng = new Rng(options.Seed);
+        var parts = new[] { 1, 6, 33 }.Aggregate((List: new List<string>(), Start: 0), (acc, count) =>
+        {
+            acc.List.AddRange(translator.Translate(texts[acc.Start..(acc.Start + count)], options, rng));
+            return (acc.List, acc.Start + count);
+        }).List;
+        Assert.Equal(whole, parts);
+        Assert.True(whole.Distinct().Count() > 10, "the samples hardly differ: the test would not notice a shared generator");
+    }
+
+    [Fact]
+    public void DecodersNeverEmitASuppressedId()
+    {
+        var translator = Translator.Load(_directory);
+        var model = translator.Model;
+        var bias = model.Generator.Bias!.AsSpan();
+        int unk = translator.Tokenizer.SpecialTokens.Unk!.Value;
+        bias[unk] += 1000f;   // the model now prefers <unk> over everything
+        try
+        {
+            var source = Tensor.FromArray([5f, 6f, 7f, 5f, 9f, 0f], 2, 3);
+            Assert.All(Greedy.Decode(model, source, 6), h => Assert.Equal(Enumerable.Repeat(unk, 6), h.Tokens));
+            var controls = new DecodingControls([unk]);
+            var decoded = Greedy.Decode(model, source, 6, controls: controls)
+                .Concat(BeamSearch.Decode(model, source, 3, 6, controls: controls))
+                .Concat(Sampler.Decode(model, source, new SamplingOptions(Temperature: 3f), new Rng(1), 6, controls: controls));
+            Assert.All(decoded, h => Assert.DoesNotContain(unk, h.Tokens));
+        }
+        finally
+        {
+            bias[unk] -= 1000f;
+        }
+    }
+
+    [Fact]
+    public void OnlyAByteLevelVocabularySuppressesUnk()
+    {
+        var translator = Translator.Load(_directory);
+        var config = translator.Model.Config;
+        var specials = translator.Tokenizer.SpecialTokens;
+        // Characters outside a char vocabulary encode as <unk>, so a char model may emit it; never padding or bos.
+        var charControls = DecodingControls.For(translator.Tokenizer, config);
+        Assert.DoesNotContain(specials.Unk!.Value, charControls.SuppressedIds!);
+        Assert.Contains(specials.Bos!.Value, charControls.SuppressedIds!);
+        Assert.DoesNotContain(config.EosId, charControls.SuppressedIds!);
+        var bpe = TokenizerTrainer.Train("bpe", ["abc abd abe"], new TokenizerTrainingOptions { VocabSize = 270 });
+        var bpeControls = DecodingControls.For(bpe, config with { SourceVocab = bpe.VocabSize, TargetVocab = bpe.VocabSize });
+        Assert.Contains(bpe.SpecialTokens.Unk!.Value, bpeControls.SuppressedIds!);
+    }
+
+    [Fact]
+    public void ACancelledTranslationStops()
+    {
+        var translator = Translator.Load(_directory);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        foreach (var options in new[] { DecodingOptions.Greedy, DecodingOptions.Beam(3), DecodingOptions.Sample() })
+            Assert.ThrowsAny<OperationCanceledException>(() => translator.TranslateDetailed(Texts, options, cancellation: cancelled.Token));
     }
 }

@@ -21,6 +21,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     QuantizeCommand.Create(),
     ExportCommand.Create(),
     LoraCommand.Create(),
+    ServeCommand.Create(),
     BenchCommand.Create(),
     TokenizerCommand.Create(),
     VizCommand.Create(),

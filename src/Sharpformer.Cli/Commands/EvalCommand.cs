@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Text.Json;
 using Sharpformer.Data;
 using Sharpformer.Evaluation;
-using Sharpformer.Generation;
 using Sharpformer.Tensors;
 using Sharpformer.Training;
 
@@ -43,7 +42,7 @@ internal static class EvalCommand
             var clock = Stopwatch.StartNew();
             var rng = new Rng(options.Seed);
             var hypotheses = new List<string>(pairs.Count);
-            foreach (var chunk in pairs.Chunk(Translator.BatchSize))
+            foreach (var chunk in pairs.Chunk(translator.BatchSize))
             {
                 hypotheses.AddRange(translator.Translate([.. chunk.Select(p => p.Source)], options, rng));
                 if (!Console.IsErrorRedirected) Console.Error.Write($"\r{hypotheses.Count}/{pairs.Count} translated");

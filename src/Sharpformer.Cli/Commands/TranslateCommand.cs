@@ -49,7 +49,7 @@ internal static class TranslateCommand
             if (n > options.BeamSize) throw new ArgumentException($"--nbest {n} must be at most the beam size {options.BeamSize}");
             var translator = ModelKinds.OpenTranslator(result.GetValue(model)!);
             bool given = result.GetValue(texts) is { Length: > 0 };
-            var batches = given ? [result.GetValue(texts)!] : InputLines.Batches(Console.OpenStandardInput(), Translator.BatchSize);
+            var batches = given ? [result.GetValue(texts)!] : InputLines.Batches(Console.OpenStandardInput(), translator.BatchSize);
             var output = new Output(result.GetValue(json), n > 1, given ? "text" : "line");
             var rng = new Rng(options.Seed);
             foreach (var batch in batches) output.Write(translator.TranslateDetailed(batch, options, n, rng));

@@ -15,8 +15,8 @@ namespace Sharpformer.Generation;
 /// </summary>
 public sealed class Translator
 {
-    /// <summary>Texts decoded together in one batch.</summary>
-    public const int BatchSize = 32;
+    /// <summary>Texts decoded together in one batch unless <see cref="BatchSize"/> is changed.</summary>
+    public const int DefaultBatchSize = 32;
 
     /// <summary>A translator for <paramref name="model"/> (put in evaluation mode) and its <paramref name="tokenizer"/>.</summary>
     public Translator(Transformer model, ITokenizer tokenizer)
@@ -38,6 +38,13 @@ public sealed class Translator
 
     /// <summary>The model.</summary>
     public Transformer Model { get; }
+
+    /// <summary>Most texts decoded together in one batch (at least 1).</summary>
+    public int BatchSize
+    {
+        get;
+        set => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"batch size {value} must be at least 1");
+    } = DefaultBatchSize;
 
     /// <summary>The tokenizer of both sides.</summary>
     public ITokenizer Tokenizer { get; }

@@ -1,0 +1,17 @@
+namespace Sharpformer.Server;
+
+/// <summary>A request the server refuses: the HTTP status, a short machine-readable code, and a message for people.</summary>
+internal sealed class RequestException(int status, string code, string message) : Exception(message)
+{
+    /// <summary>400, 404, 413 or 415.</summary>
+    public int Status { get; } = status;
+
+    /// <summary>"invalid_json", "invalid_request", "unknown_model", "too_large", …</summary>
+    public string Code { get; } = code;
+
+    /// <summary>A 400 invalid_request.</summary>
+    public static RequestException Invalid(string message) => new(400, "invalid_request", message);
+
+    /// <summary>A 413 too_large.</summary>
+    public static RequestException TooLarge(string message) => new(413, "too_large", message);
+}

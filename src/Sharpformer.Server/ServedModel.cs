@@ -1,0 +1,58 @@
+using Sharpformer.Generation;
+using Sharpformer.Models;
+using Sharpformer.NN;
+
+namespace Sharpformer.Server;
+
+/// <summary>A model directory opened for serving under a name: a translator or a text generator, and its config.json as written.</summary>
+public sealed class ServedModel
+{
+    private ServedModel(string name, string directory, ModelFiles files)
+    {
+        (Name, Directory, Files) = (name, directory, files);
+        Translator = files.Model is Transformer translator ? new Translator(translator, files.Tokenizer) : null;
+        Generator = files.Model is LanguageModel language ? new TextGenerator(language, files.Tokenizer) : null;
+        ConfigJson = File.ReadAllBytes(Path.Combine(directory, ModelDirectory.ConfigFile));
+    }
+
+    /// <summary>
+    /// Opens <paramref name="spec"/>: a model directory, named after its last folder, or "NAME=DIR". Names are letters,
+    /// digits, '-', '_' and '.'.
+    /// </summary>
+    /// <exception cref="IO.InvalidFileException">A file of the directory is missing or damaged.</exception>
+    public static ServedModel Open(string spec)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        int equals = spec.IndexOf('=', StringComparison.Ordinal);
+        string directory = equals > 0 ? spec[(equals + 1)..] : spec;
+        string name = equals > 0 ? spec[..equals] : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+        if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            throw new ArgumentException($"model name '{name}' must be letters, digits, '-', '_' or '.' (give NAME=DIR)");
+        return new ServedModel(name, directory, ModelDirectory.Open(directory));
+    }
+
+    /// <summary>The name requests choose it by.</summary>
+    public string Name { get; }
+
+    /// <summary>The directory it was read from.</summary>
+    public string Directory { get; }
+
+    /// <summary>The model and tokenizer.</summary>
+    public ModelFiles Files { get; }
+
+    /// <summary>The translator of an encoder-decoder model; null for a language model.</summary>
+    public Translator? Translator { get; }
+
+    /// <summary>The generator of a decoder-only language model; null for a translation model.</summary>
+    public TextGenerator? Generator { get; }
+
+    /// <summary>Its parameters, int8 weights included, shared tensors once.</summary>
+    public long Parameters =>
+        Files.Model.ParameterCount() + Files.Model.NamedInt8Weights().Sum(w => w.Blocks.Sum(b => (long)b.Rows * b.Columns));
+
+    /// <summary>"encoder-decoder" or "decoder-only".</summary>
+    public string Kind => Translator is not null ? "encoder-decoder" : "decoder-only";
+
+    /// <summary>The bytes of its config.json.</summary>
+    internal byte[] ConfigJson { get; }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Sharpformer.Server;
+
+/// <summary>
+/// Serves models over HTTP on ASP.NET Core's Kestrel: <c>POST /v1/translate</c>, <c>POST /v1/generate</c>,
+/// <c>GET /v1/health</c>, <c>/v1/models</c>, <c>/v1/model</c> and <c>/openapi.json</c> (docs/20-serving.md).
+/// Each model decodes on its own thread, merging concurrent requests into batches.
+/// <code>
+/// await using var server = await TranslationServer.StartAsync([ServedModel.Open("runs/bible")], new ServerOptions { Port = 8080 });
+/// await server.WaitForShutdownAsync();   // Ctrl-C: requests in flight finish first
+/// </code>
+/// </summary>
+public sealed class TranslationServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly DecodingQueue[] _queues;
+    private int _inFlight;
+
+    private TranslationServer(WebApplication app, DecodingQueue[] queues) => (_app, _queues) = (app, queues);
+
+    /// <summary>The address it listens at, with the port chosen when <see cref="ServerOptions.Port"/> was 0.</summary>
+    public string Url { get; private set; } = "";
+
+    /// <summary>Translation and generation requests being answered now.</summary>
+    public int RequestsInFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Starts serving <paramref name="models"/> (names must differ); <paramref name="log"/> hears of stops and failures.</summary>
+    public static async Task<TranslationServer> StartAsync(IReadOnlyList<ServedModel> models, ServerOptions options,
+                                                          Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (models.Count == 0) throw new ArgumentException("give at least one model to serve");
+        if (models.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"two models are named '{twice.Key}': name them with NAME=DIR");
+        if (!IPAddress.TryParse(options.Host == "localhost" ? "127.0.0.1" : options.Host, out var address))
+            throw new ArgumentException($"host '{options.Host}' must be an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0");
+        log ??= _ => { };
+        foreach (var model in models.Where(m => m.Translator is not null)) model.Translator!.BatchSize = options.MaxBatch;
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address, options.Port);
+        });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainSeconds));
+        builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
+        var app = builder.Build();
+
+        var arrivals = new Arrivals();
+        var queues = models.ToDictionary(m => m.Name, m => new DecodingQueue(m, options, arrivals));
+        var server = new TranslationServer(app, [.. queues.Values]);
+        var endpoints = new Endpoints(models, queues, options, arrivals, () => server.RequestsInFlight);
+        // Errors without a body (a wrong method: 405) get the same JSON object as every other error.
+        app.UseStatusCodePages(context => JsonResponse.ErrorAsync(context.HttpContext.Response, context.HttpContext.Response.StatusCode,
+            context.HttpContext.Response.StatusCode == 405 ? "method_not_allowed" : "not_found",
+            $"no endpoint {context.HttpContext.Request.Method} {context.HttpContext.Request.Path} (see GET /openapi.json)"));
+        app.Use(async (context, next) =>
+        {
+            bool decoding = HttpMethods.IsPost(context.Request.Method);
+            if (decoding) Interlocked.Increment(ref server._inFlight);
+            try
+            {
+                await next(context);
+            }
+            catch (RequestException e)
+            {
+                await JsonResponse.ErrorAsync(context.Response, e.Status, e.Code, e.Message);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away: its decoding has stopped and there is no one to answer.
+            }
+            catch (Exception e)
+            {
+                log($"error on {context.Request.Method} {context.Request.Path}: {e.GetType().Name}: {e.Message}");
+                if (!context.Response.HasStarted)
+                    await JsonResponse.ErrorAsync(context.Response, 500, "internal_error", $"{e.GetType().Name}: {e.Message}");
+            }
+            finally
+            {
+                if (decoding) Interlocked.Decrement(ref server._inFlight);
+            }
+        });
+        app.MapPost("/v1/translate", endpoints.Translate);
+        app.MapPost("/v1/generate", endpoints.Generate);
+        app.MapGet("/v1/health", endpoints.Health);
+        app.MapGet("/v1/models", endpoints.Models);
+        app.MapGet("/v1/model", endpoints.Model);
+        app.MapGet("/openapi.json", endpoints.OpenApi);
+        app.Lifetime.ApplicationStopping.Register(() => log(server.RequestsInFlight is var n and > 0
+            ? $"stopping: {n} request(s) in flight, finishing them first" : "stopping"));
+
+        await app.StartAsync();
+        server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return server;
+    }
+
+    /// <summary>Completes when the server has been stopped (Ctrl-C, SIGTERM or <see cref="StopAsync"/>) and has drained.</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    /// <summary>Stops accepting connections and waits for requests in flight (up to <see cref="ServerOptions.DrainSeconds"/>).</summary>
+    public Task StopAsync() => _app.StopAsync();
+
+    /// <summary>Stops the server and its decoding threads.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        foreach (var queue in _queues) queue.Dispose();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,275 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Sharpformer.Generation;
+using Sharpformer.Models;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+using Sharpformer.Tests.Cli;
+using Sharpformer.Tests.Hardening;
+
+namespace Sharpformer.Tests.Serving;
+
+/// <summary>
+/// `sharpformer serve` as applications meet it: a real server process on a loopback port and a real HTTP client —
+/// answers equal to `translate`'s, every kind of bad request refused with a JSON error without disturbing others,
+/// concurrent requests equal to sequential ones, cancellation, several models, and Ctrl-C draining.
+/// </summary>
+public sealed class ServeTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-serve-").FullName;
+    private readonly string _model;
+
+    public ServeTests() => _model = HostileModelDirectory.Write(Path.Combine(_root, "toy"));
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static readonly string[] Texts = ["abc", "ponmlkjih", "", "dcba", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"];
+
+    [Fact]
+    public async Task TranslationsEqualTheCommandLinesJsonLines()
+    {
+        using var server = await ServerProcess.StartAsync("--model", _model);
+        using var response = await Post(server, "/v1/translate", new { text = Texts, beam = 3, nbest = 2 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var (code, stdout, stderr) =
+            CliRunner.Run(Timeout, ["translate", "--model", _model, "--json", "--beam", "3", "--nbest", "2", .. Texts]);
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var results = body.RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(lines.Length, results.Length);
+        for (int i = 0; i < lines.Length; i++) Assert.Equal(lines[i], results[i].GetRawText());
+        Assert.Equal("toy", body.RootElement.GetProperty("model").GetString());
+        Assert.Equal("beam 3", body.RootElement.GetProperty("decoding").GetString());
+        var timings = body.RootElement.GetProperty("timings_ms");
+        Assert.True(timings.GetProperty("total").GetDouble() >= timings.GetProperty("decoding").GetDouble());
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsAreBatchedAndAnsweredAsIfAlone()
+    {
+        using var server = await ServerProcess.StartAsync("--model", _model, "--batch-wait", "50", "--max-batch", "16");
+        var translator = Translator.Load(_model);
+        var rng = new Rng(3);
+        var requests = Enumerable.Range(0, 40).Select(i =>
+        {
+            string[] texts = [.. Enumerable.Range(0, 1 + i % 3).Select(_ =>
+                new string([.. Enumerable.Range(0, 1 + rng.NextInt(12)).Select(_ => (char)('a' + rng.NextInt(16)))]))];
+            return (Texts: texts, Beam: i % 2 == 0 ? (int?)null : 2);
+        }).ToArray();
+        var answers = await Task.WhenAll(requests.Select(async request =>
+        {
+            using var response = await Post(server, "/v1/translate",
+                request.Beam is null ? new { text = request.Texts } : (object)new { text = request.Texts, beam = request.Beam });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        }));
+        for (int i = 0; i < requests.Length; i++)
+        {
+            var options = requests[i].Beam is int beam ? DecodingOptions.Beam(beam) : DecodingOptions.Greedy;
+            var expected = requests[i].Texts.Select(text => translator.Translate(text, options));
+            var got = answers[i].RootElement.GetProperty("results").EnumerateArray()
+                .Select(r => r.GetProperty("translations").EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } t
+                    ? t.GetProperty("text").GetString() : "");
+            Assert.Equal(expected, got);
+        }
+        int widest = answers.Max(a => a.RootElement.GetProperty("batch_lines").GetInt32());
+        Assert.InRange(widest, 2, 16);
+        foreach (var answer in answers) answer.Dispose();
+    }
+
+    public static TheoryData<string, string?, int, string, string> BadRequests() => new()
+    {
+        { "malformed JSON", "{\"text\": [\"abc\"", 400, "invalid_json", "not valid JSON" },
+        { "not an object", "[\"abc\"]", 400, "invalid_json", "must be a JSON object" },
+        { "empty body", "", 400, "invalid_json", "empty" },
+        { "text of the wrong type", "{\"text\": 5}", 400, "invalid_request", "'text' must be a string or an array of strings" },
+        { "beam of the wrong type", "{\"text\": \"abc\", \"beam\": \"4\"}", 400, "invalid_request", "'beam' must be a whole number" },
+        { "no text", "{\"beam\": 2}", 400, "invalid_request", "'text' is required" },
+        { "empty text list", "{\"text\": []}", 400, "invalid_request", "'text' is an empty array" },
+        { "too many texts", "{\"text\": [\"a\",\"b\",\"c\",\"d\",\"e\"]}", 413, "too_large", "'text' has 5 texts; the limit is 4" },
+        { "text too long", "{\"text\": [\"a\", \"" + new string('b', 60) + "\"]}", 413, "too_large", "'text'[1] has 60 characters" },
+        { "body too large", "{\"text\": \"" + new string('c', 3000) + "\"}", 413, "too_large", "the limit is 2048 bytes" },
+        { "unknown model", "{\"text\": \"abc\", \"model\": \"nope\"}", 404, "unknown_model", "no model named 'nope'" },
+        { "beam 0", "{\"text\": \"abc\", \"beam\": 0}", 400, "invalid_request", "'beam' must be a whole number from 1 to 32" },
+        { "two methods", "{\"text\": \"abc\", \"beam\": 2, \"sample\": true}", 400, "invalid_request", "choose one of" },
+        { "temperature without sample", "{\"text\": \"abc\", \"temperature\": 0.5}", 400, "invalid_request", "need \"sample\": true" },
+        { "nbest without beam", "{\"text\": \"abc\", \"nbest\": 2}", 400, "invalid_request", "'nbest' needs 'beam'" },
+        { "top_p 0", "{\"text\": \"abc\", \"sample\": true, \"top_p\": 0}", 400, "invalid_request", "'top_p' must be a number" },
+        { "unknown field", "{\"text\": \"abc\", \"beams\": 4}", 400, "invalid_request", "unknown field 'beams'" },
+        { "field given twice", "{\"text\": \"abc\", \"text\": \"d\"}", 400, "invalid_request", "given twice" },
+        { "lone surrogate", "{\"text\": \"ab\\ud800c\"}", 400, "invalid_utf8", "lone surrogate" },
+        { "invalid UTF-8", null, 400, "invalid_utf8", "not valid UTF-8" },
+        { "generate on a translation model", "{\"prompt\": \"abc\", \"model\": \"toy\"}", 400, "invalid_request",
+          "use POST /v1/translate" },
+    };
+
+    [Fact]
+    public async Task EveryBadRequestGetsAJsonErrorAndDisturbsNoOther()
+    {
+        using var server =
+            await ServerProcess.StartAsync("--model", _model, "--max-texts", "4", "--max-chars", "50", "--max-body-kb", "2");
+        var good = Post(server, "/v1/translate", new { text = Enumerable.Repeat("abcdefgh", 4).ToArray(), beam = 4 });
+        foreach (var row in BadRequests())
+        {
+            var (what, body, status, code, message) = ((string)row[0], (string?)row[1], (int)row[2], (string)row[3], (string)row[4]);
+            string path = what.StartsWith("generate", StringComparison.Ordinal) ? "/v1/generate" : "/v1/translate";
+            var content = new ByteArrayContent(body is null ? [.. "{\"text\": \"ab"u8, 0xFF, .. "c\"}"u8] : Encoding.UTF8.GetBytes(body));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await server.Client.PostAsync(path, content);
+            await AssertError(response, status, code, message, what);
+        }
+        using (var wrongMethod = await server.Client.GetAsync("/v1/translate"))
+            await AssertError(wrongMethod, 405, "method_not_allowed", "no endpoint GET /v1/translate", "GET on translate");
+        using (var nowhere = await server.Client.GetAsync("/v2/anything"))
+            await AssertError(nowhere, 404, "not_found", "no endpoint GET /v2/anything", "unknown path");
+        using (var xml = await server.Client.PostAsync("/v1/translate", new StringContent("<text/>", Encoding.UTF8, "application/xml")))
+            await AssertError(xml, 415, "unsupported_media_type", "must be application/json", "XML");
+        using var answered = await good;
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        using var after = await Post(server, "/v1/translate", new { text = "abc" });
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.DoesNotContain("error on", server.Stderr);
+    }
+
+    [Fact]
+    public async Task SeveralModelsAreChosenByNameAndDescribed()
+    {
+        string languageModel = Path.Combine(_root, "lm");
+        var config = TransformerConfig.TinyLanguageModel(HostileModelDirectory.Config.TargetVocab) with
+        {
+            DModel = 16, DimFeedForward = 32, MaxLength = 40,
+        };
+        ModelDirectory.Save(SequenceModel.Create(config, new Rng(5)), Sharpformer.Data.TrainingData.ToyTokenizer(), languageModel);
+        using var server = await ServerProcess.StartAsync("--model", $"reverse={_model}", "--model", languageModel);
+
+        using var models = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/models"));
+        var listed = models.RootElement.GetProperty("models").EnumerateArray().ToArray();
+        Assert.Equal(["reverse", "lm"], listed.Select(m => m.GetProperty("name").GetString()));
+        Assert.Equal(["encoder-decoder", "decoder-only"], listed.Select(m => m.GetProperty("kind").GetString()));
+        Assert.Equal(Translator.Load(_model).Model.ParameterCount(), listed[0].GetProperty("parameters").GetInt64());
+        Assert.Equal("char", listed[0].GetProperty("tokenizer").GetProperty("type").GetString());
+        Assert.Equal(40, listed[1].GetProperty("config").GetProperty("max_length").GetInt32());
+
+        using (var one = await server.Client.GetAsync("/v1/model"))
+            await AssertError(one, 400, "invalid_request", "choose one with ?name=", "model without a name");
+        using (var lm = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/model?name=lm")))
+            Assert.Equal("/v1/generate", lm.RootElement.GetProperty("endpoint").GetString());
+
+        using var generated = await Post(server, "/v1/generate", new { prompt = "abc", max_tokens = 12, sample = true, seed = 9 });
+        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
+        using var body = JsonDocument.Parse(await generated.Content.ReadAsStringAsync());
+        var expected = TextGenerator.Load(languageModel).GenerateDetailed("abc", DecodingOptions.Sample(seed: 9), 12);
+        Assert.Equal(expected.Text, body.RootElement.GetProperty("text").GetString());
+        Assert.Equal(expected.Tokens.Length, body.RootElement.GetProperty("tokens").GetInt32());
+        Assert.Equal(3, body.RootElement.GetProperty("prompt_tokens").GetInt32());
+
+        using (var wrongKind = await Post(server, "/v1/translate", new { text = "abc", model = "lm" }))
+            await AssertError(wrongKind, 400, "invalid_request", "use POST /v1/generate", "translate with a language model");
+        using (var beam = await Post(server, "/v1/generate", new { prompt = "abc", beam = 2 }))
+            await AssertError(beam, 400, "invalid_request", "unknown field 'beam'", "beam search on generate");
+        using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/health"));
+        Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task TheOpenApiDescriptionNamesEveryEndpointAndField()
+    {
+        using var server = await ServerProcess.StartAsync("--model", _model);
+        using var openApi = JsonDocument.Parse(await server.Client.GetStringAsync("/openapi.json"));
+        var paths = openApi.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
+        Assert.Equal(["/v1/translate", "/v1/generate", "/v1/health", "/v1/models", "/v1/model", "/openapi.json"], paths);
+        var schemas = openApi.RootElement.GetProperty("components").GetProperty("schemas");
+        HashSet<string> Fields(string schema) => [.. schemas.GetProperty("Decoding").GetProperty("properties").EnumerateObject()
+            .Concat(schemas.GetProperty(schema).GetProperty("allOf")[1].GetProperty("properties").EnumerateObject()).Select(p => p.Name)];
+        // The server lists the fields it knows when it refuses an unknown one: the description must say the same.
+        foreach (var (path, schema, body) in new[] { ("/v1/translate", "TranslateRequest", "{\"text\":\"a\",\"x\":1}"),
+                                                     ("/v1/generate", "GenerateRequest", "{\"prompt\":\"a\",\"x\":1}") })
+        {
+            using var refused = await server.Client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            using var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+            string message = error.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+            if (path == "/v1/generate")
+            {
+                Assert.Contains("no language model", message);
+                continue;
+            }
+            var known = message[(message.IndexOf("(known: ", StringComparison.Ordinal) + 8)..^1].Split(", ").ToHashSet();
+            Assert.Equal(Fields(schema), known);
+        }
+    }
+
+    [Fact]
+    public async Task ACancelledRequestStopsItsDecodingAndCtrlCDrainsTheRest()
+    {
+        using var server = await ServerProcess.StartAsync("--model", _model, "--threads", "1");
+        var heavy = new
+        {
+            text = Enumerable.Range(0, 256).Select(i => new string((char)('a' + i % 16), 10 + i % 20)).ToArray(),
+            beam = 32,
+            length_penalty = 0,
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var full = await Post(server, "/v1/translate", heavy)) Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+        var fullTime = clock.Elapsed;
+
+        // A client that gives up: the server's decoding thread is free again long before the request would have ended.
+        using (var giveUp = new CancellationTokenSource(fullTime / 10))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Post(server, "/v1/translate", heavy, giveUp.Token));
+        }
+        clock.Restart();
+        using (var next = await Post(server, "/v1/translate", new { text = "abc" })) Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.True(clock.Elapsed < fullTime * 0.6,
+            $"a request after a cancelled one waited {clock.Elapsed} (the whole decode: {fullTime})");
+
+        // Ctrl-C while a request is decoding: it is answered in full, then the server exits 0.
+        var inFlight = Post(server, "/v1/translate", heavy);
+        while (!inFlight.IsCompleted)
+        {
+            using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/health"));
+            if (health.RootElement.GetProperty("requests_in_flight").GetInt32() > 0) break;
+            await Task.Delay(10);
+        }
+        server.Interrupt();
+        using var drained = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, drained.StatusCode);
+        using var body = JsonDocument.Parse(await drained.Content.ReadAsStringAsync());
+        Assert.Equal(256, body.RootElement.GetProperty("results").GetArrayLength());
+        Assert.Equal(0, await server.WaitForExitAsync(Timeout));
+        Assert.Contains("stopping: 1 request(s) in flight", server.Stderr);
+        await Assert.ThrowsAsync<HttpRequestException>(() => server.Client.GetAsync("/v1/health"));
+    }
+
+    [Fact]
+    public void BadServerSettingsAreOneLineErrors()
+    {
+        var (code, _, stderr) = CliRunner.Run(Timeout, "serve", "--model", _model, "--host", "example.com");
+        Assert.Equal(1, code);
+        Assert.Contains("host 'example.com' must be an IP address", stderr);
+        (code, _, stderr) = CliRunner.Run(Timeout, "serve", "--model", _model, "--model", _model);
+        Assert.Equal(1, code);
+        Assert.Contains("two models are named 'toy'", stderr);
+        (code, _, stderr) = CliRunner.Run(Timeout, "serve", "--model", Path.Combine(_root, "missing"));
+        Assert.Equal(1, code);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    private static Task<HttpResponseMessage> Post(ServerProcess server, string path, object body,
+                                                  CancellationToken cancellation = default) =>
+        server.Client.PostAsync(path, new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"), cancellation);
+
+    private static async Task AssertError(HttpResponseMessage response, int status, string code, string message, string what)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == (int)response.StatusCode, $"{what}: {(int)response.StatusCode} {text}");
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        using var json = JsonDocument.Parse(text);
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.Contains(message, error.GetProperty("message").GetString()!);
+    }
+}

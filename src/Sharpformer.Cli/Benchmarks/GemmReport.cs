@@ -31,4 +31,5 @@ internal sealed record GemmReport(string Benchmark, int Threads, string Statisti
 [JsonSerializable(typeof(TrainReport))]
 [JsonSerializable(typeof(AttentionReport))]
 [JsonSerializable(typeof(AllReduceReport))]
+[JsonSerializable(typeof(ServeLoadReport))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -15,7 +15,49 @@ internal static class BenchCommand
         CreateTrain(),
         CreateAttention(),
         CreateAllReduce(),
+        CreateServe(),
     };
+
+    private static Command CreateServe()
+    {
+        var model = new Option<string>("--model") { Description = "Model directory of a translation model.", Required = true };
+        var data = new Option<string?>("--data")
+        {
+            Description = "Sentences to send: a text file, one per line, or a TSV file's sources [default: bible-en-es test sources].",
+        };
+        var sentences = CliOptions.Int("--sentences", "Distinct sentences sent in turn (and translated offline).", 256);
+        var clients = CliOptions.IntList("--clients", "Concurrent clients per load level, comma-separated.", [1, 8, 64]);
+        var seconds = CliOptions.Int("--seconds", "Seconds per load level (at most 300).", 30);
+        var maxBatch = CliOptions.Int("--max-batch", "The server's --max-batch (and the offline batch size).", 32);
+        var threads = CliOptions.Threads();
+        var json = CliOptions.Json();
+        var command = new Command("serve",
+            "Load `sharpformer serve` on loopback with concurrent clients posting single sentences: requests/s, p50/p99 latency, " +
+            "errors, and throughput as a share of offline batch translation of the same sentences.")
+        {
+            model, data, sentences, clients, seconds, maxBatch, threads, json,
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            Kernels.Parallelism.Threads = result.GetValue(threads);
+            if (result.GetValue(seconds) > 300) throw new ArgumentException("--seconds must be at most 300");
+            if (result.GetValue(clients)!.Any(c => c > 256)) throw new ArgumentException("--clients must each be at most 256");
+            var texts = (result.GetValue(data) is { } file
+                    ? file.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
+                        ? Data.TsvReader.Read(file).Pairs.Select(pair => pair.Source)
+                        : TextInputs.ReadFile(file)
+                    : Data.Corpora.BibleVerses("bible-en-es", Data.Split.Test).Select(v => v.English))
+                .Where(text => text.Length > 0).Distinct().Take(result.GetValue(sentences)).ToList();
+            if (texts.Count == 0) throw new ArgumentException("no sentences to send");
+            var report = ServeLoadBenchmark.Run(result.GetValue(model)!, texts, result.GetValue(clients)!, result.GetValue(seconds),
+                result.GetValue(maxBatch), result.GetValue(threads), Console.Error);
+            if (result.GetValue(json))
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.ServeLoadReport));
+            else report.WriteTable(Console.Out);
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command CreateAllReduce()
     {

@@ -5,7 +5,8 @@ namespace Sharpformer.Generation;
 
 /// <summary>
 /// The loop shared by greedy decoding and sampling: one token per row per step, chosen from the row's logits,
-/// until eos or the limit.
+/// until eos or the limit. A row that ends leaves the decoder's batch, so a batch costs what its live rows cost
+/// rather than its longest row times its size.
 /// </summary>
 internal static class TokenByToken
 {
@@ -22,27 +23,33 @@ internal static class TokenByToken
         var scores = new double[rows];
         var ended = new bool[rows];
         var scratch = new double[vocab];
+        int[] live = [.. Enumerable.Range(0, rows)];   // decoder row i decodes row live[i]
         int[]? last = null;
-        for (int step = 0; step < maxLength && !ended.All(e => e); step++)
+        for (int step = 0; step < maxLength && live.Length > 0; step++)
         {
             controls.Cancellation.ThrowIfCancellationRequested();
             var logits = decoder.NextLogits(last);
-            last = new int[rows];
-            for (int r = 0; r < rows; r++)
+            var staying = new List<int>(live.Length);
+            var fed = new List<int>(live.Length);
+            for (int i = 0; i < live.Length; i++)
             {
-                if (ended[r])
-                {
-                    last[r] = model.Config.PadId;
-                    continue;
-                }
-                var row = logits.AsSpan(r * vocab, vocab);
+                int r = live[i];
+                var row = logits.AsSpan(i * vocab, vocab);
                 controls.Forbid(row, model.Config);
                 int next = choose(row, r);
                 scores[r] += row[next] - LogProbabilities.LogSumExp(row, scratch);
-                if (next == model.Config.EosId) ended[r] = true;
-                else tokens[r].Add(next);
-                last[r] = next;
+                if (next == model.Config.EosId)
+                {
+                    ended[r] = true;
+                    continue;
+                }
+                tokens[r].Add(next);
+                staying.Add(i);
+                fed.Add(next);
             }
+            if (staying.Count < live.Length && staying.Count > 0) decoder.Reorder([.. staying]);
+            live = [.. staying.Select(i => live[i])];
+            last = [.. fed];
         }
         return [.. Enumerable.Range(0, rows).Select(r => new Hypothesis([.. tokens[r]], (float)scores[r], ended[r]))];
     }

@@ -20,9 +20,15 @@ internal static class BenchCommand
 
     private static Command CreateServe()
     {
-        var model = new Option<string>("--model") { Description = "Model directory of a translation model.", Required = true };
+        var model = new Option<string>("--model")
+        {
+            HelpName = "DIR",
+            Description = "Model directory of a translation model.",
+            Required = true,
+        };
         var data = new Option<string?>("--data")
         {
+            HelpName = "FILE",
             Description = "Sentences to send: a text file, one per line, or a TSV file's sources [default: bible-en-es test sources].",
         };
         var sentences = CliOptions.Int("--sentences", "Distinct sentences sent in turn (and translated offline).", 256);
@@ -167,6 +173,7 @@ internal static class BenchCommand
     {
         var input = new Option<string[]>("--input")
         {
+            HelpName = "FILE",
             Description = "Text files (each line a text) or .tsv files (each field a text); trained on together, measured one by one.",
             Required = true,
             AllowMultipleArgumentsPerToken = true,

@@ -6,40 +6,54 @@ namespace Sharpformer.Cli.Commands;
 /// <summary>Options shared by several commands, with parsers that reject bad values in one line.</summary>
 internal static class CliOptions
 {
-    /// <summary>A whole number of at least <paramref name="minimum"/>.</summary>
-    public static Option<int> Int(string name, string description, int defaultValue, int minimum = 1) => new(name)
+    /// <summary>
+    /// A whole number of at least <paramref name="minimum"/>, shown as N in help; a null default is not shown (the description
+    /// says what happens without the option, and the command asks whether it was given).
+    /// </summary>
+    public static Option<int> Int(string name, string description, int? defaultValue, int minimum = 1)
     {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result =>
+        var option = new Option<int>(name)
         {
-            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum) return value;
-            result.AddError($"{name} must be a whole number of at least {minimum}, not '{text}'");
-            return defaultValue;
-        },
-    };
+            Description = description,
+            HelpName = "N",
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum) return value;
+                result.AddError($"{name} must be a whole number of at least {minimum}, not '{text}'");
+                return defaultValue ?? 0;
+            },
+        };
+        if (defaultValue is int given) option.DefaultValueFactory = _ => given;
+        return option;
+    }
 
-    /// <summary>A finite number in [minimum, maximum].</summary>
-    public static Option<float> Float(string name, string description, float defaultValue, float minimum, float maximum) => new(name)
+    /// <summary>A finite number in [minimum, maximum], shown as X in help; a null default is not shown (see <see cref="Int"/>).</summary>
+    public static Option<float> Float(string name, string description, float? defaultValue, float minimum, float maximum)
     {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result =>
+        var option = new Option<float>(name)
         {
-            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-            if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
-                && value >= minimum && value <= maximum) return value;
-            result.AddError($"{name} must be a number in [{minimum.ToString(CultureInfo.InvariantCulture)}, " +
-                            $"{maximum.ToString(CultureInfo.InvariantCulture)}], not '{text}'");
-            return defaultValue;
-        },
-    };
+            Description = description,
+            HelpName = "X",
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
+                    && value >= minimum && value <= maximum) return value;
+                result.AddError($"{name} must be a number in [{minimum.ToString(CultureInfo.InvariantCulture)}, " +
+                                $"{maximum.ToString(CultureInfo.InvariantCulture)}], not '{text}'");
+                return defaultValue ?? 0f;
+            },
+        };
+        if (defaultValue is float given) option.DefaultValueFactory = _ => given;
+        return option;
+    }
 
     /// <summary>Comma-separated whole numbers, each at least <paramref name="minimum"/>: "512,1024".</summary>
     public static Option<int[]> IntList(string name, string description, int[] defaultValue, int minimum = 1) => new(name)
     {
         Description = description,
+        HelpName = "N,N,…",
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {
@@ -59,7 +73,7 @@ internal static class CliOptions
 
     /// <summary>--threads: kernel threads, default all cores (under mpirun, this machine's cores shared by its ranks).</summary>
     public static Option<int> Threads() =>
-        Int("--threads", "Threads to use (default: all cores; under mpirun, the cores shared among the machine's ranks).",
+        Int("--threads", "Threads to use: every core, or under mpirun the machine's cores shared among its ranks.",
             Distributed.MpiWorld.LocalSize is int ranks ? Math.Max(1, Environment.ProcessorCount / ranks) : Environment.ProcessorCount);
 
     /// <summary>--json: one JSON object on standard output.</summary>

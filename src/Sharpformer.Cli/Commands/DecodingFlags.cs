@@ -5,16 +5,17 @@ namespace Sharpformer.Cli.Commands;
 
 /// <summary>
 /// The flags that choose a decoding strategy, shared by translate, generate and eval; they set a <see cref="DecodingOptions"/>
-/// (and <c>--threads</c>, the threads decoding runs on).
+/// (and <c>--threads</c>, the threads decoding runs on). Without <paramref name="beamSearch"/> (a language model),
+/// <c>--beam</c> and <c>--length-penalty</c> are not offered.
 /// </summary>
-internal sealed class DecodingFlags
+internal sealed class DecodingFlags(bool beamSearch = true)
 {
     public Option<bool> Greedy { get; } = new("--greedy") { Description = "Take the most likely token each step (the default)." };
-    public Option<int> Beam { get; } = CliOptions.Int("--beam", "Beam search with K beams.", 0, minimum: 1);
+    public Option<int> Beam { get; } = CliOptions.Int("--beam", "Beam search with N beams.", null);
     public Option<bool> Sample { get; } =
         new("--sample") { Description = "Sample each token (see --temperature, --top-k, --top-p, --seed)." };
     public Option<float> Temperature { get; } = CliOptions.Float("--temperature", "Sampling temperature (0: greedy).", 1f, 0f, 100f);
-    public Option<int> TopK { get; } = CliOptions.Int("--top-k", "Sample among the K most likely tokens (0: all).", 0, minimum: 0);
+    public Option<int> TopK { get; } = CliOptions.Int("--top-k", "Sample among the N most likely tokens (0: all).", 0, minimum: 0);
     public Option<float> TopP { get; } =
         CliOptions.Float("--top-p", "Sample among the most likely tokens holding this probability.", 1f, 1e-6f, 1f);
     public Option<int> Seed { get; } = CliOptions.Int("--seed", "Seed of sampling.", 1, minimum: 0);
@@ -24,8 +25,10 @@ internal sealed class DecodingFlags
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Greedy, Beam, Sample, Temperature, TopK, TopP, Seed, LengthPenalty, Threads })
-            command.Options.Add(option);
+        Option[] options = beamSearch
+            ? [Greedy, Beam, Sample, Temperature, TopK, TopP, Seed, LengthPenalty, Threads]
+            : [Greedy, Sample, Temperature, TopK, TopP, Seed, Threads];
+        foreach (var option in options) command.Options.Add(option);
     }
 
     /// <summary>The decoding the parsed flags ask for (and the threads set from --threads); contradictory flags are an error.</summary>

@@ -25,6 +25,7 @@ internal static class DemoCommand
     {
         var output = new Option<string>("--out")
         {
+            HelpName = "DIR",
             Description = "Folder for the model and pictures.",
             DefaultValueFactory = _ => "sharpformer-demo"
         };
@@ -79,13 +80,17 @@ internal static class DemoCommand
         };
         var outputs = decodings.Select(d => Decode(translator, inputs, d with { MaxOutputTokens = 20 }, sampleRng)).ToList();
         w.WriteLine("2. Unseen sequences, three ways to decode (✓ = exactly reversed):");
-        w.WriteLine($"   {"source",-14} {"greedy",-16} {"beam 4",-16} {"sample (T = 1)",-16}");
-        for (int i = 0; i < Shown; i++)
+        // Each column as wide as its widest cell, so a long sampled output cannot push the table out of line.
+        string[] headers = ["source", "greedy", "beam 4", "sample (T = 1)"];
+        var rows = Enumerable.Range(0, Shown).Select(i =>
         {
             string expected = new([.. inputs[i].Reverse()]);
-            w.WriteLine($"   {inputs[i],-14} " +
-                string.Join(" ", outputs.Select(o => $"{o.Texts[i] + (o.Texts[i] == expected ? " ✓" : " ✗"),-16}")));
-        }
+            return (string[])[inputs[i], .. outputs.Select(o => (o.Texts[i].Length > 0 ? o.Texts[i] : "(empty)") +
+                                                                 (o.Texts[i] == expected ? " ✓" : " ✗"))];
+        }).ToList();
+        int[] widths = [.. headers.Select((h, c) => rows.Select(r => r[c].Length).Append(h.Length).Max())];
+        foreach (var row in rows.Prepend(headers))
+            w.WriteLine("   " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
 
         // 3. Score them.
         var references = inputs.Select(s => new string([.. s.Reverse()])).ToList();

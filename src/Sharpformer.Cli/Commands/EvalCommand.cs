@@ -14,21 +14,27 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory.", Required = true };
-        var data = new Option<string?>("--data") { Description = "Pairs to evaluate on (TSV: source<TAB>reference)." };
+        var model = new Option<string>("--model") { HelpName = "DIR", Description = "Model directory.", Required = true };
+        var data = new Option<string?>("--data") { HelpName = "FILE", Description = "Pairs to evaluate on (TSV: source<TAB>reference)." };
         var task = new Option<string?>("--task")
         {
+            HelpName = "NAME",
             Description = "A built-in corpus instead of --data: bible-en-es, bible-ot-en-es (Old Testament) or bible-nt-en-es (New).",
         };
         var split = new Option<string>("--split") { Description = "Split of --task: valid or test.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("valid", "test");
         var limit = CliOptions.Int("--limit", "Evaluate only the first N pairs.", int.MaxValue);
         var json = CliOptions.Json();
+        var output = new Option<string?>("--output")
+        {
+            HelpName = "FILE",
+            Description = "Also save the hypotheses that were scored, one line per pair, in order.",
+        };
         var decoding = new DecodingFlags();
         var command = new Command("eval",
             "Translate pairs and score them: corpus BLEU (sacreBLEU 13a), chrF, exact match, loss and perplexity.")
         {
-            model, data, task, split, limit, json
+            model, data, task, split, limit, json, output
         };
         decoding.AddTo(command);
         command.SetAction(result => CommandErrors.Run(() =>
@@ -49,6 +55,11 @@ internal static class EvalCommand
             }
             if (!Console.IsErrorRedirected) Console.Error.WriteLine();
             double seconds = clock.Elapsed.TotalSeconds;
+            if (result.GetValue(output) is { } path)
+            {
+                Sharpformer.IO.AtomicFile.WriteAllText(path, string.Concat(hypotheses.Select(h => TextInputs.OneLine(h) + "\n")));
+                Console.Error.WriteLine($"{hypotheses.Count} hypotheses written to {path}");
+            }
             var references = pairs.Select(p => p.Target).ToList();
             var bleu = Bleu.Corpus(hypotheses, [references]);
             var chrf = Chrf.Corpus(hypotheses, [references]);

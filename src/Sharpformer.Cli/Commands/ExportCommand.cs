@@ -17,9 +17,9 @@ internal static class ExportCommand
         var model = new Option<string>("--model") { Description = "Model directory to export.", Required = true, HelpName = "DIR" };
         var output = new Option<string>("--out")
         {
+            HelpName = "DIR",
             Description = "Directory for encoder.onnx, decoder.onnx, the tokenizer (a BPE one in Hugging Face's schema) and config.json.",
             Required = true,
-            HelpName = "DIR",
         };
         var command = new Command("onnx",
             "Export a model as ONNX graphs (opset 17) that ONNX Runtime runs: encoder.onnx (source ids → memory) and decoder.onnx " +

@@ -9,14 +9,15 @@ internal static class GenerateCommand
     {
         var model = new Option<string>("--model")
         {
+            HelpName = "DIR",
             Description = "Model directory of a language model (`train --task austen`).",
             Required = true
         };
-        var prompt = new Option<string>("--prompt") { Description = "Text to continue.", Required = true };
+        var prompt = new Option<string>("--prompt") { HelpName = "TEXT", Description = "Text to continue.", Required = true };
         var maxTokens = CliOptions.Int("--max-tokens", "Most tokens to generate.", 100);
-        var decoding = new DecodingFlags();
+        var decoding = new DecodingFlags(beamSearch: false);
         var command = new Command("generate",
-            "Continue a prompt with a trained language model (sampling by default options: --sample, --temperature …).")
+            "Continue a prompt with a trained decoder-only language model: greedy by default, or --sample.")
         {
             model, prompt, maxTokens
         };

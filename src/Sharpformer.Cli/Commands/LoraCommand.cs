@@ -10,9 +10,15 @@ internal static class LoraCommand
     {
         var model = new Option<string>("--model")
         {
+            HelpName = "DIR",
             Description = "A LoRA run directory (from train --init-from … --lora-rank R).", Required = true,
         };
-        var output = new Option<string>("--out") { Description = "Directory to write the merged model to (DIR).", Required = true };
+        var output = new Option<string>("--out")
+        {
+            HelpName = "DIR",
+            Description = "Directory to write the merged model to.",
+            Required = true,
+        };
         var merge = new Command("merge", "Write the base model with the adapters' updates added into its weights: a plain model directory.")
         {
             model, output,

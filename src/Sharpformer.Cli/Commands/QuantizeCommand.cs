@@ -10,8 +10,18 @@ internal static class QuantizeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory (float32) to quantize.", Required = true };
-        var output = new Option<string>("--out") { Description = "Directory to write the int8 model to (DIR).", Required = true };
+        var model = new Option<string>("--model")
+        {
+            HelpName = "DIR",
+            Description = "Model directory (float32) to quantize.",
+            Required = true,
+        };
+        var output = new Option<string>("--out")
+        {
+            HelpName = "DIR",
+            Description = "Directory to write the int8 model to.",
+            Required = true,
+        };
         var command = new Command("quantize",
             "Write an int8 copy of a model: Linear, attention and embedding matrices as int8 with a float32 scale per " +
             "output row (a quarter of the bytes, faster decoding); translate, eval and generate load it as any model.")

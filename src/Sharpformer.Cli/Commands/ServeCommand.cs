@@ -12,6 +12,7 @@ internal static class ServeCommand
         var defaults = new ServerOptions();
         var models = new Option<string[]>("--model")
         {
+            HelpName = "DIR",
             Description = "Model directory to serve, named after its folder, or NAME=DIR; repeat for several.",
             Required = true,
             Arity = ArgumentArity.OneOrMore,
@@ -19,6 +20,7 @@ internal static class ServeCommand
         };
         var host = new Option<string>("--host")
         {
+            HelpName = "ADDRESS",
             Description = "Address to listen on: 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).",
             DefaultValueFactory = _ => defaults.Host,
         };

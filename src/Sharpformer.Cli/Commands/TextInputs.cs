@@ -19,6 +19,14 @@ internal static class TextInputs
         return paths.SelectMany(ReadFile);
     }
 
+    /// <summary>
+    /// <paramref name="text"/> on one line (line breaks become spaces), for output that promises a line per input: a sampled
+    /// translation may hold a line-break token.
+    /// </summary>
+    public static string OneLine(string text) => text.Contains('\n') || text.Contains('\r')
+        ? text.Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' ').Replace('\r', ' ')
+        : text;
+
     /// <summary>The texts of one file (read whole, so invalid UTF-8 is reported on its exact line).</summary>
     public static IEnumerable<string> ReadFile(string path)
     {

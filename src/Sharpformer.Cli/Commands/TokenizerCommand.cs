@@ -21,12 +21,13 @@ internal static class TokenizerCommand
     {
         var input = new Option<string[]>("--input")
         {
+            HelpName = "FILE",
             Description = "Training text: plain text files (each line a text) or .tsv files (each tab-separated field a text).",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
         var vocabSize = CliOptions.Int("--vocab-size", "Vocabulary size, special tokens included.", 8000);
-        var output = new Option<string>("--out") { Description = "tokenizer.json to write.", Required = true };
+        var output = new Option<string>("--out") { HelpName = "FILE", Description = "tokenizer.json to write.", Required = true };
         var type = new Option<string>("--type") { Description = "bpe (byte-level BPE), char or word.", DefaultValueFactory = _ => "bpe" };
         type.AcceptOnlyFromAmong([.. TokenizerTrainer.Types]);
         var minFrequency =
@@ -137,7 +138,10 @@ internal static class TokenizerCommand
     }
 
     private static Option<string> TokenizerOption() =>
-        new("--tokenizer") { Description = "A tokenizer.json (Sharpformer's or a Hugging Face byte-level BPE one).", Required = true };
+        new("--tokenizer")
+        {
+            HelpName = "FILE", Description = "A tokenizer.json (Sharpformer's or a Hugging Face byte-level BPE one).", Required = true,
+        };
 
     // The arguments joined as one line, or every line of standard input.
     private static IEnumerable<string> Lines(string[] arguments)

@@ -16,10 +16,27 @@ internal static class TrainCommand
     public static Command Create()
     {
         var defaults = new TrainingRunOptions { Directory = "" };
-        var task = new Option<string?>("--task") { Description = $"Built-in task: {string.Join(", ", DataSpec.TaskNames)}." };
-        var train = new Option<string?>("--train") { Description = "Training pairs: a UTF-8 TSV file, source<TAB>target per line." };
-        var valid = new Option<string?>("--valid") { Description = "Validation pairs (TSV), evaluated every --eval-every steps." };
-        var output = new Option<string>("--out") { Description = "Model directory to write (created if needed).", Required = true };
+        var task = new Option<string?>("--task")
+        {
+            HelpName = "NAME",
+            Description = $"Built-in task: {string.Join(", ", DataSpec.TaskNames)}.",
+        };
+        var train = new Option<string?>("--train")
+        {
+            HelpName = "FILE",
+            Description = "Training pairs: a UTF-8 TSV file, source<TAB>target per line.",
+        };
+        var valid = new Option<string?>("--valid")
+        {
+            HelpName = "FILE",
+            Description = "Validation pairs (TSV), evaluated every --eval-every steps.",
+        };
+        var output = new Option<string>("--out")
+        {
+            HelpName = "DIR",
+            Description = "Model directory to write (created if needed).",
+            Required = true,
+        };
         var preset = new Option<string>("--preset")
         {
             Description = $"Model size: {string.Join(", ", TrainingRun.Presets)}.", DefaultValueFactory = _ => defaults.Preset,
@@ -30,9 +47,13 @@ internal static class TrainCommand
             Description = "Positions: sinusoidal (added to the embeddings, the paper) or rope (rotary queries and keys).",
         };
         positional.AcceptOnlyFromAmong("sinusoidal", "rope");
-        var ropeBase = CliOptions.Float("--rope-base", "The base θ of rotary positions (default 10000).", 10000f, 1.0001f, 1e9f);
-        var config = new Option<string?>("--config") { Description = "A config.json giving the architecture (instead of --preset)." };
-        var steps = CliOptions.Int("--steps", $"Optimizer updates (default {defaults.Training.Steps}).", defaults.Training.Steps);
+        var ropeBase = CliOptions.Float("--rope-base", "The base θ of rotary positions.", 10000f, 1.0001f, 1e9f);
+        var config = new Option<string?>("--config")
+        {
+            HelpName = "FILE",
+            Description = "A config.json giving the architecture (instead of --preset).",
+        };
+        var steps = CliOptions.Int("--steps", "Optimizer updates.", defaults.Training.Steps);
         var epochs = CliOptions.Int("--epochs", "Passes over the training data (instead of --steps; not for generated tasks).", 0,
             minimum: 1);
         var batchTokens = CliOptions.Int("--batch-tokens", "Padded tokens per batch (approximately).", defaults.BatchTokens);
@@ -46,7 +67,7 @@ internal static class TrainCommand
             HelpName = "FILE",
         };
         var lr = CliOptions.Float("--lr", "Peak learning rate.", defaults.Training.Lr, 1e-8f, 10f);
-        var dropout = CliOptions.Float("--dropout", "Dropout probability (default: the preset's, 0.1).", 0.1f, 0f, 0.9f);
+        var dropout = CliOptions.Float("--dropout", "Dropout probability [default: the preset's, 0.1].", null, 0f, 0.9f);
         var labelSmoothing = CliOptions.Float("--label-smoothing", "Label smoothing of the loss.", defaults.Training.LabelSmoothing,
             0f, 0.9f);
         var warmup = CliOptions.Int("--warmup", "Warmup updates.", defaults.Training.Warmup, minimum: 0);
@@ -97,7 +118,11 @@ internal static class TrainCommand
             1);
         var resume = new Option<bool>("--resume")
         {
-            Description = "Continue from the checkpoint in --out (same settings; --steps may extend the run).",
+            Description = "Continue from the checkpoint in --out with its settings (--steps may extend the run).",
+        };
+        var force = new Option<bool>("--force")
+        {
+            Description = "With --resume: continue with settings that differ from the checkpoint's (listed) instead of refusing.",
         };
 
         var command = new Command("train",
@@ -105,7 +130,7 @@ internal static class TrainCommand
         {
             task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, tokenizer,
             lr, dropout, labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha,
-            loraDropout, loraTargets, loraBias, loraPlus, precision, tensorParallel, resume,
+            loraDropout, loraTargets, loraBias, loraPlus, precision, tensorParallel, resume, force,
         };
         command.SetAction(result => MpiJob.Run(job =>
         {
@@ -158,9 +183,47 @@ internal static class TrainCommand
                 Resume = result.GetValue(resume),
                 ResumeSteps = Given(steps) ? result.GetValue(steps) : null,
             };
+            if (result.GetValue(force) && !setup.Resume) throw new ArgumentException("--force goes with --resume");
+            if (setup.Resume && TrainerCheckpoint.TryRead(setup.Directory) is { Options: var saved })
+            {
+                // A LoRA run's directory holds adapters and no config.json: its model is its base's, which the run cannot change.
+                var model = File.Exists(Path.Combine(setup.Directory, ModelDirectory.ConfigFile))
+                    ? ModelDirectory.ReadConfig(setup.Directory) : null;
+                var given = setup.Training;
+                T Pick<T>(Option option, T value, T kept) => Given(option) ? value : kept;
+                setup = setup with
+                {
+                    ResumeOptions = ResumeCheck.Continue(setup.Directory, saved with
+                    {
+                        Lr = Pick(lr, given.Lr, saved.Lr), Warmup = Pick(warmup, given.Warmup, saved.Warmup),
+                        Seed = Pick(seed, given.Seed, saved.Seed),
+                        LabelSmoothing = Pick(labelSmoothing, given.LabelSmoothing, saved.LabelSmoothing),
+                        Precision = Pick(precision, given.Precision, saved.Precision),
+                        LoraPlusRatio = Pick(loraPlus, given.LoraPlusRatio, saved.LoraPlusRatio),
+                        SaveEvery = Pick(saveEvery, given.SaveEvery, saved.SaveEvery),
+                        EvalEvery = Pick(evalEvery, given.EvalEvery, saved.EvalEvery),
+                        LogEvery = Pick(logEvery, given.LogEvery, saved.LogEvery),
+                    }, result.GetValue(force),
+                    [
+                        ResumeCheck.Compare(result, lr, saved.Lr), ResumeCheck.Compare(result, warmup, saved.Warmup),
+                        ResumeCheck.Compare(result, seed, (int)saved.Seed),
+                        ResumeCheck.Compare(result, labelSmoothing, saved.LabelSmoothing),
+                        ResumeCheck.Compare(result, precision, saved.Precision == Precision.BFloat16 ? "bf16" : "fp32"),
+                        ResumeCheck.Compare(result, loraPlus, saved.LoraPlusRatio), ResumeCheck.Compare(result, saveEvery, saved.SaveEvery),
+                        ResumeCheck.Compare(result, evalEvery, saved.EvalEvery), ResumeCheck.Compare(result, logEvery, saved.LogEvery),
+                        model is null ? null : ResumeCheck.Compare(result, dropout, model.Dropout),
+                        model is null ? null
+                            : ResumeCheck.Compare(result, positional, model.Positional == PositionalKind.Rope ? "rope" : "sinusoidal"),
+                        model is null ? null : ResumeCheck.Compare(result, ropeBase, model.RopeBase),
+                    ]),
+                };
+            }
             bool leader = job?.Rank is null or 0;   // in an MPI job rank 0 alone reports
             var run = TrainingRun.Start(setup, message => { if (leader) Console.Error.WriteLine(message); }, parallel, split);
             if (leader) Console.Error.WriteLine(run.Describe());
+            if (leader && run.Options.Warmup > run.Options.Steps)
+                Console.Error.WriteLine($"sharpformer: warning: the warmup ({run.Options.Warmup} updates) is longer than the run " +
+                                        $"({run.Options.Steps}): the learning rate never reaches its peak");
             run.Trainer.Progress = new TrainingProgressBar(Console.Error, interactive: !Console.IsErrorRedirected).Report;
             var done = run.Run();
             if (leader)

@@ -19,10 +19,15 @@ internal static class TranslateCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory (from `sharpformer train`).", Required = true };
-        var maxTokens = CliOptions.Int("--max-tokens", "Most tokens to generate per line [default: the model's limit, at most 1,024].",
-                                       0, minimum: 1);
-        var nBest = CliOptions.Int("--nbest", "With --beam K: print the N best translations (at most K) with their scores.", 1);
+        var model = new Option<string>("--model")
+        {
+            HelpName = "DIR",
+            Description = "Model directory (from `sharpformer train`).",
+            Required = true,
+        };
+        var maxTokens =
+            CliOptions.Int("--max-tokens", "Most tokens to generate per line [default: the model's limit, at most 1,024].", null);
+        var nBest = CliOptions.Int("--nbest", "With --beam: print the N best translations (at most the beam size) with their scores.", 1);
         var json = new Option<bool>("--json")
         {
             Description = "Print one JSON object per input: source, token counts, translations with scores.",
@@ -83,10 +88,12 @@ internal static class TranslateCommand
                 else if (nBest)
                 {
                     foreach (var hypothesis in result.Hypotheses)
-                        _text.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_inputs} ||| {hypothesis.Text} ||| {
-                            hypothesis.Score:F4}"));
+                    {
+                        string text = TextInputs.OneLine(hypothesis.Text);
+                        _text.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_inputs} ||| {text} ||| {hypothesis.Score:F4}"));
+                    }
                 }
-                else _text.WriteLine(result.Text);
+                else _text.WriteLine(TextInputs.OneLine(result.Text));
                 _inputs++;
             }
             _text.Flush();

@@ -27,15 +27,18 @@ internal static class VizCommand
         var model = ModelOption(required: true);
         var source = new Option<string>("--source")
         {
+            HelpName = "TEXT",
             Description = "Source sentence (for a language model: the text it reads).",
             Required = true
         };
         var target = new Option<string>("--target")
         {
+            HelpName = "TEXT",
             Description = "Target sentence the decoder reads after <bos> (default: the model's greedy translation)."
         };
         var output = new Option<string>("--out")
         {
+            HelpName = "PATH",
             Description = "A folder, which receives attention-<kind>-layer<N>.png per kind and layer, " +
                 "or NAME.png, which gives NAME-<kind>-layer<N>.png beside it.",
             Required = true,
@@ -60,9 +63,9 @@ internal static class VizCommand
     private static Command CreatePositional()
     {
         var model = ModelOption(required: false);
-        var dim = CliOptions.Int("--dim", "Encoding width (without --model; default 128).", 128, minimum: 2);
+        var dim = CliOptions.Int("--dim", "Encoding width (without --model).", 128, minimum: 2);
         var length =
-            CliOptions.Int("--length", "Positions to draw (default: the model's maximum length up to 1,024, or 100 without --model).", 100);
+            CliOptions.Int("--length", "Positions to draw (with --model: the model's maximum length, up to 1,024).", 100);
         var output = PngOption();
         var command = new Command("positional", "The sinusoidal positional-encoding matrix (positions × dimensions) as a heatmap.")
         {
@@ -92,9 +95,9 @@ internal static class VizCommand
 
     private static Command CreateRope()
     {
-        var headSize = CliOptions.Int("--dim", "Head size d (even; default 64).", 64, minimum: 2);
-        var length = CliOptions.Int("--length", "Positions to draw (default 256).", 256);
-        var theta = CliOptions.Float("--base", "The base θ (default 10000).", 10000f, 1.0001f, 1e9f);
+        var headSize = CliOptions.Int("--dim", "Head size d (even).", 64, minimum: 2);
+        var length = CliOptions.Int("--length", "Positions to draw.", 256);
+        var theta = CliOptions.Float("--base", "The base θ.", 10000f, 1.0001f, 1e9f);
         var output = PngOption();
         var command = new Command("rope", "The rotations of rotary position embeddings (positions × dimension pairs) as a heatmap.")
         {
@@ -112,7 +115,7 @@ internal static class VizCommand
 
     private static Command CreateMemory()
     {
-        var longest = CliOptions.Int("--length", "Longest sequence (default 8192; lengths double from 128).", 8192, minimum: 128);
+        var longest = CliOptions.Int("--length", "Longest sequence (lengths double from 128).", 8192, minimum: 128);
         var threads = CliOptions.Threads();
         var output = PngOption();
         var command = new Command("memory",
@@ -134,6 +137,7 @@ internal static class VizCommand
     {
         var metrics = new Option<string>("--metrics")
         {
+            HelpName = "FILE",
             Description = $"The {MetricsLog.FileName} of a training run (or the model folder holding it).",
             Required = true
         };
@@ -157,7 +161,7 @@ internal static class VizCommand
     private static Command CreateEmbeddings()
     {
         var model = ModelOption(required: true);
-        var tokens = CliOptions.Int("--tokens", $"How many tokens to show, in id order (default {EmbeddingPictures.DefaultTokens}).",
+        var tokens = CliOptions.Int("--tokens", "How many tokens to show, in id order.",
             EmbeddingPictures.DefaultTokens, minimum: 2);
         var output = PngOption();
         var command = new Command("embeddings", "A 2-D PCA of the token embeddings, each point labelled with its token.")
@@ -175,9 +179,10 @@ internal static class VizCommand
     }
 
     private static Option<string> ModelOption(bool required) =>
-        new("--model") { Description = "Model directory (from `sharpformer train`).", Required = required };
+        new("--model") { HelpName = "DIR", Description = "Model directory (from `sharpformer train`).", Required = required };
 
-    private static Option<string> PngOption() => new("--out") { Description = "The PNG file to write.", Required = true };
+    private static Option<string> PngOption() =>
+        new("--out") { HelpName = "FILE", Description = "The PNG file to write.", Required = true };
 
     private static string PngPath(string path) => path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
         ? path

@@ -101,7 +101,9 @@ public sealed class TrainingRun
         if (saved is not null)
         {
             config = baseFiles is not null && adapters is not null ? baseFiles.Model.Config : ModelDirectory.ReadConfig(directory);
-            options = setup.ResumeSteps is int steps ? saved with { Steps = steps } : saved;
+            if (setup.ResumeOptions is not null && setup.Dropout is float dropout) config = config with { Dropout = dropout };
+            var continued = setup.ResumeOptions ?? saved;
+            options = setup.ResumeSteps is int steps ? continued with { Steps = steps } : continued;
         }
         else
         {

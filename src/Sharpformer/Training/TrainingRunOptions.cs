@@ -84,4 +84,10 @@ public sealed record TrainingRunOptions
 
     /// <summary>When resuming, a new total step count (null keeps the checkpoint's).</summary>
     public int? ResumeSteps { get; init; }
+
+    /// <summary>
+    /// When resuming, options to continue with instead of the checkpoint's (null keeps them, which makes the resumed run
+    /// the same as one that never stopped); <see cref="Dropout"/> then replaces the model's too.
+    /// </summary>
+    public TrainingOptions? ResumeOptions { get; init; }
 }

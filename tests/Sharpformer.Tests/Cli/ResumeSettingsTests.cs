@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace Sharpformer.Tests.Cli;
+
+/// <summary>`train --resume` given settings other than its checkpoint's: refused with the list, or continued under --force.</summary>
+public sealed class ResumeSettingsTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-resume-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string[] Train(string directory, params string[] more) =>
+        ["train", "--task", "copy", "--out", directory, "--threads", "1", "--batch-tokens", "128", "--eval-every", "0", .. more];
+
+    [Fact]
+    public void ChangedSettingsAreListedAndRefusedUnlessForced()
+    {
+        string run = Path.Combine(_root, "run");
+        var (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "3", "--lr", "0.002", "--warmup", "2"));
+        Assert.True(code == 0, stderr);
+
+        // The same command line again, longer: nothing differs.
+        (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "4", "--lr", "0.002", "--warmup", "2", "--resume"));
+        Assert.True(code == 0, stderr);
+
+        (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "5", "--lr", "0.0005", "--label-smoothing", "0", "--resume"));
+        Assert.Equal(1, code);
+        Assert.Contains("these differ: --lr 0.0005 (the checkpoint's: 0.002), --label-smoothing 0 (the checkpoint's: 0.1)", stderr);
+        Assert.Contains("--force", stderr);
+        Assert.Equal(4, Step(run));
+
+        (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "5", "--lr", "0.0005", "--resume", "--force"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("--force:", stderr);
+        using var trainer = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "trainer.json")));
+        var options = trainer.RootElement.GetProperty("options");
+        Assert.Equal(0.0005, options.GetProperty("lr").GetDouble(), 6);
+        Assert.Equal(2, options.GetProperty("warmup").GetInt32());   // not given: the checkpoint's, not the default
+        Assert.Equal(5, Step(run));
+
+        (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "6", "--positional", "rope", "--resume", "--force"));
+        Assert.Equal(1, code);
+        Assert.Contains("cannot change the model's positions", stderr);
+        (code, _, stderr) = CliRunner.Run(Timeout, Train(Path.Combine(_root, "other"), "--steps", "2", "--force"));
+        Assert.Equal(1, code);
+        Assert.Contains("--force goes with --resume", stderr);
+    }
+
+    private static int Step(string run)
+    {
+        using var trainer = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "trainer.json")));
+        return trainer.RootElement.GetProperty("step").GetInt32();
+    }
+}

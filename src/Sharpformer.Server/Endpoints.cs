@@ -48,7 +48,7 @@ internal sealed class Endpoints(IReadOnlyList<ServedModel> models, IReadOnlyDict
             json.WriteString("model", model.Name);
             json.WriteString("decoding", decoding.Name);
             json.WriteStartArray("results");
-            foreach (var result in outcome.Results) WriteResult(json, result);
+            foreach (var result in outcome.Results) result.WriteJson(json);
             json.WriteEndArray();
             json.WriteNumber("batch_lines", outcome.BatchLines);
             WriteTimings(json, outcome.QueuedMs, outcome.DecodeMs, start);
@@ -162,26 +162,6 @@ internal sealed class Endpoints(IReadOnlyList<ServedModel> models, IReadOnlyDict
                 throw RequestException.TooLarge($"'{field}'{(texts.Length > 1 ? $"[{i}]" : "")} has {texts[i].Length} characters; " +
                                                 $"the limit is {options.MaxTextCharacters}");
         }
-    }
-
-    // The same object as one line of `sharpformer translate --json`.
-    private static void WriteResult(Utf8JsonWriter json, TranslationResult result)
-    {
-        json.WriteStartObject();
-        json.WriteString("source", result.Source);
-        json.WriteNumber("source_tokens", result.SourceTokens);
-        json.WriteNumber("truncated_tokens", result.TruncatedTokens);
-        json.WriteStartArray("translations");
-        foreach (var hypothesis in result.Hypotheses)
-        {
-            json.WriteStartObject();
-            json.WriteString("text", hypothesis.Text);
-            json.WriteNumber("score", Math.Round(hypothesis.Score, 4));
-            json.WriteNumber("tokens", hypothesis.Tokens.Length);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
     }
 
     private static void WriteTimings(Utf8JsonWriter json, double queuedMs, double decodeMs, long start)

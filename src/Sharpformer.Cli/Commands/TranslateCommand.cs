@@ -109,24 +109,7 @@ internal static class TranslateCommand
         private void WriteJson(TranslationResult result)
         {
             _text.Flush();
-            using (var writer = new Utf8JsonWriter(_text.BaseStream, Readable))
-            {
-                writer.WriteStartObject();
-                writer.WriteString("source", result.Source);
-                writer.WriteNumber("source_tokens", result.SourceTokens);
-                writer.WriteNumber("truncated_tokens", result.TruncatedTokens);
-                writer.WriteStartArray("translations");
-                foreach (var hypothesis in result.Hypotheses)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("text", hypothesis.Text);
-                    writer.WriteNumber("score", Math.Round(hypothesis.Score, 4));
-                    writer.WriteNumber("tokens", hypothesis.Tokens.Length);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
+            using (var writer = new Utf8JsonWriter(_text.BaseStream, Readable)) result.WriteJson(writer);
             _text.BaseStream.WriteByte((byte)'\n');
         }
     }

@@ -58,19 +58,32 @@ internal sealed class DecodingQueue : IDisposable
         return job.Done.Task;
     }
 
+    // Registered first, queued second: a request cancelled in between is seen under the lock and never queued.
     private void Enqueue(Request request, IJob[] jobs)
     {
+        request.Registration = request.Cancellation.Register(() => Cancel(request));
         lock (_gate)
         {
-            if (_stopping) throw new InvalidOperationException("the server is stopping");
+            if (_stopping)
+            {
+                request.Registration.Dispose();
+                throw new RequestException(503, "unavailable", "the server is stopping");
+            }
+            if (request.Cancellation.IsCancellationRequested) return;
             foreach (var job in jobs) _queue.AddLast(job);
             Monitor.PulseAll(_gate);
         }
-        request.Registration = request.Cancellation.Register(() => Cancel(request));
     }
 
     // A cancelled request's segments leave the queue; its task ends cancelled; a running batch of only cancelled requests stops.
     private void Cancel(Request request)
+    {
+        Unqueue(request);
+        request.SetCancelled();
+    }
+
+    // Removes whatever of `request` is still queued (it was cancelled, or one of its batches failed).
+    private void Unqueue(Request request)
     {
         lock (_gate)
         {
@@ -80,8 +93,8 @@ internal sealed class DecodingQueue : IDisposable
                 if (node.Value.Owner == request) _queue.Remove(node);
                 node = next;
             }
+            Monitor.PulseAll(_gate);
         }
-        request.SetCancelled();
     }
 
     private void Wake()
@@ -174,7 +187,11 @@ internal sealed class DecodingQueue : IDisposable
         }
         catch (Exception e)
         {
-            foreach (var request in requests) request.Fail(e);
+            foreach (var request in requests)
+            {
+                Unqueue(request);
+                request.Fail(e);
+            }
         }
         finally
         {
@@ -188,7 +205,7 @@ internal sealed class DecodingQueue : IDisposable
         try
         {
             var result = _model.Generator!.GenerateDetailed(job.Prompt, job.Options, job.MaxTokens, job.Cancellation);
-            job.Done.TrySetResult(new GenerationOutcome(result, job.QueuedMs(start), Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+            job.Complete(new GenerationOutcome(result, job.QueuedMs(start), Stopwatch.GetElapsedTime(start).TotalMilliseconds));
         }
         catch (OperationCanceledException)
         {
@@ -197,10 +214,6 @@ internal sealed class DecodingQueue : IDisposable
         catch (Exception e)
         {
             job.Fail(e);
-        }
-        finally
-        {
-            job.Registration.Dispose();
         }
     }
 
@@ -216,15 +229,28 @@ internal sealed class DecodingQueue : IDisposable
         _thread.Join();
     }
 
-    /// <summary>A request: its cancellation, when it was queued, and how it ends.</summary>
+    /// <summary>A request: its cancellation, when it was queued, and how it ends (each end drops the cancellation callback).</summary>
     private abstract class Request(CancellationToken cancellation)
     {
         public CancellationToken Cancellation { get; } = cancellation;
         public long Queued { get; } = Stopwatch.GetTimestamp();
         public CancellationTokenRegistration Registration { get; set; }
         public double QueuedMs(long start) => Stopwatch.GetElapsedTime(Queued, start).TotalMilliseconds;
-        public abstract void SetCancelled();
-        public abstract void Fail(Exception e);
+
+        public void SetCancelled()
+        {
+            Registration.Dispose();
+            Cancelled();
+        }
+
+        public void Fail(Exception e)
+        {
+            Registration.Dispose();
+            Failed(e);
+        }
+
+        protected abstract void Cancelled();
+        protected abstract void Failed(Exception e);
     }
 
     /// <summary>What the decoding thread takes: a segment of a translation request or a generation.</summary>
@@ -269,8 +295,8 @@ internal sealed class DecodingQueue : IDisposable
             Done.TrySetResult(new TranslationOutcome(_results, _queuedMs, _decodeMs, _batchLines));
         }
 
-        public override void SetCancelled() => Done.TrySetCanceled(Cancellation);
-        public override void Fail(Exception e) => Done.TrySetException(e);
+        protected override void Cancelled() => Done.TrySetCanceled(Cancellation);
+        protected override void Failed(Exception e) => Done.TrySetException(e);
     }
 
     private sealed class GenerationJob(string prompt, DecodingOptions options, int maxTokens, CancellationToken cancellation)
@@ -281,8 +307,15 @@ internal sealed class DecodingQueue : IDisposable
         public DecodingOptions Options { get; } = options;
         public int MaxTokens { get; } = maxTokens;
         public TaskCompletionSource<GenerationOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public override void SetCancelled() => Done.TrySetCanceled(Cancellation);
-        public override void Fail(Exception e) => Done.TrySetException(e);
+
+        public void Complete(GenerationOutcome outcome)
+        {
+            Registration.Dispose();
+            Done.TrySetResult(outcome);
+        }
+
+        protected override void Cancelled() => Done.TrySetCanceled(Cancellation);
+        protected override void Failed(Exception e) => Done.TrySetException(e);
     }
 }
 

@@ -53,6 +53,8 @@ public sealed class TranslationServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Kestrel's own body limit (30 MB) stays above ours, so that a refused body is drained and the 413 reaches the client.
+            kestrel.Limits.MaxRequestBodySize = Math.Max(30_000_000L, options.MaxBodyBytes + 1L);
             kestrel.Listen(address, options.Port);
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainSeconds));
@@ -79,6 +81,16 @@ public sealed class TranslationServer : IAsyncDisposable
             {
                 await JsonResponse.ErrorAsync(context.Response, e.Status, e.Code, e.Message);
             }
+            catch (BadHttpRequestException e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                // What Kestrel itself refuses: a body over the limit (413), a malformed chunked body, an upload too slow (408).
+                await JsonResponse.ErrorAsync(context.Response, e.StatusCode, e.StatusCode == 413 ? "too_large" : "bad_request",
+                    e.StatusCode == 413 ? $"the request body exceeds the limit of {options.MaxBodyBytes} bytes" : e.Message);
+            }
+            catch (BadHttpRequestException)
+            {
+                // The client went away in the middle of its body: no one to answer.
+            }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
                 // The client went away: its decoding has stopped and there is no one to answer.
@@ -103,7 +115,17 @@ public sealed class TranslationServer : IAsyncDisposable
         app.Lifetime.ApplicationStopping.Register(() => log(server.RequestsInFlight is var n and > 0
             ? $"stopping: {n} request(s) in flight, finishing them first" : "stopping"));
 
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // The port is taken, say: nothing may stay behind (the decoding threads, the host).
+            foreach (var queue in queues.Values) queue.Dispose();
+            await app.DisposeAsync();
+            throw;
+        }
         server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return server;
     }

@@ -25,7 +25,8 @@ internal static class ResumeCheck
     /// <summary>
     /// The options to continue <paramref name="directory"/>'s run with: null (the checkpoint's own) when nothing differs,
     /// <paramref name="given"/> under <paramref name="force"/>, and otherwise an error listing the differences. The model's
-    /// positions cannot change at all: its weights were trained with them.
+    /// positions cannot change at all (its weights were trained with them), nor can the seed (the data order and the dropout
+    /// generators continue from the checkpoint's position in the old one).
     /// </summary>
     public static TrainingOptions? Continue(string directory, TrainingOptions given, bool force, IEnumerable<Difference?> compared)
     {
@@ -34,6 +35,8 @@ internal static class ResumeCheck
         string list = string.Join(", ", differences.Select(d => $"{d.Flag} {d.Given} (the checkpoint's: {d.Saved})"));
         if (differences.Any(d => d.Flag is "--positional" or "--rope-base"))
             throw new ArgumentException($"--resume cannot change the model's positions: {list}");
+        if (differences.Any(d => d.Flag is "--seed"))
+            throw new ArgumentException($"--resume cannot change the seed, whose data order and dropout it continues: {list}");
         if (!force)
             throw new ArgumentException($"--resume continues with the checkpoint's settings, and these differ: {list}; drop them, " +
                                         "or add --force to continue with the new values");

@@ -42,6 +42,9 @@ public sealed class ResumeSettingsTests : IDisposable
         (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "6", "--positional", "rope", "--resume", "--force"));
         Assert.Equal(1, code);
         Assert.Contains("cannot change the model's positions", stderr);
+        (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "6", "--seed", "9", "--resume", "--force"));
+        Assert.Equal(1, code);
+        Assert.Contains("cannot change the seed", stderr);
         (code, _, stderr) = CliRunner.Run(Timeout, Train(Path.Combine(_root, "other"), "--steps", "2", "--force"));
         Assert.Equal(1, code);
         Assert.Contains("--force goes with --resume", stderr);

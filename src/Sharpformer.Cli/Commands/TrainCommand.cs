@@ -221,7 +221,7 @@ internal static class TrainCommand
             bool leader = job?.Rank is null or 0;   // in an MPI job rank 0 alone reports
             var run = TrainingRun.Start(setup, message => { if (leader) Console.Error.WriteLine(message); }, parallel, split);
             if (leader) Console.Error.WriteLine(run.Describe());
-            if (leader && run.Options.Warmup > run.Options.Steps)
+            if (leader && !run.Resumed && run.Options.Warmup > run.Options.Steps)   // said once, when the run is set up
                 Console.Error.WriteLine($"sharpformer: warning: the warmup ({run.Options.Warmup} updates) is longer than the run " +
                                         $"({run.Options.Steps}): the learning rate never reaches its peak");
             run.Trainer.Progress = new TrainingProgressBar(Console.Error, interactive: !Console.IsErrorRedirected).Report;

@@ -17,6 +17,7 @@ public sealed class BucketBatcher : IBatchSource
     private readonly SpecialIds _ids;
     private List<int[]> _plan;
     private int _position;
+    private readonly string _description;   // what the plans are cut from (see SavedPosition)
 
     /// <summary>
     /// A batcher over <paramref name="pairs"/> (at least one), batches built with <paramref name="ids"/> (default: the
@@ -30,6 +31,8 @@ public sealed class BucketBatcher : IBatchSource
             throw new ArgumentOutOfRangeException(nameof(batchTokens), "BucketBatcher: batch tokens and pool size must be positive");
         (_pairs, BatchTokens, _seed, PoolSize) = (pairs, batchTokens, seed, poolSize);
         _plan = Plan(0);
+        var lengths = SavedPosition.Fingerprint(pairs.SelectMany(p => (int[])[p.Source.Length, p.Target.Length]));
+        _description = string.Create(CultureInfo.InvariantCulture, $"{pairs.Count} pairs, {batchTokens} tokens a batch, lengths {lengths}");
     }
 
     /// <summary>Budget of padded tokens per batch: examples × the longest side (target counted with eos).</summary>
@@ -57,12 +60,12 @@ public sealed class BucketBatcher : IBatchSource
     }
 
     /// <inheritdoc/>
-    public string SaveState() => string.Create(CultureInfo.InvariantCulture, $"{Epoch},{_position}");
+    public string SaveState() => SavedPosition.Write(string.Create(CultureInfo.InvariantCulture, $"{Epoch},{_position}"), _description);
 
     /// <inheritdoc/>
     public void LoadState(string state)
     {
-        var parts = state.Split(',');
+        var parts = SavedPosition.Read(state, _description).Split(',');
         if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int epoch)
             || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int position))
             throw new InvalidDataException($"BucketBatcher: '{state}' is not a saved position");

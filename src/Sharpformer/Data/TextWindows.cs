@@ -14,6 +14,7 @@ public sealed class TextWindows : IBatchSource
     private readonly ulong _seed;
     private int[] _order;
     private int _position;
+    private readonly string _description;   // what the windows are cut from (see SavedPosition)
 
     /// <summary>Windows over <paramref name="tokens"/> of <paramref name="context"/> predicted tokens each.</summary>
     public TextWindows(int[] tokens, int context, int batchSize, ulong seed)
@@ -23,6 +24,8 @@ public sealed class TextWindows : IBatchSource
         if (tokens.Length < context + 1)
             throw new ArgumentException($"TextWindows: {tokens.Length} tokens are fewer than one window of {context + 1}");
         (_tokens, Context, BatchSize, _seed) = (tokens, context, batchSize, seed);
+        _description = string.Create(CultureInfo.InvariantCulture,
+            $"{tokens.Length} tokens in windows of {context}, {batchSize} a batch, tokens {SavedPosition.Fingerprint(tokens)}");
         Windows = (tokens.Length - 1) / context;
         _order = Order(0);
     }
@@ -61,12 +64,12 @@ public sealed class TextWindows : IBatchSource
             Batch.ForLanguageModel([.. Enumerable.Range(b * BatchSize, Math.Min(BatchSize, Windows - b * BatchSize)).Select(Window)]))];
 
     /// <inheritdoc/>
-    public string SaveState() => string.Create(CultureInfo.InvariantCulture, $"{Epoch},{_position}");
+    public string SaveState() => SavedPosition.Write(string.Create(CultureInfo.InvariantCulture, $"{Epoch},{_position}"), _description);
 
     /// <inheritdoc/>
     public void LoadState(string state)
     {
-        var parts = state.Split(',');
+        var parts = SavedPosition.Read(state, _description).Split(',');
         if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int epoch)
             || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int position) || position > BatchesPerEpoch)
             throw new InvalidDataException($"TextWindows: '{state}' is not a saved position");

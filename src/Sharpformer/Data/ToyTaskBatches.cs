@@ -15,16 +15,19 @@ public sealed class ToyTaskBatches(ToyTask task, int batchSize, ulong seed) : IB
     /// <inheritdoc/>
     public int Epoch => 0;
 
+    private string Description => string.Create(CultureInfo.InvariantCulture, $"{BatchSize} examples a batch");
+
     /// <inheritdoc/>
     public Batch Next() => Batch.FromPairs([.. Enumerable.Range(0, BatchSize).Select(_ => task.Sample(_rng))]);
 
     /// <inheritdoc/>
-    public string SaveState() => string.Join(",", _rng.State.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+    public string SaveState() =>
+        SavedPosition.Write(string.Join(",", _rng.State.Select(s => s.ToString(CultureInfo.InvariantCulture))), Description);
 
     /// <inheritdoc/>
     public void LoadState(string state)
     {
-        var parts = state.Split(',');
+        var parts = SavedPosition.Read(state, Description).Split(',');
         if (parts.Length != 4 || !parts.All(p => ulong.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
             throw new InvalidDataException($"ToyTaskBatches: '{state}' is not a saved generator state");
         _rng.State = [.. parts.Select(p => ulong.Parse(p, CultureInfo.InvariantCulture))];

@@ -45,6 +45,12 @@ public sealed class ResumeSettingsTests : IDisposable
         (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "6", "--seed", "9", "--resume", "--force"));
         Assert.Equal(1, code);
         Assert.Contains("cannot change the seed", stderr);
+        // Batch settings are not options of the checkpoint but shape its position: other batches are refused by name.
+        var args = Train(run, "--steps", "6", "--resume");
+        args[Array.IndexOf(args, "128")] = "512";
+        (code, _, stderr) = CliRunner.Run(Timeout, args);
+        Assert.Equal(1, code);
+        Assert.Contains("the checkpoint's training batches were 9 examples a batch, these would be 39 examples a batch", stderr);
         (code, _, stderr) = CliRunner.Run(Timeout, Train(Path.Combine(_root, "other"), "--steps", "2", "--force"));
         Assert.Equal(1, code);
         Assert.Contains("--force goes with --resume", stderr);

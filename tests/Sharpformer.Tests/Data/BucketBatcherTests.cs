@@ -167,9 +167,9 @@ public sealed class BucketBatcherTests
             foreach (var s in saved) s.Following.Add(batch);
         }
 
-        Assert.Equal("0,3", saved[0].State);
-        Assert.Equal($"0,{perEpoch}", saved[1].State);
-        Assert.Equal("1,2", saved[2].State);
+        Assert.Equal("0,3", Position(saved[0].State));
+        Assert.Equal($"0,{perEpoch}", Position(saved[1].State));
+        Assert.Equal("1,2", Position(saved[2].State));
         foreach (var (state, epoch, following) in saved)
         {
             var resumed = new BucketBatcher(pairs, 200, seed: 21, poolSize: 64);
@@ -201,8 +201,28 @@ public sealed class BucketBatcherTests
         batcher.Next();
         batcher.Next();
         Assert.Throws<InvalidDataException>(() => batcher.LoadState(state));
-        Assert.Equal("0,2", batcher.SaveState());
+        Assert.Equal("0,2", Position(batcher.SaveState()));
     }
+
+    [Fact]
+    public void AStateOfOtherBatchesIsRefusedByName()
+    {
+        var pairs = SkewedPairs(100, seed: 10);
+        var original = new BucketBatcher(pairs, 200, seed: 1);
+        original.Next();
+        string state = original.SaveState();
+        Assert.Equal("0,1;100 pairs, 200 tokens a batch, lengths " + state.Split(" lengths ")[1], state);
+        new BucketBatcher(pairs, 200, seed: 1).LoadState("0,1");   // a state saved before the description: read as it is
+        var wider = new BucketBatcher(pairs, 400, seed: 1);
+        var message = Assert.Throws<ArgumentException>(() => wider.LoadState(state)).Message;
+        Assert.Contains("were 100 pairs, 200 tokens a batch", message);
+        Assert.Contains("would be 100 pairs, 400 tokens a batch", message);
+        var cut = pairs.Select(p => p with { Source = p.Source[..Math.Min(p.Source.Length, 5)] }).ToList();
+        Assert.Throws<ArgumentException>(() => new BucketBatcher(cut, 200, seed: 1).LoadState(state));   // other lengths
+        Assert.Equal("0,0", Position(wider.SaveState()));
+    }
+
+    private static string Position(string state) => state.Split(';')[0];
 
     [Fact]
     public void BadArgumentsAreRejected()

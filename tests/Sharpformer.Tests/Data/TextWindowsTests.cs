@@ -97,6 +97,6 @@ public sealed class TextWindowsTests
         }
         foreach (string bad in new[] { "", "1", "x,0", "0,-1", $"0,{perEpoch + 1}", "0,0,0" })
             Assert.Throws<InvalidDataException>(() => original.LoadState(bad));
-        Assert.Equal("0,0", original.SaveState());
+        Assert.Equal("0,0", original.SaveState().Split(';')[0]);
     }
 }

@@ -15,8 +15,16 @@ internal sealed class RequestFields
     {
         foreach (var property in root.EnumerateObject())
         {
-            if (!_fields.TryAdd(property.Name, property.Value))
-                throw RequestException.Invalid($"the field '{property.Name}' is given twice");
+            string name;
+            try
+            {
+                name = property.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                throw new RequestException(400, "invalid_utf8", "a field name holds a lone surrogate escape, which is not text");
+            }
+            if (!_fields.TryAdd(name, property.Value)) throw RequestException.Invalid($"the field '{name}' is given twice");
         }
     }
 

@@ -102,6 +102,7 @@ public sealed class ServeTests : IDisposable
         { "unknown field", "{\"text\": \"abc\", \"beams\": 4}", 400, "invalid_request", "unknown field 'beams'" },
         { "field given twice", "{\"text\": \"abc\", \"text\": \"d\"}", 400, "invalid_request", "given twice" },
         { "lone surrogate", "{\"text\": \"ab\\ud800c\"}", 400, "invalid_utf8", "lone surrogate" },
+        { "lone surrogate in a name", "{\"te\\udc00xt\": \"abc\"}", 400, "invalid_utf8", "a field name holds a lone surrogate" },
         { "invalid UTF-8", null, 400, "invalid_utf8", "not valid UTF-8" },
         { "generate on a translation model", "{\"prompt\": \"abc\", \"model\": \"toy\"}", 400, "invalid_request",
           "use POST /v1/translate" },
@@ -132,6 +133,36 @@ public sealed class ServeTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         using var after = await Post(server, "/v1/translate", new { text = "abc" });
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.DoesNotContain("error on", server.Stderr);
+    }
+
+    [Fact]
+    public async Task MutatedRequestsGetAnAnswerOrAJsonErrorNeverAFailure()
+    {
+        using var server = await ServerProcess.StartAsync("--model", _model, "--max-texts", "8", "--max-chars", "200");
+        byte[][] seeds =
+        [
+            """{"text": ["abc", "dcba"], "beam": 2, "nbest": 2, "max_tokens": 8}"""u8.ToArray(),
+            """{"text": "ponm", "sample": true, "temperature": 0.7, "top_k": 3, "top_p": 0.9, "seed": 4}"""u8.ToArray(),
+        ];
+        var statuses = new Dictionary<int, int>();
+        for (int i = 0; i < 300; i++)
+        {
+            var rng = new Rng(2026 + (ulong)i);
+            byte[] body = Fuzz.Mutator.Mutate(rng, seeds[i % seeds.Length], json: true);
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await server.Client.PostAsync("/v1/translate", content);
+            int status = (int)response.StatusCode;
+            statuses[status] = statuses.GetValueOrDefault(status) + 1;
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.True(status is 200 or 400 or 404 or 413, $"input {i}: {status} {text}");
+            using var json = JsonDocument.Parse(text);
+            Assert.True(status == 200 ? json.RootElement.TryGetProperty("results", out _) : json.RootElement.TryGetProperty("error", out _),
+                $"input {i}: {text}");
+        }
+        Assert.True(statuses.GetValueOrDefault(200) > 0 && statuses.GetValueOrDefault(400) > 0,
+            $"the mutations should both keep and break requests: {string.Join(", ", statuses.Select(s => $"{s.Key}×{s.Value}"))}");
         Assert.DoesNotContain("error on", server.Stderr);
     }
 

@@ -83,12 +83,23 @@ public sealed class AttentionCache
         if (Length + n > Capacity) Grow(Math.Max(Length + n, Math.Max(2 * Capacity, MinimumCapacity)), rows, heads, width);
     }
 
-    /// <summary>Keeps batch rows <paramref name="rows"/> in that order (beam search reorders its beams; a row may repeat).</summary>
+    /// <summary>
+    /// Keeps batch rows <paramref name="rows"/> in that order (beam search reorders its beams; a row may repeat). Rows that
+    /// only leave — the rest kept in order, as when decoded rows end — are moved up in place, with no new buffer.
+    /// </summary>
     public void Reorder(int[] rows)
     {
         if (_keys is null) return;
         foreach (int r in rows)
             if (r < 0 || r >= Rows) throw new IndexOutOfRangeException($"AttentionCache: row {r} is out of range for {Rows} rows");
+        if (rows.Length < Rows && rows.Zip(rows.Skip(1)).All(pair => pair.First < pair.Second))
+        {
+            // rows[r] >= r, ascending: copying row rows[r] up to row r never overwrites a row still to be read.
+            Gather(_keys, _keys, rows);
+            Gather(_values!, _values!, rows);
+            (_keys, _values) = (_keys.Narrow(0, 0, rows.Length), _values!.Narrow(0, 0, rows.Length));
+            return;
+        }
         int[] shape = [rows.Length, _keys.Size(1), Capacity, _keys.Size(3)];
         if (_spareKeys is null || !_spareKeys.Shape.SequenceEqual(shape))
             (_spareKeys, _spareValues) = (Tensor.Zeros(shape), Tensor.Zeros(shape));

@@ -25,8 +25,15 @@ public class DecodeStepTests
             values = values is null ? v : Tensor.Concat([values, v], 2);
             if (step % 7 == 6)
             {
-                // Beams are reordered, repeated, and at step 27 their number changes.
-                int[] order = step == 27 ? [2, 2, 0, 1] : [.. Enumerable.Range(0, rows).Select(r => (r * 2 + 1) % rows)];
+                // Rows leave (steps 13 and 34: moved up in place, the buffers then grow and reorder as before), beams are
+                // reordered and repeated, and at step 27 their number grows.
+                int[] order = step switch
+                {
+                    13 => [0, 2],
+                    27 => [1, 1, 0, 1],
+                    34 => [0, 3],
+                    _ => [.. Enumerable.Range(0, rows).Select(r => (r * 2 + 1) % rows)],
+                };
                 cache.Reorder(order);
                 (keys, values, rows) = (keys.IndexSelect(0, order), values.IndexSelect(0, order), order.Length);
             }

@@ -23,7 +23,7 @@ internal static class DecodingRequest
             throw RequestException.Invalid(beamAllowed ? "choose one of 'greedy', 'beam' and 'sample'"
                                                        : "choose one of 'greedy' and 'sample'");
         }
-        if ((temperature ?? topP ?? (float?)topK) is not null && !sample)
+        if ((temperature is not null || topP is not null || topK is not null) && !sample)
             throw RequestException.Invalid("'temperature', 'top_k' and 'top_p' need \"sample\": true");
         var defaults = new DecodingOptions();
         var options = new DecodingOptions

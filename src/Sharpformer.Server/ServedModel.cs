@@ -47,8 +47,7 @@ public sealed class ServedModel
     public TextGenerator? Generator { get; }
 
     /// <summary>Its parameters, int8 weights included, shared tensors once.</summary>
-    public long Parameters =>
-        Files.Model.ParameterCount() + Files.Model.NamedInt8Weights().Sum(w => w.Blocks.Sum(b => (long)b.Rows * b.Columns));
+    public long Parameters => Files.Model.ParameterCount() + Files.Model.Int8ValueCount();
 
     /// <summary>"encoder-decoder" or "decoder-only".</summary>
     public string Kind => Translator is not null ? "encoder-decoder" : "decoder-only";

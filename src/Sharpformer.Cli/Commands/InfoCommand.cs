@@ -32,7 +32,7 @@ internal static class InfoCommand
             string positions = c.Positional == NN.PositionalKind.Rope
                 ? string.Create(CultureInfo.InvariantCulture, $"rotary positions (RoPE, base {c.RopeBase})") : "sinusoidal positions";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {positions}, max length {c.MaxLength:N0}"));
-            long int8Values = Int8Values(files.Model);
+            long int8Values = files.Model.Int8ValueCount();
             output.WriteLine(c.Weights == NN.WeightFormat.Int8
                 ? string.Create(CultureInfo.InvariantCulture,
                     $"  int8 weights ({int8Values:N0} values with a float32 scale per row), float32 biases and norms (inference only)")
@@ -40,7 +40,7 @@ internal static class InfoCommand
             output.WriteLine("  parameters per module:");
             foreach (var (name, child) in files.Model.Children())
             {
-                long count = child.ParameterCount() + Int8Values(child);
+                long count = child.ParameterCount() + child.Int8ValueCount();
                 if (count > 0) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {name,-14} {count,12:N0}"));
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -49,8 +49,4 @@ internal static class InfoCommand
         }));
         return command;
     }
-
-    // Values held by a module's int8 matrices (each once).
-    private static long Int8Values(NN.Module module) =>
-        module.NamedInt8Weights().Sum(w => w.Blocks.Sum(b => (long)b.Rows * b.Columns));
 }

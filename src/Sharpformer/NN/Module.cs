@@ -104,6 +104,9 @@ public abstract class Module
     /// <summary>Number of trainable values (shared tensors counted once), as PyTorch's sum of numel.</summary>
     public long ParameterCount() => Parameters().Sum(p => (long)p.Length);
 
+    /// <summary>Number of values held by int8 weight matrices (each matrix once; 0 in a float32 model).</summary>
+    public long Int8ValueCount() => NamedInt8Weights().Sum(w => w.Blocks.Sum(b => (long)b.Rows * b.Columns));
+
     /// <summary>This module and all descendants with their dotted names ("" for this one).</summary>
     public IEnumerable<(string Name, Module Module)> NamedModules()
     {

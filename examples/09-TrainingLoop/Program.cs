@@ -44,7 +44,8 @@ for (int step = 0; step < steps; step++)
     {
         var (validLoss, accuracy) = TeacherForcedEvaluation.Run(model, valid);
         double tokensPerSecond = (step + 1) * batch.TargetTokens / clock.Elapsed.TotalSeconds;
-        metrics.Append(step + 1, 0, loss.Item(), adam.Lr, gradNorm, tokensPerSecond, validLoss, accuracy);
+        metrics.Append(step + 1, 0, loss.Item(), adam.Lr, gradNorm, tokensPerSecond, clock.Elapsed.TotalSeconds,
+            new ValidationScores(validLoss, accuracy));
         Console.WriteLine($"step {step + 1,4}  loss {loss.Item():F3}  lr {adam.Lr:E2}  |grad| {gradNorm,5:F2}  " +
                           $"val loss {validLoss:F3}  val acc {accuracy,6:P1}  {tokensPerSecond,6:F0} tok/s");
     }

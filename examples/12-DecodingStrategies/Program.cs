@@ -131,7 +131,7 @@ static Translator TrainReverseModel(string directory, int steps)
     {
         if (p.Step % 100 == 0 || p.Step == steps)
             Console.WriteLine($"step {p.Step,4}/{steps}  loss {p.Loss:F3}" +
-                (p.ValidAccuracy is { } a ? $"  validation token accuracy {a:P1}" : ""));
+                (p.Valid is { } v ? $"  validation token accuracy {v.Accuracy:P1}" : ""));
     };
     Console.WriteLine($"training a {model.ParameterCount():N0}-parameter reverse-task model for {steps} steps → {directory}");
     run.Trainer.Run();

@@ -19,6 +19,7 @@ var root = new Command("sharpformer", "Sharpformer: the Transformer of \"Attenti
     EvalCommand.Create(),
     InfoCommand.Create(),
     QuantizeCommand.Create(),
+    AverageCommand.Create(),
     ExportCommand.Create(),
     LoraCommand.Create(),
     ServeCommand.Create(),

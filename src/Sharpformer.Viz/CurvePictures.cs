@@ -3,15 +3,18 @@ using ScottPlot;
 
 namespace Sharpformer.Viz;
 
-/// <summary>Training curves from metrics: loss (training and validation), learning rate and gradient norm.</summary>
+/// <summary>
+/// Training curves from metrics: loss (training and validation), learning rate and gradient norm, and validation BLEU
+/// and chrF when the run translated its validation pairs.
+/// </summary>
 public static class CurvePictures
 {
     private const int Width = 1000, PanelHeight = 320;
 
     /// <summary>
     /// Writes one PNG with three panels over the step axis: training and validation loss, the learning
-    /// rate, and the gradient norm. Loss and gradient norm use a logarithmic axis when they span more
-    /// than a factor of 20. Non-finite values are left out.
+    /// rate, and the gradient norm, and a fourth of validation BLEU and chrF when they were logged. Loss and gradient
+    /// norm use a logarithmic axis when they span more than a factor of 20. Non-finite values are left out.
     /// </summary>
     public static void Write(IReadOnlyList<MetricsPoint> points, string path, string? title = null)
     {
@@ -40,7 +43,19 @@ public static class CurvePictures
 
         string subtitle = string.Create(CultureInfo.InvariantCulture, $"{points.Count} logged steps ({points[0].Step}–{points[^1].Step})")
                           + (valid.Length > 0 ? $", {valid.Length} validations" : ", no validation");
-        Figure.Save(path, [loss, rate, norm], 1, Width, PanelHeight, title ?? "Training curves", subtitle);
+        var translated = points.Where(p => p.ValidBleu is double b && double.IsFinite(b)).ToArray();
+        if (translated.Length == 0)
+        {
+            Figure.Save(path, [loss, rate, norm], 1, Width, PanelHeight, title ?? "Training curves", subtitle);
+            return;
+        }
+        var scores = new Plot();
+        double[] translatedSteps = [.. translated.Select(p => (double)p.Step)];
+        Line(scores, translatedSteps, [.. translated.Select(p => p.ValidBleu!.Value)], "BLEU", Colors.C0, log: false, markers: true);
+        Line(scores, translatedSteps, [.. translated.Select(p => p.ValidChrf ?? double.NaN)], "chrF", Colors.C1, log: false, markers: true);
+        Style(scores, "Validation translations", "score", null);
+        scores.ShowLegend(Alignment.LowerRight);
+        Figure.Save(path, [loss, rate, norm, scores], 1, Width, PanelHeight, title ?? "Training curves", subtitle);
     }
 
     // Adds a line through the finite points; on a log axis the stored y is log10 of the value.

@@ -11,7 +11,11 @@ namespace Sharpformer.Viz;
 /// <param name="GradNorm">The global gradient norm (before clipping).</param>
 /// <param name="ValidLoss">Validation loss, when the step was evaluated.</param>
 /// <param name="ValidAccuracy">Validation token accuracy, when logged.</param>
-public sealed record MetricsPoint(int Step, double Loss, double LearningRate, double GradNorm, double? ValidLoss, double? ValidAccuracy);
+/// <param name="TrainSeconds">Seconds of updates so far (logged since issue 19).</param>
+/// <param name="ValidBleu">Validation BLEU, when the evaluation translated.</param>
+/// <param name="ValidChrf">Validation chrF, when the evaluation translated.</param>
+public sealed record MetricsPoint(int Step, double Loss, double LearningRate, double GradNorm, double? ValidLoss, double? ValidAccuracy,
+    double? TrainSeconds = null, double? ValidBleu = null, double? ValidChrf = null);
 
 /// <summary>Reads the metrics.jsonl that training writes.</summary>
 public static class MetricsFile
@@ -44,7 +48,10 @@ public static class MetricsFile
                     Optional(root, "lr") ?? double.NaN,
                     Optional(root, "grad_norm") ?? double.NaN,
                     Optional(root, "val_loss"),
-                    Optional(root, "val_accuracy")));
+                    Optional(root, "val_accuracy"),
+                    Optional(root, "train_s"),
+                    Optional(root, "val_bleu"),
+                    Optional(root, "val_chrf")));
             }
             catch (JsonException)
             {

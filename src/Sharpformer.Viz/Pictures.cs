@@ -50,6 +50,18 @@ public static class Pictures
     }
 
     /// <summary>
+    /// Validation BLEU against training minutes for several runs (see <see cref="RunComparisonPictures"/>), each named by
+    /// the folder of its metrics file; returns <paramref name="outputPath"/>.
+    /// </summary>
+    public static string WriteRunComparison(IReadOnlyList<string> metricsPaths, string outputPath)
+    {
+        var runs = metricsPaths.Select(p => (Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(p)))!,
+            MetricsFile.Read(p))).ToList();
+        RunComparisonPictures.Write(runs, outputPath);
+        return outputPath;
+    }
+
+    /// <summary>
     /// Attention heatmaps of <paramref name="model"/> on <paramref name="source"/> (see
     /// <see cref="AttentionCapture.Capture"/>): one PNG per kind and layer, a panel per head.
     /// </summary>

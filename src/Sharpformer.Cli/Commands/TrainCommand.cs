@@ -124,6 +124,7 @@ internal static class TrainCommand
         {
             Description = "With --resume: continue with settings that differ from the checkpoint's (listed) instead of refusing.",
         };
+        var validation = new ValidationFlags();
 
         var command = new Command("train",
             "Train a Transformer and write its model directory (config, weights, tokenizer, metrics, checkpoint).")
@@ -132,6 +133,7 @@ internal static class TrainCommand
             lr, dropout, labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha,
             loraDropout, loraTargets, loraBias, loraPlus, precision, tensorParallel, resume, force,
         };
+        validation.AddTo(command);
         command.SetAction(result => MpiJob.Run(job =>
         {
             var (parallel, split) = MpiJob.Plan(job, result.GetValue(tensorParallel));
@@ -162,14 +164,14 @@ internal static class TrainCommand
                 TokenizerFile = result.GetValue(tokenizer),
                 MaxLength = result.GetValue(maxLength),
                 BatchTokens = result.GetValue(batchTokens),
-                Training = new TrainingOptions
+                Training = validation.Apply(result, new TrainingOptions
                 {
                     Steps = result.GetValue(steps), Lr = result.GetValue(lr), Warmup = result.GetValue(warmup),
                     Seed = (ulong)result.GetValue(seed), LabelSmoothing = result.GetValue(labelSmoothing),
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
                     Precision = result.GetValue(precision) == "bf16" ? Precision.BFloat16 : Precision.Float32,
                     LoraPlusRatio = result.GetValue(loraPlus),
-                },
+                }, stepsGiven: Given(steps)),
                 Epochs = Given(epochs) ? result.GetValue(epochs) : null,
                 InitFrom = result.GetValue(initFrom),
                 Lora = lora
@@ -182,6 +184,7 @@ internal static class TrainCommand
                     : null,
                 Resume = result.GetValue(resume),
                 ResumeSteps = Given(steps) ? result.GetValue(steps) : null,
+                ResumeMaxMinutes = Given(validation.MaxMinutes) ? result.GetValue(validation.MaxMinutes) : null,
             };
             if (result.GetValue(force) && !setup.Resume) throw new ArgumentException("--force goes with --resume");
             if (setup.Resume && TrainerCheckpoint.TryRead(setup.Directory) is { Options: var saved })
@@ -191,9 +194,10 @@ internal static class TrainCommand
                     ? ModelDirectory.ReadConfig(setup.Directory) : null;
                 var given = setup.Training;
                 T Pick<T>(Option option, T value, T kept) => Given(option) ? value : kept;
+                var (continued, validationDifferences) = validation.Continue(result, saved);
                 setup = setup with
                 {
-                    ResumeOptions = ResumeCheck.Continue(setup.Directory, saved with
+                    ResumeOptions = ResumeCheck.Continue(setup.Directory, continued with
                     {
                         Lr = Pick(lr, given.Lr, saved.Lr), Warmup = Pick(warmup, given.Warmup, saved.Warmup),
                         Seed = Pick(seed, given.Seed, saved.Seed),
@@ -215,6 +219,7 @@ internal static class TrainCommand
                         model is null ? null
                             : ResumeCheck.Compare(result, positional, model.Positional == PositionalKind.Rope ? "rope" : "sinusoidal"),
                         model is null ? null : ResumeCheck.Compare(result, ropeBase, model.RopeBase),
+                        .. validationDifferences,
                     ]),
                 };
             }
@@ -231,6 +236,9 @@ internal static class TrainCommand
                     ? string.Create(CultureInfo.InvariantCulture,
                         $"done: step {done.Step}, validation loss {loss:F4}, token accuracy {accuracy:P2}; model in {setup.Directory}")
                     : $"done: step {done.Step}; model in {setup.Directory}");
+            if (leader && run.Options.KeepBest && run.Trainer.Best is { } best)
+                Console.WriteLine($"best: step {best.Step} by validation {(run.Options.BestBy == BestMetric.Bleu ? "BLEU" : "loss")
+                    }; model in {Path.Combine(setup.Directory, Trainer.BestFolder)}");
             return 0;
         }));
         return command;

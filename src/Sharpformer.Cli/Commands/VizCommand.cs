@@ -6,7 +6,7 @@ using Sharpformer.Viz;
 namespace Sharpformer.Cli.Commands;
 
 /// <summary>
-/// <c>sharpformer viz attention | positional | rope | memory | curves | embeddings</c>: PNG pictures. Each prints the
+/// <c>sharpformer viz attention | positional | rope | memory | curves | compare | embeddings</c>: PNG pictures. Each prints the
 /// paths it wrote, one per line, on standard output.
 /// </summary>
 internal static class VizCommand
@@ -19,6 +19,7 @@ internal static class VizCommand
         CreateRope(),
         CreateMemory(),
         CreateCurves(),
+        CreateCompare(),
         CreateEmbeddings(),
     };
 
@@ -153,6 +154,31 @@ internal static class VizCommand
             string input = result.GetValue(metrics)!;
             if (Directory.Exists(input)) input = Path.Combine(input, MetricsLog.FileName);
             Console.WriteLine(Pictures.WriteCurves(input, path));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateCompare()
+    {
+        var runs = new Option<string[]>("--metrics")
+        {
+            HelpName = "FILE",
+            Description = $"The {MetricsLog.FileName} of a run trained with --eval-bleu (or its folder); give it once per run.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var output = PngOption();
+        var command = new Command("compare", "Validation BLEU against minutes of training for several runs, in one PNG.")
+        {
+            runs, output
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            string path = PngPath(result.GetValue(output)!);
+            var inputs = result.GetValue(runs)!.Select(input => Directory.Exists(input) ? Path.Combine(input, MetricsLog.FileName) : input)
+                .ToList();
+            Console.WriteLine(Pictures.WriteRunComparison(inputs, path));
             return 0;
         }));
         return command;

@@ -24,6 +24,9 @@ public sealed record DataSettings(int BatchTokens, int MaxLength, int VocabSize,
 public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IReadOnlyList<Batch> Valid, Architecture Architecture,
     int BatchesPerEpoch, int Truncated, int SkippedLines)
 {
+    /// <summary>The validation pairs as text, for translating them (none for a language model or a generated task).</summary>
+    public IReadOnlyList<(string Source, string Target)> ValidPairs { get; init; } = [];
+
     /// <summary>Ordinary symbols of the generated toy tasks: letters a–p, ids 4–19.</summary>
     public const string ToyAlphabet = "abcdefghijklmnop";
 
@@ -90,7 +93,7 @@ public sealed record TrainingData(ITokenizer Tokenizer, IBatchSource Train, IRea
                  $"{encodedTrain.Truncated + encodedValid.Truncated:N0} truncated to {settings.MaxLength} tokens, " +
                  $"{skipped:N0} bad lines skipped");
         return new TrainingData(tokenizer, batcher, validBatches, Architecture.EncoderDecoder, batcher.BatchesPerEpoch,
-            encodedTrain.Truncated + encodedValid.Truncated, skipped);
+            encodedTrain.Truncated + encodedValid.Truncated, skipped) { ValidPairs = valid };
     }
 
     private static TrainingData Austen(DataSettings settings, ITokenizer? tokenizer, Action<string> progress) =>

@@ -149,6 +149,11 @@ internal sealed class JsonFields
         : value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double d) && float.IsFinite((float)d) ? (float)d
         : throw Error($"{Name(name)} must be a finite number, not {Describe(value)}");
 
+    /// <summary>A finite number.</summary>
+    public double Double(string name, double? fallback = null) => !TryGet(name, out var value) ? fallback ?? throw Missing(name)
+        : value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double d) && double.IsFinite(d) ? d
+        : throw Error($"{Name(name)} must be a finite number, not {Describe(value)}");
+
     /// <summary>true or false.</summary>
     public bool Bool(string name, bool? fallback = null) => !TryGet(name, out var value) ? fallback ?? throw Missing(name)
         : value.ValueKind switch

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace Sharpformer.Training;
 
 /// <summary>
-/// metrics.jsonl: one JSON object per logged step (step, epoch, loss, lr, grad_norm, tokens_per_s, and
-/// val_loss when evaluated).
+/// metrics.jsonl: one JSON object per logged step (step, epoch, loss, lr, grad_norm, tokens_per_s and train_s, the
+/// seconds of updates so far; val_loss and val_accuracy when evaluated, and val_bleu and val_chrf when the evaluation
+/// translated). tokens_per_s and train_s count the updates alone: evaluations and checkpoints are not in them.
 /// </summary>
 public sealed class MetricsLog(string path)
 {
@@ -13,8 +14,8 @@ public sealed class MetricsLog(string path)
     public const string FileName = "metrics.jsonl";
 
     /// <summary>Appends one line and flushes it.</summary>
-    public void Append(int step, int epoch, float loss, float lr, float gradNorm, double tokensPerSecond, float? validLoss,
-        float? validAccuracy)
+    public void Append(int step, int epoch, float loss, float lr, float gradNorm, double tokensPerSecond, double trainSeconds,
+        ValidationScores? valid)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -26,8 +27,14 @@ public sealed class MetricsLog(string path)
             WriteFloat(json, "lr", lr);
             WriteFloat(json, "grad_norm", gradNorm);
             json.WriteNumber("tokens_per_s", Math.Round(tokensPerSecond, 1));
-            if (validLoss is float v) WriteFloat(json, "val_loss", v);
-            if (validAccuracy is float a) WriteFloat(json, "val_accuracy", a);
+            json.WriteNumber("train_s", Math.Round(trainSeconds, 3));
+            if (valid is not null)
+            {
+                WriteFloat(json, "val_loss", valid.Loss);
+                WriteFloat(json, "val_accuracy", valid.Accuracy);
+                if (valid.Bleu is double bleu) json.WriteNumber("val_bleu", Math.Round(bleu, 4));
+                if (valid.Chrf is double chrf) json.WriteNumber("val_chrf", Math.Round(chrf, 4));
+            }
             json.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');

@@ -15,7 +15,7 @@ namespace Sharpformer.Training;
 /// learning-rate schedule, periodic evaluation, metrics.jsonl, and checkpoints that resume exactly
 /// (same losses as an uninterrupted run with the same seed and thread count).
 /// </summary>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     /// <summary>The resume file: parameters, optimizer moments, and the <see cref="TrainerCheckpoint"/> as metadata.</summary>
     public const string StateFile = "trainer-state.safetensors";
@@ -34,6 +34,10 @@ public sealed class Trainer
     private readonly MetricsLog _metrics;
     private readonly DataParallel? _parallel;
     private readonly TensorParallel? _split;   // the model's, when it is split over ranks
+    private readonly TranslationValidation? _translations;
+    private readonly ExponentialMovingAverage? _ema;   // the leader's
+    private double _trainingSeconds, _decayStartSeconds;   // the updates' own time, and that at the end of warmup
+    private BestSoFar? _best;
     private string? _resumedCheckpointJson;   // the record Resume read, which trainer.json copies until the next checkpoint
 
     /// <summary>
@@ -42,17 +46,20 @@ public sealed class Trainer
     /// one rank of a data-parallel job: every rank starts from rank 0's weights, computes its share of each batch and
     /// takes the same step; rank 0 alone evaluates and writes metrics and checkpoints (each rank's dropout generator
     /// goes into them). A model split over ranks (<see cref="SequenceModel.SplitAcross"/>) is trained by every rank of its
-    /// group together: each rank updates its share, and rank 0 writes the whole model.
+    /// group together: each rank updates its share, and rank 0 writes the whole model. <paramref name="translations"/> are
+    /// the validation pairs as text, which <see cref="TrainingOptions.EvalBleu"/> translates.
     /// </summary>
     public Trainer(SequenceModel model, Rng modelRng, IBatchSource train, IReadOnlyList<Batch> valid, TrainingOptions options,
-        string directory, DataParallel? parallel = null)
+        string directory, DataParallel? parallel = null, TranslationValidation? translations = null)
     {
         options.Validate();
         if (model.IsQuantized)
             throw new ArgumentException("Trainer: the model's weights are int8 (a quantized model, for inference only); " +
                                         "train the float32 model and quantize it afterwards");
         (_model, _modelRng, _train, _valid, _options, _directory) = (model, modelRng, train, valid, options, directory);
-        (_parallel, _split) = (parallel, model.TensorParallel);
+        (_parallel, _split, _translations) = (parallel, model.TensorParallel, translations);
+        CheckQualityOptions(model, options, valid, translations);
+        if (options.Ema > 0 && IsLeader) _ema = new ExponentialMovingAverage(model, options.Ema);
         // Data-parallel ranks draw different dropout masks: rank r > 0 leaves the shared stream for one of its own (the ranks
         // that split one model share theirs).
         if (parallel is { World.Rank: > 0 and var rank })
@@ -90,6 +97,7 @@ public sealed class Trainer
         ModelDirectory.CheckHeader(reader, ModelDirectory.SlotsOf(_model, trainableOnly: _model.HasLora), "this model", "model.");
         CheckOptimizerEntries(reader);
         ModelDirectory.ReadWeights(reader, _model, "model.");
+        _ema?.Load(reader);
         var moments = reader.Entries.Where(e => e.Name.StartsWith("optim.", StringComparison.Ordinal))
             .ToDictionary(e => e.Name["optim.".Length..], e =>
             {
@@ -109,6 +117,7 @@ public sealed class Trainer
             throw new InvalidFileException(reader.Source, $"the checkpoint does not fit this model and data: {e.Message}", e);
         }
         Step = checkpoint.Step;
+        (_trainingSeconds, _decayStartSeconds, _best) = (checkpoint.TrainingSeconds, checkpoint.DecayStartSeconds, checkpoint.Best);
         _resumedCheckpointJson = reader.Metadata[TrainerCheckpoint.MetadataKey];
     }
 
@@ -143,26 +152,29 @@ public sealed class Trainer
         && group < _optimizer.Groups.Count && index < _optimizer.Groups[group].Parameters.Count
             ? _optimizer.Groups[group].Parameters[index] : null;
 
-    // Before reading: only model.* and optim.* tensors, no optimizer buffer larger than a parameter, and
-    // at most a step count and two moments per parameter — what the file may make this process allocate.
+    // Before reading: only model.*, optim.* and ema.* tensors, no optimizer buffer or average larger than a parameter, at
+    // most a step count and two moments per parameter and one average — what the file may make this process allocate.
+    // Moving averages are read only by a run that keeps one.
     private void CheckOptimizerEntries(SafeTensorsReader reader)
     {
         var trained = _model.Parameters().Where(p => p.RequiresGrad).ToList();
         int parameters = trained.Count, largest = trained.Max(p => _split is null ? p.Length : Shapes.Count(_split.WholeShape(p)));
-        int optimizer = 0;
+        int optimizer = 0, averages = 0;
         foreach (var entry in reader.Entries.Where(e => !e.Name.StartsWith("model.", StringComparison.Ordinal)))
         {
-            if (!entry.Name.StartsWith("optim.", StringComparison.Ordinal))
-                throw new InvalidFileException(reader.Source,
-                    $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)}, which is neither a parameter nor optimizer state");
-            if (entry.Count > largest || ++optimizer > 3 * parameters)
+            bool average = entry.Name.StartsWith(ExponentialMovingAverage.Prefix, StringComparison.Ordinal);
+            if (!average && !entry.Name.StartsWith("optim.", StringComparison.Ordinal))
+                throw new InvalidFileException(reader.Source, $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)
+                    }, which is neither a parameter, nor optimizer state, nor a moving average");
+            if (entry.Count > largest || (average ? ++averages > parameters : ++optimizer > 3 * parameters))
                 throw new InvalidFileException(reader.Source, "its optimizer state is larger than this model's parameters allow");
         }
     }
 
     /// <summary>
-    /// Trains until <see cref="TrainingOptions.Steps"/> updates are done, then writes the final checkpoint
-    /// and model files.
+    /// Trains until <see cref="TrainingOptions.Steps"/> updates are done, the time budget
+    /// (<see cref="TrainingOptions.MaxMinutes"/>) is spent or the patience runs out, then writes the final checkpoint and
+    /// model files.
     /// </summary>
     public void Run(CancellationToken cancel = default)
     {
@@ -174,12 +186,15 @@ public sealed class Trainer
                 _split.Communicator.Broadcast(p.AsSpan(), root: 0);
         var clock = Stopwatch.StartNew();
         int firstStep = Step;
+        double firstSeconds = _trainingSeconds;
         long tokensSinceLog = 0;
-        var logClock = Stopwatch.StartNew();
+        double secondsSinceLog = 0;   // of updates: evaluations and checkpoints are not in tokens/s
         _model.Train();
-        while (Step < _options.Steps && !cancel.IsCancellationRequested)
+        bool patienceOut = Agree(PatienceOut ? 1 : 0) == 1;   // a resumed run that had stopped for it
+        while (Step < _options.Steps && !TimeIsUp && !patienceOut && !cancel.IsCancellationRequested)
         {
-            float lr = _schedule.At(Step);
+            long started = Stopwatch.GetTimestamp();
+            float lr = LearningRate();
             var (loss, tokens) = AccumulateGradients();
             if (_parallel is not null)
             {
@@ -196,26 +211,74 @@ public sealed class Trainer
             _optimizer.Step();
             _optimizer.ZeroGrad();
             Step++;
+            _ema?.Update(Step);
             tokensSinceLog += tokens;
+            double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            secondsSinceLog += seconds;
+            _trainingSeconds += seconds;
+            if (_options.MaxMinutes > 0) _trainingSeconds = Agree(_trainingSeconds);   // the leader's clock decides for every rank
+            if (Step == _options.Warmup) _decayStartSeconds = _trainingSeconds;
 
-            bool last = Step == _options.Steps;
-            float? validLoss = null, validAccuracy = null;
-            bool evaluate = _valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last);
-            if (evaluate && EvaluatesValidation)
-                (validLoss, validAccuracy) = TeacherForcedEvaluation.Run(_model, _valid);
-            double tokensPerSecond = tokensSinceLog / Math.Max(logClock.Elapsed.TotalSeconds, 1e-9);
-            if (IsLeader && (Step % _options.LogEvery == 0 || validLoss is not null || last))
+            bool last = Step == _options.Steps || TimeIsUp;
+            ValidationScores? valid = null;
+            if (_valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last))
             {
-                _metrics.Append(Step, _train.Epoch, loss, lr, norm, tokensPerSecond, validLoss, validAccuracy);
-                tokensSinceLog = 0;
-                logClock.Restart();
+                valid = EvaluatesValidation ? Validate() : null;
+                patienceOut = Agree(PatienceOut ? 1 : 0) == 1;
+                last |= patienceOut;
+            }
+            double tokensPerSecond = tokensSinceLog / Math.Max(secondsSinceLog, 1e-9);
+            if (IsLeader && (Step % _options.LogEvery == 0 || valid is not null || last))
+            {
+                _metrics.Append(Step, _train.Epoch, loss, lr, norm, tokensPerSecond, _trainingSeconds, valid);
+                (tokensSinceLog, secondsSinceLog) = (0, 0);
             }
             if ((_options.SaveEvery > 0 && Step % _options.SaveEvery == 0) || last) SaveCheckpoint();
-            var elapsed = clock.Elapsed;
-            if (IsLeader)
-                Progress?.Invoke(new TrainingProgress(Step, _options.Steps, _train.Epoch, loss, lr, norm, tokensPerSecond, elapsed,
-                    elapsed / (Step - firstStep) * (_options.Steps - Step), validLoss, validAccuracy));
+            if (IsLeader) Progress?.Invoke(Report(loss, lr, norm, tokensPerSecond, clock.Elapsed, Step - firstStep,
+                _trainingSeconds - firstSeconds, valid, last));
         }
+    }
+
+    // How far the run is, from its step count or its time budget, whichever ends it sooner: the fraction done, and the
+    // steps that makes in all (estimated from the pace of this session's updates when the time ends it).
+    private TrainingProgress Report(float loss, float lr, float norm, double tokensPerSecond, TimeSpan elapsed, int stepsTaken,
+        double secondsTaken, ValidationScores? valid, bool last)
+    {
+        double byTime = _options.MaxMinutes > 0 ? _trainingSeconds / (60 * _options.MaxMinutes) : 0;
+        double fraction = last ? 1 : Math.Min(1, Math.Max((double)Step / _options.Steps, byTime));
+        int total = _options.Steps;
+        bool estimate = byTime > (double)Step / _options.Steps && secondsTaken > 0;
+        if (estimate)
+        {
+            double more = (60 * _options.MaxMinutes - _trainingSeconds) * stepsTaken / secondsTaken;
+            total = last ? Step : (int)Math.Min(_options.Steps, Step + more);
+        }
+        var remaining = last ? TimeSpan.Zero : elapsed / stepsTaken * Math.Max(0, total - Step);
+        return new TrainingProgress(Step, total, _train.Epoch, loss, lr, norm, tokensPerSecond, elapsed, remaining, valid, fraction, last,
+            estimate && !last);
+    }
+
+    // The learning rate of the next update: by step, or with a time budget by whichever of the step count and the budget
+    // is further along, so that the decay ends when the time does.
+    private float LearningRate()
+    {
+        if (_options.MaxMinutes <= 0) return _schedule.At(Step);
+        double bySteps = (double)(Step - _options.Warmup) / Math.Max(1, _options.Steps - _options.Warmup);
+        double byTime = (_trainingSeconds - _decayStartSeconds) / Math.Max(60 * _options.MaxMinutes - _decayStartSeconds, 1e-9);
+        return _schedule.AtProgress(Step, Math.Max(bySteps, byTime));
+    }
+
+    private bool TimeIsUp => _options.MaxMinutes > 0 && _trainingSeconds >= 60 * _options.MaxMinutes;
+
+    private bool PatienceOut => _options.Patience > 0 && _best is { } best && best.EvaluationsSince >= _options.Patience;
+
+    // The leader's value on every rank of a data-parallel job (a collective call there).
+    private double Agree(double value)
+    {
+        if (_parallel is null) return value;
+        Span<double> shared = [value];
+        _parallel.World.Broadcast(shared, root: 0);
+        return shared[0];
     }
 
     /// <summary>
@@ -224,6 +287,8 @@ public sealed class Trainer
     /// <see cref="TrainerCheckpoint"/> as metadata); model.safetensors, config.json and trainer.json are
     /// copies written after it, which a resume writes again. A model with LoRA adapters checkpoints only the
     /// adapters (its base is read again from the base directory) and writes adapter.safetensors instead of a model.
+    /// A run that averages keeps these weights in checkpoints/ too (written first: a resume writes them again), and one
+    /// with a moving average writes it beside the moments and as the model directory ema/.
     /// </summary>
     public void SaveCheckpoint()
     {
@@ -234,7 +299,9 @@ public sealed class Trainer
             Tensor.FromArray(MomentParameter(s.Key) is { } p && _split is not null ? _split.Gather(p, s.Value) : s.Value)))
             .ToList();
         if (!IsLeader) return;
-        var tensors = weights.Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value)).Concat(moments);
+        if (_options.AverageLast > 0) CheckpointAverage.Keep(_directory, Step, weights, _options.AverageLast);
+        var tensors = weights.Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value)).Concat(moments)
+            .Concat(_ema?.State ?? []);
         SafeTensors.Write(Path.Combine(_directory, StateFile), tensors,
             new Dictionary<string, string> { [TrainerCheckpoint.MetadataKey] = json });
         WriteCopies(json, weights);
@@ -253,14 +320,17 @@ public sealed class Trainer
     {
         if (_model.HasLora) LoraDirectory.SaveAdapters(_model, _directory);
         else ModelDirectory.Save(_model.Config, weights, _directory);
+        if (_ema is not null) SaveModelDirectory(EmaFolder, _ema.Weights);
         AtomicFile.WriteAllText(Path.Combine(_directory, StateJsonFile), checkpointJson + "\n");
     }
 
     // Before the first step: temporary files of killed writes go; a new run starts its log and config
-    // afresh; a resumed run drops the log lines after its checkpoint and brings the copies up to date.
+    // afresh (and drops weights a killed run kept for averaging); a resumed run drops the log lines and kept weights after
+    // its checkpoint and brings the copies up to date.
     private void PrepareDirectory(List<(string Name, Tensor Value)> weights)
     {
-        AtomicFile.RemoveLeftovers(_directory);
+        RemoveLeftovers();
+        CheckpointAverage.RemoveAfter(_directory, Step);
         if (Step == 0)
         {
             _metrics.Clear();
@@ -273,7 +343,8 @@ public sealed class Trainer
     }
 
     private string CheckpointJson() => System.Text.Json.JsonSerializer.Serialize(
-        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), DropoutStates(), _options),
+        new TrainerCheckpoint(Step, _train.Epoch, _optimizer.StepCount, _train.SaveState(), DropoutStates(), _options,
+            _trainingSeconds, _decayStartSeconds, _best),
         TrainingJson.Default.TrainerCheckpoint);
 
     /// <summary>The data-parallel job this trainer is one rank of, or null for a single process.</summary>

@@ -7,10 +7,11 @@ namespace Sharpformer.Training;
 /// Everything besides tensors that an exact resume needs: where training stopped, the data stream's
 /// position, the dropout generator's state (four words per rank of a data-parallel run) and the run's options. Stored as metadata inside
 /// trainer-state.safetensors, so that one atomic file is the whole checkpoint, and copied to
-/// trainer.json for people to read (nothing reads that copy back).
+/// trainer.json for people to read (nothing reads that copy back). A run with a time budget records the seconds its
+/// updates took (and those at the end of warmup, where its decay starts); a validated run its best score so far.
 /// </summary>
 public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, string DataState, ulong[] DropoutRngState,
-    TrainingOptions Options)
+    TrainingOptions Options, double TrainingSeconds = 0, double DecayStartSeconds = 0, BestSoFar? Best = null)
 {
     /// <summary>The key of the checkpoint's JSON in trainer-state.safetensors's metadata.</summary>
     internal const string MetadataKey = "trainer";
@@ -46,8 +47,13 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
         var json = new JsonFields(document.RootElement, path, "trainer.");
         var checkpoint = new TrainerCheckpoint(
             json.Int("step"), json.Int("epoch"), json.Int("optimizer_steps"), json.String("data_state"),
-            json.ULongs("dropout_rng_state", 4 * MaxRanks), TrainingOptionsJson(json.Object("options")));
+            json.ULongs("dropout_rng_state", 4 * MaxRanks), TrainingOptionsJson(json.Object("options")),
+            json.Double("training_seconds", 0), json.Double("decay_start_seconds", 0), BestJson(json));   // absent before issue 19
         json.RejectOthers();
+        if (checkpoint.TrainingSeconds < 0 || checkpoint.DecayStartSeconds < 0 || checkpoint.DecayStartSeconds > checkpoint.TrainingSeconds)
+            throw json.Error("the checkpoint's training_seconds or decay_start_seconds is out of range");
+        if (checkpoint.Best is { } best && (best.Step < 1 || best.Step > checkpoint.Step || best.EvaluationsSince < 0))
+            throw json.Error($"the checkpoint's best step ({best.Step}) or evaluations since ({best.EvaluationsSince}) is out of range");
         if (checkpoint.Step < 1 || checkpoint.Epoch < 0 || checkpoint.OptimizerSteps < 0)
             throw json.Error($"the checkpoint's step ({checkpoint.Step}), epoch ({checkpoint.Epoch}) " +
                 $"or optimizer step count ({checkpoint.OptimizerSteps}) is out of range");
@@ -63,6 +69,15 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
             throw json.Error(e.Message);
         }
         return checkpoint;
+    }
+
+    private static BestSoFar? BestJson(JsonFields json)
+    {
+        if (json.IsNull("best")) return null;
+        var best = json.Object("best");
+        var record = new BestSoFar(best.Int("step"), best.Double("score"), best.Int("evaluations_since"));
+        best.RejectOthers();
+        return record;
     }
 
     private static TrainingOptions TrainingOptionsJson(JsonFields json)
@@ -84,6 +99,15 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
             SaveEvery = json.Int("save_every"),
             LogEvery = json.Int("log_every"),
             Seed = json.ULong("seed"),
+            // Checkpoints before issue 19 had none of these.
+            MaxMinutes = json.Double("max_minutes", 0),
+            EvalBleu = json.Bool("eval_bleu", false),
+            EvalBeam = json.Int("eval_beam", 1),
+            KeepBest = json.Bool("keep_best", false),
+            BestBy = json.Enum<BestMetric>("best_by", BestMetric.Loss),
+            Patience = json.Int("patience", 0),
+            AverageLast = json.Int("average_last", 0),
+            Ema = json.Float("ema", 0),
         };
         json.RejectOthers();
         return options;

@@ -77,6 +77,43 @@ public sealed record TrainingOptions
     /// <summary>Seed of the model initialization, dropout and data order.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>
+    /// A time budget in minutes of training (the updates' own time: evaluations and checkpoints are not counted); 0 for
+    /// none. The run ends at <see cref="Steps"/> or at the budget, whichever comes first, and a cosine or linear schedule
+    /// decays over whichever of the two is further along, so the learning rate reaches its floor when the time is up.
+    /// </summary>
+    public double MaxMinutes { get; init; }
+
+    /// <summary>
+    /// At each evaluation also translate the validation pairs (greedy, or a beam of <see cref="EvalBeam"/>) and log
+    /// corpus BLEU and chrF (translation tasks only).
+    /// </summary>
+    public bool EvalBleu { get; init; }
+
+    /// <summary>The beam of <see cref="EvalBleu"/>'s translations (1: greedy).</summary>
+    public int EvalBeam { get; init; } = 1;
+
+    /// <summary>Keep the model with the best validation score (<see cref="BestBy"/>) in best/ beside the latest.</summary>
+    public bool KeepBest { get; init; }
+
+    /// <summary>What makes a validated model the best so far (<see cref="KeepBest"/>, <see cref="Patience"/>).</summary>
+    public BestMetric BestBy { get; init; } = BestMetric.Loss;
+
+    /// <summary>Stop after this many evaluations in a row without a better score (0: never).</summary>
+    public int Patience { get; init; }
+
+    /// <summary>
+    /// Keep the weights of the last this many checkpoints in checkpoints/ (0: none), for
+    /// <see cref="CheckpointAverage"/>: the paper averaged its last checkpoints.
+    /// </summary>
+    public int AverageLast { get; init; }
+
+    /// <summary>
+    /// Decay of an exponential moving average of the weights, updated after every step and written to ema/ with each
+    /// checkpoint (0: none; 0.999 is usual).
+    /// </summary>
+    public float Ema { get; init; }
+
     /// <summary>Throws a clear error for values that cannot work.</summary>
     public void Validate()
     {
@@ -95,5 +132,11 @@ public sealed record TrainingOptions
         Require(Accumulation is >= 1 and <= 65536, $"accumulation must be in [1, 65536], got {Accumulation}");
         Require(EvalEvery >= 0 && SaveEvery >= 0 && LogEvery >= 1,
             "eval-every and save-every must not be negative, log-every must be positive");
+        Require(MaxMinutes >= 0 && double.IsFinite(MaxMinutes), $"max-minutes must not be negative, got {MaxMinutes}");
+        Require(EvalBeam is >= 1 and <= 64, $"the evaluation beam must be in [1, 64], got {EvalBeam}");
+        Require(BestBy != BestMetric.Bleu || EvalBleu, "choosing the best model by BLEU needs eval-bleu");
+        Require(Patience >= 0, $"patience must not be negative, got {Patience}");
+        Require(AverageLast is >= 0 and <= 1000, $"average-last must be in [0, 1000], got {AverageLast}");
+        Require(Ema == 0 || Ema is > 0f and < 1f, $"the EMA decay must be in (0, 1), or 0 for none, got {Ema}");
     }
 }

@@ -104,6 +104,7 @@ public sealed class TrainingRun
             if (setup.ResumeOptions is not null && setup.Dropout is float dropout) config = config with { Dropout = dropout };
             var continued = setup.ResumeOptions ?? saved;
             options = setup.ResumeSteps is int steps ? continued with { Steps = steps } : continued;
+            if (setup.ResumeMaxMinutes is double minutes) options = options with { MaxMinutes = minutes };
         }
         else
         {
@@ -134,7 +135,8 @@ public sealed class TrainingRun
             if (lora is not null) model.AddLora(lora, modelRng);   // the adapters' dropout draws from the checkpointed generator too
         }
         if (tensorParallel is not null) model.SplitAcross(tensorParallel);   // every rank built the same whole model: each keeps its share
-        var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory, parallel);
+        var translations = data.ValidPairs.Count > 0 ? new TranslationValidation(data.Tokenizer, data.ValidPairs) : null;
+        var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory, parallel, translations);
         var run = new TrainingRun(setup, data, options, model, trainer, log);
         if (resuming)
         {
@@ -157,9 +159,12 @@ public sealed class TrainingRun
         string precision = Options.Precision == Precision.BFloat16 ? " in bf16 mixed precision" : "";
         string ranks = (Trainer.Parallel is { } parallel ? $"{parallel.World.Size} ranks × " : "")
             + (Model.TensorParallel is { } split ? $"split over {split.Size} ranks (tensor parallel) × " : "");
+        string minutes = Options.MaxMinutes.ToString("0.##", CultureInfo.InvariantCulture);
+        string length = Options.MaxMinutes <= 0 ? $"{Options.Steps} steps"
+            : Options.Steps == int.MaxValue ? $"{minutes} minutes"
+            : $"{Options.Steps} steps or {minutes} minutes, whichever ends first";
         return string.Create(CultureInfo.InvariantCulture,
-            $"training {what} on '{data}' for {Options.Steps} steps{precision}, "
-            + $"{ranks}{Parallelism.Threads} thread(s) → {Setup.Directory}");
+            $"training {what} on '{data}' for {length}{precision}, {ranks}{Parallelism.Threads} thread(s) → {Setup.Directory}");
     }
 
     // A parameter's element count in the whole model (a split model's rank holds a share).

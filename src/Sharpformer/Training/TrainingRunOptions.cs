@@ -85,6 +85,9 @@ public sealed record TrainingRunOptions
     /// <summary>When resuming, a new total step count (null keeps the checkpoint's).</summary>
     public int? ResumeSteps { get; init; }
 
+    /// <summary>When resuming, a new time budget in minutes (null keeps the checkpoint's).</summary>
+    public double? ResumeMaxMinutes { get; init; }
+
     /// <summary>
     /// When resuming, options to continue with instead of the checkpoint's (null keeps them, which makes the resumed run
     /// the same as one that never stopped); <see cref="Dropout"/> then replaces the model's too.

@@ -33,6 +33,7 @@ public class ExampleRunTests
     [InlineData("18-TensorParallel", "training loss of the copy task, split over 2 ranks, 12 steps", "12")]
     [InlineData("19-Deployment", "ONNX Runtime agrees with Translator on 12/12 lines", "150", Out)]
     [InlineData("20-Serving", "server answers agree with Translator on 16/16 lines", "60", Out)]
+    [InlineData("21-TrainingForQuality", "scores of the last, best, averaged", "0.2")]
     public async Task ExampleRuns(string name, string expectedOutput, params string[] args)
     {
         string output = Directory.CreateTempSubdirectory("sharpformer-example-").FullName;

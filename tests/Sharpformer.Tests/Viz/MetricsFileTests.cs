@@ -23,6 +23,30 @@ public sealed class MetricsFileTests : IDisposable
     }
 
     [Fact]
+    public void TranslationScoresAndTrainingTimeAreReadAndDrawn()
+    {
+        string path = Path.Combine(_root, "run", "metrics.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllLines(path, Enumerable.Range(1, 8).Select(i => $"{{\"step\":{i * 10},\"loss\":{5.0 / i},\"lr\":0.001," +
+            $"\"grad_norm\":1,\"train_s\":{i * 1.5}"
+            + (i % 2 == 0 ? $",\"val_loss\":{4.0 / i},\"val_bleu\":{i * 2},\"val_chrf\":{i * 5}}}" : "}")));
+
+        var points = MetricsFile.Read(path);
+        Assert.Equal(3.0, points[1].TrainSeconds);
+        Assert.Equal((4.0, 10.0), (points[1].ValidBleu, points[1].ValidChrf));
+        Assert.Null(points[0].ValidBleu);
+
+        // The curves gain a fourth panel of BLEU and chrF; the comparison draws BLEU against minutes, and refuses runs without it.
+        string withScores = Path.Combine(_root, "with.png"), without = Path.Combine(_root, "without.png");
+        CurvePictures.Write(points, withScores);
+        CurvePictures.Write([.. points.Select(p => p with { ValidBleu = null, ValidChrf = null })], without);
+        Assert.True(VizFixtures.AssertPng(withScores).Height > VizFixtures.AssertPng(without).Height);
+        VizFixtures.AssertPng(Pictures.WriteRunComparison([path], Path.Combine(_root, "compare.png")));
+        Assert.Contains("train with --eval-bleu", Assert.Throws<ArgumentException>(() =>
+            Pictures.WriteRunComparison([VizFixtures.WriteMetrics(_root)], Path.Combine(_root, "none.png"))).Message);
+    }
+
+    [Fact]
     public void BadFilesAreReportedWithTheirLine()
     {
         string path = Path.Combine(_root, "bad.jsonl");

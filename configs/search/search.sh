@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The recipe search of issue 19 (configs/README.md has the results): one recipe trained on bible-en-es for a time
+# budget at 2 threads, validated with greedy BLEU as it goes, then its best, averaged and moving-average models scored
+# on the validation split.
+#
+#   configs/search/search.sh RECIPE MINUTES [ROOT]      # writes ROOT/RECIPE-MINUTES (default ROOT: runs/search)
+#
+# Set SHARPFORMER to the command to run (default: the Release build through dotnet run).
+set -euo pipefail
+recipe=$1 minutes=$2 root=${3:-runs/search}
+read -r -a sf <<< "${SHARPFORMER:-dotnet run --project src/Sharpformer.Cli -c Release --no-build --}"
+out="$root/$recipe-$minutes"
+here=$(dirname "$0")
+
+# Every recipe: a time budget, BLEU at each evaluation, the best model kept, the last five checkpoints kept for
+# averaging, and a moving average of the weights.
+common=(--task bible-en-es --max-minutes "$minutes" --threads 2 --seed 1 --eval-bleu --keep-best --average-last 5 --ema 0.999)
+case $recipe in
+  # The 13-minute recipe (configs/bible-en-es-quick.json): d 128, 2 + 2 layers, 2.0M parameters.
+  small)        args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 300) ;;
+  # Four times the compute per token: d 256, 3 + 3 layers (the `big` preset, pre-norm, tied), 6.5M parameters.
+  big)          args=(--config "$here/big.json" --batch-tokens 4096 --lr 7e-4 --warmup 400 --every 150) ;;
+  big-drop3)    args=(--config "$here/big.json" --dropout 0.3 --batch-tokens 4096 --lr 7e-4 --warmup 400 --every 150) ;;
+  big-post)     args=(--config "$here/big-post.json" --batch-tokens 4096 --lr 5e-4 --warmup 800 --every 150) ;;
+  medium)       args=(--config "$here/medium.json" --dropout 0.2 --batch-tokens 4096 --lr 8e-4 --warmup 400 --every 200) ;;
+  deep)         args=(--config "$here/deep.json" --dropout 0.2 --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 200) ;;
+  small-vocab4k) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 4000 --batch-tokens 4096 --lr 1e-3 --warmup 300
+                       --every 300) ;;
+  small-batch8k) args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 8192 --lr 1.4e-3 --warmup 200 --every 150) ;;
+  small-ls2)    args=(--config "$here/../bible-en-es-quick.json" --label-smoothing 0.2 --dropout 0.2 --batch-tokens 4096
+                      --lr 1e-3 --warmup 300 --every 300) ;;
+  base-half)    args=(--config "$here/base-half.json" --dropout 0.2 --batch-tokens 4096 --lr 5e-4 --warmup 600 --every 100) ;;
+  *) echo "unknown recipe '$recipe'" >&2; exit 2 ;;
+esac
+# --every N: evaluate and checkpoint every N updates.
+for i in "${!args[@]}"; do
+  if [[ ${args[$i]} == --every ]]; then every=${args[$((i + 1))]}; unset 'args[i]' 'args[i+1]'; fi
+done
+args=("${args[@]}" --eval-every "$every" --save-every "$every")
+
+"${sf[@]}" train "${common[@]}" "${args[@]}" --out "$out"
+"${sf[@]}" average --model "$out" --last 5 --out "$out/average"
+for model in "$out" "$out/best" "$out/average" "$out/ema"; do
+  printf '%s\t' "$model"
+  "${sf[@]}" eval --model "$model" --task bible-en-es --split valid --json --threads 2
+done | tee "$out/valid-scores.tsv"

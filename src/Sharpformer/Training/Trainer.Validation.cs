@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Sharpformer.IO;
+using Sharpformer.Models;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
+
+namespace Sharpformer.Training;
+
+// The evaluations of a run and what it keeps besides its latest model: the best one (best/), the moving average (ema/).
+public sealed partial class Trainer
+{
+    /// <summary>The model directory of the best validated model (<see cref="TrainingOptions.KeepBest"/>).</summary>
+    public const string BestFolder = "best";
+
+    /// <summary>The model directory of the moving average of the weights (<see cref="TrainingOptions.Ema"/>).</summary>
+    public const string EmaFolder = "ema";
+
+    /// <summary>The record in best/ of the evaluation that put the model there.</summary>
+    public const string BestRecordFile = "best.json";
+
+    /// <summary>The best validation score so far and the evaluations since (null before the first evaluation).</summary>
+    public BestSoFar? Best => _best;
+
+    // Loss and accuracy, and with eval-bleu BLEU and chrF of the translations; a new best goes to best/ when kept.
+    private ValidationScores Validate()
+    {
+        var (loss, accuracy) = TeacherForcedEvaluation.Run(_model, _valid);
+        var scores = new ValidationScores(loss, accuracy);
+        if (_options.EvalBleu)
+        {
+            var (bleu, chrf) = _translations!.Score((Transformer)_model, _options.EvalBeam);
+            scores = scores with { Bleu = bleu, Chrf = chrf };
+        }
+        _best = BestSoFar.After(_best, Step, scores.Rank(_options.BestBy));
+        if (_options.KeepBest && IsLeader && _best is { EvaluationsSince: 0 } best && best.Step == Step) SaveBest(scores);
+        return scores;
+    }
+
+    // best/: the model directory, then best.json saying which evaluation it won (written after the weights).
+    private void SaveBest(ValidationScores scores)
+    {
+        SaveModelDirectory(BestFolder, WholeWeights());
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("step", Step);
+            json.WriteString("best_by", _options.BestBy == BestMetric.Bleu ? "bleu" : "loss");
+            json.WriteNumber("val_loss", scores.Loss);
+            json.WriteNumber("val_accuracy", scores.Accuracy);
+            if (scores.Bleu is double bleu) json.WriteNumber("val_bleu", Math.Round(bleu, 4));
+            if (scores.Chrf is double chrf) json.WriteNumber("val_chrf", Math.Round(chrf, 4));
+            json.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
+        AtomicFile.Write(Path.Combine(_directory, BestFolder, BestRecordFile), stream => stream.Write(buffer.ToArray()));
+    }
+
+    // A model directory inside the run's: config, the given weights, and the run's tokenizer when it has one.
+    private void SaveModelDirectory(string folder, IEnumerable<(string Name, Tensor Value)> weights)
+    {
+        string directory = Path.Combine(_directory, folder);
+        ModelDirectory.Save(_model.Config, weights, directory);
+        string tokenizer = Path.Combine(_directory, ModelDirectory.TokenizerFile);
+        if (!File.Exists(tokenizer)) return;
+        byte[] bytes = FileBytes.Read(tokenizer);
+        AtomicFile.Write(Path.Combine(directory, ModelDirectory.TokenizerFile), stream => stream.Write(bytes));
+    }
+
+    // What the quality options need: translations of a translation task's pairs for BLEU, whole models for what is kept
+    // besides the latest, and (for now) one unsplit model.
+    private static void CheckQualityOptions(SequenceModel model, TrainingOptions options, IReadOnlyList<Data.Batch> valid,
+        TranslationValidation? translations)
+    {
+        if ((options.KeepBest || options.Patience > 0) && valid.Count == 0)
+            throw new ArgumentException("keep-best and patience compare evaluations: they need validation data");
+        if (options.EvalBleu && (model is not Transformer || translations is not { Pairs.Count: > 0 }))
+            throw new ArgumentException("eval-bleu translates the validation pairs: it needs a translation task with validation pairs");
+        bool any = options.EvalBleu || options.KeepBest || options.Patience > 0 || options.AverageLast > 0 || options.Ema > 0
+                   || options.MaxMinutes > 0;
+        if (any && model.TensorParallel is not null)
+            throw new ArgumentException("eval-bleu, keep-best, patience, average-last, ema and max-minutes do not work with tensor " +
+                                        "parallelism yet: train with data parallelism or in one process");
+        if (model.HasLora && (options.KeepBest || options.AverageLast > 0 || options.Ema > 0))
+            throw new ArgumentException("keep-best, average-last and ema keep whole models, and a LoRA run keeps only its adapters: " +
+                                        "validate by loss or BLEU without them, or merge the adapters and fine-tune fully");
+    }
+
+    // Temporary files of killed writes in the folders a run writes besides its own.
+    private void RemoveLeftovers()
+    {
+        foreach (string folder in new[] { "", BestFolder, EmaFolder, CheckpointAverage.Folder })
+            AtomicFile.RemoveLeftovers(Path.Combine(_directory, folder));
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Sharpformer.Tests.Viz;
+
+namespace Sharpformer.Tests.Cli;
+
+/// <summary>
+/// `train --eval-bleu --keep-best --average-last --ema --max-minutes`, `sharpformer average` and `viz compare` from the
+/// command line: the files they promise, and one line for each mistake.
+/// </summary>
+public sealed class ValidationCliTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-validation-cli-").FullName;
+
+    public ValidationCliTests()
+    {
+        var rng = new Sharpformer.Tensors.Rng(7);
+        string[] en = ["red", "green", "blue", "black", "white"], es = ["rojo", "verde", "azul", "negro", "blanco"];
+        string Pairs(int count) => string.Concat(Enumerable.Range(0, count).Select(_ =>
+        {
+            int[] words = [.. Enumerable.Range(0, 2 + rng.NextInt(3)).Select(_ => rng.NextInt(5))];
+            return string.Join(' ', words.Select(w => en[w])) + "\t" + string.Join(' ', words.Select(w => es[w])) + "\n";
+        }));
+        File.WriteAllText(Path.Combine(_root, "train.tsv"), Pairs(200));
+        File.WriteAllText(Path.Combine(_root, "valid.tsv"), Pairs(12));
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string[] Train(string name, params string[] more) =>
+    [
+        "train", "--train", Path.Combine(_root, "train.tsv"), "--valid", Path.Combine(_root, "valid.tsv"),
+        "--out", Path.Combine(_root, name),
+        "--preset", "tiny", "--vocab-size", "280", "--batch-tokens", "256", "--threads", "1", "--warmup", "3", .. more,
+    ];
+
+    [Fact]
+    public void ATrainingRunKeepsWhatItsFlagsAskFor()
+    {
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, Train("run", "--steps", "30", "--eval-every", "10", "--save-every", "10",
+            "--eval-bleu", "--keep-best", "--average-last", "2", "--ema", "0.99"));
+        Assert.True(code == 0, stderr);
+        string run = Path.Combine(_root, "run");
+        Assert.Contains("val_bleu", stderr);
+        Assert.Contains($"best: step ", stdout);
+        Assert.Contains("by validation BLEU", stdout);
+        foreach (string path in new[] { "best/model.safetensors", "best/best.json", "best/tokenizer.json", "ema/model.safetensors",
+                     "checkpoints/step-000020.safetensors", "checkpoints/step-000030.safetensors" })
+            Assert.True(File.Exists(Path.Combine(run, path)), $"no {path}");
+        Assert.False(File.Exists(Path.Combine(run, "checkpoints", "step-000010.safetensors")));
+
+        (code, _, stderr) = CliRunner.Run(Timeout, "average", "--model", run, "--last", "2", "--out", Path.Combine(_root, "avg"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("the weights of steps 20, 30 averaged", stderr);
+        foreach (string model in new[] { Path.Combine(_root, "avg"), Path.Combine(run, "best"), Path.Combine(run, "ema") })
+        {
+            (code, stdout, stderr) = CliRunner.Run(Timeout, "eval", "--model", model, "--data", Path.Combine(_root, "valid.tsv"),
+                "--json", "--threads", "1");
+            Assert.True(code == 0, $"{model}: {stderr}");
+            using var scores = JsonDocument.Parse(stdout);
+            Assert.InRange(scores.RootElement.GetProperty("chrf").GetDouble(), 0.1, 100);
+        }
+
+        string picture = Path.Combine(_root, "compare.png");
+        (code, stdout, stderr) = CliRunner.Run(Timeout, "viz", "compare", "--metrics", run, "--metrics", Path.Combine(run, "metrics.jsonl"),
+            "--out", picture);
+        Assert.True(code == 0, stderr);
+        VizFixtures.AssertPng(picture);
+        (code, _, stderr) = CliRunner.Run(Timeout, "viz", "curves", "--metrics", run, "--out", Path.Combine(_root, "curves.png"));
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
+    public void ATimeBudgetAloneEndsTheRun()
+    {
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, Train("budget", "--max-minutes", "0.03", "--eval-every", "0"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("for 0.03 minutes", stderr);
+        using var trainer = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "budget", "trainer.json")));
+        Assert.InRange(trainer.RootElement.GetProperty("training_seconds").GetDouble(), 1.8, 30);
+        Assert.Contains("done: step ", stdout);
+
+        // A resume extends the budget without --force, as --steps extends a step count.
+        int before = trainer.RootElement.GetProperty("step").GetInt32();
+        (code, _, stderr) = CliRunner.Run(Timeout, Train("budget", "--max-minutes", "0.05", "--eval-every", "0", "--resume"));
+        Assert.True(code == 0, stderr);
+        using var resumed = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "budget", "trainer.json")));
+        Assert.True(resumed.RootElement.GetProperty("step").GetInt32() > before);
+        (code, _, stderr) = CliRunner.Run(Timeout, Train("budget", "--max-minutes", "0.05", "--eval-every", "0", "--ema", "0.9",
+            "--resume"));
+        Assert.Equal(1, code);
+        Assert.Contains("--ema 0.9 (the checkpoint's: 0)", stderr);
+    }
+
+    [Fact]
+    public void MistakesGiveOneLineAndANonZeroExit()
+    {
+        string png = Path.Combine(_root, "x.png");
+        string[][] cases =
+        [
+            Train("a", "--eval-beam", "4"),
+            Train("b", "--best-by", "bleu", "--keep-best"),
+            Train("c", "--best-by", "loss"),
+            Train("d", "--best-by", "chrf", "--keep-best"),
+            Train("e", "--ema", "1"),
+            Train("f", "--max-minutes", "0"),
+            Train("g", "--patience", "-1"),
+            ["train", "--task", "reverse", "--out", Path.Combine(_root, "h"), "--eval-bleu", "--steps", "2"],
+            ["average", "--model", Path.Combine(_root, "missing"), "--last", "2", "--out", Path.Combine(_root, "i")],
+            ["average", "--model", _root, "--last", "0", "--out", Path.Combine(_root, "j")],
+            ["average", "--model", _root, "--out", Path.Combine(_root, "k")],
+            ["viz", "compare", "--metrics", Path.Combine(_root, "missing"), "--out", png],
+        ];
+        foreach (var args in cases)
+        {
+            var (code, stdout, stderr) = CliRunner.Run(Timeout, args);
+            string shown = string.Join(' ', args.Where(a => !a.StartsWith(_root, StringComparison.Ordinal)));
+            Assert.True(code != 0, $"{shown}: exit 0");
+            var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length == 1, $"{shown}: {stderr}");
+            Assert.Contains("sharpformer: ", lines[0]);
+        }
+        Assert.False(File.Exists(png));
+    }
+}

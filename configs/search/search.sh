@@ -17,26 +17,24 @@ here=$(dirname "$0")
 common=(--task bible-en-es --max-minutes "$minutes" --threads 2 --seed 1 --eval-bleu --keep-best --average-last 5 --ema 0.999)
 case $recipe in
   # The 13-minute recipe (configs/bible-en-es-quick.json): d 128, 2 + 2 layers, 2.0M parameters.
-  small)        args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 300) ;;
+  small)        args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 400) ;;
   # Four times the compute per token: d 256, 3 + 3 layers (the `big` preset, pre-norm, tied), 6.5M parameters.
-  big)          args=(--config "$here/big.json" --batch-tokens 4096 --lr 7e-4 --warmup 400 --every 150) ;;
-  big-drop3)    args=(--config "$here/big.json" --dropout 0.3 --batch-tokens 4096 --lr 7e-4 --warmup 400 --every 150) ;;
-  big-post)     args=(--config "$here/big-post.json" --batch-tokens 4096 --lr 5e-4 --warmup 800 --every 150) ;;
-  medium)       args=(--config "$here/medium.json" --dropout 0.2 --batch-tokens 4096 --lr 8e-4 --warmup 400 --every 200) ;;
-  deep)         args=(--config "$here/deep.json" --dropout 0.2 --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 200) ;;
+  big)          args=(--config "$here/big.json" --batch-tokens 4096 --lr 7e-4 --warmup 150 --every 100) ;;
+  big-drop3)    args=(--config "$here/big.json" --dropout 0.3 --batch-tokens 4096 --lr 7e-4 --warmup 150 --every 100) ;;
+  big-post)     args=(--config "$here/big-post.json" --batch-tokens 4096 --lr 5e-4 --warmup 300 --every 100) ;;
+  medium)       args=(--config "$here/medium.json" --batch-tokens 4096 --lr 8e-4 --warmup 250 --every 200) ;;
+  deep)         args=(--config "$here/deep.json" --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 250) ;;
   small-vocab4k) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 4000 --batch-tokens 4096 --lr 1e-3 --warmup 300
-                       --every 300) ;;
-  small-batch8k) args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 8192 --lr 1.4e-3 --warmup 200 --every 150) ;;
+                       --every 400) ;;
+  small-batch8k) args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 8192 --lr 1.4e-3 --warmup 150 --every 200) ;;
   small-ls2)    args=(--config "$here/../bible-en-es-quick.json" --label-smoothing 0.2 --dropout 0.2 --batch-tokens 4096
-                      --lr 1e-3 --warmup 300 --every 300) ;;
-  base-half)    args=(--config "$here/base-half.json" --dropout 0.2 --batch-tokens 4096 --lr 5e-4 --warmup 600 --every 100) ;;
+                      --lr 1e-3 --warmup 300 --every 400) ;;
+  base-half)    args=(--config "$here/base-half.json" --dropout 0.2 --batch-tokens 4096 --lr 5e-4 --warmup 150 --every 40) ;;
   *) echo "unknown recipe '$recipe'" >&2; exit 2 ;;
 esac
-# --every N: evaluate and checkpoint every N updates.
-for i in "${!args[@]}"; do
-  if [[ ${args[$i]} == --every ]]; then every=${args[$((i + 1))]}; unset 'args[i]' 'args[i+1]'; fi
-done
-args=("${args[@]}" --eval-every "$every" --save-every "$every")
+# --every N in a recipe: evaluate and checkpoint every N updates (four to six times in fifteen minutes).
+every=${args[-1]}
+args=("${args[@]:0:${#args[@]}-2}" --eval-every "$every" --save-every "$every")
 
 "${sf[@]}" train "${common[@]}" "${args[@]}" --out "$out"
 "${sf[@]}" average --model "$out" --last 5 --out "$out/average"

@@ -8,6 +8,7 @@
 # Set SHARPFORMER to the command to run (default: the Release build through dotnet run).
 set -euo pipefail
 recipe=$1 minutes=$2 root=${3:-runs/search}
+[[ $minutes =~ ^[1-9][0-9]*$ ]] || { echo "MINUTES must be a whole number of minutes, not '$minutes'" >&2; exit 2; }
 read -r -a sf <<< "${SHARPFORMER:-dotnet run --project src/Sharpformer.Cli -c Release --no-build --}"
 out="$root/$recipe-$minutes"
 here=$(dirname "$0")
@@ -32,12 +33,13 @@ case $recipe in
   base-half)    args=(--config "$here/base-half.json" --dropout 0.2 --batch-tokens 4096 --lr 5e-4 --warmup 150 --every 40) ;;
   *) echo "unknown recipe '$recipe'" >&2; exit 2 ;;
 esac
-# --every N in a recipe: evaluate and checkpoint every N updates (four to six times in fifteen minutes).
-every=${args[-1]}
+# --every N in a recipe: evaluate and checkpoint every N updates of a 15-minute run (four to six times), scaled to the budget.
+every=$(( ${args[-1]} * ${minutes%.*} / 15 ))
 args=("${args[@]:0:${#args[@]}-2}" --eval-every "$every" --save-every "$every")
 
 "${sf[@]}" train "${common[@]}" "${args[@]}" --out "$out"
-"${sf[@]}" average --model "$out" --last 5 --out "$out/average"
+kept=$(find "$out/checkpoints" -name 'step-*.safetensors' | wc -l)
+"${sf[@]}" average --model "$out" --last "$(( kept < 5 ? kept : 5 ))" --out "$out/average"
 for model in "$out" "$out/best" "$out/average" "$out/ema"; do
   printf '%s\t' "$model"
   "${sf[@]}" eval --model "$model" --task bible-en-es --split valid --json --threads 2

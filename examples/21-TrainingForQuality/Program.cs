@@ -55,7 +55,7 @@ Console.WriteLine($"   best evaluation: step {best.Step}; {CheckpointAverage.Lis
 
 // 3. The four models a run leaves, scored the same way on the held-out numbers.
 string averaged = Path.Combine(root, "average");
-var steps = CheckpointAverage.Write(directory, last: 5, averaged);
+var steps = CheckpointAverage.Write(directory, last: Math.Min(5, CheckpointAverage.List(directory).Count), averaged);
 var pairs = run.Data.ValidPairs;
 Console.WriteLine($"3. scores of the last, best, averaged (steps {string.Join(", ", steps)}) and moving-average models:");
 Console.WriteLine("   model     BLEU    chrF   exact");

@@ -33,12 +33,31 @@ internal static class AverageCommand
         command.SetAction(result => CommandErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            string target = result.GetValue(output)!;
-            var steps = CheckpointAverage.Write(result.GetValue(model)!, result.GetValue(last), target);
+            string run = result.GetValue(model)!, target = result.GetValue(output)!;
+            var steps = CheckpointAverage.Write(run, result.GetValue(last), target);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"average: the weights of steps {string.Join(", ", steps)} averaged in {clock.Elapsed.TotalSeconds:F1} s; wrote {target}"));
+            // Checkpoints from far apart average models of different quality (the paper's spanned the last few percent of its run).
+            if (steps.Count > 1 && FinalStep(run) is int final && steps[^1] - steps[0] > final / 4)
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"sharpformer: warning: the checkpoints span steps {steps[0]}–{steps[^1]}, " +
+                    $"{100.0 * (steps[^1] - steps[0]) / final:F0}% " +
+                    $"of the run's {final}; averaging helps over the last few percent of a run (save more often with --save-every)"));
             return 0;
         }));
         return command;
+    }
+
+    // The run's last checkpointed step, if its checkpoint reads (the average is written either way).
+    private static int? FinalStep(string run)
+    {
+        try
+        {
+            return TrainerCheckpoint.TryRead(run)?.Step;
+        }
+        catch (Sharpformer.IO.InvalidFileException)
+        {
+            return null;
+        }
     }
 }

@@ -171,7 +171,7 @@ internal static class TrainCommand
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
                     Precision = result.GetValue(precision) == "bf16" ? Precision.BFloat16 : Precision.Float32,
                     LoraPlusRatio = result.GetValue(loraPlus),
-                }, stepsGiven: Given(steps)),
+                }, stepsGiven: Given(steps), resuming: result.GetValue(resume)),
                 Epochs = Given(epochs) ? result.GetValue(epochs) : null,
                 InitFrom = result.GetValue(initFrom),
                 Lora = lora
@@ -184,7 +184,7 @@ internal static class TrainCommand
                     : null,
                 Resume = result.GetValue(resume),
                 ResumeSteps = Given(steps) ? result.GetValue(steps) : null,
-                ResumeMaxMinutes = Given(validation.MaxMinutes) ? result.GetValue(validation.MaxMinutes) : null,
+                ResumeMaxMinutes = Given(validation.MaxMinutes) ? Math.Round((double)result.GetValue(validation.MaxMinutes), 6) : null,
             };
             if (result.GetValue(force) && !setup.Resume) throw new ArgumentException("--force goes with --resume");
             if (setup.Resume && TrainerCheckpoint.TryRead(setup.Directory) is { Options: var saved })
@@ -236,7 +236,8 @@ internal static class TrainCommand
                     ? string.Create(CultureInfo.InvariantCulture,
                         $"done: step {done.Step}, validation loss {loss:F4}, token accuracy {accuracy:P2}; model in {setup.Directory}")
                     : $"done: step {done.Step}; model in {setup.Directory}");
-            if (leader && run.Options.KeepBest && run.Trainer.Best is { } best)
+            if (leader && run.Options.KeepBest && run.Trainer.Best is { } best
+                && File.Exists(Path.Combine(setup.Directory, Trainer.BestFolder, Trainer.BestRecordFile)))
                 Console.WriteLine($"best: step {best.Step} by validation {(run.Options.BestBy == BestMetric.Bleu ? "BLEU" : "loss")
                     }; model in {Path.Combine(setup.Directory, Trainer.BestFolder)}");
             return 0;

@@ -41,16 +41,19 @@ internal sealed class ValidationFlags
             command.Options.Add(option);
     }
 
-    /// <summary><paramref name="options"/> with the flags' values; flags that need another are an error without it.</summary>
-    public TrainingOptions Apply(ParseResult result, TrainingOptions options, bool stepsGiven)
+    /// <summary>
+    /// <paramref name="options"/> with the flags' values; for a new run, flags that need another are an error without it
+    /// (a resumed run's are checked against its checkpoint's options instead).
+    /// </summary>
+    public TrainingOptions Apply(ParseResult result, TrainingOptions options, bool stepsGiven, bool resuming)
     {
         bool Given(Option option) => result.GetResult(option) is { Implicit: false };
         bool bleu = result.GetValue(EvalBleu);
-        if (Given(EvalBeam) && !bleu) throw new ArgumentException("--eval-beam goes with --eval-bleu");
-        if (result.GetValue(BestBy) == "bleu" && !bleu) throw new ArgumentException("--best-by bleu needs --eval-bleu");
-        if (Given(BestBy) && !result.GetValue(KeepBest) && !Given(Patience))
+        if (!resuming && Given(EvalBeam) && !bleu) throw new ArgumentException("--eval-beam goes with --eval-bleu");
+        if (!resuming && result.GetValue(BestBy) == "bleu" && !bleu) throw new ArgumentException("--best-by bleu needs --eval-bleu");
+        if (!resuming && Given(BestBy) && !result.GetValue(KeepBest) && !Given(Patience))
             throw new ArgumentException("--best-by goes with --keep-best or --patience");
-        double minutes = Given(MaxMinutes) ? result.GetValue(MaxMinutes) : 0;
+        double minutes = Given(MaxMinutes) ? Math.Round((double)result.GetValue(MaxMinutes), 6) : 0;   // 0.03, not 0.0299999993
         return options with
         {
             Steps = minutes > 0 && !stepsGiven ? int.MaxValue : options.Steps,

@@ -35,8 +35,12 @@ public static class CheckpointAverage
     public static IReadOnlyList<int> Write(string runDirectory, int last, string output)
     {
         if (last < 1) throw new ArgumentException($"average at least one checkpoint, not {last}");
-        if (Path.GetFullPath(output).TrimEnd('/') == Path.GetFullPath(runDirectory).TrimEnd('/'))
-            throw new ArgumentException($"write the average to another directory than the run's own ({runDirectory})");
+        string run = Path.TrimEndingDirectorySeparator(Path.GetFullPath(runDirectory));
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
+        string[] own = [run, .. new[] { Trainer.BestFolder, Trainer.EmaFolder, Folder }.Select(folder => Path.Combine(run, folder))];
+        if (own.Contains(target))
+            throw new ArgumentException($"write the average to another directory than the run's own or its {Trainer.BestFolder}/, " +
+                                        $"{Trainer.EmaFolder}/ and {Folder}/ ({output})");
         if (!Directory.Exists(runDirectory)) throw new InvalidFileException(runDirectory, "no such run directory");
         var kept = List(runDirectory);
         if (kept.Count < last)
@@ -69,15 +73,17 @@ public static class CheckpointAverage
         return [.. chosen.Select(c => c.Step)];
     }
 
-    /// <summary>
-    /// Writes one checkpoint's weights as checkpoints/step-N.safetensors and removes all but the last
-    /// <paramref name="keep"/> (by step).
-    /// </summary>
-    internal static void Keep(string runDirectory, int step, IEnumerable<(string Name, Tensor Value)> weights, int keep)
+    /// <summary>Writes one checkpoint's weights as checkpoints/step-N.safetensors.</summary>
+    internal static void Keep(string runDirectory, int step, IEnumerable<(string Name, Tensor Value)> weights)
     {
         Directory.CreateDirectory(Path.Combine(runDirectory, Folder));
         SafeTensors.Write(PathOf(runDirectory, step), weights.Select(w => new KeyValuePair<string, Tensor>(w.Name, w.Value)),
             new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>Removes all kept weights but the last <paramref name="keep"/> (by step).</summary>
+    internal static void Prune(string runDirectory, int keep)
+    {
         var kept = List(runDirectory);
         foreach (var (_, path) in kept.Take(Math.Max(0, kept.Count - keep))) File.Delete(path);
     }

@@ -32,7 +32,7 @@ internal sealed class ExponentialMovingAverage
             System.Numerics.Tensors.TensorPrimitives.Lerp(average, weight.AsSpan(), 1 - d, average);   // average + (w − average)·(1 − d)
     }
 
-    /// <summary>The averaged weights under the parameters' names (new tensors over the averages' storage).</summary>
+    /// <summary>The averaged weights under the parameters' names (copies).</summary>
     public IEnumerable<(string Name, Tensor Value)> Weights =>
         _slots.Select(s => (s.Name, Tensor.FromArray(s.Average, s.Weight.ShapeArray())));
 

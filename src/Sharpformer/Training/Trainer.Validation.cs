@@ -18,6 +18,9 @@ public sealed partial class Trainer
     /// <summary>The record in best/ of the evaluation that put the model there.</summary>
     public const string BestRecordFile = "best.json";
 
+    // The prefix of best/'s weights in a checkpoint.
+    private const string BestPrefix = "best.";
+
     /// <summary>The best validation score so far and the evaluations since (null before the first evaluation).</summary>
     public BestSoFar? Best => _best;
 
@@ -31,20 +34,25 @@ public sealed partial class Trainer
             var (bleu, chrf) = _translations!.Score((Transformer)_model, _options.EvalBeam);
             scores = scores with { Bleu = bleu, Chrf = chrf };
         }
-        _best = BestSoFar.After(_best, Step, scores.Rank(_options.BestBy));
-        if (_options.KeepBest && IsLeader && _best is { EvaluationsSince: 0 } best && best.Step == Step) SaveBest(scores);
+        _best = BestSoFar.After(_best, Step, scores, _options.BestBy);
+        if (_options.KeepBest && IsLeader && _best is { EvaluationsSince: 0 } best && best.Step == Step)
+        {
+            _bestWeights = [.. WholeWeights().Select(p => (p.Name, Tensor.FromArray(p.Value.ToArray(), p.Value.ShapeArray())))];
+            SaveBest();
+        }
         return scores;
     }
 
-    // best/: the model directory, then best.json saying which evaluation it won (written after the weights).
-    private void SaveBest(ValidationScores scores)
+    // best/: the model directory of the best weights, then best.json saying which evaluation they won (written after them).
+    private void SaveBest()
     {
-        SaveModelDirectory(BestFolder, WholeWeights());
+        var (weights, scores) = (_bestWeights!, _best!.Scores);
+        SaveModelDirectory(BestFolder, weights);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteNumber("step", Step);
+            json.WriteNumber("step", _best.Step);
             json.WriteString("best_by", _options.BestBy == BestMetric.Bleu ? "bleu" : "loss");
             json.WriteNumber("val_loss", scores.Loss);
             json.WriteNumber("val_accuracy", scores.Accuracy);
@@ -65,6 +73,22 @@ public sealed partial class Trainer
         if (!File.Exists(tokenizer)) return;
         byte[] bytes = FileBytes.Read(tokenizer);
         AtomicFile.Write(Path.Combine(directory, ModelDirectory.TokenizerFile), stream => stream.Write(bytes));
+    }
+
+    // best/'s weights from a checkpoint that holds them (one written before --keep-best was given holds none).
+    private List<(string Name, Tensor Value)>? ReadBestWeights(SafeTensorsReader reader)
+    {
+        var entries = reader.Entries.Where(e => e.Name.StartsWith(BestPrefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Name[BestPrefix.Length..], StringComparer.Ordinal);
+        if (entries.Count == 0) return null;
+        return [.. WholeWeights().Select(p =>
+        {
+            if (!entries.TryGetValue(p.Name, out var entry) || entry.Count != p.Value.Length)
+                throw new InvalidFileException(reader.Source, $"its best weight {p.Name} is missing or not the parameter's size");
+            var values = new float[entry.Count];
+            reader.ReadInto(entry, values);
+            return (p.Name, Tensor.FromArray(values, p.Value.ShapeArray()));
+        })];
     }
 
     // What the quality options need: translations of a translation task's pairs for BLEU, whole models for what is kept

@@ -38,6 +38,7 @@ public sealed partial class Trainer
     private readonly ExponentialMovingAverage? _ema;   // the leader's
     private double _trainingSeconds, _decayStartSeconds;   // the updates' own time, and that at the end of warmup
     private BestSoFar? _best;
+    private List<(string Name, Tensor Value)>? _bestWeights;   // the leader's copy of best/'s weights, checkpointed as best.*
     private string? _resumedCheckpointJson;   // the record Resume read, which trainer.json copies until the next checkpoint
 
     /// <summary>
@@ -98,6 +99,9 @@ public sealed partial class Trainer
         CheckOptimizerEntries(reader);
         ModelDirectory.ReadWeights(reader, _model, "model.");
         _ema?.Load(reader);
+        // A record kept by another metric starts again (--best-by changed under --force), and best/ with it.
+        var best = checkpoint.Best is { } record && record.Metric == _options.BestBy ? record : null;
+        if (best is not null && _options.KeepBest && IsLeader) _bestWeights = ReadBestWeights(reader);
         var moments = reader.Entries.Where(e => e.Name.StartsWith("optim.", StringComparison.Ordinal))
             .ToDictionary(e => e.Name["optim.".Length..], e =>
             {
@@ -117,7 +121,7 @@ public sealed partial class Trainer
             throw new InvalidFileException(reader.Source, $"the checkpoint does not fit this model and data: {e.Message}", e);
         }
         Step = checkpoint.Step;
-        (_trainingSeconds, _decayStartSeconds, _best) = (checkpoint.TrainingSeconds, checkpoint.DecayStartSeconds, checkpoint.Best);
+        (_trainingSeconds, _decayStartSeconds, _best) = (checkpoint.TrainingSeconds, checkpoint.DecayStartSeconds, best);
         _resumedCheckpointJson = reader.Metadata[TrainerCheckpoint.MetadataKey];
     }
 
@@ -152,22 +156,24 @@ public sealed partial class Trainer
         && group < _optimizer.Groups.Count && index < _optimizer.Groups[group].Parameters.Count
             ? _optimizer.Groups[group].Parameters[index] : null;
 
-    // Before reading: only model.*, optim.* and ema.* tensors, no optimizer buffer or average larger than a parameter, at
-    // most a step count and two moments per parameter and one average — what the file may make this process allocate.
-    // Moving averages are read only by a run that keeps one.
+    // Before reading: only model.*, optim.*, ema.* and best.* tensors, none larger than a parameter, at most a step count
+    // and two moments per parameter, one average and one best weight — what the file may make this process allocate.
+    // Moving averages and best weights are read only by a run that keeps them.
     private void CheckOptimizerEntries(SafeTensorsReader reader)
     {
         var trained = _model.Parameters().Where(p => p.RequiresGrad).ToList();
         int parameters = trained.Count, largest = trained.Max(p => _split is null ? p.Length : Shapes.Count(_split.WholeShape(p)));
-        int optimizer = 0, averages = 0;
+        int optimizer = 0, averages = 0, best = 0;
         foreach (var entry in reader.Entries.Where(e => !e.Name.StartsWith("model.", StringComparison.Ordinal)))
         {
             bool average = entry.Name.StartsWith(ExponentialMovingAverage.Prefix, StringComparison.Ordinal);
-            if (!average && !entry.Name.StartsWith("optim.", StringComparison.Ordinal))
+            bool kept = entry.Name.StartsWith(BestPrefix, StringComparison.Ordinal);
+            if (!average && !kept && !entry.Name.StartsWith("optim.", StringComparison.Ordinal))
                 throw new InvalidFileException(reader.Source, $"it holds tensor {InvalidFileException.Quote(entry.Name, 80)
-                    }, which is neither a parameter, nor optimizer state, nor a moving average");
-            if (entry.Count > largest || (average ? ++averages > parameters : ++optimizer > 3 * parameters))
-                throw new InvalidFileException(reader.Source, "its optimizer state is larger than this model's parameters allow");
+                    }, which is neither a parameter, nor optimizer state, nor a moving average, nor a best weight");
+            if (entry.Count > largest || (average ? ++averages > parameters : kept ? ++best > parameters : ++optimizer > 3 * parameters))
+                throw new InvalidFileException(reader.Source,
+                    "its optimizer state, moving averages or best weights are larger than this model's parameters allow");
         }
     }
 
@@ -270,6 +276,18 @@ public sealed partial class Trainer
 
     private bool TimeIsUp => _options.MaxMinutes > 0 && _trainingSeconds >= 60 * _options.MaxMinutes;
 
+    /// <summary>Minutes of updates so far (the clock of <see cref="TrainingOptions.MaxMinutes"/>).</summary>
+    public double TrainingMinutes => _trainingSeconds / 60;
+
+    /// <summary>
+    /// Why the run has nothing left to train — its steps made, its time budget spent or its patience run out — or null
+    /// while it has. A resumed run that has ended trains no further (give it more steps or minutes to continue).
+    /// </summary>
+    public string? Ended => Step >= _options.Steps ? $"its {_options.Steps} steps are done"
+        : TimeIsUp ? string.Create(CultureInfo.InvariantCulture, $"its {_options.MaxMinutes:0.##} minutes of training are spent")
+        : PatienceOut ? $"its patience ran out ({_options.Patience} evaluations without a better score than step {_best!.Step}'s)"
+        : null;
+
     private bool PatienceOut => _options.Patience > 0 && _best is { } best && best.EvaluationsSince >= _options.Patience;
 
     // The leader's value on every rank of a data-parallel job (a collective call there).
@@ -287,8 +305,9 @@ public sealed partial class Trainer
     /// <see cref="TrainerCheckpoint"/> as metadata); model.safetensors, config.json and trainer.json are
     /// copies written after it, which a resume writes again. A model with LoRA adapters checkpoints only the
     /// adapters (its base is read again from the base directory) and writes adapter.safetensors instead of a model.
-    /// A run that averages keeps these weights in checkpoints/ too (written first: a resume writes them again), and one
-    /// with a moving average writes it beside the moments and as the model directory ema/.
+    /// A run that averages keeps these weights in checkpoints/ too (written first: a resume writes them again; the oldest
+    /// removed after the commit), one with a moving average writes it beside the moments and as the model directory ema/,
+    /// and one that keeps its best model holds best/'s weights in the checkpoint too (best.*), so a resume restores best/.
     /// </summary>
     public void SaveCheckpoint()
     {
@@ -299,11 +318,13 @@ public sealed partial class Trainer
             Tensor.FromArray(MomentParameter(s.Key) is { } p && _split is not null ? _split.Gather(p, s.Value) : s.Value)))
             .ToList();
         if (!IsLeader) return;
-        if (_options.AverageLast > 0) CheckpointAverage.Keep(_directory, Step, weights, _options.AverageLast);
+        if (_options.AverageLast > 0) CheckpointAverage.Keep(_directory, Step, weights);
         var tensors = weights.Select(p => new KeyValuePair<string, Tensor>("model." + p.Name, p.Value)).Concat(moments)
-            .Concat(_ema?.State ?? []);
+            .Concat(_ema?.State ?? [])
+            .Concat(_bestWeights?.Select(p => new KeyValuePair<string, Tensor>(BestPrefix + p.Name, p.Value)) ?? []);
         SafeTensors.Write(Path.Combine(_directory, StateFile), tensors,
             new Dictionary<string, string> { [TrainerCheckpoint.MetadataKey] = json });
+        if (_options.AverageLast > 0) CheckpointAverage.Prune(_directory, _options.AverageLast);   // after the commit: a kill keeps K
         WriteCopies(json, weights);
     }
 
@@ -339,6 +360,7 @@ public sealed partial class Trainer
         }
         _metrics.TruncateAfter(Step);
         WriteCopies(_resumedCheckpointJson ?? CheckpointJson(), weights);
+        if (_bestWeights is not null) SaveBest();   // best/ as of the checkpoint: a later best/ belonged to a run that is gone
         _resumedCheckpointJson = null;
     }
 

@@ -7,8 +7,8 @@ namespace Sharpformer.Training;
 /// Everything besides tensors that an exact resume needs: where training stopped, the data stream's
 /// position, the dropout generator's state (four words per rank of a data-parallel run) and the run's options. Stored as metadata inside
 /// trainer-state.safetensors, so that one atomic file is the whole checkpoint, and copied to
-/// trainer.json for people to read (nothing reads that copy back). A run with a time budget records the seconds its
-/// updates took (and those at the end of warmup, where its decay starts); a validated run its best score so far.
+/// trainer.json for people to read (nothing reads that copy back). It records the seconds the updates took (and those at
+/// the end of warmup, where a time budget's decay starts), and a validated run's best evaluation so far.
 /// </summary>
 public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, string DataState, ulong[] DropoutRngState,
     TrainingOptions Options, double TrainingSeconds = 0, double DecayStartSeconds = 0, BestSoFar? Best = null)
@@ -52,8 +52,10 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
         json.RejectOthers();
         if (checkpoint.TrainingSeconds < 0 || checkpoint.DecayStartSeconds < 0 || checkpoint.DecayStartSeconds > checkpoint.TrainingSeconds)
             throw json.Error("the checkpoint's training_seconds or decay_start_seconds is out of range");
-        if (checkpoint.Best is { } best && (best.Step < 1 || best.Step > checkpoint.Step || best.EvaluationsSince < 0))
-            throw json.Error($"the checkpoint's best step ({best.Step}) or evaluations since ({best.EvaluationsSince}) is out of range");
+        if (checkpoint.Best is { } best && (best.Step < 1 || best.Step > checkpoint.Step || best.EvaluationsSince < 0
+                                            || (best.Metric == BestMetric.Bleu && best.Scores.Bleu is null)))
+            throw json.Error($"the checkpoint's best step ({best.Step}), evaluations since ({best.EvaluationsSince}) " +
+                             "or scores are out of range");
         if (checkpoint.Step < 1 || checkpoint.Epoch < 0 || checkpoint.OptimizerSteps < 0)
             throw json.Error($"the checkpoint's step ({checkpoint.Step}), epoch ({checkpoint.Epoch}) " +
                 $"or optimizer step count ({checkpoint.OptimizerSteps}) is out of range");
@@ -75,7 +77,12 @@ public sealed record TrainerCheckpoint(int Step, int Epoch, int OptimizerSteps, 
     {
         if (json.IsNull("best")) return null;
         var best = json.Object("best");
-        var record = new BestSoFar(best.Int("step"), best.Double("score"), best.Int("evaluations_since"));
+        var scores = best.Object("scores");
+        var record = new BestSoFar(best.Int("step"), best.Enum<BestMetric>("metric"),
+            new ValidationScores(scores.Float("loss"), scores.Float("accuracy"), scores.IsNull("bleu") ? null : scores.Double("bleu"),
+                scores.IsNull("chrf") ? null : scores.Double("chrf")),
+            best.Int("evaluations_since"));
+        scores.RejectOthers();
         best.RejectOthers();
         return record;
     }

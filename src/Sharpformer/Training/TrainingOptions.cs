@@ -81,6 +81,8 @@ public sealed record TrainingOptions
     /// A time budget in minutes of training (the updates' own time: evaluations and checkpoints are not counted); 0 for
     /// none. The run ends at <see cref="Steps"/> or at the budget, whichever comes first, and a cosine or linear schedule
     /// decays over whichever of the two is further along, so the learning rate reaches its floor when the time is up.
+    /// The steps taken and the rate at each then depend on the clock: a resumed run continues the same budget, but is not
+    /// bit-identical to one that never stopped.
     /// </summary>
     public double MaxMinutes { get; init; }
 
@@ -136,7 +138,9 @@ public sealed record TrainingOptions
         Require(EvalBeam is >= 1 and <= 64, $"the evaluation beam must be in [1, 64], got {EvalBeam}");
         Require(BestBy != BestMetric.Bleu || EvalBleu, "choosing the best model by BLEU needs eval-bleu");
         Require(Patience >= 0, $"patience must not be negative, got {Patience}");
+        Require(Patience == 0 || EvalEvery > 0, "patience counts evaluations: it needs eval-every (with 0 the run evaluates once)");
         Require(AverageLast is >= 0 and <= 1000, $"average-last must be in [0, 1000], got {AverageLast}");
+        Require(AverageLast <= 1 || SaveEvery > 0, "average-last keeps checkpoints: it needs save-every (with 0 there is one)");
         Require(Ema == 0 || Ema is > 0f and < 1f, $"the EMA decay must be in (0, 1), or 0 for none, got {Ema}");
     }
 }

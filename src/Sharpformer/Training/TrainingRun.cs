@@ -70,6 +70,7 @@ public sealed class TrainingRun
         log ??= _ => { };
         var spec = new DataSpec(setup.Task, setup.TrainFile, setup.ValidFile);
         CheckSetup(setup);
+        if (!setup.Resume) setup.Training.Validate();   // before the data loads (a resumed run's options are checked once known)
         string directory = setup.Directory;
         var checkpoint = TrainerCheckpoint.TryRead(directory);
         bool resuming = setup.Resume;
@@ -142,7 +143,9 @@ public sealed class TrainingRun
         {
             trainer.Resume();
             run.Resumed = true;
-            log($"resuming at step {trainer.Step} of {options.Steps}");
+            string length = options.MaxMinutes <= 0 ? $"of {options.Steps}" : string.Create(CultureInfo.InvariantCulture,
+                $"({trainer.TrainingMinutes:F1} of {options.MaxMinutes:0.##} minutes trained)");
+            log(trainer.Ended is { } why ? $"{directory} has ended: {why}" : $"resuming at step {trainer.Step} {length}");
         }
         return run;
     }

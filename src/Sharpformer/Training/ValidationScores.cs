@@ -4,10 +4,4 @@ namespace Sharpformer.Training;
 /// One evaluation of a model on the validation split: the teacher-forced loss and token accuracy, and with
 /// <see cref="TrainingOptions.EvalBleu"/> corpus BLEU and chrF of its translations.
 /// </summary>
-public sealed record ValidationScores(float Loss, float Accuracy, double? Bleu = null, double? Chrf = null)
-{
-    /// <summary>The score <paramref name="metric"/> ranks by, oriented so that higher is better (the loss negated).</summary>
-    public double Rank(BestMetric metric) => metric == BestMetric.Bleu
-        ? Bleu ?? throw new InvalidOperationException("this evaluation has no BLEU score")
-        : -Loss;
-}
+public sealed record ValidationScores(float Loss, float Accuracy, double? Bleu = null, double? Chrf = null);

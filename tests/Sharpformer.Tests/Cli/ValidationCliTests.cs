@@ -52,6 +52,7 @@ public sealed class ValidationCliTests : IDisposable
         (code, _, stderr) = CliRunner.Run(Timeout, "average", "--model", run, "--last", "2", "--out", Path.Combine(_root, "avg"));
         Assert.True(code == 0, stderr);
         Assert.Contains("the weights of steps 20, 30 averaged", stderr);
+        Assert.Contains("warning: the checkpoints span steps 20–30, 33% of the run's 30", stderr);   // a third of the run: too far apart
         foreach (string model in new[] { Path.Combine(_root, "avg"), Path.Combine(run, "best"), Path.Combine(run, "ema") })
         {
             (code, stdout, stderr) = CliRunner.Run(Timeout, "eval", "--model", model, "--data", Path.Combine(_root, "valid.tsv"),
@@ -96,29 +97,35 @@ public sealed class ValidationCliTests : IDisposable
     public void MistakesGiveOneLineAndANonZeroExit()
     {
         string png = Path.Combine(_root, "x.png");
-        string[][] cases =
+        (string[] Args, string Message)[] cases =
         [
-            Train("a", "--eval-beam", "4"),
-            Train("b", "--best-by", "bleu", "--keep-best"),
-            Train("c", "--best-by", "loss"),
-            Train("d", "--best-by", "chrf", "--keep-best"),
-            Train("e", "--ema", "1"),
-            Train("f", "--max-minutes", "0"),
-            Train("g", "--patience", "-1"),
-            ["train", "--task", "reverse", "--out", Path.Combine(_root, "h"), "--eval-bleu", "--steps", "2"],
-            ["average", "--model", Path.Combine(_root, "missing"), "--last", "2", "--out", Path.Combine(_root, "i")],
-            ["average", "--model", _root, "--last", "0", "--out", Path.Combine(_root, "j")],
-            ["average", "--model", _root, "--out", Path.Combine(_root, "k")],
-            ["viz", "compare", "--metrics", Path.Combine(_root, "missing"), "--out", png],
+            (Train("a", "--eval-beam", "4"), "--eval-beam goes with --eval-bleu"),
+            (Train("b", "--best-by", "bleu", "--keep-best"), "--best-by bleu needs --eval-bleu"),
+            (Train("c", "--best-by", "loss"), "--best-by goes with --keep-best or --patience"),
+            (Train("d", "--best-by", "chrf", "--keep-best"), "'chrf'"),
+            (Train("e", "--ema", "1"), "--ema must be a number in"),
+            (Train("f", "--max-minutes", "0"), "--max-minutes must be a number in"),
+            (Train("g", "--patience", "-1"), "--patience must be a whole number of at least 0"),
+            (Train("g2", "--patience", "2", "--eval-every", "0"), "patience counts evaluations"),
+            (["train", "--task", "reverse", "--out", Path.Combine(_root, "h"), "--eval-bleu", "--steps", "2"],
+                "eval-bleu translates the validation pairs"),
+            (["average", "--model", Path.Combine(_root, "missing"), "--last", "2", "--out", Path.Combine(_root, "i")],
+                "no such run directory"),
+            (["average", "--model", _root, "--last", "0", "--out", Path.Combine(_root, "j")],
+                "--last must be a whole number of at least 1"),
+            (["average", "--model", _root, "--out", Path.Combine(_root, "k")], "--last"),
+            (["average", "--model", _root, "--last", "1", "--out", Path.Combine(_root, "best")], "another directory than the run's own"),
+            (["viz", "compare", "--metrics", Path.Combine(_root, "missing"), "--out", png], "missing"),
         ];
-        foreach (var args in cases)
+        foreach (var (args, message) in cases)
         {
-            var (code, stdout, stderr) = CliRunner.Run(Timeout, args);
+            var (code, _, stderr) = CliRunner.Run(Timeout, args);
             string shown = string.Join(' ', args.Where(a => !a.StartsWith(_root, StringComparison.Ordinal)));
             Assert.True(code != 0, $"{shown}: exit 0");
             var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.True(lines.Length == 1, $"{shown}: {stderr}");
             Assert.Contains("sharpformer: ", lines[0]);
+            Assert.Contains(message, lines[0]);
         }
         Assert.False(File.Exists(png));
     }

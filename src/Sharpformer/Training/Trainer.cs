@@ -13,7 +13,8 @@ namespace Sharpformer.Training;
 /// <summary>
 /// The training loop: teacher-forced cross-entropy, gradient accumulation, clipping, Adam(W) with a
 /// learning-rate schedule, periodic evaluation, metrics.jsonl, and checkpoints that resume exactly
-/// (same losses as an uninterrupted run with the same seed and thread count).
+/// (same losses as an uninterrupted run with the same seed and thread count; under a time budget the steps and rates
+/// depend on the clock).
 /// </summary>
 public sealed partial class Trainer
 {

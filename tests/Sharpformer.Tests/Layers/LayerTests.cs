@@ -15,7 +15,8 @@ public class LayerTests
         [["IO"], ["Distributed"]],
         [["NN"], ["Losses"], ["Optim"], ["Text"], ["Evaluation"]],
         [["Models"], ["Data"], ["Onnx"]],
-        [["Generation"], ["Training"]],
+        [["Generation"]],
+        [["Training"]],
     ]);
 
     [Fact]

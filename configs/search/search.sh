@@ -28,14 +28,20 @@ case $recipe in
   small-vocab4k) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 4000 --batch-tokens 4096 --lr 1e-3 --warmup 300
                        --every 400) ;;
   small-batch8k) args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 8192 --lr 1.4e-3 --warmup 150 --every 200) ;;
+  small-vocab2k) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 2000 --batch-tokens 4096 --lr 1e-3 --warmup 300
+                       --every 400) ;;
+  small-v4k-drop2) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 4000 --dropout 0.2 --batch-tokens 4096 --lr 1e-3
+                         --warmup 300 --every 400) ;;
+  medium-vocab4k) args=(--config "$here/medium.json" --vocab-size 4000 --batch-tokens 4096 --lr 8e-4 --warmup 250 --every 200) ;;
   small-ls2)    args=(--config "$here/../bible-en-es-quick.json" --label-smoothing 0.2 --dropout 0.2 --batch-tokens 4096
                       --lr 1e-3 --warmup 300 --every 400) ;;
   base-half)    args=(--config "$here/base-half.json" --dropout 0.2 --batch-tokens 4096 --lr 5e-4 --warmup 150 --every 40) ;;
   *) echo "unknown recipe '$recipe'" >&2; exit 2 ;;
 esac
-# --every N in a recipe: evaluate and checkpoint every N updates of a 15-minute run (four to six times), scaled to the budget.
-every=$(( ${args[-1]} * ${minutes%.*} / 15 ))
-args=("${args[@]:0:${#args[@]}-2}" --eval-every "$every" --save-every "$every")
+# --every N in a recipe: evaluate every N updates of a 15-minute run (four to six times), scaled to the budget; checkpoint
+# eight times as often, so that the five checkpoints averaged span the last tenth or so of the run.
+every=$(( ${args[-1]} * minutes / 15 ))
+args=("${args[@]:0:${#args[@]}-2}" --eval-every "$every" --save-every "$(( every / 8 ))")
 
 "${sf[@]}" train "${common[@]}" "${args[@]}" --out "$out"
 kept=$(find "$out/checkpoints" -name 'step-*.safetensors' | wc -l)

@@ -59,7 +59,10 @@ internal static class TrainCommand
         var batchTokens = CliOptions.Int("--batch-tokens", "Padded tokens per batch (approximately).", defaults.BatchTokens);
         var maxLength = CliOptions.Int("--max-length", "Longest sequence in tokens; longer ones are cut (and counted).", defaults.MaxLength,
             minimum: 4);
-        var vocabSize = CliOptions.Int("--vocab-size", "Size of the BPE vocabulary trained on the data.", defaults.VocabSize, minimum: 260);
+        var vocabSize = CliOptions.Int("--vocab-size",
+            $"Size of the BPE vocabulary trained on the data [default: --config's target_vocab, else {
+                TrainingRunOptions.DefaultVocabSize}].",
+            null, minimum: 260);
         var tokenizer = new Option<string?>("--tokenizer")
         {
             Description = "Train with this tokenizer.json instead of a new BPE: Sharpformer's (bpe, char or word) or a byte-level BPE " +
@@ -160,7 +163,7 @@ internal static class TrainCommand
                 Dropout = Given(dropout) ? result.GetValue(dropout) : null,
                 Positional = result.GetValue(positional) is { } kind ? Enum.Parse<PositionalKind>(kind, ignoreCase: true) : null,
                 RopeBase = Given(ropeBase) ? result.GetValue(ropeBase) : null,
-                VocabSize = result.GetValue(vocabSize),
+                VocabSize = Given(vocabSize) ? result.GetValue(vocabSize) : null,   // null: the config's vocabulary, else 8,000
                 TokenizerFile = result.GetValue(tokenizer),
                 MaxLength = result.GetValue(maxLength),
                 BatchTokens = result.GetValue(batchTokens),

@@ -90,7 +90,7 @@ public sealed class TrainingRun
         string? baseDirectory = adapters?.BaseModel ?? (resuming ? null : setup.InitFrom);
         var baseFiles = baseDirectory is null ? null : OpenBase(baseDirectory, adapters);
         int maxLength = baseFiles is null ? setup.MaxLength : Math.Min(setup.MaxLength, baseFiles.Model.Config.MaxLength - 2);
-        var settings = new DataSettings(setup.BatchTokens, maxLength, setup.VocabSize, setup.SkipBadLines, seed);
+        var settings = new DataSettings(setup.BatchTokens, maxLength, setup.BpeVocabSize, setup.SkipBadLines, seed);
         if (resuming && setup.TokenizerFile is not null)
             throw new ArgumentException($"{directory} is resumed with the tokenizer it was started with: drop the tokenizer file");
         var tokenizer = resuming ? ITokenizer.Load(Path.Combine(directory, ModelDirectory.TokenizerFile))

@@ -53,8 +53,18 @@ public sealed record TrainingRunOptions
     /// <summary>Dropout probability instead of the architecture's (null keeps it).</summary>
     public float? Dropout { get; init; }
 
-    /// <summary>Size of the BPE vocabulary trained on the data (not used by the character-level toy tasks).</summary>
-    public int VocabSize { get; init; } = 8000;
+    /// <summary>
+    /// Size of the BPE vocabulary trained on the data (not used by the character-level toy tasks); null takes
+    /// <see cref="Model"/>'s target vocabulary when it is at least a byte-level BPE's 260 tokens, else
+    /// <see cref="DefaultVocabSize"/>.
+    /// </summary>
+    public int? VocabSize { get; init; }
+
+    /// <summary>The BPE vocabulary of a run whose options name none.</summary>
+    public const int DefaultVocabSize = 8000;
+
+    /// <summary>The size of the BPE vocabulary to train: <see cref="VocabSize"/> or its default.</summary>
+    internal int BpeVocabSize => VocabSize ?? (Model is { TargetVocab: >= 260 and var size } ? size : DefaultVocabSize);
 
     /// <summary>
     /// Train with this tokenizer.json instead of training a BPE on the data (<see cref="VocabSize"/> is then not used):

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Sharpformer.Models;
+using Sharpformer.NN;
 using Sharpformer.Tests.Training;
 
 namespace Sharpformer.Tests.Cli;
@@ -46,6 +48,33 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(expected, actual);
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
             File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
+    }
+
+    [Fact]
+    public void AConfigFileSizesTheVocabularyUnlessVocabSizeIsGiven()
+    {
+        // Pairs of made-up words, enough for a byte-level BPE of a few hundred tokens.
+        var rng = new Sharpformer.Tensors.Rng(3);
+        string Word() => new([.. Enumerable.Range(0, 3 + rng.NextInt(6)).Select(_ => (char)('a' + rng.NextInt(26)))]);
+        string pairs = Path.Combine(_root, "pairs.tsv");
+        File.WriteAllLines(pairs, Enumerable.Range(0, 300).Select(_ =>
+        {
+            var words = Enumerable.Range(0, 6).Select(_ => Word()).ToArray();
+            return string.Join(' ', words) + "\t" + string.Join(' ', words.Reverse());
+        }));
+        string config = Path.Combine(_root, "config.json");
+        TransformerConfigFile.Write(config, TransformerConfig.Tiny(320) with { DModel = 16, DimFeedForward = 32 });
+
+        int VocabularyOf(string name, params string[] extra)
+        {
+            string directory = Path.Combine(_root, name);
+            var (code, _, stderr) = CliRunner.Run(Timeout, ["train", "--train", pairs, "--out", directory, "--config", config,
+                "--steps", "1", "--eval-every", "0", "--threads", "1", "--batch-tokens", "256", .. extra]);
+            Assert.True(code == 0, stderr);
+            return ModelDirectory.ReadConfig(directory).TargetVocab;
+        }
+        Assert.Equal(320, VocabularyOf("from-config"));
+        Assert.Equal(290, VocabularyOf("from-flag", "--vocab-size", "290"));
     }
 
     [Fact]

@@ -1,10 +1,11 @@
 // Week 4 mini project: single-head scaled dot-product attention, printing its weights.
-// Queries, keys and values are projections of the same five token vectors; the weights are printed
-// as a table and as a text heatmap, with and without the causal (look-ahead) mask.
+// Queries, keys and values are projections of the same five vectors; the weights are printed as a table
+// and as a text heatmap, with and without the causal (look-ahead) mask. The vectors are random (nothing is
+// trained here), so they are named by position, t0 … t4, not by words: the weights show the mechanism, not meaning.
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 
-string[] tokens = ["the", "cat", "sat", "on", "mats"];
+string[] tokens = ["t0", "t1", "t2", "t3", "t4"];
 const int d = 8;
 var rng = new Rng(seed: 4);
 var x = Tensor.Normal([1, tokens.Length, d], rng);                          // x: [B=1, T=5, d]

@@ -1,4 +1,5 @@
 using ScottPlot;
+using Sharpformer.Tensors;
 
 namespace Sharpformer.Viz;
 
@@ -69,6 +70,36 @@ internal static class Heatmaps
             plot.Axes.Left.TickLabelStyle.FontSize = tickFontSize;
         }
         return plot;
+    }
+
+    /// <summary>The values of a 2-D <paramref name="matrix"/> (any strides) as a [rows, columns] array.</summary>
+    public static float[,] Grid(Tensor matrix)
+    {
+        if (matrix.Rank != 2) throw new ArgumentException($"a heatmap needs a 2-D tensor, not rank {matrix.Rank}");
+        int rows = matrix.Shape[0], columns = matrix.Shape[1];
+        var flat = matrix.Contiguous().ToArray();
+        var grid = new float[rows, columns];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) grid[r, c] = flat[r * columns + c];
+        return grid;
+    }
+
+    /// <summary>
+    /// Writes each of <paramref name="values"/> [rows, columns] in its cell of a <see cref="Panel"/> (row 0 at the top),
+    /// formatted by <paramref name="format"/>, in white where <paramref name="onDark"/> says the cell is dark (black elsewhere).
+    /// </summary>
+    public static void Numbers(Plot plot, float[,] values, Func<float, string> format, Func<float, bool> onDark, float fontSize = 14)
+    {
+        int rows = values.GetLength(0), columns = values.GetLength(1);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+            {
+                var text = plot.Add.Text(format(values[r, c]), c, rows - 1 - r);
+                text.LabelFontSize = fontSize;
+                text.LabelFontName = EmbeddedFonts.Family;
+                text.LabelAlignment = Alignment.MiddleCenter;
+                text.LabelFontColor = onDark(values[r, c]) ? Colors.White : Colors.Black;
+            }
     }
 
     /// <summary>A generous estimate of the widest of <paramref name="labels"/> in pixels at <paramref name="fontSize"/>.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sharpformer.Models;
 using Sharpformer.Training;
 using Sharpformer.Viz;
+using Sharpformer.Viz.Course;
 
 namespace Sharpformer.Cli.Commands;
 
@@ -21,6 +22,7 @@ internal static class VizCommand
         CreateCurves(),
         CreateCompare(),
         CreateEmbeddings(),
+        CreateCourse(),
     };
 
     private static Command CreateAttention()
@@ -199,6 +201,37 @@ internal static class VizCommand
             string path = PngPath(result.GetValue(output)!);
             var files = ModelDirectory.Open(result.GetValue(model)!);
             Console.WriteLine(Pictures.WriteEmbeddings(files.Model, files.Tokenizer, path, result.GetValue(tokens)));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateCourse()
+    {
+        var output = new Option<string>("--out")
+        {
+            HelpName = "FOLDER",
+            Description = "The folder to draw into (docs/images in the repository).",
+            Required = true,
+        };
+        var only = new Option<string[]>("--only")
+        {
+            HelpName = "NAME.png",
+            Description = "Draw only these pictures (repeat the option for several); all by default.",
+        };
+        var command = new Command("course",
+            "Every picture of the docs chapters (tensor views, autograd graph, attention, schedules, int8, LoRA, …), " +
+            "drawn from the library's own code.")
+        {
+            output, only,
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            string folder = result.GetValue(output)!;
+            if (folder.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--out is a folder for all the pictures, not a .png file: '{folder}'");
+            var names = result.GetValue(only) is { Length: > 0 } chosen ? chosen : null;
+            foreach (var path in CoursePictures.Write(folder, names)) Console.WriteLine(path);
             return 0;
         }));
         return command;

@@ -62,6 +62,9 @@ public sealed class VizCliTests : IDisposable
             ["viz", "memory", "--length", "64", "--out", png],
             ["viz", "rope", "--base", "1", "--out", png],
             ["viz", "sideways", "--out", png],
+            ["viz", "course", "--out", png],
+            ["viz", "course", "--out", Path.Combine(_root, "course"), "--only", "cat.png"],
+            ["viz", "course", "--out", Path.Combine(_root, "course"), "--onyl", "lora-update.png"],
         ];
         foreach (var args in cases)
         {
@@ -74,6 +77,20 @@ public sealed class VizCliTests : IDisposable
             Assert.StartsWith("sharpformer: ", lines[0]);
         }
         Assert.False(File.Exists(png));
+        Assert.False(Directory.Exists(Path.Combine(_root, "course")));
+    }
+
+    [Fact]
+    public void CoursePicturesByName()
+    {
+        string folder = Path.Combine(_root, "images");
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, "viz", "course", "--out", folder, "--only", "bfloat16-rounding.png",
+            "--only", "norm-placement.png");
+        Assert.True(code == 0, stderr);
+        string[] expected = [Path.Combine(folder, "norm-placement.png"), Path.Combine(folder, "bfloat16-rounding.png")];
+        Assert.Equal(expected, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        foreach (string path in expected) VizFixtures.AssertPng(path);
+        Assert.Equal(2, Directory.GetFiles(folder).Length);
     }
 
     private string WriteFile(string name, string text)

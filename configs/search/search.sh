@@ -30,11 +30,11 @@ case $recipe in
   small-batch8k) args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 8192 --lr 1.4e-3 --warmup 150 --every 200) ;;
   small-vocab2k) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 2000 --batch-tokens 4096 --lr 1e-3 --warmup 300
                        --every 400) ;;
-  small-v4k-drop2) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 4000 --dropout 0.2 --batch-tokens 4096 --lr 1e-3
-                         --warmup 300 --every 400) ;;
   # Round 2 and later: variations of the leader, configs/bible-en-es.json (the quick model with BPE 4k).
   small-v4k-lr2) args=(--config "$here/../bible-en-es.json" --batch-tokens 4096 --lr 2e-3 --warmup 300 --every 400) ;;
-  small-v4k-ls0) args=(--config "$here/../bible-en-es.json" --label-smoothing 0 --batch-tokens 4096 --lr 1e-3 --warmup 300
+  # Round 4: the winner (small-v4k-lr2) with one more change.
+  small-v4k-drop2) args=(--config "$here/../bible-en-es.json" --dropout 0.2 --batch-tokens 4096 --lr 2e-3 --warmup 300 --every 400) ;;
+  small-v4k-ls0) args=(--config "$here/../bible-en-es.json" --label-smoothing 0 --batch-tokens 4096 --lr 2e-3 --warmup 300
                        --every 400) ;;
   small-post)   args=(--config "$here/small-post.json" --batch-tokens 4096 --lr 7e-4 --warmup 600 --every 400) ;;
   medium-vocab4k) args=(--config "$here/medium.json" --vocab-size 4000 --batch-tokens 4096 --lr 8e-4 --warmup 250 --every 200) ;;

@@ -10,6 +10,7 @@ public static class CoursePictures
     public static IReadOnlyList<CoursePicture> All { get; } =
     [
         new("tensor-strides.png", "01-tensors.md", "one storage read through three views", TensorPictures.WriteStrides),
+        new("gemm-blocking.png", "02-gemm.md", "C cut into macro-blocks and micro-tiles", GemmPictures.Write),
         new("autograd-graph.png", "03-autograd.md", "a scalar graph with every value and gradient", AutogradPictures.Write),
         new("positional-encoding.png", "04-embeddings-positions.md", "the sinusoidal encoding matrix",
             path => PositionalPictures.Write(64, 100, path)),
@@ -18,9 +19,12 @@ public static class CoursePictures
         new("attention-scaling.png", "05-attention.md", "attention weights with and without the √d scaling",
             AttentionWeightPictures.WriteScaling),
         new("norm-placement.png", "06-feedforward-layernorm.md", "post-norm and pre-norm blocks", NormPlacementPictures.Write),
+        new("padding-mask.png", "07-encoder.md", "attention over a padded batch", PaddingMaskPictures.Write),
         new("attention-causal-mask.png", "08-decoder.md", "attention weights with and without the causal mask",
             AttentionWeightPictures.WriteCausalMask),
         new("learning-rate-schedules.png", "09-training.md", "the paper's schedule and the trainer's three", SchedulePictures.Write),
+        new("transformer-architecture.png", "10-transformer.md", "the whole model with its parameter counts",
+            ArchitecturePictures.Write),
         new("rope-rotations.png", "14-long-context.md", "the angles of rotary embeddings",
             path => RopePictures.Write(64, 256, 10000f, path)),
         new("attention-memory.png", "14-long-context.md", "memory of tiled against stored attention",
@@ -28,6 +32,7 @@ public static class CoursePictures
         new("int8-error.png", "15-quantization.md", "int8 round trip and each row's error", QuantizationPictures.Write),
         new("lora-update.png", "16-lora.md", "a rank-2 update against a full one", LoraPictures.Write),
         new("bfloat16-rounding.png", "17-mixed-precision.md", "the relative error of bfloat16 rounding", PrecisionPictures.Write),
+        new("parallelism.png", "18-distributed.md", "data against tensor parallelism on two ranks", ParallelismPictures.Write),
     ];
 
     /// <summary>

@@ -25,13 +25,10 @@ internal static class PaddingMaskPictures
         var (q, k, v) = (Tensor.Normal([batch, 1, Length, HeadSize], rng), Tensor.Normal([batch, 1, Length, HeadSize], rng),
             Tensor.Normal([batch, 1, Length, HeadSize], rng));
         var (_, weights) = Tensor.Attention(q, k, v, mask.Additive, returnWeights: true);           // [B, 1, T, S]
-        var all = weights!.ToArray();
         var panels = new List<ScottPlot.Plot>();
         for (int b = 0; b < batch; b++)
         {
-            var grid = new float[Length, Length];
-            for (int t = 0; t < Length; t++)
-                for (int s = 0; s < Length; s++) grid[t, s] = all[(b * Length + t) * Length + s];
+            var grid = Heatmaps.Grid(weights!.Narrow(0, b, 1).Reshape(Length, Length));      // [T, S] of sentence b
             string[] labels = [.. Enumerable.Range(0, Length).Select(t => t < Lengths[b] ? $"w{t}" : "<pad>")];
             var plot = Heatmaps.Panel(grid, new ScottPlot.Colormaps.Viridis(), $"sentence {b + 1}: {Lengths[b]} tokens", "key", "query",
                 labels, labels, new ScottPlot.Range(0, 1), "attention weight");

@@ -17,18 +17,18 @@ here=$(dirname "$0")
 # averaging, and a moving average of the weights.
 common=(--task bible-en-es --max-minutes "$minutes" --threads 2 --seed 1 --eval-bleu --keep-best --average-last 5 --ema 0.999)
 case $recipe in
-  # The 13-minute recipe (configs/bible-en-es-quick.json): d 128, 2 + 2 layers, 2.0M parameters.
-  small)        args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 400) ;;
+  # The 13-minute recipe (configs/bible-en-es-8k.json, the first quick recipe): d 128, 2 + 2 layers, BPE 8k, 2.0M parameters.
+  small)        args=(--config "$here/../bible-en-es-8k.json" --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 400) ;;
   # Four times the compute per token: d 256, 3 + 3 layers (the `big` preset, pre-norm, tied), 6.5M parameters.
   big)          args=(--config "$here/big.json" --batch-tokens 4096 --lr 7e-4 --warmup 150 --every 100) ;;
   big-drop3)    args=(--config "$here/big.json" --dropout 0.3 --batch-tokens 4096 --lr 7e-4 --warmup 150 --every 100) ;;
   big-post)     args=(--config "$here/big-post.json" --batch-tokens 4096 --lr 5e-4 --warmup 300 --every 100) ;;
   medium)       args=(--config "$here/medium.json" --batch-tokens 4096 --lr 8e-4 --warmup 250 --every 200) ;;
   deep)         args=(--config "$here/deep.json" --batch-tokens 4096 --lr 1e-3 --warmup 300 --every 250) ;;
-  small-vocab4k) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 4000 --batch-tokens 4096 --lr 1e-3 --warmup 300
+  small-vocab4k) args=(--config "$here/../bible-en-es-8k.json" --vocab-size 4000 --batch-tokens 4096 --lr 1e-3 --warmup 300
                        --every 400) ;;
-  small-batch8k) args=(--config "$here/../bible-en-es-quick.json" --batch-tokens 8192 --lr 1.4e-3 --warmup 150 --every 200) ;;
-  small-vocab2k) args=(--config "$here/../bible-en-es-quick.json" --vocab-size 2000 --batch-tokens 4096 --lr 1e-3 --warmup 300
+  small-batch8k) args=(--config "$here/../bible-en-es-8k.json" --batch-tokens 8192 --lr 1.4e-3 --warmup 150 --every 200) ;;
+  small-vocab2k) args=(--config "$here/../bible-en-es-8k.json" --vocab-size 2000 --batch-tokens 4096 --lr 1e-3 --warmup 300
                        --every 400) ;;
   # Round 2 and later: variations of the leader, configs/bible-en-es.json (the quick model with BPE 4k).
   small-v4k-lr2) args=(--config "$here/../bible-en-es.json" --batch-tokens 4096 --lr 2e-3 --warmup 300 --every 400) ;;
@@ -38,7 +38,7 @@ case $recipe in
                        --every 400) ;;
   small-post)   args=(--config "$here/small-post.json" --batch-tokens 4096 --lr 7e-4 --warmup 600 --every 400) ;;
   medium-vocab4k) args=(--config "$here/medium.json" --vocab-size 4000 --batch-tokens 4096 --lr 8e-4 --warmup 250 --every 200) ;;
-  small-ls2)    args=(--config "$here/../bible-en-es-quick.json" --label-smoothing 0.2 --dropout 0.2 --batch-tokens 4096
+  small-ls2)    args=(--config "$here/../bible-en-es-8k.json" --label-smoothing 0.2 --dropout 0.2 --batch-tokens 4096
                       --lr 1e-3 --warmup 300 --every 400) ;;
   base-half)    args=(--config "$here/base-half.json" --dropout 0.2 --batch-tokens 4096 --lr 5e-4 --warmup 150 --every 40) ;;
   *) echo "unknown recipe '$recipe'" >&2; exit 2 ;;

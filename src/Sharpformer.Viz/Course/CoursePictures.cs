@@ -25,6 +25,9 @@ public static class CoursePictures
         new("learning-rate-schedules.png", "09-training.md", "the paper's schedule and the trainer's three", SchedulePictures.Write),
         new("transformer-architecture.png", "10-transformer.md", "the whole model with its parameter counts",
             ArchitecturePictures.Write),
+        new("bucketed-batches.png", "11-data.md", "padding in random and length-sorted batches", BatchingPictures.Write),
+        new("beam-search-tree.png", "12-generation.md", "beam search against greedy on a toy model", BeamSearchPictures.Write),
+        new("roofline.png", "13-performance.md", "the roofline of one core with training and decoding on it", RooflinePictures.Write),
         new("rope-rotations.png", "14-long-context.md", "the angles of rotary embeddings",
             path => RopePictures.Write(64, 256, 10000f, path)),
         new("attention-memory.png", "14-long-context.md", "memory of tiled against stored attention",
@@ -33,6 +36,10 @@ public static class CoursePictures
         new("lora-update.png", "16-lora.md", "a rank-2 update against a full one", LoraPictures.Write),
         new("bfloat16-rounding.png", "17-mixed-precision.md", "the relative error of bfloat16 rounding", PrecisionPictures.Write),
         new("parallelism.png", "18-distributed.md", "data against tensor parallelism on two ranks", ParallelismPictures.Write),
+        new("deployment.png", "19-deployment.md", "the exported files and who reads them", DeploymentPictures.Write),
+        new("dynamic-batching.png", "20-serving.md", "concurrent requests turned into batches", ServingPictures.Write),
+        new("weight-averaging.png", "21-training-for-quality.md", "checkpoint averaging and a moving average on a toy",
+            AveragingPictures.Write),
     ];
 
     /// <summary>

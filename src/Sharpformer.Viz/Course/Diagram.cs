@@ -42,6 +42,13 @@ internal sealed class Diagram : IDisposable
         for (int i = 0; i < lines.Length; i++) Text(x, top + i * lineHeight, lines[i], 15, bold: i == 0);
     }
 
+    /// <summary>A filled rectangle with its top left corner at (x, y), no border (bars, cells).</summary>
+    public void Rect(float x, float y, float width, float height, SKColor fill)
+    {
+        using var paint = new SKPaint { Color = fill, IsAntialias = true, Style = SKPaintStyle.Fill };
+        Canvas.DrawRect(x, y, width, height, paint);
+    }
+
     /// <summary>A circle of radius <paramref name="radius"/> centred on (x, y) with a symbol in it.</summary>
     public void Circle(float x, float y, float radius, string symbol, SKColor fill)
     {

@@ -18,5 +18,6 @@ Console.WriteLine($"x: {x}\nW: {weight}\nb: {bias}\ny = x·Wᵀ + b: {y}");
 // The same element by hand: y[1, 2, 3] = Σ_i x[1, 2, i]·W[3, i] + b[3].
 float byHand = bias[3];
 for (int i = 0; i < inFeatures; i++) byHand += x[1, 2, i] * weight[3, i];
-Console.WriteLine($"y[1, 2, 3] = {y[1, 2, 3]:F6}; by hand: {byHand:F6}");
+Console.WriteLine($"y[1, 2, 3] = {y[1, 2, 3]:F6}; by hand: {byHand:F6}; libtorch: {Libtorch.Values("01.y")[1 * 15 + 2 * 5 + 3]:F6}");
 if (MathF.Abs(byHand - y[1, 2, 3]) > 1e-5f) throw new InvalidOperationException("the forward pass disagrees with the hand computation");
+Libtorch.Compare("y = x·Wᵀ + b (torch.nn.functional.linear)", "01.y", y);

@@ -52,7 +52,15 @@ for (int step = 0; step <= 300; step++)
     }
     if (largestDifference > 1e-5f)
         throw new InvalidOperationException($"step {step}: manual and autograd gradients differ by {largestDifference}");
-    if (step % 50 == 0) Console.WriteLine($"step {step,3}  loss {loss.Item():F5}  max |manual − autograd| = {largestDifference:E2}");
+    if (step % 50 == 0)
+    {
+        // libtorch ran the same 300 steps from the same weights, with its own autograd (in float64).
+        double theirs = Libtorch.Values("02.loss")[step / 50];
+        Console.WriteLine($"step {step,3}  loss {loss.Item():F5}  max |manual − autograd| = {largestDifference:E2}  " +
+                          $"libtorch's loss {theirs:F5}");
+        if (Math.Abs(loss.Item() - theirs) > 1e-4 * Math.Max(1, theirs))
+            throw new InvalidOperationException($"step {step}: the loss {loss.Item()} is not libtorch's {theirs}");
+    }
 
     // Plain gradient descent: p ← p − lr·∂L/∂p, in place.
     using (GradMode.NoGrad())

@@ -15,6 +15,7 @@ var input = positions.Forward(embedded);                                     // 
 Console.WriteLine($"ids {Shapes.Format(ids.Shape)} → embeddings {Shapes.Format(embedded.Shape)} → " +
                   $"with positions {Shapes.Format(input.Shape)}");
 Console.WriteLine($"token 5 at positions 1 and 2 (batch 0): same embedding, different inputs: {input[0, 1, 0]:F3} vs {input[0, 2, 0]:F3}");
+Libtorch.Compare("embedding · √d + PE (index_select, sin and cos in torch)", "03.input", input);
 
 Console.WriteLine("\nPE rows 0-3, first 8 dimensions (sin, cos pairs; frequency falls with the dimension):");
 for (int p = 0; p < 4; p++)

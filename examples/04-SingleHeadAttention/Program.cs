@@ -26,4 +26,7 @@ foreach (var (title, mask) in new[] { ("no mask", (AttentionMask?)null), ("causa
         string shades = string.Concat(row.Select(w => " ░▒▓█"[Math.Min(4, (int)(w * 5))]));
         Console.WriteLine($"{tokens[i],6}  " + string.Join("", row.Select(w => $"{w,7:F3}")) + $"   {shades}   Σ = {row.Sum():F3}");
     }
+    string name = mask is null ? "none" : "causal";
+    Libtorch.Compare($"weights, {title}", $"04.weights.{name}", weights!);
+    Libtorch.Compare($"output, {title}", $"04.output.{name}", output);
 }

@@ -15,6 +15,7 @@ foreach (int heads in new[] { 1, 2, 4, 8 })
     Console.WriteLine($"{heads} head(s) of width {embed / heads,2}: output {Shapes.Format(output.Shape)}, " +
                       $"weights {Shapes.Format(weights!.Shape)}, {mha.ParameterCount()} parameters, " +
                       $"entropy per head (bits): {string.Join(" ", entropies.Select(e => e.ToString("F2")))}");
+    Libtorch.Compare($"torch.nn.MultiheadAttention, {heads} head(s), the same weights", $"05.output.heads{heads}", output);
 }
 Console.WriteLine($"(uniform attention over {length} keys would have {Math.Log2(length):F2} bits)");
 

@@ -17,6 +17,8 @@ Console.WriteLine($"LN(x)      : {Stats(norm.Forward(x))}   ← each vector norm
 Console.WriteLine($"post-norm  : {Stats(post)}   ← output normalized; the residual path passes through LN");
 Console.WriteLine($"pre-norm   : {Stats(pre)}   ← output keeps x's scale; the residual path is the identity");
 Console.WriteLine($"FFN params : {ffn.ParameterCount()} (2·d_model·d_ff + d_ff + d_model = {2 * dModel * dFF + dFF + dModel})");
+Libtorch.Compare("post-norm (linear, gelu, layer_norm in torch)", "06.post", post);
+Libtorch.Compare("pre-norm", "06.pre", pre);
 
 // Numerical stability: layer norm of huge or nearly constant vectors stays finite.
 var huge = Tensor.Normal([1, dModel], rng, std: 1e6f) + 1e7f;

@@ -32,6 +32,10 @@ var altered = Tensor.Concat(
 var memory2 = encoder.Forward(altered, mask);
 float leak = (memory.Narrow(1, 0, 2) - memory2.Narrow(1, 0, 2)).Pow(2f).Sum().Item();
 Console.WriteLine($"memory {Shapes.Format(memory.Shape)}; effect of padding content on real tokens: {leak:E1} (masked out)");
+if (depth == 4 && placement == NormPlacement.Post)
+    Libtorch.Compare("memory (torch.nn.TransformerEncoderLayer × 4, a final LayerNorm)", "07.memory", memory);
+else
+    Console.WriteLine("   libtorch's numbers are stored for the default 4 post-norm layers");
 
 // Cosine similarity of two token vectors of the first sequence: x: [B, T, d_model].
 static float Cosine(Tensor x, int a, int b)

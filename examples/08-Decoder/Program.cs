@@ -28,6 +28,8 @@ foreach (var (title, mask) in new[] { ("with causal mask", (AttentionMask?)causa
     Console.WriteLine($"{title,-17}: output change per position after editing positions 4-5: " +
         string.Join(" ", perPosition.Select(v => v.ToString("F3"))));
 }
+Libtorch.Compare("output with the causal mask (torch.nn.TransformerDecoderLayer × 2, a final LayerNorm)", "08.output",
+    decoder.Forward(target, memory, causal));
 var weights = new List<DecoderAttention>();
 decoder.Forward(target, memory, causal, weights: weights);
 Console.WriteLine($"layer 0 self-attention {Shapes.Format(weights[0].SelfAttention!.Shape)}, " +

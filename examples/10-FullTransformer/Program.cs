@@ -1,6 +1,6 @@
 // Week 10 mini project: the complete Transformer and its parameter count.
-// Builds the reference configurations, prints parameters per module (PyTorch counts 9,634,624 for `big`
-// and 1,183,208 for `small`), and runs a forward pass on dummy data.
+// Builds the reference configurations, prints parameters per module beside the count of the same model built from
+// torch.nn.Transformer, its embedding table and output layer, and runs a forward pass on dummy data.
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 
@@ -14,7 +14,9 @@ foreach (var (name, config) in new[] { ("small", TransformerConfig.Small()), ("b
         long count = child.ParameterCount();
         if (count > 0) Console.WriteLine($"  {childName,-12} {count,10:N0}");
     }
-    Console.WriteLine($"  {"total",-12} {model.ParameterCount(),10:N0}   (shared tensors counted once)");
+    long theirs = (long)Libtorch.Values($"10.parameters.{name}")[0];
+    Console.WriteLine($"  {"total",-12} {model.ParameterCount(),10:N0}   (shared tensors counted once; libtorch: {theirs:N0})");
+    if (theirs != model.ParameterCount()) throw new InvalidOperationException($"{name}: libtorch counts {theirs:N0}");
 }
 
 var small = new Transformer(TransformerConfig.Small(), new Rng(10));

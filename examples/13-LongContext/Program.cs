@@ -31,6 +31,9 @@ var tiled = Tensor.FlashAttention(q, k, v, causal: true);
 float outputGap = MaxGap(stored.ToArray(), tiled.ToArray());
 float gradientGap = MaxGap(Gradients(stored), Gradients(tiled));
 Console.WriteLine($"1. causal attention, T = {t}: max |stored − tiled| = {outputGap:E1} (output), {gradientGap:E1} (gradients)");
+// libtorch's scaled_dot_product_attention(is_causal) on the same inputs: the last 4 positions of the last head of the last sequence.
+Libtorch.Compare("tiled, the last 4 queries of one head", "13.attention",
+    tiled.Narrow(0, 1, 1).Narrow(1, 3, 1).Narrow(2, 296, 4).Reshape(4, 64));
 
 // 2. Memory: what each op holds besides its inputs and output, and the time of forward + backward.
 Console.WriteLine($"\n2. batch {Batch}, {Heads} heads of {HeadSize}, {threads} thread(s): bytes held (saved for backward + scratch)");

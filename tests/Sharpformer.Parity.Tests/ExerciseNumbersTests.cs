@@ -172,13 +172,6 @@ public sealed class ExerciseNumbersTests
 
     private static Stored Output(TorchTensor t) => new(ShapeOf(t), ToFloats(t));
 
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Sharpformer.slnx"))) folder = folder.Parent;
-        return folder?.FullName ?? throw new InvalidOperationException("Sharpformer.slnx not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>A tensor as the file holds it: its shape and float32 values.</summary>
     private sealed record Stored(int[] Shape, float[] Data)
     {

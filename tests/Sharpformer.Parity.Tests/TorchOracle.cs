@@ -61,6 +61,14 @@ public static class TorchOracle
         return c.data<long>().ToArray();
     }
 
+    /// <summary>The repository's root: the folder above the test assembly that holds Sharpformer.slnx.</summary>
+    public static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Sharpformer.slnx"))) folder = folder.Parent;
+        return folder?.FullName ?? throw new InvalidOperationException("Sharpformer.slnx not found above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>The tensor's shape as ints.</summary>
     public static int[] ShapeOf(TorchTensor t) => t.shape.Select(d => checked((int)d)).ToArray();
 

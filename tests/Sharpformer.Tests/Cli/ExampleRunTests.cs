@@ -3,13 +3,25 @@ using System.Diagnostics;
 namespace Sharpformer.Tests.Cli;
 
 /// <summary>
-/// Runs every curriculum example (built with the solution), the longer ones with short settings, and checks that
-/// they finish cleanly.
+/// Runs every curriculum example (built with the solution), the longer ones with short settings, checks that they
+/// finish cleanly, and that they still print what their docs chapter's "Expected output" shows.
 /// </summary>
 public class ExampleRunTests
 {
     /// <summary>Examples that write a directory get "{out}", replaced by a temporary one.</summary>
     private const string Out = "{out}";
+
+    /// <summary>The chapter whose "Expected output" shows each example's run (with the arguments of this test).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Chapters = new Dictionary<string, string>
+    {
+        ["01-LinearLayer"] = "01-tensors.md", ["02-TwoLayerBackprop"] = "03-autograd.md",
+        ["03-EmbeddingPositional"] = "04-embeddings-positions.md", ["05-MultiHeadAttention"] = "05-attention.md",
+        ["06-FeedForwardBlock"] = "06-feedforward-layernorm.md", ["07-Encoder"] = "07-encoder.md", ["08-Decoder"] = "08-decoder.md",
+        ["09-TrainingLoop"] = "09-training.md", ["10-FullTransformer"] = "10-transformer.md", ["11-DatasetLoader"] = "11-data.md",
+        ["12-DecodingStrategies"] = "12-generation.md", ["13-LongContext"] = "14-long-context.md",
+        ["14-Quantization"] = "15-quantization.md", ["15-Lora"] = "16-lora.md", ["16-MixedPrecision"] = "17-mixed-precision.md",
+        ["17-DataParallel"] = "18-distributed.md", ["19-Deployment"] = "19-deployment.md", ["20-Serving"] = "20-serving.md",
+    };
 
     [Theory]
     [InlineData("01-LinearLayer", "by hand")]
@@ -39,7 +51,14 @@ public class ExampleRunTests
         string output = Directory.CreateTempSubdirectory("sharpformer-example-").FullName;
         try
         {
-            await Run(name, expectedOutput, [.. args.Select(a => a == Out ? Path.Combine(output, "run") : a)]);
+            string folder = Path.Combine(output, "run");
+            string stdout = await Run(name, expectedOutput, [.. args.Select(a => a == Out ? folder : a)]);
+            if (Chapters.TryGetValue(name, out string? chapter))
+            {
+                var (lines, shownFolder) = ExpectedOutput.Of(chapter, name, args);
+                string shown = shownFolder is null ? stdout : stdout.Replace(folder, shownFolder, StringComparison.Ordinal);
+                ExpectedOutput.Check(chapter, lines, shown);
+            }
         }
         finally
         {
@@ -51,7 +70,7 @@ public class ExampleRunTests
     public static string Dll(string name) =>
         Path.Combine(CliRunner.RepositoryRoot, "examples", name, "bin", CliRunner.Configuration, CliRunner.Framework, name + ".dll");
 
-    private static async Task Run(string name, string expectedOutput, string[] args)
+    private static async Task<string> Run(string name, string expectedOutput, string[] args)
     {
         string dll = Dll(name);
         Assert.True(File.Exists(dll), $"{dll} is not built");
@@ -63,6 +82,20 @@ public class ExampleRunTests
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), $"{name} did not finish");
         Assert.True(process.ExitCode == 0, await stderr);
-        Assert.Contains(expectedOutput, await stdout);
+        string output = await stdout;
+        Assert.Contains(expectedOutput, output);
+        return output;
+    }
+
+    [Fact]
+    public void EveryChapterEndsWithItsExamplesOutputOrAnother()
+    {
+        // Chapters 02 and 13 have no example of their own (their programs are `sharpformer bench gemm` and `bench train`,
+        // whose output is all timings); chapter 21 shows a training run's output, which a time budget makes vary.
+        string[] withoutExample = ["02-gemm.md", "13-performance.md", "21-training-for-quality.md"];
+        var chapters = Directory.GetFiles(Path.Combine(CliRunner.RepositoryRoot, "docs"), "??-*.md").Select(Path.GetFileName)
+            .OfType<string>().Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(chapters.Except(withoutExample), Chapters.Values.Order(StringComparer.Ordinal));
+        Assert.Contains("\n## Expected output\n", File.ReadAllText(Path.Combine(CliRunner.RepositoryRoot, "docs", withoutExample[2])));
     }
 }

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Sharpformer.Tests.Cli;
+
+/// <summary>
+/// The "Expected output" section a docs chapter ends with: the command that runs its example and what it prints, checked
+/// against a real run. Each shown line must appear in the output, in order (lines between may be left out, and a line of
+/// <c>⋮</c> says so); <c>⋯</c> stands for text that varies (a time, a speed, a path); numbers match to 0.2 % (or 1e-3
+/// near zero), since the last digit of a float can differ between the AVX2 and AVX-512 kernels.
+/// </summary>
+public static partial class ExpectedOutput
+{
+    private const string Varies = "⋯", LeftOut = "⋮";
+
+    /// <summary>
+    /// The shown lines of <paramref name="chapter"/>'s section, once it is seen to run the example as the test does, and the
+    /// folder the docs name where the test passes "{out}" (the example prints it).
+    /// </summary>
+    public static (string[] Lines, string? Folder) Of(string chapter, string example, IReadOnlyList<string> args)
+    {
+        string text = File.ReadAllText(Path.Combine(CliRunner.RepositoryRoot, "docs", chapter));
+        int start = text.IndexOf("\n## Expected output\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"{chapter} has no '## Expected output' section");
+        string section = text[start..];
+        // The command as the docs show it: an output folder of the test ({out}) is any one word there.
+        string command = $"examples/{example} -c Release" + (args.Count == 0 ? "" : " -- " + string.Join(" ", args));
+        string pattern = Regex.Escape(command).Replace(Regex.Escape("{out}"), @"(?<out>\S+)", StringComparison.Ordinal) + "`";
+        var shown = Regex.Match(section, pattern);
+        Assert.True(shown.Success, $"{chapter}: the expected output should be that of `dotnet run --project {command}`");
+        int open = section.IndexOf("```text\n", StringComparison.Ordinal);
+        Assert.True(open >= 0, $"{chapter}: the expected output is not in a ```text block");
+        int close = section.IndexOf("\n```", open + 8, StringComparison.Ordinal);
+        return (section[(open + 8)..close].Split('\n'), shown.Groups["out"].Success ? shown.Groups["out"].Value : null);
+    }
+
+    /// <summary>Fails unless every shown line (but <c>⋮</c>) matches a line of <paramref name="output"/>, in order.</summary>
+    public static void Check(string chapter, string[] shown, string output)
+    {
+        string[] lines = [.. output.Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd())];
+        int next = 0;
+        foreach (string expected in shown.Select(l => l.TrimEnd()).Where(l => l != LeftOut))
+        {
+            var (regex, numbers) = Pattern(expected);
+            int found = Array.FindIndex(lines, next, line => Matches(regex, numbers, line));
+            Assert.True(found >= 0,
+                $"{chapter}: the example no longer prints (after line {next} of its output)\n  {expected}\nIt printed:\n{output}");
+            next = found + 1;
+        }
+    }
+
+    // A regex for the shown line: ⋯ matches anything, each number is captured to be compared with a tolerance.
+    private static (Regex Regex, (double Value, bool Whole)[] Numbers) Pattern(string line)
+    {
+        var numbers = new List<(double, bool)>();
+        var pattern = new System.Text.StringBuilder("^");
+        string[] parts = line.Split(Varies);
+        for (int p = 0; p < parts.Length; p++)
+        {
+            if (p > 0) pattern.Append(".*");
+            int at = 0;
+            foreach (Match m in Number().Matches(parts[p]))
+            {
+                pattern.Append(Regex.Escape(parts[p][at..m.Index])).Append('(').Append(NumberPattern).Append(')');
+                bool whole = !m.Value.Contains('.', StringComparison.Ordinal) && !m.Value.Contains('E', StringComparison.OrdinalIgnoreCase);
+                numbers.Add((Parse(m.Value), whole));
+                at = m.Index + m.Length;
+            }
+            pattern.Append(Regex.Escape(parts[p][at..]));
+        }
+        return (new Regex(pattern.Append('$').ToString()), [.. numbers]);
+    }
+
+    // Whole numbers (counts, sizes) must be equal; others within 0.2 % or 1e-3.
+    private static bool Matches(Regex regex, (double Value, bool Whole)[] numbers, string line)
+    {
+        var match = regex.Match(line);
+        if (!match.Success) return false;
+        var actual = match.Groups.Cast<Group>().Skip(1).Select(g => Parse(g.Value)).ToArray();
+        return actual.Length == numbers.Length && numbers.Zip(actual).All(p => p.First.Whole
+            ? p.First.Value == p.Second
+            : Math.Abs(p.First.Value - p.Second) <= Math.Max(1e-3, 2e-3 * Math.Abs(p.First.Value)));
+    }
+
+    private static double Parse(string number) =>
+        double.Parse(number.Replace(",", "", StringComparison.Ordinal).Replace('−', '-'), NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private const string NumberPattern = @"[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?";
+
+    [GeneratedRegex(NumberPattern)]
+    private static partial Regex Number();
+}

@@ -23,6 +23,7 @@ public static class CoursePictures
         new("attention-causal-mask.png", "08-decoder.md", "attention weights with and without the causal mask",
             AttentionWeightPictures.WriteCausalMask),
         new("learning-rate-schedules.png", "09-training.md", "the paper's schedule and the trainer's three", SchedulePictures.Write),
+        new("loss-curves.png", "09-training.md", "a run's losses against ln C and the label-smoothing floor", LossCurvePictures.Write),
         new("transformer-architecture.png", "10-transformer.md", "the whole model with its parameter counts",
             ArchitecturePictures.Write),
         new("bucketed-batches.png", "11-data.md", "padding in random and length-sorted batches", BatchingPictures.Write),

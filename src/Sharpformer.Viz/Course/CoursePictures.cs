@@ -31,6 +31,7 @@ public static class CoursePictures
         new("roofline.png", "13-performance.md", "the roofline of one core with training and decoding on it", RooflinePictures.Write),
         new("rope-rotations.png", "14-long-context.md", "the angles of rotary embeddings",
             path => RopePictures.Write(64, 256, 10000f, path)),
+        new("flash-tiling.png", "14-long-context.md", "the tiles causal attention visits", FlashTilingPictures.Write),
         new("attention-memory.png", "14-long-context.md", "memory of tiled against stored attention",
             path => MemoryPictures.WriteAttention(4, 8, 64, 2, 8192, path)),
         new("int8-error.png", "15-quantization.md", "int8 round trip and each row's error", QuantizationPictures.Write),

@@ -33,6 +33,33 @@ public sealed class Week12Tests
         }
     }
 
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(4f)]
+    public void ABeamOfOneIsGreedyDecoding(float eosBias)
+    {
+        // Greedy written out here, apart from the library: the likeliest next token (pad and bos excluded) until eos.
+        var model = Model(eosBias);
+        foreach (int[] source in (int[][])[[5, 6, 7], [9, 4], [3, 3, 8, 10, 11]])
+        {
+            var src = Tensor.FromArray([.. source.Select(id => (float)id)], 1, source.Length);
+            var tokens = new List<int>();
+            using (Autograd.GradMode.NoGrad())
+                while (tokens.Count < 8)
+                {
+                    var input = Tensor.FromArray([model.Config.BosId, .. tokens.Select(t => (float)t)], 1, tokens.Count + 1);
+                    var logits = model.Forward(src, input);                                 // [1, T, V]
+                    int vocab = logits.Size(2), last = tokens.Count;
+                    var row = Enumerable.Range(0, vocab).Select(v => logits[0, last, v]).ToArray();
+                    row[model.Config.PadId] = row[model.Config.BosId] = float.NegativeInfinity;
+                    int next = Array.IndexOf(row, row.Max());
+                    if (next == model.Config.EosId) break;
+                    tokens.Add(next);
+                }
+            Assert.Equal(tokens, Search.Beam(model, source, beamSize: 1, maxLength: 8, alpha: 0.6f));
+        }
+    }
+
     // A small random model; a bias towards eos makes hypotheses end before the length limit.
     private static Transformer Model(float eosBias)
     {

@@ -28,6 +28,19 @@ var metrics = new MetricsLog(Path.Combine(output, MetricsLog.FileName));
 Console.WriteLine($"{model.ParameterCount():N0} parameters; reversing sequences of {task.MinLength}-{task.MaxLength} tokens " +
                   $"for {steps} steps");
 
+// Before any update, in eval mode (no dropout): the label-smoothed loss of a validation batch, beside ln C (a uniform
+// guess) and libtorch's loss for the same weights and batch (torch.nn.Transformer, F.cross_entropy with label_smoothing).
+model.Eval();
+float initial;
+using (Sharpformer.Autograd.GradMode.NoGrad())
+    initial = CrossEntropy.Loss(model.Forward(valid[0].Source, valid[0].TargetInput), valid[0].TargetOutput,
+        ignoreIndex: SpecialTokens.Pad, labelSmoothing: 0.1f).Item();
+model.Train();
+double theirs = Libtorch.Values("09.initial_loss")[0];
+Console.WriteLine($"before training: loss {initial:F4} on a validation batch (ln {task.Vocab} = {Math.Log(task.Vocab):F4}; " +
+                  $"libtorch: {theirs:F4})");
+if (Math.Abs(initial - theirs) > 1e-4) throw new InvalidOperationException($"the initial loss {initial} is not libtorch's {theirs}");
+
 var clock = System.Diagnostics.Stopwatch.StartNew();
 for (int step = 0; step < steps; step++)
 {

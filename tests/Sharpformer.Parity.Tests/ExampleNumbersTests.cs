@@ -47,6 +47,7 @@ public sealed class ExampleNumbersTests
         SingleHeadAttention(numbers);
         MultiHeadAttention(numbers);
         FeedForwardBlock(numbers);
+        InitialLoss(numbers);
         EncoderStack(numbers);
         DecoderStack(numbers);
         ParameterCounts(numbers);
@@ -170,6 +171,29 @@ public sealed class ExampleNumbersTests
         var memory = T(Tensor.Normal([1, 7, 32], rng)).transpose(0, 1);
         var target = T(Tensor.Normal([1, 6, 32], rng)).transpose(0, 1);
         numbers["08.output"] = Output(theirs.call(target, memory, TorchCausal(6), null!, null!, null!).transpose(0, 1));
+    }
+
+    // Example 09: before any update, the label-smoothed loss of the first validation batch in eval mode, through the same
+    // model built from torch.nn.Transformer (post-norm, ReLU, one embedding table for both sides, its own output layer).
+    private static void InitialLoss(Dictionary<string, Stored> numbers)
+    {
+        var task = new Sharpformer.Data.ToyTask(Sharpformer.Data.ToyTaskKind.Reverse, vocab: 20, minLength: 4, maxLength: 10);
+        var config = TransformerConfig.Tiny(task.Vocab) with { MaxLength = 32 };
+        var ours = new Sharpformer.NN.Transformer(config, new Rng(9));
+        var batch = Sharpformer.Data.ToyTaskBatches.Fixed(task, batchSize: 64, count: 2, seed: 11)[0];
+
+        var embedding = torch.nn.Embedding(config.SourceVocab, config.DModel);
+        var core = torch.nn.Transformer(config.DModel, config.Heads, config.EncoderLayers, config.DecoderLayers,
+            config.DimFeedForward, 0.0);
+        var theirs = new TorchSeq2Seq(embedding, null, core, (src, tgt, tm, sp, tp) => core.call(src, tgt, null!, tm, null!, sp, tp, sp),
+            torch.nn.Linear(config.DModel, config.TargetVocab), TorchPositionalTable(config.MaxLength, config.DModel), config.DModel);
+        CopyWeights(ours, theirs, name => name == "tgt_embed.weight" ? "src_embed.weight" : name);
+        theirs.eval();
+        TorchTensor Ids(Tensor ids) => ToTorch(ids.ToArray().Select(v => (long)v).ToArray(), ids.ShapeArray());
+        var logits = theirs.Logits(Ids(batch.Source), Ids(batch.TargetInput));
+        var loss = torch.nn.functional.cross_entropy(logits.reshape(-1, config.TargetVocab), Ids(batch.TargetOutput).reshape(-1),
+            ignore_index: 0, label_smoothing: 0.1);
+        numbers["09.initial_loss"] = new([1], [loss.item<double>()]);
     }
 
     // Example 10: the parameters of the same models built from torch.nn.Transformer, the embedding table(s) and the output layer.

@@ -28,9 +28,13 @@ float tensorScale = values.Max(MathF.Abs) / QuantizedMatrix.MaxLevel;
 var perTensor = values.Select(v => MathF.Round(v / tensorScale) * tensorScale).ToArray();
 Console.WriteLine("1. relative error of a row, |w − dequantize(quantize(w))| / |w|, for rows of magnitude 0.01 … 1:");
 Console.WriteLine($"   {"row size",9} {"per tensor",11} {"per row",9}");
-foreach (int r in new[] { 0, 16, 32, 48, 63 })
+int[] shown = [0, 16, 32, 48, 63];
+foreach (int r in shown)
     Console.WriteLine($"   {values.Skip(r * Columns).Take(Columns).Max(MathF.Abs),9:F3} " +
                       $"{RowError(perTensor, r),10:P1} {RowError(perRow, r),9:P2}");
+// libtorch: the same per-row rounding written with torch ops (max |row| / 127, round, clamp), on the rows shown.
+Libtorch.Compare("per-row round trip of those rows (amax, round, clamp in torch)", "14.round_trip",
+    Tensor.FromArray([.. shown.SelectMany(r => perRow.Skip(r * Columns).Take(Columns))], shown.Length, Columns), 1e-6);
 
 // 2. A whole model: the same logits to within a fraction of a percent of their range, at a quarter of the bytes.
 var config = TransformerConfig.Big() with { MaxLength = 128, Dropout = 0f };

@@ -52,6 +52,7 @@ public sealed class ExampleNumbersTests
         DecoderStack(numbers);
         ParameterCounts(numbers);
         LongContext(numbers);
+        Quantization(numbers);
         return numbers;
     }
 
@@ -219,6 +220,24 @@ public sealed class ExampleNumbersTests
         var (q, k, v) = (Tensor.Normal([2, 4, 300, 64], rng), Tensor.Normal([2, 4, 300, 64], rng), Tensor.Normal([2, 4, 300, 64], rng));
         var output = torch.nn.functional.scaled_dot_product_attention(T(q), T(k), T(v), null!, 0.0, true);
         numbers["13.attention"] = Output(output[1, 3, 296..300]);
+    }
+
+    // Example 14: symmetric int8 with a scale per row, written with torch ops (TorchSharp has no quantize_per_channel):
+    // scale = max |row| / 127, q = round(w / scale), w' = q·scale; stored: the five rows the example prints.
+    private static void Quantization(Dictionary<string, Stored> numbers)
+    {
+        var rng = new Rng(1);
+        const int rows = 64, columns = 256;
+        var values = new float[rows * columns];
+        for (int r = 0; r < rows; r++)
+        {
+            float size = MathF.Pow(10, -2 + 2f * r / (rows - 1));
+            for (int c = 0; c < columns; c++) values[r * columns + c] = size * (2 * rng.NextFloat() - 1);
+        }
+        var w = ToTorch(values, [rows, columns], float64: true);
+        var scale = w.abs().amax([1], keepdim: true) / 127;
+        var roundTrip = torch.round(w / scale).clamp(-127, 127) * scale;
+        numbers["14.round_trip"] = Output(roundTrip.index_select(0, torch.tensor(new long[] { 0, 16, 32, 48, 63 })));
     }
 
     // x·Wᵀ + b with a Sharpformer Linear's weights.

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
 using TorchSharp;
@@ -16,20 +15,13 @@ namespace Sharpformer.Parity.Tests;
 /// </summary>
 public sealed class ExampleNumbersTests
 {
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     [Fact]
     public void TheStoredNumbersAreLibtorchs()
     {
         using var scope = torch.NewDisposeScope();
         var computed = Compute();
-        string path = Path.Combine(RepositoryRoot(), "examples", "libtorch-numbers.json");
-        if (Environment.GetEnvironmentVariable("SHARPFORMER_WRITE_EXAMPLE_NUMBERS") == "1")
-        {
-            var lines = computed.Select(e => $"  {JsonSerializer.Serialize(e.Key)}: {JsonSerializer.Serialize(e.Value, Options)}");
-            File.WriteAllText(path, "{\n" + string.Join(",\n", lines) + "\n}\n");
-        }
-        var stored = JsonSerializer.Deserialize<Dictionary<string, Stored>>(File.ReadAllText(path), Options)!;
+        var stored = LibtorchNumbersFile.Sync(Path.Combine(RepositoryRoot(), "examples", "libtorch-numbers.json"),
+            "SHARPFORMER_WRITE_EXAMPLE_NUMBERS", computed);
         Assert.Equal(computed.Keys.Order(), stored.Keys.Order());
         foreach (var (name, values) in computed)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Sharpformer.Tensors;
 using TorchSharp;
 using static Sharpformer.Parity.Tests.TorchOracle;
@@ -13,19 +12,12 @@ namespace Sharpformer.Parity.Tests;
 /// </summary>
 public sealed class ExerciseNumbersTests
 {
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     [Fact]
     public void TheStoredNumbersAreLibtorchs()
     {
         var computed = Compute();
         string path = Path.Combine(RepositoryRoot(), "exercises", "Sharpformer.Exercises.Tests", "pytorch-numbers.json");
-        if (Environment.GetEnvironmentVariable("SHARPFORMER_WRITE_EXERCISE_NUMBERS") == "1")
-        {
-            var lines = computed.Select(e => $"  {JsonSerializer.Serialize(e.Key)}: {JsonSerializer.Serialize(e.Value, Options)}");
-            File.WriteAllText(path, "{\n" + string.Join(",\n", lines) + "\n}\n");
-        }
-        var stored = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, Stored>>>(File.ReadAllText(path), Options)!;
+        var stored = LibtorchNumbersFile.Sync(path, "SHARPFORMER_WRITE_EXERCISE_NUMBERS", computed);
         Assert.Equal(computed.Keys.Order(), stored.Keys.Order());
         foreach (var (entry, tensors) in computed)
         {

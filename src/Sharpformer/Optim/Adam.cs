@@ -61,6 +61,22 @@ public sealed class Adam : Optimizer
                 (pi * shrink - stepSize * mi / denom).CopyTo(p.Slice(i, 16));
             }
         }
+        if (Vector256.IsHardwareAccelerated)   // the same update, 8 at a time (AVX2 machines; on AVX-512 ones the tail)
+        {
+            var (b1, b2) = (Vector256.Create(_beta1), Vector256.Create(_beta2));
+            var (c1, c2) = (Vector256.Create(1 - _beta1), Vector256.Create(1 - _beta2));
+            for (; i + 8 <= p.Length; i += 8)
+            {
+                var pi = Vector256.Create(p.Slice(i, 8));
+                var grad = Vector256.Create(g.Slice(i, 8)) + l2 * pi;
+                var mi = b1 * Vector256.Create(m.Slice(i, 8)) + c1 * grad;
+                var vi = b2 * Vector256.Create(v.Slice(i, 8)) + c2 * grad * grad;
+                var denom = Vector256.Sqrt(vi) / correction2Sqrt + Vector256.Create(_eps);
+                mi.CopyTo(m.Slice(i, 8));
+                vi.CopyTo(v.Slice(i, 8));
+                (pi * shrink - stepSize * mi / denom).CopyTo(p.Slice(i, 8));
+            }
+        }
         for (; i < p.Length; i++)
         {
             float grad = g[i] + l2 * p[i];

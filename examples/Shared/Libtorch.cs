@@ -14,8 +14,7 @@ internal static class Libtorch
     private static readonly Lazy<Dictionary<string, Stored>> Numbers = new(Load);
 
     /// <summary>libtorch's values for <paramref name="name"/>, flattened in row-major order.</summary>
-    public static double[] Values(string name) =>
-        Numbers.Value.TryGetValue(name, out var stored) ? stored.Data : throw new KeyNotFoundException($"{File} has no '{name}'");
+    public static double[] Values(string name) => Entry(name).Data;
 
     /// <summary>
     /// Prints the largest difference between <paramref name="ours"/> and libtorch's <paramref name="name"/> and throws
@@ -23,7 +22,7 @@ internal static class Libtorch
     /// </summary>
     public static void Compare(string what, string name, Tensor ours, double tolerance = 1e-5)
     {
-        var stored = Numbers.Value.TryGetValue(name, out var s) ? s : throw new KeyNotFoundException($"{File} has no '{name}'");
+        var stored = Entry(name);
         if (!stored.Shape.SequenceEqual(ours.ShapeArray()))
             throw new InvalidOperationException(
                 $"{what}: libtorch's is [{string.Join(", ", stored.Shape)}], ours {Shapes.Format(ours.Shape)}");
@@ -34,6 +33,9 @@ internal static class Libtorch
         if (!(gap <= tolerance))
             throw new InvalidOperationException($"{what} differs from libtorch's by {gap} (tolerance {tolerance})");
     }
+
+    private static Stored Entry(string name) =>
+        Numbers.Value.TryGetValue(name, out var stored) ? stored : throw new KeyNotFoundException($"{File} has no '{name}'");
 
     private static Dictionary<string, Stored> Load()
     {

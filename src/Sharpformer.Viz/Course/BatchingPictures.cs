@@ -63,27 +63,11 @@ internal static class BatchingPictures
             $"this batch: {shown.Size} verses × {width} source tokens (the first {Rows} shown)"), 14);
     }
 
-    // The same budget without sorting: shuffled pairs packed in order while the batch stays under the budget.
+    // The same budget without sorting: the shuffled pairs cut in their order, as evaluation batches them.
     private static List<Batch> RandomBatches(IReadOnlyList<SequencePair> pairs, Rng rng)
     {
-        var order = Enumerable.Range(0, pairs.Count).ToArray();
-        rng.Shuffle<int>(order);
-        var batches = new List<Batch>();
-        var batch = new List<SequencePair>();
-        int longest = 0;
-        foreach (int i in order)
-        {
-            int cost = Math.Max(pairs[i].Source.Length, pairs[i].Target.Length + 1), grown = Math.Max(longest, cost);
-            if (batch.Count > 0 && (batch.Count + 1) * grown > BatchTokens)
-            {
-                batches.Add(Batch.FromPairs(batch));
-                batch.Clear();
-                grown = cost;
-            }
-            batch.Add(pairs[i]);
-            longest = grown;
-        }
-        if (batch.Count > 0) batches.Add(Batch.FromPairs(batch));
-        return batches;
+        var shuffled = pairs.ToArray();
+        rng.Shuffle<SequencePair>(shuffled);
+        return Batch.InOrder(shuffled, BatchTokens);
     }
 }

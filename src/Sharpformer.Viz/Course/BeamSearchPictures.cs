@@ -30,7 +30,7 @@ internal static class BeamSearchPictures
     };
 
     /// <summary>One extension at one step: its words, total log-probability, and what the search did with it.</summary>
-    private sealed record Candidate(string[] Words, double LogP, Fate Fate, int Step)
+    private sealed record Candidate(string[] Words, double LogP, Fate Fate)
     {
         public string Prefix => string.Join(' ', Words.Where(w => w != Eos));
     }
@@ -86,13 +86,13 @@ internal static class BeamSearchPictures
     // The search's steps: every candidate it scored, in the order of their parents' boxes, and what it did with each.
     private static List<List<Candidate>> Search()
     {
-        var live = new List<Candidate> { new([], 0, Fate.Kept, 0) };
+        var live = new List<Candidate> { new([], 0, Fate.Kept) };
         var steps = new List<List<Candidate>>();
         var finished = 0;
-        for (int step = 0; live.Count > 0 && finished < Beams; step++)
+        while (live.Count > 0 && finished < Beams)
         {
             var candidates = live.SelectMany(beam => Next[beam.Prefix]
-                .Select(n => new Candidate([.. beam.Words, n.Word], beam.LogP + Math.Log(n.P), Fate.Dropped, step))).ToList();
+                .Select(n => new Candidate([.. beam.Words, n.Word], beam.LogP + Math.Log(n.P), Fate.Dropped))).ToList();
             var ranked = candidates.OrderByDescending(c => c.LogP).ToList();
             var fates = new Dictionary<Candidate, Fate>();
             int kept = 0;

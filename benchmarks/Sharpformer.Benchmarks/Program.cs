@@ -3,13 +3,16 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Sharpformer.Benchmarks;
+using Sharpformer.Cli.Benchmarks;
 using Sharpformer.Kernels;
 
 // Sharpformer's GEMM against OpenBLAS on the same shapes, alternating call by call so that both sides see the
-// same machine noise. Run through run-gemm-vs-openblas.sh, which selects OpenBLAS's SkylakeX kernels.
+// same machine noise. Run through run-gemm-vs-openblas.sh, which selects OpenBLAS's kernels for the widest vectors
+// this CPU has (SkylakeX with AVX-512; its own choice, Haswell or Zen, with AVX2).
 // Options: --threads 1,2   --seconds S (timed seconds per side and case)   --out FILE (JSON results)
-//          --shape MxKxN (repeatable; default: the CLI's shapes)   --batch B (products per call)
-//          --allow-any-core (accept other OpenBLAS kernels)
+//          --shape MxKxN[:AB] (repeatable; A, B: N or T, the transpose flags; default: `sharpformer bench gemm`'s
+//          shapes, every product of a `big` training step)   --batch B (products per call)
+//          --allow-any-core (accept OpenBLAS kernels narrower than Sharpformer's)
 
 // `torch` mode: Sharpformer against TorchSharp (libtorch) on whole training steps and greedy decoding (Torch/TorchBench.cs).
 if (args.Length > 0 && args[0] == "torch")
@@ -40,33 +43,29 @@ catch (DllNotFoundException)
     Console.Error.WriteLine("OpenBLAS (libopenblas.so.0) not found: install libopenblas0-pthread.");
     return 1;
 }
-if (!core.Equals("SkylakeX", StringComparison.OrdinalIgnoreCase) && !options.AllowAnyCore)
+// OpenBLAS's kernel sets for the vector width Sharpformer's micro-kernel uses here.
+string[] peers = Gemm.Path == GemmPath.Avx512 ? ["SkylakeX", "Cooperlake", "SapphireRapids"] : ["Haswell", "Zen"];
+if (!peers.Contains(core, StringComparer.OrdinalIgnoreCase) && !options.AllowAnyCore)
 {
-    Console.Error.WriteLine($"OpenBLAS chose the {core} kernels, not SkylakeX: run benchmarks/run-gemm-vs-openblas.sh.");
+    Console.Error.WriteLine($"OpenBLAS chose the {core} kernels, not {string.Join(" or ", peers)} (Sharpformer uses {Gemm.Path}): " +
+                            "run benchmarks/run-gemm-vs-openblas.sh.");
     return 1;
 }
 
-(int M, int K, int N)[] shapes = options.Shapes ??
-[
-    (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
-    (1024, 256, 1024), (1024, 1024, 256), (1024, 256, 8000),
-];
+GemmShape[] shapes = options.Shapes ?? GemmShapes.Default;
 
 Console.Error.WriteLine($"OpenBLAS core: {core}; Sharpformer path: {Gemm.Path}; {options.Seconds:0.##} s per side and case; " +
                         $"GFLOP/s are medians over samples of calls.");
 var results = new List<Result>();
-Console.WriteLine($"{"M x K x N",-18} {"batch",5} {"transB",6} {"threads",7} {"Sharpformer",11} {"OpenBLAS",9} {"ratio",6}");
+Console.WriteLine($"{"M x K x N",-18} {"A",-2} {"B",-2} {"batch",5} {"threads",7} {"Sharpformer",11} {"OpenBLAS",9} {"ratio",6}   use");
 foreach (int threads in options.Threads)
 {
-    foreach (var (m, k, n) in shapes)
+    foreach (var shape in shapes)
     {
-        foreach (bool transB in new[] { false, true })
-        {
-            var r = Measure(m, n, k, transB, threads, options.Batch, options.Seconds);
-            results.Add(r);
-            Console.WriteLine($"{$"{m} x {k} x {n}",-18} {options.Batch,5} {(transB ? "yes" : "no"),6} {threads,7} " +
-                              $"{r.SharpformerGflops,11:0.0} {r.OpenBlasGflops,9:0.0} {r.Ratio,6:0.00}");
-        }
+        var r = Measure(shape, threads, options.Batch, options.Seconds);
+        results.Add(r);
+        Console.WriteLine($"{$"{r.M} x {r.K} x {r.N}",-18} {(r.TransA ? "T" : "N"),-2} {(r.TransB ? "T" : "N"),-2} {r.Batch,5} " +
+                          $"{threads,7} {r.SharpformerGflops,11:0.0} {r.OpenBlasGflops,9:0.0} {r.Ratio,6:0.00}   {r.Use}");
     }
 }
 
@@ -76,26 +75,28 @@ Console.Error.WriteLine($"wrote {options.Out}");
 return 0;
 
 // One call computes `batch` products (Sharpformer: one batched call; OpenBLAS: a loop over the entries).
-static unsafe Result Measure(int m, int n, int k, bool transB, int threads, int batch, double seconds)
+static unsafe Result Measure(GemmShape shape, int threads, int batch, double seconds)
 {
+    var (m, k, n, transA, transB, use, accumulate) = shape;
+    float beta = accumulate ? 1f : 0f;
     long sa = (long)m * k, sb = (long)k * n, sc = (long)m * n;
     float* a = Alloc(sa * batch), b = Alloc(sb * batch), c = Alloc(sc * batch);
     try
     {
         Parallelism.Threads = threads;
         OpenBlas.Threads = threads;
-        int ldb = transB ? k : n;
+        int lda = transA ? m : k, ldb = transB ? k : n;
         void Ours()
         {
             if (batch == 1)
-                Gemm.Sgemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, c, n);
+                Gemm.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, n);
             else
-                Gemm.SgemmBatched(false, transB, m, n, k, 1, a, k, sa, b, ldb, sb, 0, c, n, sc, batch);
+                Gemm.SgemmBatched(transA, transB, m, n, k, 1, a, lda, sa, b, ldb, sb, beta, c, n, sc, batch);
         }
         void Theirs()
         {
             for (int i = 0; i < batch; i++)
-                OpenBlas.Sgemm(false, transB, m, n, k, 1, a + i * sa, k, b + i * sb, ldb, 0, c + i * sc, n);
+                OpenBlas.Sgemm(transA, transB, m, n, k, 1, a + i * sa, lda, b + i * sb, ldb, beta, c + i * sc, n);
         }
 
         int reps = Block(Ours, [], 0.1, 1);
@@ -113,7 +114,7 @@ static unsafe Result Measure(int m, int n, int k, bool transB, int threads, int 
         }
         double flop = 2.0 * m * n * k * batch;
         double oursGflops = flop / Median(ours) / 1e9, theirsGflops = flop / Median(theirs) / 1e9;
-        return new Result(m, n, k, batch, transB, threads, oursGflops, theirsGflops, oursGflops / theirsGflops);
+        return new Result(m, n, k, batch, transA, transB, use, threads, oursGflops, theirsGflops, oursGflops / theirsGflops);
     }
     finally
     {
@@ -158,7 +159,7 @@ static unsafe float* Alloc(long count)
 }
 
 internal sealed record BenchOptions(
-    int[] Threads, double Seconds, string Out, bool AllowAnyCore, (int M, int K, int N)[]? Shapes, int Batch)
+    int[] Threads, double Seconds, string Out, bool AllowAnyCore, GemmShape[]? Shapes, int Batch)
 {
     public static BenchOptions? Parse(string[] args)
     {
@@ -193,18 +194,23 @@ internal sealed record BenchOptions(
                     break;
                 default:
                     Console.Error.WriteLine(
-                        $"bad option '{args[i]}' (options: --threads 1,2 --seconds S --out FILE --shape MxKxN --batch B --allow-any-core)");
+                        $"bad option '{args[i]}' (options: --threads 1,2 --seconds S --out FILE --shape MxKxN[:AB] --batch B " +
+                        "--allow-any-core)");
                     return null;
             }
         }
         return o;
     }
 
-    private static bool TryParseShape(string? text, out (int M, int K, int N) shape)
+    // MxKxN, optionally followed by :AB with A and B each N (as stored) or T (transposed).
+    private static bool TryParseShape(string? text, out GemmShape shape)
     {
-        int[] parts = (text ?? "").Split('x').Select(t => int.TryParse(t, out int v) && v >= 1 ? v : 0).ToArray();
-        shape = parts.Length == 3 ? (parts[0], parts[1], parts[2]) : default;
-        return parts.Length == 3 && parts.All(v => v >= 1);
+        string[] sides = (text ?? "").Split(':');
+        string flags = sides.Length == 2 ? sides[1].ToUpperInvariant() : "NN";
+        int[] parts = sides[0].Split('x').Select(t => int.TryParse(t, out int v) && v >= 1 ? v : 0).ToArray();
+        bool valid = sides.Length <= 2 && parts.Length == 3 && parts.All(v => v >= 1) && flags is "NN" or "NT" or "TN" or "TT";
+        shape = valid ? new GemmShape(parts[0], parts[1], parts[2], flags[0] == 'T', flags[1] == 'T', "--shape") : default;
+        return valid;
     }
 
     private static bool TryParseThreads(string text, out int[] threads)

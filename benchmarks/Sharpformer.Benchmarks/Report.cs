@@ -2,8 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Sharpformer.Benchmarks;
 
-internal sealed record Result(int M, int N, int K, int Batch, bool TransB, int Threads, double SharpformerGflops,
-    double OpenBlasGflops, double Ratio);
+internal sealed record Result(int M, int N, int K, int Batch, bool TransA, bool TransB, string Use, int Threads,
+    double SharpformerGflops, double OpenBlasGflops, double Ratio);
 
 internal sealed record Report(string Benchmark, string OpenBlasCore, string SharpformerPath, string Statistic,
     List<Result> Cases);

@@ -9,18 +9,18 @@ namespace Sharpformer.Cli.Benchmarks;
 /// </summary>
 internal sealed record GemmCase(int M, int N, int K, bool TransA, bool TransB, string Use, int Threads, double Gflops);
 
-/// <summary>The result of <c>sharpformer bench gemm</c>.</summary>
-internal sealed record GemmReport(string Benchmark, int Threads, string Statistic, List<GemmCase> Cases)
+/// <summary>The result of <c>sharpformer bench gemm</c>, with the FMA peak of the same threads (<see cref="FmaPeak"/>).</summary>
+internal sealed record GemmReport(string Benchmark, int Threads, string Statistic, double PeakGflops, List<GemmCase> Cases)
 {
     public string ToJson() => JsonSerializer.Serialize(this, CliJson.Default.GemmReport);
 
     public void WriteTable(TextWriter output)
     {
-        output.WriteLine($"GEMM, {Threads} thread(s), median GFLOP/s of single calls");
-        output.WriteLine($"{"M x K x N",-18} {"A",-3} {"B",-3} {"GFLOP/s",8}   use");
+        output.WriteLine($"GEMM, {Threads} thread(s), median GFLOP/s of single calls; FMA peak {PeakGflops:0.0} GFLOP/s");
+        output.WriteLine($"{"M x K x N",-18} {"A",-3} {"B",-3} {"GFLOP/s",8} {"of peak",8}   use");
         foreach (var c in Cases)
             output.WriteLine($"{$"{c.M} x {c.K} x {c.N}",-18} {(c.TransA ? "T" : "N"),-3} {(c.TransB ? "T" : "N"),-3} " +
-                             $"{c.Gflops,8:0.0}   {c.Use}");
+                             $"{c.Gflops,8:0.0} {c.Gflops / PeakGflops,8:P0}   {c.Use}");
     }
 }
 

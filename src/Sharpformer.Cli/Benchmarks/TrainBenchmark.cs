@@ -33,7 +33,9 @@ internal sealed record TrainReport(
     [property: JsonPropertyName("model_state_mb")] double StateMegabytes,
     [property: JsonPropertyName("ranks")] int Ranks,
     [property: JsonPropertyName("median_wait_ms")] double MedianWaitMilliseconds,
-    [property: JsonPropertyName("median_allreduce_ms")] double MedianAllReduceMilliseconds)
+    [property: JsonPropertyName("median_allreduce_ms")] double MedianAllReduceMilliseconds,
+    [property: JsonPropertyName("products_gflop_per_step")] double ProductGflop,
+    [property: JsonPropertyName("fma_peak_gflops")] double PeakGflops)
 {
     public void WriteTable(TextWriter output)
     {
@@ -48,6 +50,12 @@ internal sealed record TrainReport(
             output.WriteLine($"  waiting for the others: {MedianWaitMilliseconds,10:F1} ms (a barrier before the all-reduce)");
         }
         output.WriteLine($"  target tokens/s       : {TargetTokensPerSecond,10:F0}");
+        if (ProductGflop > 0 && Ranks == 1)
+        {
+            double rate = ProductGflop / (MedianStepMilliseconds / 1000);
+            output.WriteLine($"  matrix products       : {rate,10:F1} GFLOP/s ({ProductGflop:F1} GFLOP a step), " +
+                             $"{rate / PeakGflops:P0} of the FMA peak of {Threads} thread(s), {PeakGflops:F1} GFLOP/s");
+        }
         output.WriteLine($"  source+target tokens/s: {TokensPerSecond,10:F0}");
         output.WriteLine($"  allocated per step    : {AllocatedBytesPerStep / 1048576.0,10:F1} MB;  gen-2 collections: {Gen2Collections}");
         output.WriteLine($"  step memory, peak     : {PeakInUseMegabytes,10:F1} MB in use at once; the arena holds {ArenaMegabytes:F1} MB");
@@ -116,8 +124,9 @@ internal static class TrainBenchmark
                 run.Times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
         long perStep = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (steps * runs.Length);
-        if (profile) WriteProfile(progress, steps * runs.Length);
+        if (profile) WriteProfile(progress, steps * runs.Length, threads);
         double peak = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+        double flop = ProductFlop(config, batch, length) / 1e9, fmaPeak = FmaPeak.Measure(threads).Gflops;
         return [.. runs.Select(run =>
         {
             double median = Median(run.Times);
@@ -126,8 +135,20 @@ internal static class TrainBenchmark
                 targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2, peak,
                 run.Arena.PeakInUseBytes / 1048576.0, run.Arena.RetainedBytes / 1048576.0, run.StateBytes() / 1048576.0,
                 (parallel?.World.Size ?? 1) * (split?.Size ?? 1), run.WaitTimes.Count > 0 ? Median(run.WaitTimes) : 0,
-                run.ReduceTimes.Count > 0 ? Median(run.ReduceTimes) : 0);
+                run.ReduceTimes.Count > 0 ? Median(run.ReduceTimes) : 0, Math.Round(flop, 2), Math.Round(fmaPeak, 1));
         })];
+    }
+
+    // Floating-point operations of a step's matrix products, counted from the shapes: every Linear (the first layers' dx
+    // included: the embeddings learn) and attention's two products, forward and the backward's two products per product.
+    private static double ProductFlop(TransformerConfig c, int batch, int length)
+    {
+        double tokens = (double)batch * length, d = c.DModel, ff = c.DimFeedForward;
+        double encoder = tokens * (4 * d * d + 2 * d * ff) + 2 * batch * (double)length * length * d;    // per layer
+        double decoder = tokens * (6 * d * d + 2 * d * ff) + tokens * 2 * d * d                          // self, cross q/out, FFN;
+            + 4 * batch * (double)length * length * d;                                                    // cross k/v; 2 attentions
+        double multiplyAdds = c.EncoderLayers * encoder + c.DecoderLayers * decoder + tokens * d * c.TargetVocab;
+        return 2 * 3 * multiplyAdds;
     }
 
     // The model every run starts from (the same initialization), split over the ranks when they share it.
@@ -169,36 +190,53 @@ internal static class TrainBenchmark
             var loss = TensorArena.PackSince(0, model.TeacherForcedLoss(source, target, expected));
             if (parallel is not null) loss = loss * ((float)source.Size(0) / batch);
             _adam.ZeroGrad();
-            long start = Stopwatch.GetTimestamp();
+            var phase = Autograd.OpProfiler.Now();
             loss.Backward();
-            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(backward total)", start);
+            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add(BackwardTotal, phase);
             double reduce = (split?.ReduceTime - reduced)?.TotalMilliseconds ?? 0;   // a split model's, in its passes
             if (parallel is not null)
             {
-                start = Stopwatch.GetTimestamp();   // the ranks' imbalance, apart from the all-reduce's own time
+                long start = Stopwatch.GetTimestamp();   // the ranks' imbalance, apart from the all-reduce's own time
                 parallel.World.Barrier();
                 WaitTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                phase = Autograd.OpProfiler.Now();
                 start = Stopwatch.GetTimestamp();
                 parallel.AllReduceGradients(model.Parameters());
                 reduce += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(all-reduce)", start);
+                if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(all-reduce)", phase);
             }
             if (parallel is not null || split is not null) ReduceTimes.Add(reduce);
-            start = Stopwatch.GetTimestamp();
+            phase = Autograd.OpProfiler.Now();
             _adam.Step();
-            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(optimizer)", start);
+            if (Autograd.OpProfiler.Enabled) Autograd.OpProfiler.Add("(optimizer)", phase);
         }
 
         // Weights, gradients and Adam's two moments (of this rank's share): float32 in both precisions.
         public long StateBytes() => 4L * model.ParameterCount() * sizeof(float);
     }
 
-    private static void WriteProfile(TextWriter output, int steps)
+    private const string BackwardTotal = "(backward total)";
+
+    // Per op and step: forward and backward time, the time with one thread working while the others idle (outside
+    // parallel regions) and the threads' waiting inside parallel regions (to wake, and at the join), then their totals.
+    private static void WriteProfile(TextWriter output, int steps, int threads)
     {
-        output.WriteLine($"{"op",-28} {"calls",6} {"fwd ms",9} {"bwd ms",9}   (per step)");
-        foreach (var e in Autograd.OpProfiler.Entries.OrderByDescending(e => e.ForwardSeconds + e.BackwardSeconds))
-            output.WriteLine($"{e.Name,-28} {e.Calls / steps,6} {e.ForwardSeconds * 1000 / steps,9:F2} " +
-                             $"{e.BackwardSeconds * 1000 / steps,9:F2}");
+        double Ms(double seconds) => seconds * 1000 / steps;
+        output.WriteLine($"{"op",-28} {"calls",6} {"fwd ms",9} {"bwd ms",9} {"serial ms",10} {"wait ms",9}   (per step)");
+        var entries = Autograd.OpProfiler.Entries.OrderByDescending(e => e.ForwardSeconds + e.BackwardSeconds).ToList();
+        foreach (var e in entries)
+            output.WriteLine($"{e.Name,-28} {e.Calls / steps,6} {Ms(e.ForwardSeconds),9:F2} {Ms(e.BackwardSeconds),9:F2} " +
+                             $"{Ms(e.SerialSeconds),10:F2} {Ms(e.WaitSeconds),9:F2}");
+        var ops = entries.Where(e => e.Name != BackwardTotal).ToList();
+        double total = Ms(ops.Sum(e => e.ForwardSeconds + e.BackwardSeconds));
+        double serial = Ms(ops.Sum(e => e.SerialSeconds)), wait = Ms(ops.Sum(e => e.WaitSeconds));
+        if (threads > 1)
+        {
+            double idle = (threads - 1) * serial + wait;
+            output.WriteLine($"threads: {total:F1} ms of ops per step, {serial:F1} ms of it on one thread; idle thread time " +
+                             $"{idle:F1} ms = {(threads - 1) * serial:F1} ms beside serial work + {wait:F1} ms waiting in " +
+                             $"parallel regions ({100 * idle / (threads * total):F1}% of the {threads} threads' time)");
+        }
         Autograd.OpProfiler.Enabled = false;
     }
 }

@@ -50,7 +50,7 @@ internal static class BackwardEngine
                 pending.Drop(g);
                 continue;
             }
-            long start = OpProfiler.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            var start = OpProfiler.Enabled ? OpProfiler.Now() : default;
             TensorArena.BeginNode();
             var inputGrads = t.GradFn.Backward(g);
             TensorArena.EndNode(g, inputGrads);

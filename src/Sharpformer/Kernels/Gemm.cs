@@ -196,7 +196,18 @@ public static unsafe class Gemm
             GemmFewRows.Run(g, threads);
             return;
         }
-        bool parallel = threads > 1 && work >= ParallelWork;
+        if (GemmDepthSplit.Applies(g))
+        {
+            GemmDepthSplit.Run(g, threads, path);
+            return;
+        }
+        RunBlocked(g, threads, path);
+    }
+
+    /// <summary>Computes one product with the packed, cache-blocked loop nest, split over rows or columns.</summary>
+    internal static void RunBlocked(in GemmProblem g, int threads, GemmPath path)
+    {
+        bool parallel = threads > 1 && g.Work >= ParallelWork;
         switch (path)
         {
             case GemmPath.Avx512 when parallel: GemmBlocked<GemmKernelAvx512>.RunParallel(g, threads); break;

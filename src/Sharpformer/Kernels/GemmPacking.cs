@@ -105,13 +105,15 @@ internal static unsafe class GemmPacking
     private static void PackTransposed(float* src, nint ld, int count, int kc, float* dst, int width, bool avx)
     {
         int p = 0;
-        int fullRows = count & ~3;
+        int fullRows = count >= 4 ? count : 0;   // rows the 4 × 8 tiles cover
         if (avx && Avx.IsSupported && fullRows > 0)
         {
             for (; p + 8 <= kc; p += 8)
             {
-                for (int r = 0; r < fullRows; r += 4)
+                for (int r = 0; r + 4 <= count; r += 4)
                     Transpose4x8(src + r * ld + p, ld, dst + (nint)p * width + r, width);
+                if (count % 4 != 0)   // the last rows: a tile overlapping the one before (rewriting equal values)
+                    Transpose4x8(src + (count - 4) * ld + p, ld, dst + (nint)p * width + count - 4, width);
             }
         }
         else

@@ -30,6 +30,11 @@ internal unsafe readonly struct GemmProblem(bool transA, bool transB, int m, int
             B16 is null ? null : B16 + shift);
     }
 
+    /// <summary>The product over steps [p0, p1) of the depth only, written to <paramref name="c"/> with <paramref name="beta"/>.</summary>
+    public GemmProblem Depth(int p0, int p1, float beta, float* c, nint ldc) =>
+        new(TransA, TransB, M, N, p1 - p0, Alpha, AAt(0, p0), Lda, B is null ? null : BAt(p0, 0), Ldb, beta, c, ldc, RoundB,
+            B16 is null ? null : B16At(p0, 0));
+
     /// <summary>The same product with B read as it is from <paramref name="b"/> (laid out as B, row stride ldb).</summary>
     public GemmProblem WithB(float* b, nint ldb) => new(TransA, TransB, M, N, K, Alpha, A, Lda, b, ldb, Beta, C, Ldc);
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Sharpformer.Kernels;
 
 /// <summary>
@@ -5,6 +7,10 @@ namespace Sharpformer.Kernels;
 /// part, and work items are handed out dynamically. A call made while the pool is busy (nested or from
 /// another thread) simply runs serially on its caller.
 /// </summary>
+/// <remarks>
+/// With <see cref="Timing"/> on, the pool keeps a <see cref="PoolClock"/>: how long parallel regions lasted and how much
+/// of their threads' time went into work, so a profile can tell work from waiting at the join.
+/// </remarks>
 internal static unsafe class WorkerPool
 {
     private static readonly object s_growLock = new();
@@ -19,6 +25,16 @@ internal static unsafe class WorkerPool
     private static int s_next;
     private static int s_pending;
     private static Exception? s_error;
+
+    // The clock (while Timing is on): ticks of parallel regions, of their threads (region × participants), of work in them.
+    private static long s_regionTicks, s_capacityTicks, s_busyTicks;
+
+    /// <summary>Whether parallel regions are timed (off by default: two timestamps per work item when on).</summary>
+    public static bool Timing { get; set; }
+
+    /// <summary>The totals so far (Stopwatch ticks); differences between two readings time what ran between them.</summary>
+    public static PoolClock Clock => new(Volatile.Read(ref s_regionTicks), Volatile.Read(ref s_capacityTicks),
+        Volatile.Read(ref s_busyTicks));
 
     /// <summary>Runs body(i, state) for every i in [0, count) on up to <paramref name="threads"/> threads.</summary>
     public static void For(int count, int threads, delegate*<int, void*, void> body, void* state)
@@ -41,10 +57,17 @@ internal static unsafe class WorkerPool
             s_error = null;
             s_pending = helpers;
             s_done.Reset();
+            long start = Timing ? Stopwatch.GetTimestamp() : 0;
             for (int w = 0; w < helpers; w++)
                 s_wake[w].Release();
             Drain();
             s_done.Wait();
+            if (start != 0)
+            {
+                long wall = Stopwatch.GetTimestamp() - start;
+                s_regionTicks += wall;
+                s_capacityTicks += wall * (helpers + 1);
+            }
             if (s_error is { } error)
                 throw new AggregateException(error);
         }
@@ -58,9 +81,12 @@ internal static unsafe class WorkerPool
 
     private static void Drain()
     {
+        bool timing = Timing;
+        long busy = 0;
         int i;
         while ((i = Interlocked.Increment(ref s_next) - 1) < s_count)
         {
+            long start = timing ? Stopwatch.GetTimestamp() : 0;
             try
             {
                 s_body(i, s_state);
@@ -69,7 +95,9 @@ internal static unsafe class WorkerPool
             {
                 Interlocked.CompareExchange(ref s_error, e, null);
             }
+            if (timing) busy += Stopwatch.GetTimestamp() - start;
         }
+        if (timing) Interlocked.Add(ref s_busyTicks, busy);
     }
 
     private static void EnsureWorkers(int helpers)
@@ -103,4 +131,17 @@ internal static unsafe class WorkerPool
                 s_done.Set();
         }
     }
+}
+
+/// <summary>
+/// A reading of <see cref="WorkerPool.Clock"/> in Stopwatch ticks: the wall time of parallel regions, their threads' time
+/// (wall × threads taking part) and the part of it spent working; the rest is threads waiting to start or at the join.
+/// </summary>
+internal readonly record struct PoolClock(long RegionTicks, long CapacityTicks, long BusyTicks)
+{
+    /// <summary>Thread time inside parallel regions that did no work (waking up, or done and waiting for the others).</summary>
+    public long WaitTicks => CapacityTicks - BusyTicks;
+
+    public static PoolClock operator -(PoolClock a, PoolClock b) =>
+        new(a.RegionTicks - b.RegionTicks, a.CapacityTicks - b.CapacityTicks, a.BusyTicks - b.BusyTicks);
 }

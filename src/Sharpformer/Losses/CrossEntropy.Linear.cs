@@ -46,6 +46,7 @@ public static partial class CrossEntropy
 
         var h = hidden.Detach().Contiguous();                                        // h: [N, d]
         var w = mixed ? weight.BFloat16WorkingCopy() : weight.Detach().Contiguous();  // W: [C, d]
+        var b = bias?.Detach().Contiguous();                                         // b: [C]
         // The gradients, made now for the backward pass (float32 even where a bf16 scope packs activations).
         Tensor? Gradient(bool wanted, int[] shape) => wanted && needsGrad ? TensorArena.KeepFloat32(Tensor.Allocate(shape)) : null;
         var dh = Gradient(hidden.RequiresGrad, h.ShapeArray());                   // dh: [N, d]
@@ -63,10 +64,9 @@ public static partial class CrossEntropy
                 int n = Math.Min(block, rows - start);
                 var blockIds = ids[start..(start + n)];
                 float* hb = ph + h.Offset + (long)start * d;
-                if (bias is not null)
-                    for (int r = 0; r < n; r++) bias.CopyTo(z.AsSpan().Slice(r * classes, classes));
                 Gemm.Sgemm(false, true, n, classes, d, 1f, hb, Math.Max(1, d), pw + w.Offset, Math.Max(1, d),   // z = h·Wᵀ + b
-                    bias is null ? 0f : 1f, pz, Math.Max(1, classes));
+                    0f, pz, Math.Max(1, classes));
+                LinearEpilogue.Forward(z.Storage, z.Offset, n, classes, b?.Storage, b?.Offset ?? 0, relu: false);
                 if (shard is { } split) ShardedRows(z.AsSpan()[..(n * classes)], blockIds, split, ignoreIndex, labelSmoothing,
                     logSumExp.AsSpan(), rowLoss.AsSpan());
                 else
@@ -90,7 +90,7 @@ public static partial class CrossEntropy
                             Math.Max(1, d));
                 if (db is not null)                                                  // db += Σ_rows dz: [C]
                 {
-                    Reductions.Sum(z.AsSpan()[..(n * classes)], 1, n, classes, blockSums!.AsSpan());
+                    LinearEpilogue.Backward(z.Storage, z.Offset, n, classes, relu: false, null, 0, false, null, blockSums!.Storage);
                     System.Numerics.Tensors.TensorPrimitives.Add(db.AsSpan(), blockSums.AsSpan(), db.AsSpan());
                 }
             }

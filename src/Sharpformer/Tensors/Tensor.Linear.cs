@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Sharpformer.Kernels;
 
 namespace Sharpformer.Tensors;
@@ -45,12 +44,9 @@ public sealed partial class Tensor
         var b = bias?.Detach().Contiguous();
         int[] shape = [.. _shape[..^1], outFeatures];
         var y = Allocate(shape, zeroed: false);                // y: [N, out]
-        if (b is not null)
-            for (int r = 0; r < rows; r++) b.AsSpan().CopyTo(y.Storage.AsSpan(r * outFeatures, outFeatures));
         fixed (float* px = x.Storage, pw = w.Storage, py = y.Storage)
             Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, px + x.Offset, Math.Max(1, inFeatures),
-                pw + w.Offset, Math.Max(1, inFeatures),
-                b is null ? 0f : 1f, py, Math.Max(1, outFeatures), roundB: mixed);
+                pw + w.Offset, Math.Max(1, inFeatures), 0f, py, Math.Max(1, outFeatures), roundB: mixed);
         // u: [N, r], up: [out, r]
         var (u, up) = lowRank is var (d, e) ? (d.Detach().Contiguous(), e.Detach().Contiguous()) : (null, null);
         int rank = up?._shape[1] ?? 0;
@@ -58,22 +54,22 @@ public sealed partial class Tensor
             fixed (float* pu = u.Storage, pe = up!.Storage, py = y.Storage)   // y += u·upᵀ
                 Gemm.Sgemm(false, true, rows, outFeatures, rank, 1f, pu + u.Offset, rank, pe + up.Offset, rank, 1f, py,
                     Math.Max(1, outFeatures), roundB: mixed);
-        if (relu) System.Numerics.Tensors.TensorPrimitives.Max(y.AsSpan(), 0f, y.AsSpan());
+        LinearEpilogue.Forward(y.Storage, y.Offset, rows, outFeatures, b?.Storage, b?.Offset ?? 0, relu);   // y = act(y + b)
         Tensor[] inputs = [this, weight, .. bias is null ? Array.Empty<Tensor>() : [bias],
             .. lowRank is var (down, upWeight) ? [down, upWeight] : Array.Empty<Tensor>()];
         return Record(y, relu ? "LinearRelu" : "Linear", inputs, g =>
         {
             var gc = g.Contiguous();                            // g: [N, out]
-            if (relu)
+            var masked = relu ? Allocate(y.ShapeArray(), zeroed: false) : null;
+            var db = bias is not null ? Allocate([outFeatures], zeroed: false) : null;   // db = Σ_rows g: [out]
+            if (relu || db is not null)   // bf16: ReLU's sign read from the bfloat16 the output waits in
             {
-                var masked = Allocate(y.ShapeArray(), zeroed: false);
-                if (y.SharedStorage.Packed is var (slots, start))   // bf16: the output's sign read from the bfloat16 it waits in
-                    Activations.ReluBackward(MemoryMarshal.Cast<float, ushort>(slots.AsSpan()).Slice(start + y.Offset, y.Length),
-                        gc.AsSpan(), masked.AsSpan());
-                else
-                    Activations.ReluBackward(y.AsSpan(), gc.AsSpan(), masked.AsSpan());
-                gc = masked;
+                var (ySigns, yAt, yPacked) = y.SharedStorage.Packed is var (slots, start) ? (slots, start + y.Offset, true)
+                    : (y.Storage, y.Offset, false);
+                LinearEpilogue.Backward(gc.Storage, gc.Offset, rows, outFeatures, relu, ySigns, yAt, yPacked, masked?.Storage,
+                    db?.Storage);
             }
+            if (masked is not null) gc = masked;
             var dx = RequiresGrad ? Allocate(ShapeArray(), zeroed: false) : null;
             var dw = weight.RequiresGrad ? Allocate(weight.ShapeArray(), zeroed: false) : null;
             int ldg = Math.Max(1, outFeatures), ldx = Math.Max(1, inFeatures);
@@ -93,12 +89,6 @@ public sealed partial class Tensor
                     fixed (float* px = x.Storage)   // dW = gᵀ·x: [out, in]
                         Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, g0, ldg, px + x.Offset, ldx, 0f, pdw, ldx);
                 }
-            }
-            Tensor? db = null;
-            if (bias is not null)
-            {
-                db = Allocate([outFeatures]);                   // db = Σ_rows g: [out]
-                Reductions.Sum(gc.AsSpan(), 1, rows, outFeatures, db.AsSpan());
             }
             Tensor?[] grads = bias is null ? [dx, dw] : [dx, dw, db];
             return lowRank is var (down, upWeight) ? [.. grads, .. LowRankGradients(gc, rows, down, u!, upWeight, up!, mixed)] : grads;

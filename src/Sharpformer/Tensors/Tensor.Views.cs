@@ -117,8 +117,9 @@ public sealed partial class Tensor
         var inputShape = _shape;
         return Record(view, "Slice", [this], g =>
         {
-            var full = Allocate((int[])inputShape.Clone());
-            full.Slice(d, s, e, step).CopyFrom(g);
+            var full = Allocate((int[])inputShape.Clone(), zeroed: false);   // zero but for g in the slice
+            var (outer, n, inner) = Reductions.Split(inputShape, d);
+            SliceGradient.Run(g.Contiguous().AsSpan(), full.AsSpan(), outer, n, inner, s, e, step);
             return [full];
         });
     }

@@ -19,6 +19,8 @@ public sealed unsafe class GemmTests
         return data;
     }
 
+    public static TheoryData<string> Paths() => [.. Enum.GetValues<GemmPath>().Where(Gemm.IsSupported).Select(p => p.ToString())];
+
     // m, n, k: tiny (direct path), odd edges, several K/M blocks, N beyond one N block, both thread splits.
     private static readonly (int M, int N, int K)[] Shapes =
     [
@@ -42,6 +44,50 @@ public sealed unsafe class GemmTests
                 }
             }
         });
+    }
+
+    // Depth 2048 and more beside a small C is split over the depth (GemmDepthSplit): each transpose, α and β (NaN in C
+    // with β = 0), a leading dimension wider than the matrix, an odd depth.
+    [Theory]
+    [MemberData(nameof(PathsAndThreads))]
+    public void LongDepthProductsSplitOverDepthMatchTheReference(string path, int threads)
+    {
+        WithSettings(path, threads, () =>
+        {
+            int seed = 40;
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                    Check(new Case(transA, transB, 37, 70, 4100, 1.25f, 0.5f, Seed: seed++, Pad: 3));
+            }
+            Check(new Case(false, false, 13, 40, 2049, 1f, 0f, Seed: seed++, NaNInC: true));
+            Check(new Case(true, false, 70, 33, 3001, -0.5f, 1f, Seed: seed));
+        });
+    }
+
+    // The output layer's dh = dz·W of a fused loss block: the same bits on 1, 2 and 4 threads (the depth split is the shape's).
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void LongDepthProductsGiveTheSameBitsOnAnyThreadCount(string path)
+    {
+        const int m = 131, n = 256, k = 8000;
+        var rng = new Random(9);
+        float[] a = Random(rng, m * k), b = Random(rng, k * n);
+        float[] Product(int t)
+        {
+            float[] c = new float[m * n];
+            WithSettings(path, t, () =>
+            {
+                fixed (float* pa = a, pb = b, pc = c)
+                    Gemm.Sgemm(false, false, m, n, k, 1f, pa, k, pb, n, 0f, pc, n);
+            });
+            return c;
+        }
+        float[] one = Product(1);
+        Assert.Equal(one, Product(2));
+        Assert.Equal(one, Product(4));
+        float[] reference = new float[m * n];
+        AssertProduct(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, reference, one, 0, n, "131 x 8000 x 256");
     }
 
     [Theory]

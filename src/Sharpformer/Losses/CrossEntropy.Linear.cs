@@ -47,8 +47,10 @@ public static partial class CrossEntropy
         var h = hidden.Detach().Contiguous();                                        // h: [N, d]
         var w = mixed ? weight.BFloat16WorkingCopy() : weight.Detach().Contiguous();  // W: [C, d]
         var b = bias?.Detach().Contiguous();                                         // b: [C]
-        // The gradients, made now for the backward pass (float32 even where a bf16 scope packs activations).
-        Tensor? Gradient(bool wanted, int[] shape) => wanted && needsGrad ? TensorArena.KeepFloat32(Tensor.Allocate(shape)) : null;
+        // The gradients, made now for the backward pass (float32 even where a bf16 scope packs activations); the first block
+        // writes them, the others add to them.
+        Tensor? Gradient(bool wanted, int[] shape) =>
+            wanted && needsGrad ? TensorArena.KeepFloat32(Tensor.Allocate(shape, zeroed: rows == 0)) : null;
         var dh = Gradient(hidden.RequiresGrad, h.ShapeArray());                   // dh: [N, d]
         var dw = Gradient(weight.RequiresGrad, [classes, d]);                     // dW: [C, d]
         var db = Gradient(bias?.RequiresGrad == true, [classes]);                 // db: [C]
@@ -86,12 +88,13 @@ public static partial class CrossEntropy
                             pdh + (long)start * d, Math.Max(1, d));
                 if (dw is not null)
                     fixed (float* pdw = dw.Storage)                                 // dW += dzᵀ·h: [C, d]
-                        Gemm.Sgemm(true, false, classes, d, n, 1f, pz, Math.Max(1, classes), hb, Math.Max(1, d), 1f, pdw,
-                            Math.Max(1, d));
+                        Gemm.Sgemm(true, false, classes, d, n, 1f, pz, Math.Max(1, classes), hb, Math.Max(1, d), start == 0 ? 0f : 1f,
+                            pdw, Math.Max(1, d));
                 if (db is not null)                                                  // db += Σ_rows dz: [C]
                 {
-                    LinearEpilogue.Backward(z.Storage, z.Offset, n, classes, relu: false, null, 0, false, null, blockSums!.Storage);
-                    System.Numerics.Tensors.TensorPrimitives.Add(db.AsSpan(), blockSums.AsSpan(), db.AsSpan());
+                    var sums = start == 0 ? db : blockSums!;
+                    LinearEpilogue.Backward(z.Storage, z.Offset, n, classes, relu: false, null, 0, false, null, sums.Storage);
+                    if (start > 0) System.Numerics.Tensors.TensorPrimitives.Add(db.AsSpan(), sums.AsSpan(), db.AsSpan());
                 }
             }
         foreach (var scratch in (Tensor?[])[z, logSumExp, rowLoss, blockSums, mixed ? w : null])

@@ -27,15 +27,8 @@ public sealed partial class Tensor
         var inputShape = _shape;
         return Record(y, "IndexSelect", [this], g =>
         {
-            var gs = g.Contiguous().AsSpan();
-            var dInput = Allocate((int[])inputShape.Clone());
-            var dx = dInput.AsSpan();
-            for (int o = 0; o < outer; o++)
-                for (int j = 0; j < ids.Length; j++)
-                {
-                    var dst = dx.Slice((o * n + ids[j]) * inner, inner);
-                    System.Numerics.Tensors.TensorPrimitives.Add(dst, gs.Slice((o * ids.Length + j) * inner, inner), dst);
-                }
+            var dInput = Allocate((int[])inputShape.Clone(), zeroed: false);   // zeros but for the rows the indices name
+            GatherGradient.Run(g.Contiguous().AsSpan(), dInput.AsSpan(), outer, n, inner, ids);
             return [dInput];
         });
     }

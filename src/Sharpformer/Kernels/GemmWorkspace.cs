@@ -9,7 +9,9 @@ namespace Sharpformer.Kernels;
 internal sealed unsafe class GemmWorkspace
 {
     [ThreadStatic]
-    private static GemmWorkspace? t_current, t_partials;
+    private static GemmWorkspace? t_current, t_partials, t_shared;
+
+    private static long s_tags;
 
     private float* _buffer;
     private nint _capacity;
@@ -20,6 +22,18 @@ internal sealed unsafe class GemmWorkspace
     /// <summary>The calling thread's second workspace: a partial product that lives across calls using <see cref="Current"/>.</summary>
     public static GemmWorkspace Partials => t_partials ??= new GemmWorkspace();
 
+    /// <summary>
+    /// The calling thread's third workspace: an operand of a parallel product packed whole, reused by every unit of the
+    /// product the thread computes (<see cref="Tag"/> says which product).
+    /// </summary>
+    public static GemmWorkspace Shared => t_shared ??= new GemmWorkspace();
+
+    /// <summary>A number no other call returns, naming what a workspace holds.</summary>
+    public static long NextTag() => Interlocked.Increment(ref s_tags);
+
+    /// <summary>What the buffer holds, as its user named it (0: nothing named).</summary>
+    public long Tag { get; set; }
+
     /// <summary>A buffer of at least <paramref name="floats"/> floats, 64-byte aligned. Invalidated by the next call.</summary>
     public float* Get(nint floats)
     {
@@ -29,6 +43,7 @@ internal sealed unsafe class GemmWorkspace
             _buffer = null;
             _buffer = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
             _capacity = floats;
+            Tag = 0;
         }
         return _buffer;
     }

@@ -90,6 +90,46 @@ public sealed unsafe class GemmTests
         AssertProduct(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, reference, one, 0, n, "131 x 8000 x 256");
     }
 
+    // Products large enough to be shared out in units of rows (several K blocks; several N blocks) or of columns (several
+    // M blocks): against the reference, and the same bits on 1 to 4 threads, whichever thread computed which unit.
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ProductsSharedOutInUnitsGiveTheSameBitsOnAnyThreadCount(string path)
+    {
+        int seed = 70;
+        foreach (var (m, n, k) in new[] { (800, 90, 300), (800, 2100, 60), (300, 2100, 300) })
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    bool overwrite = seed % 2 == 1;   // β = 0 over NaN, or β = 0.5
+                    var t = new Case(transA, transB, m, n, k, -0.75f, overwrite ? 0f : 0.5f, Seed: seed++, NaNInC: overwrite, Pad: 5);
+                    if ((long)m * n * k < 50_000_000)
+                        WithSettings(path, 2, () => Check(t));
+                    float[] one = Product(path, 1, t);
+                    foreach (int threads in new[] { 2, 3, 4 })
+                        Assert.True(one.AsSpan().SequenceEqual(Product(path, threads, t)), $"{t} on {threads} threads");
+                }
+            }
+        }
+    }
+
+    // C after the product of case t on the given number of threads.
+    private static float[] Product(string path, int threads, Case t)
+    {
+        var rng = new Random(t.Seed);
+        int lda = (t.TransA ? t.M : t.K) + t.Pad, ldb = (t.TransB ? t.K : t.N) + t.Pad, ldc = t.N + t.Pad;
+        float[] a = Random(rng, (t.TransA ? t.K : t.M) * lda), b = Random(rng, (t.TransB ? t.N : t.K) * ldb);
+        float[] c = t.NaNInC ? Enumerable.Repeat(float.NaN, t.M * ldc).ToArray() : Random(rng, t.M * ldc);
+        WithSettings(path, threads, () =>
+        {
+            fixed (float* pa = a, pb = b, pc = c)
+                Gemm.Sgemm(t.TransA, t.TransB, t.M, t.N, t.K, t.Alpha, pa, lda, pb, ldb, t.Beta, pc, ldc);
+        });
+        return c;
+    }
+
     [Theory]
     [MemberData(nameof(PathsAndThreads))]
     public void HonoursAlphaAndBeta(string path, int threads)

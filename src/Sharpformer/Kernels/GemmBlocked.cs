@@ -68,11 +68,11 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
         int nTiles = (g.N + TKernel.NR - 1) / TKernel.NR;
         bool byRows = mTiles >= nTiles;
         int tiles = byRows ? mTiles : nTiles;
-        // Rows share all of B, columns all of A; where that is too large to pack per thread, each thread takes one slab.
-        bool shared = SharedFloats(g, byRows) <= MaxShared;
+        // Units of rows share all of B, of columns all of A. Where that is too large to pack per thread, or C too small
+        // for several units per thread, each thread takes one slab and packs only what the slab reads.
         int minTiles = byRows ? TKernel.MC / TKernel.MR : MinUnitColumns / TKernel.NR;
-        int perThread = shared ? Math.Clamp(tiles / (threads * minTiles), 1, UnitsPerThread) : 1;
-        var split = new Split(g, byRows, tiles, Math.Min(tiles, threads * perThread), perThread > 1);
+        int perThread = SharedFloats(g, byRows) <= MaxShared ? Math.Clamp(tiles / (threads * minTiles), 1, UnitsPerThread) : 1;
+        var split = new Split(g, byRows, tiles, Math.Min(tiles, threads * perThread), shared: perThread > 1);
         WorkerPool.For(split.Units, threads, &RunUnit, &split);
     }
 
@@ -82,7 +82,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
         public readonly bool ByRows, Shared;
         public readonly int Tiles, Units;
         public readonly int McBlock, KcBlock, NcBlock;
-        public readonly long Tag;   // which product a thread's shared operand was packed for
+        public readonly long Tag;   // names this product in the workspace of a thread that packed its shared operand
 
         public Split(in GemmProblem problem, bool byRows, int tiles, int units, bool shared)
         {
@@ -94,7 +94,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : IGemmKernel
             KcBlock = BlockSize(problem.K, TKernel.KC, 1);
             McBlock = BlockSize(problem.M, TKernel.MC, TKernel.MR);
             NcBlock = BlockSize(problem.N, TKernel.NC, TKernel.NR);
-            Tag = GemmWorkspace.NextTag();
+            Tag = shared ? GemmWorkspace.NextTag() : 0;
         }
     }
 

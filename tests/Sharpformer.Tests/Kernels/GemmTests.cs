@@ -335,11 +335,13 @@ public sealed unsafe class GemmTests
         public override string ToString() => $"{M}x{N}x{K} transA {TransA} transB {TransB}";
     }
 
-    // Every route a product can take: small, one row (vector), few rows with Bᵀ, blocked with one and several K blocks;
-    // both transposes of each, with leading dimensions wider than the matrices.
+    // Every route a product can take: small, one row (vector), few rows with Bᵀ, blocked with one and several K blocks,
+    // shared out over threads in units of rows and of columns; both transposes of each, with leading dimensions wider
+    // than the matrices.
     private static IEnumerable<RouteCase> RouteCases(int seed)
     {
-        foreach (var (m, n, k) in new[] { (3, 5, 7), (1, 300, 70), (24, 100, 64), (65, 100, 257), (200, 150, 600) })
+        foreach (var (m, n, k) in new[] { (3, 5, 7), (1, 300, 70), (24, 100, 64), (65, 100, 257), (200, 150, 600), (800, 90, 300),
+            (300, 2100, 60) })
         {
             foreach (bool transA in new[] { false, true })
             {

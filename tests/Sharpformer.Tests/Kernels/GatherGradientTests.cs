@@ -16,16 +16,7 @@ public sealed class GatherGradientTests
         int[] ids = [.. Enumerable.Range(0, count).Select(_ => rng.Next(Math.Min(n, 40)))];   // repeats certain
         float[] g = [.. Enumerable.Range(0, outer * count * inner).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
         float[] dx = [.. Enumerable.Repeat(float.NaN, outer * n * inner)];   // whatever the buffer held before
-        int saved = Parallelism.Threads;
-        try
-        {
-            Parallelism.Threads = threads;
-            GatherGradient.Run(g, dx, outer, n, inner, ids);
-        }
-        finally
-        {
-            Parallelism.Threads = saved;
-        }
+        KernelThreads.With(threads, () => GatherGradient.Run(g, dx, outer, n, inner, ids));
         float[] expected = new float[dx.Length];   // the reference: index by index, in order
         for (int o = 0; o < outer; o++)
             for (int j = 0; j < count; j++)

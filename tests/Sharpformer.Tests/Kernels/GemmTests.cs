@@ -118,10 +118,7 @@ public sealed unsafe class GemmTests
     // C after the product of case t on the given number of threads.
     private static float[] Product(string path, int threads, Case t)
     {
-        var rng = new Random(t.Seed);
-        int lda = (t.TransA ? t.M : t.K) + t.Pad, ldb = (t.TransB ? t.K : t.N) + t.Pad, ldc = t.N + t.Pad;
-        float[] a = Random(rng, (t.TransA ? t.K : t.M) * lda), b = Random(rng, (t.TransB ? t.N : t.K) * ldb);
-        float[] c = t.NaNInC ? Enumerable.Repeat(float.NaN, t.M * ldc).ToArray() : Random(rng, t.M * ldc);
+        var (a, b, c, lda, ldb, ldc) = Operands(t);
         WithSettings(path, threads, () =>
         {
             fixed (float* pa = a, pb = b, pc = c)
@@ -361,6 +358,17 @@ public sealed unsafe class GemmTests
 
     private static void Check(Case t)
     {
+        var (a, b, c, lda, ldb, ldc) = Operands(t);
+        float[] c0 = (float[])c.Clone();
+        fixed (float* pa = a, pb = b, pc = c)
+            Gemm.Sgemm(t.TransA, t.TransB, t.M, t.N, t.K, t.Alpha, pa, Math.Max(1, lda), pb, Math.Max(1, ldb), t.Beta, pc, ldc);
+
+        AssertProduct(t.TransA, t.TransB, t.M, t.N, t.K, t.Alpha, a, 0, lda, b, 0, ldb, t.Beta, c0, c, 0, ldc, t.ToString());
+    }
+
+    // A, B and C of case t, from its seed, with its padding; C all NaN where the case says.
+    private static (float[] A, float[] B, float[] C, int Lda, int Ldb, int Ldc) Operands(Case t)
+    {
         var rng = new Random(t.Seed);
         var (aRows, aCols) = t.TransA ? (t.K, t.M) : (t.M, t.K);
         var (bRows, bCols) = t.TransB ? (t.N, t.K) : (t.K, t.N);
@@ -370,12 +378,7 @@ public sealed unsafe class GemmTests
         float[] c = Random(rng, Math.Max(1, t.M * ldc));
         if (t.NaNInC)
             Array.Fill(c, float.NaN);
-        float[] c0 = (float[])c.Clone();
-
-        fixed (float* pa = a, pb = b, pc = c)
-            Gemm.Sgemm(t.TransA, t.TransB, t.M, t.N, t.K, t.Alpha, pa, Math.Max(1, lda), pb, Math.Max(1, ldb), t.Beta, pc, ldc);
-
-        AssertProduct(t.TransA, t.TransB, t.M, t.N, t.K, t.Alpha, a, 0, lda, b, 0, ldb, t.Beta, c0, c, 0, ldc, t.ToString());
+        return (a, b, c, lda, ldb, ldc);
     }
 
     private static void CheckBatched(int m, int n, int k, int batch, bool transA, bool transB, bool broadcastA, bool broadcastB)

@@ -15,7 +15,7 @@ public sealed class LinearEpilogueTests
         var rng = new Random(1);
         float[] y = Random(rng, offset + rows * width), bias = Random(rng, 3 + width);
         float[] before = (float[])y.Clone();
-        WithThreads(threads, () => LinearEpilogue.Forward(y, offset, rows, width, bias, 3, relu));
+        KernelThreads.With(threads, () => LinearEpilogue.Forward(y, offset, rows, width, bias, 3, relu));
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < width; c++)
             {
@@ -34,7 +34,7 @@ public sealed class LinearEpilogueTests
         (float[] Masked, float[] Db) Run(int threads, bool relu)
         {
             float[] masked = new float[rows * width], db = new float[width];
-            WithThreads(threads, () => LinearEpilogue.Backward(g, 7, rows, width, relu, y, 0, false, relu ? masked : null, db));
+            KernelThreads.With(threads, () => LinearEpilogue.Backward(g, 7, rows, width, relu, y, 0, false, relu ? masked : null, db));
             return (masked, db);
         }
         var (masked, db) = Run(1, relu: true);
@@ -63,18 +63,4 @@ public sealed class LinearEpilogueTests
 
     private static float[] Random(Random rng, int length) =>
         [.. Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
-
-    private static void WithThreads(int threads, Action body)
-    {
-        int saved = Parallelism.Threads;
-        try
-        {
-            Parallelism.Threads = threads;
-            body();
-        }
-        finally
-        {
-            Parallelism.Threads = saved;
-        }
-    }
 }

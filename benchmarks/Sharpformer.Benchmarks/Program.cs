@@ -22,6 +22,10 @@ if (args.Length > 0 && args[0] == "torch")
 if (args.Length > 0 && args[0] == "attention")
     return Sharpformer.Benchmarks.Torch.AttentionVsTorch.Run(args[1..]);
 
+// `addnorm` mode: the fused "Add & Norm" against the same ops apart and TorchSharp's (Torch/AddNormVsTorch.cs).
+if (args.Length > 0 && args[0] == "addnorm")
+    return Sharpformer.Benchmarks.Torch.AddNormVsTorch.Run(args[1..]);
+
 // `onnx` mode: greedy decoding with Sharpformer's key/value cache against the exported graphs in ONNX Runtime.
 if (args.Length > 0 && args[0] == "onnx")
     return Sharpformer.Benchmarks.Onnx.DecodeVsOnnxRuntime.Run(args[1..]);

@@ -13,7 +13,8 @@ internal readonly record struct LayerNormBuffers(Memory<float> X, Memory<float> 
 /// </summary>
 internal static class LayerNorm
 {
-    private const int BlockRows = 32;
+    /// <summary>Rows per block: the grain of the forward split and the unit of the backward pass.</summary>
+    public const int BlockRows = 32;
 
     [ThreadStatic] private static float[]? t_row;
 
@@ -28,7 +29,7 @@ internal static class LayerNorm
     /// Floats of scratch that <see cref="Backward"/> needs for an affine norm of <paramref name="rows"/> rows
     /// of width <paramref name="n"/>.
     /// </summary>
-    public static int BackwardScratch(int rows, int n) => (rows + BlockRows - 1) / BlockRows * 2 * n;
+    public static int BackwardScratch(int rows, int n) => Blocks(rows) * 2 * n;
 
     // g: [rows, n] upstream gradient. With ĝ = g·γ and x̂ the normalized input:
     // dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dγ = Σ_rows g·x̂, dβ = Σ_rows g
@@ -36,14 +37,71 @@ internal static class LayerNorm
     public static void Backward(LayerNormBuffers b, Memory<float> g, Memory<float> dx, Span<float> dGamma, Span<float> dBeta,
                                 float[] partial)
     {
-        int rows = b.Mean.Length, n = b.N, blocks = (rows + BlockRows - 1) / BlockRows;
-        bool affine = !b.Gamma.IsEmpty;
         var job = new BackwardJob(b, g, dx, partial);
-        ParallelRange.For(blocks, 1, ref job);
-        if (!affine) return;
+        ParallelRange.For(Blocks(b.Mean.Length), 1, ref job);
+        SumPartials(b, dGamma, dBeta, partial);
+    }
+
+    /// <summary>How many blocks of rows the backward pass works in (the unit of its parallel split and of its partial sums).</summary>
+    public static int Blocks(int rows) => (rows + BlockRows - 1) / BlockRows;
+
+    /// <summary>The first row of <paramref name="block"/> and its row count.</summary>
+    public static (int First, int Rows) BlockRange(int block, int rows) =>
+        (block * BlockRows, Math.Min(BlockRows, rows - block * BlockRows));
+
+    /// <summary>
+    /// The backward pass of one block of rows (see <see cref="Backward"/>): its rows of dx, and its partial Σ g·x̂ and Σ g in
+    /// <paramref name="partial"/> for an affine norm.
+    /// </summary>
+    public static void BackwardBlock(LayerNormBuffers b, ReadOnlySpan<float> g, Span<float> dx, int block, float[] partial)
+    {
+        int n = b.N;
+        if (t_row is null || t_row.Length < n) t_row = new float[n];
+        var xhat = t_row.AsSpan(0, n);
+        var gamma = b.Gamma.Span;
+        Span<float> dGamma = [], dBeta = [];
+        if (!gamma.IsEmpty)
+        {
+            dGamma = partial.AsSpan(block * 2 * n, n);
+            dBeta = partial.AsSpan(block * 2 * n + n, n);
+            dGamma.Clear();
+            dBeta.Clear();
+        }
+        var (first, count) = BlockRange(block, b.Mean.Length);
+        for (int r = first; r < first + count; r++)
+        {
+            var gr = g.Slice(r * n, n);
+            var dxr = dx.Slice(r * n, n);
+            float rstd = b.Rstd.Span[r];
+            TensorPrimitives.Subtract(b.X.Span.Slice(r * n, n), b.Mean.Span[r], xhat);
+            TensorPrimitives.Multiply(xhat, rstd, xhat);                 // x̂
+            if (!gamma.IsEmpty)
+            {
+                TensorPrimitives.FusedMultiplyAdd(gr, xhat, dGamma, dGamma);
+                TensorPrimitives.Add(dBeta, gr, dBeta);
+                TensorPrimitives.Multiply(gr, gamma, dxr);              // dx ← ĝ
+            }
+            else
+            {
+                gr.CopyTo(dxr);
+            }
+            float meanG = TensorPrimitives.Sum(dxr) / n;
+            float meanGX = TensorPrimitives.Dot(dxr, xhat) / n;
+            // dx ← rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))
+            TensorPrimitives.FusedMultiplyAdd(xhat, -meanGX, dxr, dxr);
+            TensorPrimitives.Subtract(dxr, meanG, dxr);
+            TensorPrimitives.Multiply(dxr, rstd, dxr);
+        }
+    }
+
+    /// <summary>dγ and dβ: the blocks' partial sums added in block order, so the thread count does not change them.</summary>
+    public static void SumPartials(LayerNormBuffers b, Span<float> dGamma, Span<float> dBeta, float[] partial)
+    {
+        if (b.Gamma.IsEmpty) return;
+        int n = b.N;
         dGamma.Clear();
         dBeta.Clear();
-        for (int k = 0; k < blocks; k++)
+        for (int k = 0; k < Blocks(b.Mean.Length); k++)
         {
             TensorPrimitives.Add(dGamma, partial.AsSpan(k * 2 * n, n), dGamma);
             TensorPrimitives.Add(dBeta, partial.AsSpan(k * 2 * n + n, n), dBeta);
@@ -83,45 +141,7 @@ internal static class LayerNorm
     {
         public void Run(int start, int end)
         {
-            int n = b.N, rows = b.Mean.Length;
-            if (t_row is null || t_row.Length < n) t_row = new float[n];
-            var xhat = t_row.AsSpan(0, n);
-            var gamma = b.Gamma.Span;
-            for (int block = start; block < end; block++)
-            {
-                Span<float> dGamma = [], dBeta = [];
-                if (!gamma.IsEmpty)
-                {
-                    dGamma = partial.AsSpan(block * 2 * n, n);
-                    dBeta = partial.AsSpan(block * 2 * n + n, n);
-                    dGamma.Clear();
-                    dBeta.Clear();
-                }
-                for (int r = block * BlockRows; r < Math.Min(rows, (block + 1) * BlockRows); r++)
-                {
-                    var gr = g.Span.Slice(r * n, n);
-                    var dxr = dx.Span.Slice(r * n, n);
-                    float rstd = b.Rstd.Span[r];
-                    TensorPrimitives.Subtract(b.X.Span.Slice(r * n, n), b.Mean.Span[r], xhat);
-                    TensorPrimitives.Multiply(xhat, rstd, xhat);                 // x̂
-                    if (!gamma.IsEmpty)
-                    {
-                        TensorPrimitives.FusedMultiplyAdd(gr, xhat, dGamma, dGamma);
-                        TensorPrimitives.Add(dBeta, gr, dBeta);
-                        TensorPrimitives.Multiply(gr, gamma, dxr);              // dx ← ĝ
-                    }
-                    else
-                    {
-                        gr.CopyTo(dxr);
-                    }
-                    float meanG = TensorPrimitives.Sum(dxr) / n;
-                    float meanGX = TensorPrimitives.Dot(dxr, xhat) / n;
-                    // dx ← rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))
-                    TensorPrimitives.FusedMultiplyAdd(xhat, -meanGX, dxr, dxr);
-                    TensorPrimitives.Subtract(dxr, meanG, dxr);
-                    TensorPrimitives.Multiply(dxr, rstd, dxr);
-                }
-            }
+            for (int block = start; block < end; block++) BackwardBlock(b, g.Span, dx.Span, block, partial);
         }
     }
 }

@@ -66,10 +66,10 @@ public sealed class DecoderLayer : Module
         if (Norm == NormPlacement.Post)
         {
             (var a, self) = SelfAttention.Forward(x, x, x, targetMask, returnWeights);
-            x = Norm1.Forward(x + _dropout1.Forward(a));
+            x = Norm1.ForwardAdd(x, a, _dropout1);
             (var c, cross) = CrossAttention.Forward(x, memory, memory, memoryMask, returnWeights);
-            x = Norm2.Forward(x + _dropout2.Forward(c));
-            x = Norm3.Forward(x + _dropout3.Forward(FeedForward.Forward(x)));
+            x = Norm2.ForwardAdd(x, c, _dropout2);
+            x = Norm3.ForwardAdd(x, FeedForward.Forward(x), _dropout3);
         }
         else
         {

@@ -50,8 +50,8 @@ public sealed class EncoderLayer : Module
         if (Norm == NormPlacement.Post)
         {
             (var attended, weights) = SelfAttention.Forward(x, x, x, mask, returnWeights);
-            x = Norm1.Forward(x + _dropout1.Forward(attended));
-            x = Norm2.Forward(x + _dropout2.Forward(FeedForward.Forward(x)));
+            x = Norm1.ForwardAdd(x, attended, _dropout1);
+            x = Norm2.ForwardAdd(x, FeedForward.Forward(x), _dropout2);
         }
         else
         {

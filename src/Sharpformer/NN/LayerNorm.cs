@@ -24,4 +24,14 @@ public sealed class LayerNorm : Module
 
     /// <summary>x: [..., dim] → same shape.</summary>
     public Tensor Forward(Tensor x) => x.LayerNorm(Weight, Bias, Eps);
+
+    /// <summary>
+    /// A post-norm layer's "Add &amp; Norm": residual, sublayer: [..., dim] → LayerNorm(residual + dropout(sublayer)), in one
+    /// fused op (<see cref="Tensor.AddNorm"/>); <paramref name="dropout"/> drops as its own Forward would (not in evaluation).
+    /// </summary>
+    public Tensor ForwardAdd(Tensor residual, Tensor sublayer, Dropout dropout)
+    {
+        float p = dropout.IsTraining ? dropout.P : 0f;
+        return residual.AddNorm(sublayer, Weight, Bias, Eps, p, p > 0f ? dropout.KeySource : null);
+    }
 }

@@ -9,13 +9,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor LayerNorm(Tensor? weight, Tensor? bias, float eps = 1e-5f)
     {
-        if (Rank == 0) throw new ShapeMismatchException("LayerNorm: input must have at least one dimension");
-        int n = _shape[^1], rows = n == 0 ? 0 : Length / n;
-        if ((weight is null) != (bias is null))
-            throw new ArgumentException("LayerNorm: give both weight and bias, or neither");
-        if (weight is not null && (weight.Rank != 1 || weight.Length != n || bias!.Rank != 1 || bias.Length != n))
-            throw new ShapeMismatchException($"LayerNorm: weight {Shapes.Format(weight.Shape)} and bias {Shapes.Format(bias!.Shape)} " +
-                                             $"must be [{n}] for input {Shapes.Format(_shape)}");
+        var (rows, n) = NormRows("LayerNorm", weight, bias);
         var x = Contiguous();
         var gamma = weight is null ? Memory<float>.Empty : weight.Contiguous().AsMemory();
         var beta = bias is null ? Memory<float>.Empty : bias.Contiguous().AsMemory();
@@ -36,5 +30,18 @@ public sealed partial class Tensor
                 dGamma is null ? [] : dGamma.AsSpan(), dBeta is null ? [] : dBeta.AsSpan(), partial);
             return weight is null ? [dx] : [dx, dGamma, dBeta];
         });
+    }
+
+    // The rows and width of a norm over the last dimension, once its weight and bias are checked against them.
+    private (int Rows, int N) NormRows(string op, Tensor? weight, Tensor? bias)
+    {
+        if (Rank == 0) throw new ShapeMismatchException($"{op}: input must have at least one dimension");
+        int n = _shape[^1], rows = n == 0 ? 0 : Length / n;
+        if ((weight is null) != (bias is null))
+            throw new ArgumentException($"{op}: give both weight and bias, or neither");
+        if (weight is not null && (weight.Rank != 1 || weight.Length != n || bias!.Rank != 1 || bias.Length != n))
+            throw new ShapeMismatchException($"{op}: weight {Shapes.Format(weight.Shape)} and bias {Shapes.Format(bias!.Shape)} " +
+                                             $"must be [{n}] for input {Shapes.Format(_shape)}");
+        return (rows, n);
     }
 }

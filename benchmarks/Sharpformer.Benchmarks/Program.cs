@@ -117,7 +117,7 @@ static unsafe Result Measure(GemmShape shape, int threads, int batch, double sec
             Thread.Sleep(RestMilliseconds);
         }
         double flop = 2.0 * m * n * k * batch;
-        double oursGflops = flop / Median(ours) / 1e9, theirsGflops = flop / Median(theirs) / 1e9;
+        double oursGflops = flop / Samples.Median(ours) / 1e9, theirsGflops = flop / Samples.Median(theirs) / 1e9;
         return new Result(m, n, k, batch, transA, transB, use, threads, oursGflops, theirsGflops, oursGflops / theirsGflops);
     }
     finally
@@ -144,13 +144,6 @@ static int Block(Action action, List<double> times, double seconds, int reps)
         total += t;
     }
     return (int)Math.Clamp(Math.Ceiling(50e-6 * samples * reps / total), 1, 1_000_000);
-}
-
-static double Median(List<double> values)
-{
-    values.Sort();
-    int h = values.Count / 2;
-    return values.Count % 2 == 1 ? values[h] : (values[h - 1] + values[h]) / 2;
 }
 
 static unsafe float* Alloc(long count)

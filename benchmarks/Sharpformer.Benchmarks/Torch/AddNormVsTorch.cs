@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sharpformer.Cli.Benchmarks;
 using Sharpformer.Kernels;
 using Sharpformer.Tensors;
 using TorchSharp;
@@ -144,13 +145,7 @@ internal static class AddNormVsTorch
             }
             for (int i = 0; i < 10; i++) theirs.Add(Theirs());
         }
-        double f = Median(fused), a = Median(apart), t = Median(theirs);
+        double f = Samples.Median(fused), a = Samples.Median(apart), t = Samples.Median(theirs);
         return new AddNormCase(rows, width, threads, f, a, t, a / f, t / f);
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 }

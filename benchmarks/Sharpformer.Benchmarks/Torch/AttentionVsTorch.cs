@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sharpformer.Cli.Benchmarks;
 using Sharpformer.Kernels;
 using Sharpformer.Tensors;
 using TorchSharp;
@@ -128,13 +129,7 @@ internal static class AttentionVsTorch
             ours.Add(Ours());
             theirs.Add(Theirs());
         }
-        double a = Median(ours), b = Median(theirs);
+        double a = Samples.Median(ours), b = Samples.Median(theirs);
         return new AttentionVsTorchCase(t, causal, threads, a, b, b / a);
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Text.Json;
+using Sharpformer.Cli.Benchmarks;
 using Sharpformer.Generation;
 using Sharpformer.Kernels;
 using Sharpformer.Losses;
@@ -225,15 +226,8 @@ internal static class TorchBench
     }
 
     private static TorchCase Summarize(string name, int threads, List<TorchRound> rounds) =>
-        new(name, threads, Median(rounds.Select(r => r.Sharpformer)), Median(rounds.Select(r => r.TorchSharp)),
-            Median(rounds.Select(r => r.Ratio)), rounds);
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        int h = v.Length / 2;
-        return v.Length % 2 == 1 ? v[h] : (v[h - 1] + v[h]) / 2;
-    }
+        new(name, threads, Samples.Median(rounds.Select(r => r.Sharpformer)), Samples.Median(rounds.Select(r => r.TorchSharp)),
+            Samples.Median(rounds.Select(r => r.Ratio)), rounds);
 
     private static int ArgMax(ReadOnlySpan<float> values)
     {

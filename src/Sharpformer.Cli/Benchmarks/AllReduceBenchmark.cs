@@ -67,7 +67,7 @@ internal static class AllReduceBenchmark
                     throw new MpiException($"all-reduce gave {values[wrong]} at element {wrong} on rank {world.Rank}, not {expected}");
             }
             // Each rank's median, then the slowest rank's: a collective is as fast as its last rank.
-            var median = new[] { (float)Median(times) };
+            var median = new[] { (float)Samples.Median(times) };
             var slowest = new float[world.Size];
             slowest[world.Rank] = median[0];
             world.AllReduceSum(slowest);
@@ -76,11 +76,5 @@ internal static class AllReduceBenchmark
             cases.Add(new AllReduceCase(mb, ms, gbPerS, gbPerS * 2 * (world.Size - 1) / world.Size));
         }
         return new AllReduceReport("allreduce", world.Size, [.. hosts.Distinct()], world.LibraryVersion, rounds, cases);
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

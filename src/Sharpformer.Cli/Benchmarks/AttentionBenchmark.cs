@@ -74,17 +74,11 @@ internal static class AttentionBenchmark
                 progress.Write($"\rseq {t}: round {round + 1}/{rounds}");
             }
             progress.WriteLine();
-            double f = Median(flash), r = Median(reference);
+            double f = Samples.Median(flash), r = Samples.Median(reference);
             cases.Add(new AttentionCase(t, f, r, r / f, Tensor.FlashAttentionBytes(Batch, Heads, t, HeadSize, threads),
                 Tensor.AttentionBytes(Batch, Heads, t, t, dropout: false, threads)));
             arena.Trim();
         }
         return new AttentionReport("attention", Batch, Heads, HeadSize, causal, threads, rounds, cases);
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 }

@@ -68,7 +68,7 @@ internal static class ServeLoadBenchmark
                 cases.Add((count, elapsed, latencies, errors, batch));
             }
             Offline();
-            double median = Median(offline);
+            double median = Samples.Median(offline);
             return new ServeLoadReport("serve", Path.GetFileName(Path.GetFullPath(model).TrimEnd('/')), sentences.Count, maxBatch, threads,
                 median, offline, [.. cases.Select(c => new ServeLoadCase(c.Clients, c.Seconds, c.Latencies.Count, c.Errors,
                     c.Latencies.Count / c.Seconds, Percentile(c.Latencies, 0.50), Percentile(c.Latencies, 0.99), c.Batch,
@@ -143,8 +143,6 @@ internal static class ServeLoadBenchmark
         process.WaitForExit();
         throw new InvalidOperationException($"sharpformer serve exited with {process.ExitCode} before listening");
     }
-
-    private static double Median(List<double> values) => Percentile(values, 0.5);
 
     private static double Percentile(List<double> values, double p)
     {

@@ -129,13 +129,13 @@ internal static class TrainBenchmark
         double flop = ProductFlop(config, batch, length) / 1e9, fmaPeak = FmaPeak.Measure(threads).Gflops;
         return [.. runs.Select(run =>
         {
-            double median = Median(run.Times);
+            double median = Samples.Median(run.Times);
             double targetTokens = batch * length;
             return new TrainReport("train", configName, PrecisionName(run.Precision), threads, batch, length, length, steps, median,
                 targetTokens / (median / 1000), 2 * targetTokens / (median / 1000), perStep, GC.CollectionCount(2) - gen2, peak,
                 run.Arena.PeakInUseBytes / 1048576.0, run.Arena.RetainedBytes / 1048576.0, run.StateBytes() / 1048576.0,
-                (parallel?.World.Size ?? 1) * (split?.Size ?? 1), run.WaitTimes.Count > 0 ? Median(run.WaitTimes) : 0,
-                run.ReduceTimes.Count > 0 ? Median(run.ReduceTimes) : 0, Math.Round(flop, 2), Math.Round(fmaPeak, 1));
+                (parallel?.World.Size ?? 1) * (split?.Size ?? 1), run.WaitTimes.Count > 0 ? Samples.Median(run.WaitTimes) : 0,
+                run.ReduceTimes.Count > 0 ? Samples.Median(run.ReduceTimes) : 0, Math.Round(flop, 2), Math.Round(fmaPeak, 1));
         })];
     }
 
@@ -161,12 +161,6 @@ internal static class TrainBenchmark
 
     /// <summary>The name <c>--precision</c> takes: fp32 or bf16.</summary>
     public static string PrecisionName(Precision precision) => precision == Precision.BFloat16 ? "bf16" : "fp32";
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 
     // One model trained step by step in one precision, with its own arena (whose high-water mark is the step's memory).
     // In a data-parallel job each rank's loss is weighted by its share of the batch and the gradients are summed; a split

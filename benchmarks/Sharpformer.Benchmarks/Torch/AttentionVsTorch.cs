@@ -126,6 +126,7 @@ internal static class AttentionVsTorch
         var theirs = new List<double>();
         for (int round = 0; round < rounds; round++)
         {
+            Thread.Sleep(50);   // libtorch's threads spin a while after its calls: let them go idle before ours run
             ours.Add(Ours());
             theirs.Add(Theirs());
         }

@@ -17,6 +17,14 @@ Console.WriteLine($"LN(x)      : {Stats(norm.Forward(x))}   ← each vector norm
 Console.WriteLine($"post-norm  : {Stats(post)}   ← output normalized; the residual path passes through LN");
 Console.WriteLine($"pre-norm   : {Stats(pre)}   ← output keeps x's scale; the residual path is the identity");
 Console.WriteLine($"FFN params : {ffn.ParameterCount()} (2·d_model·d_ff + d_ff + d_model = {2 * dModel * dFF + dFF + dModel})");
+
+// In training the layers run post-norm's dropout, residual add and LN as one op ("Add & Norm"): the same numbers as the
+// three ops one after another, bit for bit (each Dropout draws its mask's key from a generator seeded alike).
+var sublayer = ffn.Forward(x);
+var fused = norm.ForwardAdd(x, sublayer, new Dropout(0.1f, new Rng(7)));
+var apart = norm.Forward(x + new Dropout(0.1f, new Rng(7)).Forward(sublayer));
+bool same = fused.ToArray().SequenceEqual(apart.ToArray());
+Console.WriteLine($"Add & Norm : LN(x + dropout(FFN(x))) as one op and as three: {(same ? "the same bits" : "different")}");
 Libtorch.Compare("post-norm (linear, gelu, layer_norm in torch)", "06.post", post);
 Libtorch.Compare("pre-norm", "06.pre", pre);
 

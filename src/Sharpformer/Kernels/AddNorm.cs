@@ -20,7 +20,7 @@ internal static class AddNorm
     }
 
     // g: [rows, n] upstream gradient → dz: [rows, n] (x's gradient: the add passes it on unchanged) and ds: [rows, n]
-    // (dz through the dropout mask; with p = 0 empty: s's gradient is dz itself); dγ, dβ and partial as LayerNorm.Backward
+    // (dz through the dropout mask; with p = 0 not written: s's gradient is dz itself); dγ, dβ and partial as LayerNorm.Backward
     public static void Backward(LayerNormBuffers b, ReadOnlyMemory<float> g, ulong key, float p, Memory<float> dz, Memory<float> ds,
                                 Span<float> dGamma, Span<float> dBeta, float[] partial)
     {

@@ -37,8 +37,7 @@ public sealed partial class Tensor
             var dGamma = weight is null ? null : Allocate([n], zeroed: false);
             var dBeta = weight is null ? null : Allocate([n], zeroed: false);
             var partial = weight is null ? [] : TensorArena.Rent(Kernels.LayerNorm.BackwardScratch(rows, n), zeroed: false);
-            var dsMemory = p > 0f ? ds.AsMemory() : Memory<float>.Empty;
-            Kernels.AddNorm.Backward(Saved(), g.Contiguous().AsMemory(), key, p, dz.AsMemory(), dsMemory,
+            Kernels.AddNorm.Backward(Saved(), g.Contiguous().AsMemory(), key, p, dz.AsMemory(), ds.AsMemory(),
                 dGamma is null ? [] : dGamma.AsSpan(), dBeta is null ? [] : dBeta.AsSpan(), partial);
             return weight is null ? [dz, ds] : [dz, ds, dGamma, dBeta];
         });

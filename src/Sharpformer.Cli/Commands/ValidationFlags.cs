@@ -19,7 +19,8 @@ internal sealed class ValidationFlags
     public Option<int> EvalBeam { get; } = CliOptions.Int("--eval-beam", "With --eval-bleu: translate with a beam of N (1: greedy).", 1);
     public Option<bool> KeepBest { get; } = new("--keep-best")
     {
-        Description = "Keep the best validated model in DIR/best (a model directory, with best.json saying which step and score).",
+        Description = "Keep the best validated model in DIR/best (a model directory, or a LoRA run's adapters, with best.json " +
+            "saying which step and score).",
     };
     public Option<string> BestBy { get; } = new("--best-by")
     {

@@ -94,11 +94,13 @@ public static class LoraDirectory
         return new LoraAdapterConfig(baseModel, hash, options);
     }
 
-    /// <summary>Writes the trainable parameters (adapters; biases too if they train) to <c>adapter.safetensors</c>, atomically.</summary>
-    public static void SaveAdapters(Module model, string directory) =>
+    /// <summary>
+    /// Writes adapters (a model's trainable parameters: A and B, biases too if they train) to <c>adapter.safetensors</c>,
+    /// atomically.
+    /// </summary>
+    public static void SaveAdapters(IEnumerable<(string Name, Tensor Value)> adapters, string directory) =>
         SafeTensors.Write(Path.Combine(directory, AdapterFile),
-            model.NamedParameters().Where(p => p.Value.RequiresGrad).Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value)),
-            new Dictionary<string, string> { ["format"] = "pt" });
+            adapters.Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Value)), new Dictionary<string, string> { ["format"] = "pt" });
 
     /// <summary>
     /// The base model named by the adapter config (its weights checked against the recorded hash), in training mode,

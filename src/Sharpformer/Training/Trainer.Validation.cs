@@ -64,15 +64,28 @@ public sealed partial class Trainer
         AtomicFile.Write(Path.Combine(_directory, BestFolder, BestRecordFile), stream => stream.Write(buffer.ToArray()));
     }
 
-    // A model directory inside the run's: config, the given weights, and the run's tokenizer when it has one.
+    // A model directory inside the run's: config and the given weights — or, in a LoRA run, the run's adapter config and
+    // the given adapters — and the run's tokenizer when it has one.
     private void SaveModelDirectory(string folder, IEnumerable<(string Name, Tensor Value)> weights)
     {
         string directory = Path.Combine(_directory, folder);
-        ModelDirectory.Save(_model.Config, weights, directory);
-        string tokenizer = Path.Combine(_directory, ModelDirectory.TokenizerFile);
-        if (!File.Exists(tokenizer)) return;
-        byte[] bytes = FileBytes.Read(tokenizer);
-        AtomicFile.Write(Path.Combine(directory, ModelDirectory.TokenizerFile), stream => stream.Write(bytes));
+        if (_model.HasLora)
+        {
+            Directory.CreateDirectory(directory);
+            LoraDirectory.SaveAdapters(weights, directory);
+            CopyFile(LoraDirectory.ConfigFile, directory);
+        }
+        else ModelDirectory.Save(_model.Config, weights, directory);
+        CopyFile(ModelDirectory.TokenizerFile, directory);
+    }
+
+    // A file of the run's directory, when it has it, into a directory inside it.
+    private void CopyFile(string name, string directory)
+    {
+        string file = Path.Combine(_directory, name);
+        if (!File.Exists(file)) return;
+        byte[] bytes = FileBytes.Read(file);
+        AtomicFile.Write(Path.Combine(directory, name), stream => stream.Write(bytes));
     }
 
     // best/'s weights from a checkpoint that holds them (one written before --keep-best was given holds none).
@@ -105,9 +118,9 @@ public sealed partial class Trainer
         if (any && model.TensorParallel is not null)
             throw new ArgumentException("eval-bleu, keep-best, patience, average-last, ema and max-minutes do not work with tensor " +
                                         "parallelism yet: train with data parallelism or in one process");
-        if (model.HasLora && (options.KeepBest || options.AverageLast > 0 || options.Ema > 0))
-            throw new ArgumentException("keep-best, average-last and ema keep whole models, and a LoRA run keeps only its adapters: " +
-                                        "validate by loss or BLEU without them, or merge the adapters and fine-tune fully");
+        if (model.HasLora && options.AverageLast > 0)
+            throw new ArgumentException("average-last averages whole models, and a LoRA run keeps only its adapters: keep the best " +
+                                        "adapters (keep-best) or their moving average (ema) instead");
     }
 
     // Temporary files of killed writes in the folders a run writes besides its own.

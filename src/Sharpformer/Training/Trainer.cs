@@ -340,7 +340,7 @@ public sealed partial class Trainer
     // The files a checkpoint's state implies: the model directory and the readable trainer.json.
     private void WriteCopies(string checkpointJson, IEnumerable<(string Name, Tensor Value)> weights)
     {
-        if (_model.HasLora) LoraDirectory.SaveAdapters(_model, _directory);
+        if (_model.HasLora) LoraDirectory.SaveAdapters(weights, _directory);
         else ModelDirectory.Save(_model.Config, weights, _directory);
         if (_ema is not null) SaveModelDirectory(EmaFolder, _ema.Weights);
         AtomicFile.WriteAllText(Path.Combine(_directory, StateJsonFile), checkpointJson + "\n");

@@ -95,7 +95,10 @@ public sealed record TrainingOptions
     /// <summary>The beam of <see cref="EvalBleu"/>'s translations (1: greedy).</summary>
     public int EvalBeam { get; init; } = 1;
 
-    /// <summary>Keep the model with the best validation score (<see cref="BestBy"/>) in best/ beside the latest.</summary>
+    /// <summary>
+    /// Keep the model with the best validation score (<see cref="BestBy"/>) in best/ beside the latest (in a LoRA run,
+    /// an adapter directory: the best adapters).
+    /// </summary>
     public bool KeepBest { get; init; }
 
     /// <summary>What makes a validated model the best so far (<see cref="KeepBest"/>, <see cref="Patience"/>).</summary>
@@ -106,13 +109,13 @@ public sealed record TrainingOptions
 
     /// <summary>
     /// Keep the weights of the last this many checkpoints in checkpoints/ (0: none), for
-    /// <see cref="CheckpointAverage"/>: the paper averaged its last checkpoints.
+    /// <see cref="CheckpointAverage"/>: the paper averaged its last checkpoints. Not for LoRA runs.
     /// </summary>
     public int AverageLast { get; init; }
 
     /// <summary>
     /// Decay of an exponential moving average of the weights, updated after every step and written to ema/ with each
-    /// checkpoint (0: none; 0.999 is usual).
+    /// checkpoint (0: none; 0.999 is usual). A LoRA run averages its adapters, and ema/ is an adapter directory.
     /// </summary>
     public float Ema { get; init; }
 

@@ -122,6 +122,50 @@ public sealed class ValidationTrainingTests : IDisposable
     }
 
     [Fact]
+    public void ALoraRunKeepsItsBestAdaptersAndTheirAverageAsAdapterDirectories()
+    {
+        string base_ = Path.Combine(_root, "lora-base");
+        TrainingRun.Start(Run("lora-base", Options(60) with { Lr = 2e-2f, EvalEvery = 0, SaveEvery = 0 })).Run();
+        var adapt = Run("lora", Options(40) with { EvalBleu = true, KeepBest = true, Ema = 0.9f, Lr = 1e-1f, EvalEvery = 5 }) with
+        {
+            InitFrom = base_, Lora = new LoraOptions { Rank = 4, Targets = LoraTargets.All },
+        };
+        var run = TrainingRun.Start(adapt);
+        run.Run();
+
+        string best = Path.Combine(adapt.Directory, Trainer.BestFolder), ema = Path.Combine(adapt.Directory, Trainer.EmaFolder);
+        foreach (string kept in new[] { best, ema })
+        {
+            Assert.True(LoraDirectory.Holds(kept), $"{kept} is not an adapter directory");
+            Assert.False(File.Exists(Path.Combine(kept, ModelDirectory.WeightsFile)), "a LoRA run keeps adapters, not models");
+            Assert.Equal(File.ReadAllBytes(Path.Combine(adapt.Directory, LoraDirectory.ConfigFile)),
+                File.ReadAllBytes(Path.Combine(kept, LoraDirectory.ConfigFile)));
+        }
+        // best/ holds the adapters of the best evaluation, not the last: opened on their base, they score its BLEU again.
+        var winner = Evaluations(adapt.Directory).Single(e => e.GetProperty("step").GetInt32() == run.Trainer.Best!.Step);
+        Assert.True(run.Trainer.Best!.Step < 40, "at this learning rate the last adapters are not the best: the test can tell");
+        var adapted = ModelDirectory.Open(best);
+        var (bleu, _) = new TranslationValidation(adapted.Tokenizer, run.Data.ValidPairs).Score(adapted.Translator);
+        Assert.Equal(Math.Round(bleu, 4), winner.GetProperty("val_bleu").GetDouble());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(adapt.Directory, LoraDirectory.AdapterFile)),
+            File.ReadAllBytes(Path.Combine(best, LoraDirectory.AdapterFile)));
+        // ema/ holds the adapters' average alone (the base's weights are not averaged), and opens on the base too.
+        var adapters = run.Model.NamedParameters().Where(p => p.Value.RequiresGrad).Select(p => p.Name).Order().ToList();
+        Assert.Equal(adapters, SafeTensors.Read(Path.Combine(ema, LoraDirectory.AdapterFile)).Tensors.Select(t => t.Key).Order());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(adapt.Directory, LoraDirectory.AdapterFile)),
+            File.ReadAllBytes(Path.Combine(ema, LoraDirectory.AdapterFile)));
+        Assert.IsType<Transformer>(ModelDirectory.Open(ema).Model);
+        // The checkpoint holds best/'s adapters: a resume writes best/ again, byte for byte.
+        byte[] bestAdapters = File.ReadAllBytes(Path.Combine(best, LoraDirectory.AdapterFile));
+        Directory.Delete(best, recursive: true);
+        TrainingRun.Start(adapt with { Resume = true }).Run();
+        Assert.Equal(bestAdapters, File.ReadAllBytes(Path.Combine(best, LoraDirectory.AdapterFile)));
+
+        var averaging = adapt with { Directory = Path.Combine(_root, "lora-average"), Training = adapt.Training with { AverageLast = 2 } };
+        Assert.Contains("a LoRA run keeps only its adapters", Assert.Throws<ArgumentException>(() => TrainingRun.Start(averaging)).Message);
+    }
+
+    [Fact]
     public void PatienceStopsAtTheFirstEvaluationThatMakesItRunOut()
     {
         var setup = Run("patience", Options(200) with { Patience = 2, EvalEvery = 2, Lr = 2e-2f });

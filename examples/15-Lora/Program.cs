@@ -48,14 +48,16 @@ try
     Console.WriteLine($"   base + adapters          {Reversed(adapted),9:P0} {Copied(adapted),7:P0}");
     Console.WriteLine($"   e.g. {inputs[0]} → {adapted.Translate(inputs[0])}");
 
-    // 4. The files: the adapters alone, and a merged model that decodes the same.
+    // 4. The files: the adapters alone, and a merged model that decodes as the trained model with its adapters apart.
     long adapterBytes = new FileInfo(Path.Combine(loraDir, LoraDirectory.AdapterFile)).Length;
     long modelBytes = new FileInfo(Path.Combine(baseDir, ModelDirectory.WeightsFile)).Length;
     Console.WriteLine($"\n3. {LoraDirectory.AdapterFile}: {adapterBytes / 1e3:F0} kB, against {modelBytes / 1e3:F0} kB for the model " +
                       $"({LoraDirectory.Describe(LoraDirectory.ReadConfig(loraDir))})");
     var files = ModelDirectory.Open(loraDir);
     ModelDirectory.Save(files.Model, files.Tokenizer, Path.Combine(root, "merged"));
-    bool same = Translator.Load(Path.Combine(root, "merged")).Translate(inputs).SequenceEqual(adapted.Translate(inputs));
+    run.Model.Eval();                                       // each layer still adds the adapter's u·Bᵀ to x·Wᵀ
+    var unmerged = new Translator((Transformer)run.Model, run.Data.Tokenizer);
+    bool same = Translator.Load(Path.Combine(root, "merged")).Translate(inputs).SequenceEqual(unmerged.Translate(inputs));
     Console.WriteLine($"   merged model decodes as base + adapters: {same}");
 }
 finally

@@ -34,11 +34,12 @@ internal static class QuantizeCommand
             if (FullPath(source) == FullPath(target))
                 throw new ArgumentException("--out must be another directory than --model (the float32 model is kept)");
             var clock = Stopwatch.StartNew();
-            var files = ModelDirectory.Open(source);
+            var files = ModelDirectory.Open(source);   // a LoRA run's adapters are merged into its base
             if (files.Model.IsQuantized) throw new ArgumentException($"{source}: the model's weights are int8 already");
+            string floatModel = LoraDirectory.Holds(source) ? LoraDirectory.ReadConfig(source).BaseModel : source;
+            long before = new FileInfo(Path.Combine(floatModel, ModelDirectory.WeightsFile)).Length;
             files.Model.QuantizeWeights();
             ModelDirectory.Save(files.Model, files.Tokenizer, target);
-            long before = new FileInfo(Path.Combine(source, ModelDirectory.WeightsFile)).Length;
             long after = new FileInfo(Path.Combine(target, ModelDirectory.WeightsFile)).Length;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"quantize: {files.Model.NamedInt8Weights().Count()} matrices to int8; {ModelDirectory.WeightsFile} " +

@@ -92,7 +92,7 @@ internal static class TrainCommand
         var loraDefaults = new LoraOptions();
         var loraRank = CliOptions.Int("--lora-rank", "With --init-from: train rank-R LoRA adapters beside the frozen weights.", 8);
         var loraAlpha = CliOptions.Float("--lora-alpha", "LoRA scaling α (the adapters' updates are multiplied by α / rank).",
-            loraDefaults.Alpha, 1e-6f, 1e6f);
+            loraDefaults.Alpha, 1e-6f, LoraOptions.MaxAlpha);
         var loraDropout = CliOptions.Float("--lora-dropout", "Dropout on the adapters' input.",
             loraDefaults.Dropout, 0f, 0.9f);
         var loraTargets = new Option<string>("--lora-targets")
@@ -190,6 +190,21 @@ internal static class TrainCommand
                 ResumeMaxMinutes = Given(validation.MaxMinutes) ? Math.Round((double)result.GetValue(validation.MaxMinutes), 6) : null,
             };
             if (result.GetValue(force) && !setup.Resume) throw new ArgumentException("--force goes with --resume");
+            if (setup is { Resume: true, Lora: { } givenLora } && LoraDirectory.Holds(setup.Directory))
+            {
+                // The adapters cannot change on resume: the flags given must match the run's, the others are the run's.
+                var kept = LoraDirectory.ReadConfig(setup.Directory).Options;
+                setup = setup with
+                {
+                    Lora = givenLora with
+                    {
+                        Alpha = Given(loraAlpha) ? givenLora.Alpha : kept.Alpha,
+                        Dropout = Given(loraDropout) ? givenLora.Dropout : kept.Dropout,
+                        Targets = Given(loraTargets) ? givenLora.Targets : kept.Targets,
+                        TrainBiases = Given(loraBias) ? givenLora.TrainBiases : kept.TrainBiases,
+                    },
+                };
+            }
             if (setup.Resume && TrainerCheckpoint.TryRead(setup.Directory) is { Options: var saved })
             {
                 // A LoRA run's directory holds adapters and no config.json: its model is its base's, which the run cannot change.

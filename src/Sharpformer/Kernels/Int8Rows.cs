@@ -8,15 +8,19 @@ namespace Sharpformer.Kernels;
 /// <summary>Symmetric int8 quantization of one row: q = round(x / s) with s = max |x| / 127.</summary>
 internal static unsafe class Int8Rows
 {
+    // The smallest normal float32: below 127 times it, 127 / max overflows.
+    private const float SmallestNormal = 1.17549435e-38f;
+
     /// <summary>
-    /// Weights: q ← round(row / s), halves away from zero, for s = max |row| / 127 (0 for a row of zeros); returns s.
-    /// row, q: [n]
+    /// Weights: q ← round(row / s), halves away from zero, for s = max |row| / 127; returns s. A row of zeros, or one whose
+    /// largest magnitude is below 127 times the smallest normal float (1.5e-36, where 127 / max would overflow), gets s = 0
+    /// and q = 0. row, q: [n]
     /// </summary>
     public static float Quantize(ReadOnlySpan<float> row, Span<sbyte> q)
     {
         float max = row.IsEmpty ? 0f : TensorPrimitives.MaxMagnitude(row);
         max = MathF.Abs(max);
-        if (max == 0f)
+        if (max < 127f * SmallestNormal)
         {
             q.Clear();
             return 0f;

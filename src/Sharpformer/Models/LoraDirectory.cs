@@ -91,7 +91,9 @@ public static class LoraDirectory
         }
         json.RejectOthers();
         if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower)) throw json.Error("base_weights_sha256 is not a SHA-256 in hex");
-        return new LoraAdapterConfig(baseModel, hash, options);
+        if (baseModel.Length == 0) throw json.Error("base_model is empty");
+        // Written as a full path; one written relative (by hand, by another tool) is relative to the adapter directory.
+        return new LoraAdapterConfig(Path.GetFullPath(baseModel, Path.GetFullPath(directory)), hash, options);
     }
 
     /// <summary>
@@ -123,7 +125,14 @@ public static class LoraDirectory
             throw new InvalidFileException(Path.Combine(directory, ConfigFile),
                 $"its base model {baseDirectory} is int8; adapters need float32");
         files.Model.Train();
-        files.Model.AddLora(config.Options, new Rng(0));
+        try
+        {
+            files.Model.AddLora(config.Options, new Rng(0));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidFileException(Path.Combine(directory, ConfigFile), $"its adapters do not fit the base ({e.Message})", e);
+        }
         return (files.Model, files.Tokenizer, config);
     }
 
@@ -135,8 +144,15 @@ public static class LoraDirectory
     public static ModelFiles Open(string directory)
     {
         var (model, tokenizer, _) = OpenBase(directory);
-        ModelDirectory.LoadWeights(model, Path.Combine(directory, AdapterFile), trainableOnly: true);
+        string adapters = Path.Combine(directory, AdapterFile);
+        ModelDirectory.LoadWeights(model, adapters, trainableOnly: true);
+        foreach (var (name, p) in model.NamedParameters().Where(p => p.Value.RequiresGrad))
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(p.AsSpan()))
+                throw new InvalidFileException(adapters, $"its tensor {name} holds a NaN or an infinity");
         model.MergeLora();
+        foreach (var (name, p) in model.NamedParameters())
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(p.AsSpan()))
+                throw new InvalidFileException(adapters, $"merging its adapters makes weight {name} overflow (a NaN or an infinity)");
         model.Eval();
         return new ModelFiles(model, tokenizer);
     }

@@ -196,15 +196,20 @@ public static class ModelDirectory
             {
                 var q = new sbyte[entry.Count];
                 weights.ReadInto(entry, q);
-                values[blocks[0]] = values.GetValueOrDefault(blocks[0]) with { Values = q };
+                var held = values.GetValueOrDefault(blocks[0]);
+                if (held.Values is { } first && !first.AsSpan().SequenceEqual(q)) throw TwoValues(weights, entry);
+                values[blocks[0]] = held with { Values = q };
                 continue;
             }
+            RequireFloat(weights, entry);   // an I8 tensor would read as floats of ±127 (a scale, a bias, a float model's weight)
             if (name.EndsWith(ParameterLayout.ScaleSuffix, StringComparison.Ordinal)
                 && int8.TryGetValue(name[..^ParameterLayout.ScaleSuffix.Length], out blocks))
             {
                 var scales = new float[entry.Count];
                 weights.ReadInto(entry, scales);
-                values[blocks[0]] = values.GetValueOrDefault(blocks[0]) with { Scales = scales };
+                var held = values.GetValueOrDefault(blocks[0]);
+                if (held.Scales is { } first && !first.AsSpan().SequenceEqual(scales)) throw TwoValues(weights, entry);
+                values[blocks[0]] = held with { Scales = scales };
                 continue;
             }
             var parameter = byName[name];
@@ -221,9 +226,7 @@ public static class ModelDirectory
             }
             var again = new float[entry.Count];
             weights.ReadInto(entry, again);
-            if (!again.AsSpan().SequenceEqual(parameter.AsSpan()))
-                throw Mismatch(weights, $"tensor '{entry.Name}' names a tensor the model shares with another name, " +
-                    $"but the file holds different values under the two names");
+            if (!again.AsSpan().SequenceEqual(parameter.AsSpan())) throw TwoValues(weights, entry);
         }
         foreach (var (name, blocks) in model.NamedInt8Weights())
         {
@@ -246,6 +249,17 @@ public static class ModelDirectory
     }
 
     private static InvalidFileException Mismatch(SafeTensorsReader weights, string problem) => new(weights.Source, problem);
+
+    private static InvalidFileException TwoValues(SafeTensorsReader weights, SafeTensorsEntry entry) => Mismatch(weights,
+        $"tensor '{entry.Name}' names a tensor the model shares with another name, but the file holds different values " +
+        "under the two names");
+
+    private static void RequireFloat(SafeTensorsReader weights, SafeTensorsEntry entry)
+    {
+        if (entry.DType == SafeTensorsDType.I8)
+            throw Mismatch(weights, $"tensor '{entry.Name}' is I8, but the model holds it in float32 (only an int8 model's weight " +
+                                    "matrices are I8)");
+    }
 
     private static string Shape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 }

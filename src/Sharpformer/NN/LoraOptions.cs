@@ -88,12 +88,37 @@ public sealed record LoraOptions
         (LoraTargets.FeedForward, "ff"), (LoraTargets.Embedding, "emb"),
     }.Where(t => targets.HasFlag(t.Item1)).Select(t => t.Item2));
 
+    /// <summary>The largest α accepted: beyond it the scaled update (α / r)·B·A overflows long before it is useful.</summary>
+    public const float MaxAlpha = 1e6f;
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> for a setting out of range, or a rank above what a targeted weight of
+    /// <paramref name="config"/> allows (an adapter of a [out, in] weight has a rank of at most min(out, in)).
+    /// </summary>
+    public void Validate(TransformerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Validate();
+        var shapes = new List<(string Name, int Rows, int Columns)>();
+        if ((Targets & LoraTargets.Attention) != 0) shapes.Add(("attention", config.DModel, config.DModel));
+        if (Targets.HasFlag(LoraTargets.FeedForward)) shapes.Add(("feed-forward", config.DimFeedForward, config.DModel));
+        if (Targets.HasFlag(LoraTargets.Embedding))
+        {
+            shapes.Add(("vocabulary", config.TargetVocab, config.DModel));
+            if (config.Architecture == Architecture.EncoderDecoder) shapes.Add(("source vocabulary", config.SourceVocab, config.DModel));
+        }
+        foreach (var (name, rows, columns) in shapes)
+            if (Rank > Math.Min(rows, columns))
+                throw new ArgumentException($"LoRA: rank {Rank} is more than the {name} weights ([{rows}, {columns}]) allow: at most " +
+                                            $"{Math.Min(rows, columns)}");
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> for a setting out of range.</summary>
     public void Validate()
     {
         if (Rank < 1) throw new ArgumentException($"LoRA: the rank is {Rank}, it must be at least 1");
-        if (!(Alpha > 0) || !float.IsFinite(Alpha))
-            throw new ArgumentException($"LoRA: alpha is {Alpha}, it must be a finite number above 0");
+        if (!(Alpha > 0) || Alpha > MaxAlpha)
+            throw new ArgumentException($"LoRA: alpha is {Alpha}, it must be above 0 and at most {MaxAlpha:0e0}");
         if (Dropout is not (>= 0f and < 1f)) throw new ArgumentException($"LoRA: dropout is {Dropout}, outside [0, 1)");
         if (Targets == LoraTargets.None || (Targets & ~(LoraTargets.All | LoraTargets.Embedding)) != 0)
             throw new ArgumentException($"LoRA: no valid targets ({Targets})");

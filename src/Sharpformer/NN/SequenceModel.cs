@@ -37,7 +37,7 @@ public abstract class SequenceModel : Module
     /// <exception cref="InvalidOperationException">The model is int8, or has adapters already.</exception>
     public void AddLora(LoraOptions options, Rng rng)
     {
-        options.Validate();
+        options.Validate(Config);   // before anything changes: a rank too large for a target leaves the model as it was
         if (IsQuantized) throw new InvalidOperationException("AddLora: the model's weights are int8; adapters need the float32 model");
         if (HasLora) throw new InvalidOperationException("AddLora: the model has adapters already");
         foreach (var p in Parameters()) p.RequiresGrad = false;
@@ -132,6 +132,10 @@ public abstract class SequenceModel : Module
     public void QuantizeWeights()
     {
         if (IsQuantized) throw new InvalidOperationException("QuantizeWeights: the model's weights are int8 already");
+        foreach (var (name, p) in NamedParameters())
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(p.AsSpan()))
+                throw new ArgumentException($"QuantizeWeights: weight '{name}' holds a NaN or an infinity: the model cannot be quantized " +
+                                            "(nor used)");
         QuantizeInPlace();
         Config = Config with { Weights = WeightFormat.Int8 };
     }

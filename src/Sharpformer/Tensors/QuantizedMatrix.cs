@@ -43,6 +43,9 @@ public sealed class QuantizedMatrix
     /// <summary>Σ_c q[r, c] per row, padded with zeros to whole panels (the correction for activations stored plus 128).</summary>
     internal int[] RowSums { get; }
 
+    /// <summary>The largest scale a row can have: float.MaxValue / 127, that of a row whose largest value is the largest float.</summary>
+    public const float MaxScale = float.MaxValue / 127f;
+
     /// <summary>
     /// Quantizes a float32 matrix <paramref name="weight"/>: [rows, columns] row by row, rounding to the nearest
     /// level (halves away from zero). A row of zeros gets scale 0.
@@ -71,15 +74,18 @@ public sealed class QuantizedMatrix
     /// A matrix from stored parts, as a quantized model file holds them: <paramref name="values"/> [rows, columns]
     /// row-major and <paramref name="scales"/> [rows].
     /// </summary>
-    /// <exception cref="ArgumentException">The sizes disagree, a value is −128, or a scale is negative or not finite.</exception>
+    /// <exception cref="ArgumentException">
+    /// The sizes disagree, a value is −128, or a scale is not in [0, <see cref="MaxScale"/>].
+    /// </exception>
     public static QuantizedMatrix FromRows(ReadOnlySpan<sbyte> values, ReadOnlySpan<float> scales, int rows, int columns)
     {
         if (rows < 0 || columns < 0 || values.Length != (long)rows * columns || scales.Length != rows)
             throw new ArgumentException(
                 $"QuantizedMatrix: {values.Length} values and {scales.Length} scales do not make a [{rows}, {columns}] matrix");
         for (int r = 0; r < rows; r++)
-            if (!float.IsFinite(scales[r]) || scales[r] < 0)
-                throw new ArgumentException($"QuantizedMatrix: the scale of row {r} is {scales[r]}, not a finite value ≥ 0");
+            if (!(scales[r] is >= 0f and <= MaxScale))
+                throw new ArgumentException($"QuantizedMatrix: the scale of row {r} is {scales[r]}, not in [0, {MaxScale}] " +
+                                            "(127 times it must be a finite float)");
         int at = values.IndexOf(sbyte.MinValue);
         if (at >= 0)
             throw new ArgumentException($"QuantizedMatrix: value {at} is −128, outside the symmetric range [−127, 127]");

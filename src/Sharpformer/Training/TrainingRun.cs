@@ -85,10 +85,12 @@ public sealed class TrainingRun
         TrainingOptions? saved = checkpoint?.Options;
         ulong seed = saved?.Seed ?? setup.Training.Seed;
         // A fine-tuning run starts from a base model: named by the options, or for a resumed LoRA run by its adapter config.
-        var adapters = resuming && LoraDirectory.Holds(directory) ? LoraDirectory.ReadConfig(directory) : null;
+        var adapters = resuming && LoraDirectory.Holds(directory) ? ResumedAdapters(directory, setup, leader) : null;
+        if (resuming && adapters is null && setup.Lora is not null)
+            throw new ArgumentException($"{directory} is not a LoRA run: --resume cannot add adapters to it");
         var lora = adapters?.Options ?? (resuming ? null : setup.Lora);
         string? baseDirectory = adapters?.BaseModel ?? (resuming ? null : setup.InitFrom);
-        var baseFiles = baseDirectory is null ? null : OpenBase(baseDirectory, adapters);
+        var baseFiles = baseDirectory is null ? null : OpenBase(baseDirectory, adapters, lora);
         int maxLength = baseFiles is null ? setup.MaxLength : Math.Min(setup.MaxLength, baseFiles.Model.Config.MaxLength - 2);
         var settings = new DataSettings(setup.BatchTokens, maxLength, setup.BpeVocabSize, setup.SkipBadLines, seed);
         if (resuming && setup.TokenizerFile is not null)
@@ -186,17 +188,46 @@ public sealed class TrainingRun
         return new TrainingRunResult(Trainer.Step, loss, accuracy);
     }
 
-    // The model to fine-tune, float32 and (for a LoRA run's resume) still the weights its adapters were trained on.
-    private static ModelFiles OpenBase(string directory, LoraAdapterConfig? adapters)
+    // The model to fine-tune: float32, a model directory of its own when adapters are to be added (their config records
+    // its weights' hash), still the weights a resumed run's adapters were trained on, and able to take the adapters.
+    private static ModelFiles OpenBase(string directory, LoraAdapterConfig? adapters, LoraOptions? lora)
     {
+        if (lora is not null && LoraDirectory.Holds(directory))
+            throw new ArgumentException($"{directory} holds LoRA adapters, not a model: merge them first (sharpformer lora merge " +
+                                        $"--model {directory} --out DIR) and put new adapters on the merged model");
+        if (adapters is not null && !Directory.Exists(directory))
+            throw new ArgumentException($"the base model of this run's adapters, {directory}, does not exist: if it moved, name it " +
+                                        "again (--init-from DIR)");
         if (adapters is not null && LoraDirectory.HashWeights(directory) != adapters.BaseWeightsSha256)
             throw new IO.InvalidFileException(Path.Combine(directory, ModelDirectory.WeightsFile),
                 "its weights changed since the adapters of this run were trained on them");
         var files = ModelDirectory.Open(directory);
         if (files.Model.IsQuantized)
             throw new ArgumentException($"{directory}: the model's weights are int8; fine-tune the float32 model");
+        lora?.Validate(files.Model.Config);   // before the run's directory is written
         return files;
     }
+
+    // A resumed LoRA run's adapter config. Its adapters cannot change (their shapes and scaling are in the checkpoint); a
+    // base named again may be the recorded one moved elsewhere: with the same weights it becomes the run's base from now on.
+    private static LoraAdapterConfig ResumedAdapters(string directory, TrainingRunOptions setup, bool leader)
+    {
+        var adapters = LoraDirectory.ReadConfig(directory);
+        if (setup.Lora is { } given && given != adapters.Options)
+            throw new ArgumentException($"--resume cannot change a LoRA run's adapters: they are {Settings(adapters.Options)}, " +
+                                        $"not {Settings(given)}; drop the LoRA settings to continue with them");
+        if (setup.InitFrom is not { } moved || Path.GetFullPath(moved) == adapters.BaseModel) return adapters;
+        if (!Directory.Exists(moved) || LoraDirectory.HashWeights(moved) != adapters.BaseWeightsSha256)
+            throw new ArgumentException($"{moved} is not the base this run's adapters were trained on (its weights differ from " +
+                                        $"those of {adapters.BaseModel}, SHA-256 {adapters.BaseWeightsSha256[..12]}…)");
+        adapters = adapters with { BaseModel = Path.GetFullPath(moved) };
+        if (leader) LoraDirectory.WriteConfig(directory, adapters);
+        return adapters;
+    }
+
+    private static string Settings(LoraOptions o) => string.Create(CultureInfo.InvariantCulture,
+        $"rank {o.Rank}, α {o.Alpha}, dropout {o.Dropout}, targets {LoraOptions.FormatTargets(o.Targets)}, " +
+        $"bias {(o.TrainBiases ? "all" : "none")}");
 
     // What TrainingData.Load does not check itself (it checks the task and files).
     private static void CheckSetup(TrainingRunOptions setup)

@@ -66,4 +66,57 @@ public sealed class LoraCliTests : IDisposable
         Assert.Equal(1, plusCode);
         Assert.Contains("--lora-plus-ratio need --lora-rank", plusErr);
     }
+
+    [Fact]
+    public void MistakesThatWouldLoseOrGarbleWorkAreRefusedInOneLine()
+    {
+        string base_ = Path.Combine(_root, "base"), adapted = Path.Combine(_root, "lora");
+        Ok(CliRunner.Run(Timeout, "train", "--task", "reverse", "--out", base_, "--steps", "40", "--eval-every", "0", "--threads", "1"));
+        string[] Adapt(string from, string dir, params string[] more) => ["train", "--task", "copy", "--init-from", from, "--out", dir,
+            "--eval-every", "0", "--seed", "2", "--threads", "1", .. more];
+        Ok(CliRunner.Run(Timeout, Adapt(base_, adapted, "--lora-rank", "4", "--steps", "10")));
+        byte[] baseWeights = File.ReadAllBytes(Path.Combine(base_, "model.safetensors"));
+
+        void Refused(string expected, params string[] args)
+        {
+            var (code, _, stderr) = CliRunner.Run(Timeout, args);
+            Assert.True(code == 1, $"exit {code}: {stderr}");
+            Assert.Contains(expected, stderr);
+            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        // Merging over the base (or a link to it) would destroy what the adapters need; over other adapters, hide the result.
+        Refused("is the adapters' base model", "lora", "merge", "--model", adapted, "--out", base_);
+        string link = Path.Combine(_root, "link-to-base");
+        Directory.CreateSymbolicLink(link, base_);
+        Refused("is the adapters' base model", "lora", "merge", "--model", adapted, "--out", link);
+        string other = Directory.CreateDirectory(Path.Combine(_root, "other-adapters")).FullName;
+        File.Copy(Path.Combine(adapted, "adapter_config.json"), Path.Combine(other, "adapter_config.json"));
+        Refused("holds adapters", "lora", "merge", "--model", adapted, "--out", other);
+        Assert.Equal(baseWeights, File.ReadAllBytes(Path.Combine(base_, "model.safetensors")));
+        // A rank the weights cannot hold, and adapters on adapters: refused before the run's directory is made.
+        Refused("rank 100 is more than the attention weights", Adapt(base_, Path.Combine(_root, "r100"), "--lora-rank", "100"));
+        Refused("holds LoRA adapters, not a model", Adapt(adapted, Path.Combine(_root, "stacked"), "--lora-rank", "4"));
+        Assert.False(Directory.Exists(Path.Combine(_root, "r100")) || Directory.Exists(Path.Combine(_root, "stacked")));
+        // Resume continues the run's adapters: another rank is refused, not silently ignored; the same is fine.
+        Refused("cannot change a LoRA run's adapters", Adapt(base_, adapted, "--lora-rank", "8", "--steps", "20", "--resume"));
+        // A moved base: the run says so, and continues once told where it is (the same weights), from then on by itself.
+        string moved = Path.Combine(_root, "moved-base");
+        Directory.Move(base_, moved);
+        Refused("does not exist: if it moved, name it again", "train", "--task", "copy", "--out", adapted, "--steps", "20", "--resume");
+        Ok(CliRunner.Run(Timeout, Adapt(moved, adapted, "--lora-rank", "4", "--steps", "20", "--resume")));
+        Assert.Contains(moved, File.ReadAllText(Path.Combine(adapted, "adapter_config.json")));
+        var expected = CliRunner.Run(Timeout, "translate", "--model", adapted, "abc");
+        Ok(expected);
+        // A base written relative (by hand) is relative to the adapter directory, not to where the command runs.
+        string config = Path.Combine(adapted, "adapter_config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace(moved, "../moved-base"));
+        Assert.Equal(expected.Stdout, CliRunner.Run(Timeout, "translate", "--model", adapted, "abc").Stdout);
+        // Adapters holding a NaN would decode to garbage: refused with the tensor's name.
+        var adapters = Sharpformer.IO.SafeTensors.Read(Path.Combine(adapted, "adapter.safetensors"));
+        var first = adapters.Tensors[0];
+        first.Value.AsSpan()[0] = float.NaN;
+        Sharpformer.IO.SafeTensors.Write(Path.Combine(adapted, "adapter.safetensors"), adapters.Tensors);
+        Refused($"its tensor {first.Key} holds a NaN or an infinity", "translate", "--model", adapted, "abc");
+    }
 }

@@ -210,7 +210,15 @@ public class LoraModelTests
         var model = Model();
         Assert.Throws<ArgumentException>(() => model.AddLora(new LoraOptions { Rank = 0 }, new Rng(1)));
         Assert.Throws<ArgumentException>(() => model.AddLora(new LoraOptions { Alpha = float.NaN }, new Rng(1)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => model.AddLora(new LoraOptions { Rank = 65 }, new Rng(1)));   // above d_model
+        Assert.Contains("rank 65 is more than the attention weights ([64, 64]) allow: at most 64",
+            Assert.Throws<ArgumentException>(() => model.AddLora(new LoraOptions { Rank = 65 }, new Rng(1))).Message);
+        // q and v take rank 40, the vocabulary matrix [30, 64] does not: refused before any weight froze or adapter came.
+        var tooLarge = new LoraOptions { Rank = 40, Targets = LoraTargets.Query | LoraTargets.Value | LoraTargets.Embedding };
+        Assert.Contains("vocabulary weights ([30, 64])",
+            Assert.Throws<ArgumentException>(() => model.AddLora(tooLarge, new Rng(1))).Message);
+        Assert.False(model.HasLora);
+        Assert.All(model.Parameters(), p => Assert.True(p.RequiresGrad));
+        Assert.Throws<ArgumentException>(() => model.AddLora(new LoraOptions { Alpha = 2e6f }, new Rng(1)));
         Assert.Contains("'x'", Assert.Throws<ArgumentException>(() => LoraOptions.ParseTargets("q,x")).Message);
         Assert.Equal(LoraTargets.Query | LoraTargets.Value | LoraTargets.FeedForward, LoraOptions.ParseTargets("q, v,ff"));
         Assert.Equal("q,k,v,o,ff", LoraOptions.FormatTargets(LoraOptions.ParseTargets("all")));

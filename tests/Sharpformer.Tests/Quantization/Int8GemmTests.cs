@@ -72,11 +72,10 @@ public unsafe class Int8GemmTests
             }
     }
 
-    [Theory]
+    [Int8DirectTheory]
     [MemberData(nameof(Shapes))]
     public void TheInt8PathComputesTheIntegerProductExactly(int m, int n, int k)
     {
-        if (!Int8Gemm.DirectSupported) return;                       // the float path covers CPUs without AVX-VNNI
         foreach (int threads in new[] { 1, 2 })
             foreach (float beta in new[] { 0f, 1f })
             {
@@ -106,11 +105,10 @@ public unsafe class Int8GemmTests
             }
     }
 
-    [Theory]
+    [Int8DirectTheory]
     [MemberData(nameof(Shapes))]
     public void TheInt8PathIsWithinTheActivationRoundingOfTheFloatProduct(int m, int n, int k)
     {
-        if (!Int8Gemm.DirectSupported) return;
         var (w, x, y) = Operands(m, n, k, seed: m + n + k);
         var expected = FloatReference(w, x, y, m, 0f);
         fixed (float* px = x, py = y) Int8Gemm.RunDirect(m, w.Operand, px, k, 0f, py, n, threads: 1);
@@ -128,14 +126,33 @@ public unsafe class Int8GemmTests
         }
     }
 
-    [Fact]
+    [Int8DirectFact]
     public void ANaNActivationRowGivesNaNOutputsOnlyInItsRow()
     {
-        if (!Int8Gemm.DirectSupported) return;
         var (w, x, y) = Operands(2, 20, 40, seed: 3);
         x[5] = float.NaN;                                            // row 0
         fixed (float* px = x, py = y) Int8Gemm.RunDirect(2, w.Operand, px, 40, 0f, py, 20, threads: 1);
         Assert.All(y[..20], v => Assert.True(float.IsNaN(v)));
         Assert.All(y[20..], v => Assert.True(float.IsFinite(v)));
+    }
+}
+
+/// <summary>A fact about the VPDPBUSD path: skipped, with the reason shown, on a CPU without AVX-VNNI and AVX-512.</summary>
+internal sealed class Int8DirectFactAttribute : FactAttribute
+{
+    internal const string Reason = "the int8 path needs AVX-VNNI and AVX-512, which this CPU lacks (its products run in float32)";
+
+    public Int8DirectFactAttribute()
+    {
+        if (!Int8Gemm.DirectSupported) Skip = Reason;
+    }
+}
+
+/// <summary>A theory about the VPDPBUSD path: skipped, with the reason shown, on a CPU without AVX-VNNI and AVX-512.</summary>
+internal sealed class Int8DirectTheoryAttribute : TheoryAttribute
+{
+    public Int8DirectTheoryAttribute()
+    {
+        if (!Int8Gemm.DirectSupported) Skip = Int8DirectFactAttribute.Reason;
     }
 }

@@ -61,6 +61,16 @@ public class QuantizedMatrixTests
         Assert.All(q.Dequantize().ToArray(), v => Assert.Equal(0f, v));
     }
 
+    [Fact]
+    public void ARowTooSmallForANormalScaleGetsScaleZero()
+    {
+        // 127 / 1e-37 overflows: every nonzero value would round to ±127 (1e-39 read back 100 times too large).
+        var q = QuantizedMatrix.Quantize(Tensor.FromArray([1e-37f, 5e-38f, 1e-39f, 0f, 1f, 0.5f, -0.25f, 0f], 2, 4));
+        Assert.Equal(0f, q.Scales[0]);
+        Assert.Equal([0f, 0f, 0f, 0f], q.Dequantize().ToArray()[..4]);
+        Assert.Equal(1f / 127, q.Scales[1]);   // the row beside it as before
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(17, 5)]
@@ -99,6 +109,9 @@ public class QuantizedMatrixTests
         Assert.Contains("scale of row 1",
             Assert.Throws<ArgumentException>(() => QuantizedMatrix.FromRows([1, 2], [1f, -1f], 2, 1)).Message);
         Assert.Contains("scale of row 0", Assert.Throws<ArgumentException>(() => QuantizedMatrix.FromRows([1], [float.NaN], 1, 1)).Message);
+        // 127 times 3e38 is infinite: every value of the row would read back as ±∞.
+        Assert.Contains("scale of row 0", Assert.Throws<ArgumentException>(() => QuantizedMatrix.FromRows([1], [3e38f], 1, 1)).Message);
+        Assert.Equal(QuantizedMatrix.MaxScale, QuantizedMatrix.FromRows([127], [QuantizedMatrix.MaxScale], 1, 1).Scales[0]);
         Assert.Contains("do not make", Assert.Throws<ArgumentException>(() => QuantizedMatrix.FromRows([1, 2, 3], [1f], 1, 2)).Message);
     }
 }

@@ -49,7 +49,7 @@ public sealed class QuantizedModelTests : IDisposable
         var actual = Logits(model);
         // Measured: the largest difference is 0.35%, 0.62% and 1.04% of the logits' range on these three models (weights
         // and activations rounded to 8 bits); 2% leaves room for other seeds and still fails on a misplaced scale or row.
-        float range = expected.Max() - expected.Min(), worst = expected.Zip(actual, (e, a) => MathF.Abs(e - a)).Max();
+        float range = expected.Max() - expected.Min(), worst = LargestDifference(expected, actual);
         Assert.True(worst <= 0.02f * range, $"largest difference {worst} for a range of {range}");
         Assert.True(model.IsQuantized);
         Assert.Equal(WeightFormat.Int8, model.Config.Weights);
@@ -88,7 +88,7 @@ public sealed class QuantizedModelTests : IDisposable
         model.QuantizeWeights();
         var actual = model.Forward(tokens).ToArray();
         float range = expected.Max() - expected.Min();
-        Assert.True(expected.Zip(actual, (e, a) => MathF.Abs(e - a)).Max() <= 0.02f * range);
+        Assert.True(LargestDifference(expected, actual) <= 0.02f * range);
     }
 
     [Fact]
@@ -145,6 +145,55 @@ public sealed class QuantizedModelTests : IDisposable
         // Cut short.
         File.WriteAllBytes(weights, good[..(good.Length - 100)]);
         Assert.Throws<InvalidFileException>(() => ModelDirectory.Load(dir));
+    }
+
+    [Fact]
+    public void Int8ValuesWhereFloatsBelongAndTwoDifferentCopiesOfOneMatrixAreRefused()
+    {
+        var model = (Transformer)new Transformer(TransformerConfig.Tiny(30) with { MaxLength = 20 }, new Rng(5));
+        model.QuantizeWeights();
+        string dir = Path.Combine(_root, "int8");
+        ModelDirectory.Save(model, dir);
+        string weights = Path.Combine(dir, ModelDirectory.WeightsFile), config = Path.Combine(dir, ModelDirectory.ConfigFile);
+        var floats = model.NamedParameters().Select(p => new SafeTensorsPayload(p.Name, p.Value)).ToList();
+        var int8 = model.NamedInt8Weights().ToList();
+        List<SafeTensorsPayload> Scales(IEnumerable<(string Name, IReadOnlyList<QuantizedMatrix> Blocks)> matrices) =>
+            [.. matrices.Select(w => new SafeTensorsPayload(w.Name + ParameterLayout.ScaleSuffix,
+                Tensor.FromArray([.. w.Blocks.SelectMany(b => b.Scales.ToArray())])))];
+
+        // The same matrix under its second name (the tied output layer's), with other values: which would the model use?
+        var blocks = int8.First(w => w.Name == "src_embed.weight").Blocks;
+        var other = QuantizedMatrix.Quantize(Tensor.FromArray([.. Enumerable.Range(0, 30 * 64).Select(i => MathF.Sin(i))], 30, 64));
+        Assert.Contains(model.AllInt8WeightNames(), w => w.Name == "tgt_embed.weight" && ReferenceEquals(w.Blocks[0], blocks[0]));
+        SafeTensors.Write(weights, [.. floats, .. int8.Select(w => new SafeTensorsPayload(w.Name, w.Blocks)), .. Scales(int8),
+            new SafeTensorsPayload("tgt_embed.weight", [other])], null);
+        Assert.Contains("different values under the two names",
+            Assert.Throws<InvalidFileException>(() => ModelDirectory.Load(dir)).Message);
+
+        // A float32 config over the int8 values without their scales: each I8 matrix would read as floats of up to ±127.
+        SafeTensors.Write(weights, [.. floats, .. int8.Select(w => new SafeTensorsPayload(w.Name, w.Blocks))], null);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"weights\": \"int8\"", "\"weights\": \"float32\""));
+        Assert.Contains("is I8, but the model holds it in float32",
+            Assert.Throws<InvalidFileException>(() => ModelDirectory.Load(dir)).Message);
+    }
+
+    [Fact]
+    public void AWeightThatIsNotFiniteIsNamedWhenQuantizing()
+    {
+        var model = new Transformer(TransformerConfig.Tiny(30) with { MaxLength = 20 }, new Rng(5));
+        var bias = model.NamedParameters().First(p => p.Name.EndsWith("linear1.bias", StringComparison.Ordinal));
+        bias.Value.AsSpan()[3] = float.NaN;
+        var e = Assert.Throws<ArgumentException>(model.QuantizeWeights);
+        Assert.Contains($"weight '{bias.Name}' holds a NaN", e.Message);
+        Assert.False(model.IsQuantized);
+    }
+
+    // max |e − a| over logits that must all be finite (LINQ's Max ranks a NaN below every number, so it would hide one).
+    private static float LargestDifference(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.All(expected.Concat(actual), v => Assert.True(float.IsFinite(v), $"a logit is {v}"));
+        return expected.Zip(actual, (e, a) => MathF.Abs(e - a)).Max();
     }
 
     private static string SafeTensorsHeaderOf(byte[] file)

@@ -138,10 +138,11 @@ public static class LoraDirectory
 
     /// <summary>
     /// Opens an adapter directory for use: the base with the trained adapters merged into its weights (the same outputs
-    /// as the unmerged model, at the base's speed), in evaluation mode.
+    /// as the unmerged model, at the base's speed), in evaluation mode — or, with <paramref name="merge"/> false, with
+    /// the adapters still apart (each adapted layer adding its low-rank term), to inspect them or train them further.
     /// </summary>
     /// <exception cref="InvalidFileException">A file is missing or damaged, or the base's weights changed.</exception>
-    public static ModelFiles Open(string directory)
+    public static ModelFiles Open(string directory, bool merge = true)
     {
         var (model, tokenizer, _) = OpenBase(directory);
         string adapters = Path.Combine(directory, AdapterFile);
@@ -149,6 +150,11 @@ public static class LoraDirectory
         foreach (var (name, p) in model.NamedParameters().Where(p => p.Value.RequiresGrad))
             if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(p.AsSpan()))
                 throw new InvalidFileException(adapters, $"its tensor {name} holds a NaN or an infinity");
+        if (!merge)
+        {
+            model.Eval();
+            return new ModelFiles(model, tokenizer);
+        }
         model.MergeLora();
         foreach (var (name, p) in model.NamedParameters())
             if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(p.AsSpan()))

@@ -81,7 +81,7 @@ public class LoraModelTests
     }
 
     // Merges the adapters and checks the plain model gives the logits it gave with them, to 1e-5 relative.
-    private static void AssertMergesToTheSameLogits(Transformer model, float[] unmerged)
+    private static void AssertMergesToTheSameLogits(SequenceModel model, float[] unmerged)
     {
         model.MergeLora();
         Assert.False(model.HasLora);
@@ -102,13 +102,15 @@ public class LoraModelTests
         CachedDecoding.AssertMatchesFullForward(model, Source, Target, 1e-5f);
     }
 
-    // Tied output and shared tables: one vocabulary matrix, one adapter; separate tables and output layer: three.
+    // Tied output and shared tables: one vocabulary matrix, one adapter; a shared table and its own output layer (the
+    // toy tasks' default): two; separate tables and output layer: three.
     [Theory]
-    [InlineData(true, 1)]
-    [InlineData(false, 3)]
-    public void VocabularyAdaptersTrainMergeAndDecodeAsTheUnmergedModel(bool tied, int adapters)
+    [InlineData(true, true, 1)]
+    [InlineData(true, false, 2)]
+    [InlineData(false, false, 3)]
+    public void VocabularyAdaptersTrainMergeAndDecodeAsTheUnmergedModel(bool shared, bool tied, int adapters)
     {
-        var config = TransformerConfig.Tiny(30) with { MaxLength = 20, Dropout = 0f, ShareEmbeddings = tied, TieOutput = tied };
+        var config = TransformerConfig.Tiny(30) with { MaxLength = 20, Dropout = 0f, ShareEmbeddings = shared, TieOutput = tied };
         var model = new Transformer(config, new Rng(3));
         model.AddLora(new LoraOptions { Rank = 3, Alpha = 6, Targets = LoraTargets.Embedding | LoraTargets.Query }, new Rng(9));
         Assert.Equal(adapters, model.Parameters().Count(p => p.RequiresGrad && p.ShapeArray() is [30, 3]));   // each B: [vocabulary, r]
@@ -173,6 +175,27 @@ public class LoraModelTests
         Assert.True(cross.Passed, cross.Report);
     }
 
+    [Fact]
+    public void AnAdaptedLinearAddsWhatItsAdapterComputesAndMergesIntoItsWeight()
+    {
+        var rng = new Rng(6);
+        var linear = new Linear(6, 4, rng);
+        var x = Tensor.Normal([2, 3, 6], rng);
+        var plain = linear.Forward(x).ToArray();
+        var adapter = linear.AttachLora(2, 4f, 0f, rng);
+        using var _ = GradMode.NoGrad();
+        adapter.B.Weight.CopyFrom(Tensor.Normal([4, 2], rng));
+        var adapted = linear.Forward(x).ToArray();
+        var added = adapter.Forward(x).ToArray();                      // (α/r)·x·Aᵀ·Bᵀ
+        var throughDelta = x.Linear(adapter.Delta(), null).ToArray();  // x·ΔWᵀ, ΔW = (α/r)·B·A
+        for (int i = 0; i < adapted.Length; i++)
+        {
+            Assert.Equal(plain[i] + added[i], adapted[i], 1e-5f);
+            Assert.Equal(added[i], throughDelta[i], 1e-5f);
+        }
+        Assert.True(added.Any(v => Math.Abs(v) > 1e-2f), "the adapter added nothing");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -202,6 +225,36 @@ public class LoraModelTests
         Assert.Throws<ShapeMismatchException>(() => x.LinearLowRank(w, b, Tensor.Normal([2, 4, 2], rng), up, relu));
         Assert.Throws<ShapeMismatchException>(() => x.LinearLowRank(w, b, down, Tensor.Normal([5, 2], rng), relu));
         Assert.Throws<ShapeMismatchException>(() => x.LinearLowRank(w, b, down, Tensor.Normal([4, 3], rng), relu));
+    }
+
+    [Fact]
+    public void ALanguageModelsAdaptersMergeAndDecodeStepByStepAsItsFullForward()
+    {
+        // Decoder-only, output tied to the embedding: one vocabulary adapter serves the lookups and the logits.
+        var model = new LanguageModel(TransformerConfig.TinyLanguageModel(30) with { MaxLength = 20, Dropout = 0f }, new Rng(3));
+        model.AddLora(new LoraOptions { Rank = 3, Alpha = 6, Targets = LoraTargets.All | LoraTargets.Embedding }, new Rng(9));
+        Assert.Equal(1, model.Parameters().Count(p => p.RequiresGrad && p.ShapeArray() is [30, 3]));
+        Train(model, 4);
+        model.Eval();
+        int[] ids = [1, 7, 9, 4, 22, 13, 5, 17];
+        var tokens = Tensor.FromArray([.. ids.Select(t => (float)t)], 1, ids.Length);
+        using (GradMode.NoGrad())
+        {
+            var full = model.Forward(tokens).ToArray();   // [1, T, V]
+            var cache = model.NewCache();
+            for (int t = 0; t < ids.Length; t++)
+            {
+                var step = model.DecodeStep(Tensor.FromArray([ids[t]]), cache).ToArray();
+                for (int v = 0; v < step.Length; v++)
+                    Assert.True(Math.Abs(step[v] - full[t * 30 + v]) <= 1e-5f * Math.Max(1, Math.Abs(full[t * 30 + v])),
+                        $"position {t}, logit {v}: {step[v]} vs {full[t * 30 + v]}");
+            }
+        }
+        var untouched = new LanguageModel(TransformerConfig.TinyLanguageModel(30) with { MaxLength = 20, Dropout = 0f }, new Rng(3));
+        untouched.Eval();
+        var unmerged = Logits(model);
+        Assert.True(Logits(untouched).Zip(unmerged).Any(p => Math.Abs(p.First - p.Second) > 1e-3f), "the adapters changed nothing");
+        AssertMergesToTheSameLogits(model, unmerged);
     }
 
     [Fact]

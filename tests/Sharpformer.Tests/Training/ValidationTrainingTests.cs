@@ -147,6 +147,13 @@ public sealed class ValidationTrainingTests : IDisposable
         var adapted = ModelDirectory.Open(best);
         var (bleu, _) = new TranslationValidation(adapted.Tokenizer, run.Data.ValidPairs).Score(adapted.Translator);
         Assert.Equal(Math.Round(bleu, 4), winner.GetProperty("val_bleu").GetDouble());
+        // Opened with the adapters apart, the same adapters translate as their merged model.
+        var apart = LoraDirectory.Open(best, merge: false);
+        Assert.True(apart.Model.HasLora);
+        string[] sources = [.. run.Data.ValidPairs.Select(p => p.Source)];
+        IReadOnlyList<string> Translate(ModelFiles files) =>
+            new Sharpformer.Generation.Translator(files.Translator, files.Tokenizer).Translate(sources);
+        Assert.Equal(Translate(adapted), Translate(apart));
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(adapt.Directory, LoraDirectory.AdapterFile)),
             File.ReadAllBytes(Path.Combine(best, LoraDirectory.AdapterFile)));
         // ema/ holds the adapters' average alone (the base's weights are not averaged), and opens on the base too.

@@ -10,13 +10,16 @@ internal static class CommandErrors
         {
             return action();
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
-                                      or KeyNotFoundException or IndexOutOfRangeException or InsufficientMemoryException
-                                      or Sharpformer.Training.TrainingDivergedException
-                                      or Sharpformer.Distributed.MpiException or NotSupportedException)
+        catch (Exception e) when (IsUserError(e))
         {
             Console.Error.WriteLine($"sharpformer: {e.Message}");
             return 1;
         }
     }
+
+    /// <summary>Whether <paramref name="e"/> is an error a user can cause (bad input, a file, memory, MPI), not a bug.</summary>
+    public static bool IsUserError(Exception e) =>
+        e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or KeyNotFoundException
+            or IndexOutOfRangeException or InsufficientMemoryException or Sharpformer.Training.TrainingDivergedException
+            or Sharpformer.Distributed.MpiException or NotSupportedException;
 }

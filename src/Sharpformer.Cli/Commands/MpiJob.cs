@@ -15,6 +15,12 @@ internal static class MpiJob
     /// </summary>
     public static int Run(Func<MpiWorld?, int> body)
     {
+        if (MpiWorld.ForeignLauncher is { } launcher)
+        {
+            Console.Error.WriteLine($"sharpformer: started by {launcher}, which Sharpformer cannot join: each process would " +
+                                    "train alone into the same directory; start the job with Open MPI's mpirun -np N");
+            return 1;
+        }
         if (!MpiWorld.IsLaunched) return CommandErrors.Run(() => body(null));
         MpiWorld world;
         try
@@ -38,7 +44,8 @@ internal static class MpiJob
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"sharpformer: rank {world.Rank} of {world.Size}: {e.Message}");
+            // A user's error in one line; a bug with its stack, as a single process would show it.
+            Console.Error.WriteLine($"sharpformer: rank {world.Rank} of {world.Size}: {(CommandErrors.IsUserError(e) ? e.Message : e)}");
             world.Abort(1);
         }
         world.Dispose();

@@ -14,6 +14,9 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
     /// <summary>The padding, bos and eos ids the batch was built with (Sharpformer's reserved ones unless told).</summary>
     public SpecialIds Ids { get; init; } = SpecialIds.Reserved;
 
+    /// <summary>The padding id of a batch with no padding (language-model windows): no token has it.</summary>
+    public const int NoPadding = -1;
+
     /// <summary>Pads <paramref name="pairs"/> into one batch, with <paramref name="ids"/> (default: the reserved ones).</summary>
     public static Batch FromPairs(IReadOnlyList<SequencePair> pairs, SpecialIds? ids = null)
     {
@@ -61,8 +64,10 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
                 input[b * t + i] = windows[b][i];
                 output[b * t + i] = windows[b][i + 1];
             }
+        // Windows of text hold no padding: no id is padding here (id 0 is text to a tokenizer whose pad comes later, GPT-2's
+        // "!"), so a data-parallel share counts and keeps every token.
         return new Batch(Tensor.Zeros(windows.Count, 0), Tensor.FromArray(input, windows.Count, t),
-            Tensor.FromArray(output, windows.Count, t), 0, windows.Count * t);
+            Tensor.FromArray(output, windows.Count, t), 0, windows.Count * t) { Ids = SpecialIds.Reserved with { Pad = NoPadding } };
     }
 
     /// <summary>

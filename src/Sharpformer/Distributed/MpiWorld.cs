@@ -35,6 +35,26 @@ public sealed unsafe class MpiWorld : ICommunicator, IDisposable
     /// </summary>
     public static bool IsLaunched => LaunchedSize is not null;
 
+    /// <summary>
+    /// Another launcher than Open MPI's, when its environment shows one started this process as one of several (MPICH's or
+    /// Intel MPI's Hydra, MVAPICH, PMIx, Slurm's srun), or null. Sharpformer's binding is Open MPI's alone, and without
+    /// OMPI_COMM_WORLD_SIZE each such process would train alone into the same directory.
+    /// </summary>
+    public static string? ForeignLauncher => ForeignLauncherOf(Environment.GetEnvironmentVariable);
+
+    /// <summary><see cref="ForeignLauncher"/> for the environment <paramref name="variable"/> gives.</summary>
+    public static string? ForeignLauncherOf(Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        if (int.TryParse(variable("OMPI_COMM_WORLD_SIZE"), out _)) return null;
+        bool Several(string name) => int.TryParse(variable(name), out int n) && n > 1;
+        if (Several("PMI_SIZE")) return "a PMI launcher (MPICH's or Intel MPI's mpiexec)";
+        if (Several("MV2_COMM_WORLD_SIZE")) return "MVAPICH's launcher";
+        if (variable("PMIX_RANK") is not null) return "a PMIx launcher";
+        if (Several("SLURM_STEP_NUM_TASKS")) return "Slurm's srun";
+        return null;
+    }
+
     /// <summary>The number of processes the launcher started, from its environment, or null outside one.</summary>
     public static int? LaunchedSize =>
         int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE"), out int size) && size > 0 ? size : null;

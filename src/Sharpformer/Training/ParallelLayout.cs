@@ -17,6 +17,8 @@ public static class ParallelLayout
     public static (DataParallel? Data, TensorParallel? Tensor) Of(ICommunicator job, int tensorParallel)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(tensorParallel, 1);
+        if (job.Size > TrainerCheckpoint.MaxRanks)   // each rank's dropout generator goes into the checkpoint
+            throw new ArgumentException($"a job of {job.Size} ranks is more than a checkpoint can resume ({TrainerCheckpoint.MaxRanks})");
         if (tensorParallel == 1) return (job.Size == 1 ? null : new DataParallel(job), null);
         if (job.Size % tensorParallel != 0)
             throw new ArgumentException($"tensor parallelism over {tensorParallel} ranks needs a multiple of {tensorParallel} ranks, " +

@@ -11,6 +11,20 @@ public sealed class TextWindowsTests
     private static List<int[]> Inputs(Batch batch) => [.. BatchRows.Rows(batch.TargetInput)];
 
     [Fact]
+    public void ADataParallelShareOfWindowsKeepsEveryTokenEvenId0()
+    {
+        // Id 0 is text to a tokenizer whose padding comes after its own ids (GPT-2's "!"): a share of the batch neither
+        // counts it as padding nor trims a window that ends with it.
+        int[][] windows = [[5, 0, 7, 0, 0], [3, 4, 0, 0, 0], [9, 9, 9, 9, 9]];
+        var batch = Batch.ForLanguageModel(windows);
+        var share = batch.Rows(0, 2);
+        Assert.Equal(8, share.TargetTokens);
+        Assert.Equal([[0, 7, 0, 0], [4, 0, 0, 0]], BatchRows.Rows(share.TargetOutput));
+        Assert.Equal([[5, 0, 7, 0], [3, 4, 0, 0]], BatchRows.Rows(share.TargetInput));
+        Assert.Equal(batch.TargetTokens, share.TargetTokens + batch.Rows(2, 3).TargetTokens);
+    }
+
+    [Fact]
     public void WindowsAreConsecutiveTextWithTargetsShiftedByOne()
     {
         var windows = new TextWindows(Stream(1000), context: 16, batchSize: 5, seed: 3);

@@ -11,8 +11,9 @@ internal static class MpiRunner
     public static string? Mpirun { get; } = FindMpirun();
 
     /// <summary>Why the MPI tests cannot run here, or null when they can.</summary>
-    public static string? MissingReason => Mpirun is null
+    public static string? MissingReason { get; } = Mpirun is null
         ? "mpirun is not on PATH: install Open MPI (apt-get install openmpi-bin libopenmpi-dev; .ci/run does)"
+        : !IsOpenMpi(Mpirun) ? $"{Mpirun} is not Open MPI's (Sharpformer binds Open MPI): install openmpi-bin and libopenmpi-dev"
         : null;
 
     /// <summary>Starts <paramref name="ranks"/> processes of the command, outputs redirected.</summary>
@@ -51,6 +52,21 @@ internal static class MpiRunner
         using var process = StartEach([.. Enumerable.Repeat(args, ranks)], dll);
         process.StandardInput.Close();
         return CliRunner.Complete(process, timeout, args);
+    }
+
+    private static bool IsOpenMpi(string mpirun)
+    {
+        try
+        {
+            var info = new ProcessStartInfo(mpirun, "--version") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = Process.Start(info)!;
+            string text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            return process.WaitForExit(30_000) && text.Contains("Open MPI", StringComparison.Ordinal);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 
     private static string? FindMpirun() =>

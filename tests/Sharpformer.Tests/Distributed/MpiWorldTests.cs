@@ -26,6 +26,35 @@ public sealed class MpiWorldTests
     }
 
     [Fact]
+    public void AnotherMpisLauncherIsNamedAndRefusedRatherThanLeftToRunAloneInEachProcess()
+    {
+        string? Launcher(params (string Name, string Value)[] variables) =>
+            MpiWorld.ForeignLauncherOf(name => variables.FirstOrDefault(v => v.Name == name).Value);
+        Assert.Null(Launcher());
+        Assert.Null(Launcher(("PMI_SIZE", "1")));                                             // one process: nothing to join
+        Assert.Null(Launcher(("OMPI_COMM_WORLD_SIZE", "2"), ("PMIX_RANK", "0")));             // Open MPI's mpirun sets both
+        Assert.Contains("MPICH", Launcher(("PMI_SIZE", "4"), ("PMI_RANK", "2")));
+        Assert.Contains("PMIx", Launcher(("PMIX_RANK", "1")));
+        Assert.Contains("srun", Launcher(("SLURM_STEP_NUM_TASKS", "2")));
+        Assert.Contains("MVAPICH", Launcher(("MV2_COMM_WORLD_SIZE", "8")));
+
+        // The real command, as MPICH's mpiexec would start one of its processes: refused in one line, nothing written.
+        string output = Path.Combine(Path.GetTempPath(), $"sharpformer-foreign-{Guid.NewGuid():N}");
+        var info = new System.Diagnostics.ProcessStartInfo("env")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in (string[])["PMI_SIZE=2", "PMI_RANK=1", "dotnet", CliRunner.Dll, "train", "--task", "copy", "--out", output])
+            info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var (code, _, stderr) = CliRunner.Complete(process, Timeout, ["train"]);
+        Assert.Equal(1, code);
+        Assert.Contains("started by a PMI launcher (MPICH's or Intel MPI's mpiexec), which Sharpformer cannot join", stderr);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void OutsideAnMpiJobTheBenchmarkSaysHowToStartOne()
     {
         Assert.False(MpiWorld.IsLaunched);

@@ -40,7 +40,9 @@ public sealed class TensorParallelJobTests(ITestOutputHelper output) : IDisposab
         var (weights, largest) = Difference(single, split);
         output.WriteLine($"split over 2 ranks against 1 process, 40 steps: loss relative error at most {loss:E2}, gradient norm " +
                          $"{norm:E2}, validation loss {valid:E2}; final weights ‖ΔW‖/‖W‖ {weights:E2} (largest |Δw| {largest:E2})");
+        Assert.All(a.Concat(b), m => Assert.True(double.IsFinite(m.Loss) && double.IsFinite(m.Norm), $"logged {m.Loss}, {m.Norm}"));
         Assert.True(loss <= 1e-4, $"a loss differs by {loss:E2}");
+        Assert.True(norm <= 1e-3, $"a gradient norm differs by {norm:E2}");
         Assert.True(valid <= 1e-4, $"a validation loss differs by {valid:E2}");
         Assert.True(weights <= 1e-3, $"the weights differ by {weights:E2}");
 

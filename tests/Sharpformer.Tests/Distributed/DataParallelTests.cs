@@ -36,8 +36,11 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
         return path;
     }
 
-    private string[] Train(string directory, int steps, params string[] extra) =>
-        ["train", "--train", PairsFile(), "--out", directory, "--preset", "tiny", "--vocab-size", "300", "--batch-tokens", "384",
+    private string[] Train(string directory, int steps, params string[] extra) => Train(directory, steps, 384, extra);
+
+    private string[] Train(string directory, int steps, int batchTokens, params string[] extra) =>
+        ["train", "--train", PairsFile(), "--out", directory, "--preset", "tiny", "--vocab-size", "300", "--batch-tokens",
+         batchTokens.ToString(CultureInfo.InvariantCulture),
          "--steps", steps.ToString(CultureInfo.InvariantCulture), "--log-every", "1", "--eval-every", "0", "--threads", "1",
          "--seed", "5", .. extra];
 
@@ -65,12 +68,31 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
         Assert.True(weights50 <= 1e-3, $"the weights after 50 steps differ by {weights50:E2}");
     }
 
+    [MpiFact]
+    public void ThreeRanksWithUnevenAndEmptySharesTakeTheStepsOfOneProcess()
+    {
+        // Batches of 24 padded tokens hold one pair or a few: 3 ranks get uneven shares and some get none, an empty share
+        // adding zeros to the sum and nothing to the token count.
+        var (lossA, normA, weightsA) = TrainedBy(1, "single-small", 20, batchTokens: 24);
+        var (lossB, normB, weightsB) = TrainedBy(3, "three-small", 20, batchTokens: 24);
+        Assert.All(lossA.Concat(lossB).Concat(normA).Concat(normB), v => Assert.True(double.IsFinite(v), $"a logged value is {v}"));
+        double worstLoss = lossA.Zip(lossB, (a, b) => Math.Abs(a - b) / Math.Abs(a)).Max();
+        double worstNorm = normA.Zip(normB, (a, b) => Math.Abs(a - b) / Math.Abs(a)).Max();
+        var (weights, _) = Difference(weightsA, weightsB);
+        output.WriteLine($"3 ranks against 1 process, batches of a few pairs, 20 steps: loss {worstLoss:E2}, gradient norm " +
+                         $"{worstNorm:E2}, weights {weights:E2}");
+        Assert.Equal(20, lossB.Length);
+        Assert.True(worstLoss <= 1e-4, $"a loss differs by {worstLoss:E2}");
+        Assert.True(worstNorm <= 1e-3, $"a gradient norm differs by {worstNorm:E2}");
+        Assert.True(weights <= 1e-3, $"the weights differ by {weights:E2}");
+    }
+
     // Dropout off: with it, ranks draw other masks than one process would.
     private (double[] Losses, double[] Norms, IReadOnlyList<KeyValuePair<string, Sharpformer.Tensors.Tensor>> Weights)
-        TrainedBy(int ranks, string name, int steps)
+        TrainedBy(int ranks, string name, int steps, int batchTokens = 384)
     {
         string directory = Path.Combine(_root, name);
-        string[] args = Train(directory, steps, "--dropout", "0", "--save-every", "0");
+        string[] args = Train(directory, steps, batchTokens, "--dropout", "0", "--save-every", "0");
         var (code, _, stderr) = ranks == 1 ? CliRunner.Run(Timeout, args) : MpiRunner.Run(ranks, Timeout, args);
         Assert.True(code == 0, stderr);
         if (ranks > 1) Assert.Contains($"{ranks} ranks × 1 thread(s)", stderr);

@@ -185,6 +185,8 @@ public sealed partial class Trainer
     /// </summary>
     public void Run(CancellationToken cancel = default)
     {
+        CheckRanksAgree(_parallel?.World);
+        CheckRanksAgree(_split?.Communicator);
         _parallel?.BroadcastFromLeader(_model.Parameters().Where(p => p.RequiresGrad));   // every rank starts from rank 0's weights
         var copies = Step > 0 ? WholeWeights() : [];   // what a resumed run writes again (a collective call for a split model)
         if (IsLeader) PrepareDirectory(copies);
@@ -290,6 +292,21 @@ public sealed partial class Trainer
         : null;
 
     private bool PatienceOut => _options.Patience > 0 && _best is { } best && best.EvaluationsSince >= _options.Patience;
+
+    // Every rank of a job must take the same steps: the same options, model, batches and position as rank 0, or their
+    // weights would part silently (a collective call: one hash broadcast and compared).
+    private void CheckRanksAgree(ICommunicator? ranks)
+    {
+        if (ranks is null) return;
+        string setup = $"{_options}|{_model.Config}|{_train.SaveState()}|{Step}|{_model.Parameters().Count(p => p.RequiresGrad)}";
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(setup));
+        Span<long> own = [BitConverter.ToInt64(hash)], leader = [own[0]];
+        ranks.Broadcast(leader, root: 0);
+        if (leader[0] != own[0])
+            throw new ArgumentException($"rank {ranks.Rank} was started with other settings or data than rank 0 (training " +
+                                        "options, model, batches or checkpoint differ): every rank must run the same command on the " +
+                                        "same data");
+    }
 
     // The leader's value on every rank of a data-parallel job (a collective call there).
     private double Agree(double value)

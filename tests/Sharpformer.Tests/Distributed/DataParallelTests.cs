@@ -188,6 +188,23 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     }
 
     [MpiFact]
+    public void RanksStartedWithOtherSettingsAreRefusedBeforeTheFirstStep()
+    {
+        // Rank 1 is given another learning rate: its weights would part from rank 0's without a word.
+        string directory = Path.Combine(_root, "disagree");
+        string[] good = Train(directory, 20, "--save-every", "0", "--lr", "1e-3");
+        string[] other = [.. good[..^1], "2e-3"];
+        using var job = MpiRunner.StartEach([good, other]);
+        var stderr = job.StandardError.ReadToEndAsync();
+        _ = job.StandardOutput.ReadToEndAsync();
+        job.StandardInput.Close();
+        Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job went on");
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Contains("sharpformer: rank 1 of 2: rank 1 was started with other settings or data than rank 0", stderr.Result);
+        Assert.False(File.Exists(Path.Combine(directory, "model.safetensors")), "a model was written");
+    }
+
+    [MpiFact]
     public void TheExampleOnTwoRanksPrintsTheLossesOfOneProcess()
     {
         string dll = ExampleRunTests.Dll("17-DataParallel");

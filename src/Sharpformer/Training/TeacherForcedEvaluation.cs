@@ -13,7 +13,15 @@ public static class TeacherForcedEvaluation
     /// Mean cross-entropy per target token (no label smoothing) and the fraction of target tokens whose
     /// most likely prediction is right, over <paramref name="batches"/>, in evaluation mode.
     /// </summary>
-    public static (float Loss, float Accuracy) Run(SequenceModel model, IEnumerable<Batch> batches)
+    public static (float Loss, float Accuracy) Run(SequenceModel model, IEnumerable<Batch> batches) => Scores(Sums(model, batches));
+
+    /// <summary>The mean loss and the accuracy of summed counts (NaN for no tokens).</summary>
+    internal static (float Loss, float Accuracy) Scores(EvaluationSums sums) => sums.Tokens == 0
+        ? (float.NaN, float.NaN)
+        : ((float)(sums.Loss / sums.Tokens), (float)sums.Correct / sums.Tokens);
+
+    /// <summary>Σ loss × tokens, the target tokens and the right predictions over <paramref name="batches"/>.</summary>
+    internal static EvaluationSums Sums(SequenceModel model, IEnumerable<Batch> batches)
     {
         bool wasTraining = model.IsTraining;
         model.Eval();
@@ -43,6 +51,9 @@ public static class TeacherForcedEvaluation
             }
         }
         model.Train(wasTraining);
-        return tokens == 0 ? (float.NaN, float.NaN) : ((float)(lossSum / tokens), (float)correct / tokens);
+        return new EvaluationSums(lossSum, tokens, correct);
     }
 }
+
+/// <summary>What an evaluation adds up: Σ loss × tokens, the target tokens, the right predictions.</summary>
+internal readonly record struct EvaluationSums(double Loss, long Tokens, long Correct);

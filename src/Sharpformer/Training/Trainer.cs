@@ -232,7 +232,8 @@ public sealed partial class Trainer
             ValidationScores? valid = null;
             if (_valid.Count > 0 && ((_options.EvalEvery > 0 && Step % _options.EvalEvery == 0) || last))
             {
-                valid = EvaluatesValidation ? Validate() : null;
+                var measured = ValidationLoss();   // every rank of a data-parallel job evaluates its share of the batches
+                valid = EvaluatesValidation ? Validate(measured) : null;
                 patienceOut = Agree(PatienceOut ? 1 : 0) == 1;
                 last |= patienceOut;
             }

@@ -73,14 +73,24 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     {
         // Batches of 24 padded tokens hold one pair or a few: 3 ranks get uneven shares and some get none, an empty share
         // adding zeros to the sum and nothing to the token count.
-        var (lossA, normA, weightsA) = TrainedBy(1, "single-small", 20, batchTokens: 24);
-        var (lossB, normB, weightsB) = TrainedBy(3, "three-small", 20, batchTokens: 24);
+        var (lossA, normA, weightsA) = TrainedBy(1, "single-small", 20, batchTokens: 24, validate: true);
+        var (lossB, normB, weightsB) = TrainedBy(3, "three-small", 20, batchTokens: 24, validate: true);
+        // Each rank evaluates every third validation batch and the sums are shared: the validation losses of one process.
+        double[] Validation(string name) => [.. File.ReadAllLines(Path.Combine(_root, name, "metrics.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement).Where(e => e.TryGetProperty("val_loss", out _))
+            .Select(e => e.GetProperty("val_loss").GetDouble())];
+        var (validA, validB) = (Validation("single-small"), Validation("three-small"));
+        Assert.Equal(4, validA.Length);
+        Assert.Equal(validA.Length, validB.Length);
+        double worstValid = validA.Zip(validB, (a, b) => Math.Abs(a - b) / Math.Abs(a)).Max();
         Assert.All(lossA.Concat(lossB).Concat(normA).Concat(normB), v => Assert.True(double.IsFinite(v), $"a logged value is {v}"));
         double worstLoss = lossA.Zip(lossB, (a, b) => Math.Abs(a - b) / Math.Abs(a)).Max();
         double worstNorm = normA.Zip(normB, (a, b) => Math.Abs(a - b) / Math.Abs(a)).Max();
         var (weights, _) = Difference(weightsA, weightsB);
         output.WriteLine($"3 ranks against 1 process, batches of a few pairs, 20 steps: loss {worstLoss:E2}, gradient norm " +
-                         $"{worstNorm:E2}, weights {weights:E2}");
+                         $"{worstNorm:E2}, validation loss {worstValid:E2}, weights {weights:E2}");
+        Assert.All(validA.Concat(validB), v => Assert.True(double.IsFinite(v), $"a validation loss is {v}"));
+        Assert.True(worstValid <= 1e-4, $"a validation loss differs by {worstValid:E2}");
         Assert.Equal(20, lossB.Length);
         Assert.True(worstLoss <= 1e-4, $"a loss differs by {worstLoss:E2}");
         Assert.True(worstNorm <= 1e-3, $"a gradient norm differs by {worstNorm:E2}");
@@ -89,10 +99,11 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
 
     // Dropout off: with it, ranks draw other masks than one process would.
     private (double[] Losses, double[] Norms, IReadOnlyList<KeyValuePair<string, Sharpformer.Tensors.Tensor>> Weights)
-        TrainedBy(int ranks, string name, int steps, int batchTokens = 384)
+        TrainedBy(int ranks, string name, int steps, int batchTokens = 384, bool validate = false)
     {
         string directory = Path.Combine(_root, name);
         string[] args = Train(directory, steps, batchTokens, "--dropout", "0", "--save-every", "0");
+        if (validate) args = [.. args.Select((a, i) => i > 0 && args[i - 1] == "--eval-every" ? "5" : a), "--valid", PairsFile()];
         var (code, _, stderr) = ranks == 1 ? CliRunner.Run(Timeout, args) : MpiRunner.Run(ranks, Timeout, args);
         Assert.True(code == 0, stderr);
         if (ranks > 1) Assert.Contains($"{ranks} ranks × 1 thread(s)", stderr);

@@ -28,29 +28,12 @@ internal static class LoraCommand
             string source = result.GetValue(model)!, target = result.GetValue(output)!;
             if (!LoraDirectory.Holds(source))
                 throw new ArgumentException($"{source} holds no {LoraDirectory.ConfigFile}: it is not a LoRA run");
-            if (SameDirectory(source, target)) throw new ArgumentException("--out must be another directory than --model");
-            string baseModel = LoraDirectory.ReadConfig(source).BaseModel;
-            if (SameDirectory(baseModel, target))
-                throw new ArgumentException($"--out is the adapters' base model ({baseModel}): merging there would overwrite it and " +
-                                            "leave the adapters without their base; choose another directory");
-            if (LoraDirectory.Holds(target))
-                throw new ArgumentException($"--out {target} holds adapters ({LoraDirectory.ConfigFile}), which would still be read " +
-                                            "instead of the merged model; choose another directory");
+            ModelCopyTarget.Check(source, target);
             var files = LoraDirectory.Open(source);
             ModelDirectory.Save(files.Model, files.Tokenizer, target);
             Console.Error.WriteLine($"lora merge: {LoraDirectory.Describe(LoraDirectory.ReadConfig(source))} → {target}");
             return 0;
         }));
         return new Command("lora", "LoRA adapters: merge a fine-tuning run's adapters into its base model.") { merge };
-    }
-
-    // The same directory, through links too (a link to the base is the base).
-    private static bool SameDirectory(string a, string b) => RealPath(a) == RealPath(b);
-
-    private static string RealPath(string directory)
-    {
-        var info = new DirectoryInfo(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
-        return (info.Exists ? info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName : info.FullName)
-            .TrimEnd(Path.DirectorySeparatorChar);
     }
 }

@@ -31,8 +31,7 @@ internal static class QuantizeCommand
         command.SetAction(result => CommandErrors.Run(() =>
         {
             string source = result.GetValue(model)!, target = result.GetValue(output)!;
-            if (FullPath(source) == FullPath(target))
-                throw new ArgumentException("--out must be another directory than --model (the float32 model is kept)");
+            ModelCopyTarget.Check(source, target);
             var clock = Stopwatch.StartNew();
             var files = ModelDirectory.Open(source);   // a LoRA run's adapters are merged into its base
             if (files.Model.IsQuantized) throw new ArgumentException($"{source}: the model's weights are int8 already");
@@ -49,6 +48,4 @@ internal static class QuantizeCommand
         }));
         return command;
     }
-
-    private static string FullPath(string directory) => Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
 }

@@ -30,7 +30,8 @@ public static class CheckpointAverage
     /// <paramref name="runDirectory"/> into <paramref name="output"/> as a model directory (config, weights, tokenizer),
     /// and returns the steps it averaged. Each file is checked against the run's config before it is read.
     /// </summary>
-    /// <exception cref="ArgumentException">The run keeps fewer checkpoints, or <paramref name="output"/> is the run itself.</exception>
+    /// <exception cref="ArgumentException">The run keeps fewer checkpoints, or <paramref name="output"/> is the run itself, another
+    /// training run or an adapter directory.</exception>
     /// <exception cref="InvalidFileException">A kept checkpoint or a file of the run is missing or damaged.</exception>
     public static IReadOnlyList<int> Write(string runDirectory, int last, string output)
     {
@@ -41,6 +42,7 @@ public static class CheckpointAverage
         if (own.Contains(target))
             throw new ArgumentException($"write the average to another directory than the run's own or its {Trainer.BestFolder}/, " +
                                         $"{Trainer.EmaFolder}/ and {Folder}/ ({output})");
+        ModelCopyTarget.Check(runDirectory, output);
         if (!Directory.Exists(runDirectory)) throw new InvalidFileException(runDirectory, "no such run directory");
         var kept = List(runDirectory);
         if (kept.Count < last)

@@ -62,12 +62,21 @@ public sealed class QuantizeCliTests : IDisposable
         long after = new FileInfo(Path.Combine(int8, "model.safetensors")).Length;
         Assert.True(after < 0.35 * before, $"{after} bytes against {before}");   // a tiny model: biases and norms weigh more
 
-        // Already int8, the same directory, a missing model: one line each, exit 1.
-        foreach (var args in new[]
+        // Already int8, the same directory (through a link too), a training run or adapters at --out, a missing model:
+        // one line each, exit 1, and nothing written.
+        string link = Path.Combine(_root, "link"), run = Path.Combine(_root, "run"), adapters = Path.Combine(_root, "adapters");
+        Directory.CreateSymbolicLink(link, model);
+        File.Copy(Path.Combine(model, "trainer-state.safetensors"), Path.Combine(Directory.CreateDirectory(run).FullName,
+            "trainer-state.safetensors"));
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(adapters).FullName, "adapter_config.json"), "{}");
+        foreach (var (args, expected) in new[]
         {
-            new[] { "quantize", "--model", int8, "--out", Path.Combine(_root, "again") },
-            ["quantize", "--model", model, "--out", model + "/"],
-            ["quantize", "--model", Path.Combine(_root, "missing"), "--out", Path.Combine(_root, "x")],
+            (new[] { "quantize", "--model", int8, "--out", Path.Combine(_root, "again") }, "int8 already"),
+            (["quantize", "--model", model, "--out", model + "/"], "another directory than the model"),
+            (["quantize", "--model", model, "--out", link], "another directory than the model"),
+            (["quantize", "--model", model, "--out", run], "holds a training run"),
+            (["quantize", "--model", model, "--out", adapters], "holds adapters"),
+            (["quantize", "--model", Path.Combine(_root, "missing"), "--out", Path.Combine(_root, "x")], "missing"),
         })
         {
             var (badCode, _, badErr) = CliRunner.Run(Timeout, args);
@@ -75,8 +84,11 @@ public sealed class QuantizeCliTests : IDisposable
             var lines = badErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Single(lines);
             Assert.StartsWith("sharpformer: ", lines[0]);
+            Assert.Contains(expected, lines[0]);
         }
         Assert.False(Directory.Exists(Path.Combine(_root, "again")));
+        Assert.Equal(["trainer-state.safetensors"], Directory.GetFiles(run).Select(Path.GetFileName));
+        Assert.Equal(["adapter_config.json"], Directory.GetFiles(adapters).Select(Path.GetFileName));
     }
 
     [Fact]

@@ -97,6 +97,8 @@ public sealed class ValidationCliTests : IDisposable
     public void MistakesGiveOneLineAndANonZeroExit()
     {
         string png = Path.Combine(_root, "x.png");
+        string otherRun = Directory.CreateDirectory(Path.Combine(_root, "other-run")).FullName;
+        File.WriteAllText(Path.Combine(otherRun, "trainer-state.safetensors"), "");
         (string[] Args, string Message)[] cases =
         [
             (Train("a", "--eval-beam", "4"), "--eval-beam goes with --eval-bleu"),
@@ -115,6 +117,7 @@ public sealed class ValidationCliTests : IDisposable
                 "--last must be a whole number of at least 1"),
             (["average", "--model", _root, "--out", Path.Combine(_root, "k")], "--last"),
             (["average", "--model", _root, "--last", "1", "--out", Path.Combine(_root, "best")], "another directory than the run's own"),
+            (["average", "--model", _root, "--last", "1", "--out", otherRun], "holds a training run"),
             (["viz", "compare", "--metrics", Path.Combine(_root, "missing"), "--out", png], "missing"),
         ];
         foreach (var (args, message) in cases)

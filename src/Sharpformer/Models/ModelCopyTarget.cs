@@ -1,0 +1,40 @@
+using Sharpformer.Training;
+
+namespace Sharpformer.Models;
+
+/// <summary>
+/// Where a model made from another (quantized, merged, averaged) may be written: a directory of its own. Not the model
+/// it is made from (through a link too), nor the base of the adapters it is made from; not a training run's directory,
+/// whose next checkpoint or <c>--resume</c> would write the run's weights over the copy; not an adapter directory, whose
+/// adapters would be opened instead of the copy.
+/// </summary>
+public static class ModelCopyTarget
+{
+    /// <summary>Throws if <paramref name="target"/> is no place for a copy of the model in <paramref name="source"/>.</summary>
+    /// <exception cref="ArgumentException">The target is the source or its adapters' base, a training run or an adapter
+    /// directory.</exception>
+    public static void Check(string source, string target)
+    {
+        if (SameDirectory(source, target))
+            throw new ArgumentException($"write to another directory than the model it is made from ({source})");
+        if (LoraDirectory.Holds(source) && LoraDirectory.ReadConfig(source).BaseModel is var baseModel && SameDirectory(baseModel, target))
+            throw new ArgumentException($"{target} is the adapters' base model ({baseModel}): writing there would overwrite it and " +
+                                        "leave the adapters without their base; choose another directory");
+        if (File.Exists(Path.Combine(target, Trainer.StateFile)))
+            throw new ArgumentException($"{target} holds a training run ({Trainer.StateFile}), whose next checkpoint or --resume " +
+                                        "would overwrite the model written there; choose another directory");
+        if (LoraDirectory.Holds(target))
+            throw new ArgumentException($"{target} holds adapters ({LoraDirectory.ConfigFile}), which would still be read instead " +
+                                        "of the model written there; choose another directory");
+    }
+
+    /// <summary>Whether two paths name the same directory, through a link too (a link to a model is that model).</summary>
+    public static bool SameDirectory(string a, string b) => RealPath(a) == RealPath(b);
+
+    private static string RealPath(string directory)
+    {
+        var info = new DirectoryInfo(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+        string path = info.Exists ? info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName : info.FullName;
+        return Path.TrimEndingDirectorySeparator(path);
+    }
+}

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sharpformer.Models;
+using Sharpformer.Training;
 
 namespace Sharpformer.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Sharpformer.Models;
+using Sharpformer.Training;
 
 namespace Sharpformer.Cli.Commands;
 

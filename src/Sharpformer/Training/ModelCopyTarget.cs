@@ -1,11 +1,11 @@
-using Sharpformer.Training;
+using Sharpformer.Models;
 
-namespace Sharpformer.Models;
+namespace Sharpformer.Training;
 
 /// <summary>
 /// Where a model made from another (quantized, merged, averaged) may be written: a directory of its own. Not the model
 /// it is made from (through a link too), nor the base of the adapters it is made from; not a training run's directory,
-/// whose next checkpoint or <c>--resume</c> would write the run's weights over the copy; not an adapter directory, whose
+/// whose next checkpoint or resume would write the run's weights over the copy; not an adapter directory, whose
 /// adapters would be opened instead of the copy.
 /// </summary>
 public static class ModelCopyTarget
@@ -21,7 +21,7 @@ public static class ModelCopyTarget
             throw new ArgumentException($"{target} is the adapters' base model ({baseModel}): writing there would overwrite it and " +
                                         "leave the adapters without their base; choose another directory");
         if (File.Exists(Path.Combine(target, Trainer.StateFile)))
-            throw new ArgumentException($"{target} holds a training run ({Trainer.StateFile}), whose next checkpoint or --resume " +
+            throw new ArgumentException($"{target} holds a training run ({Trainer.StateFile}), whose next checkpoint or resume " +
                                         "would overwrite the model written there; choose another directory");
         if (LoraDirectory.Holds(target))
             throw new ArgumentException($"{target} holds adapters ({LoraDirectory.ConfigFile}), which would still be read instead " +

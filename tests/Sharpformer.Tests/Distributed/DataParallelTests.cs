@@ -132,34 +132,25 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     [MpiFact]
     public void AJobWhoseRankIsKilledResumesExactly()
     {
-        // Dropout on: each rank's generator must come back from the checkpoint too.
+        // Dropout on: each rank's generator must come back from the checkpoint too. Two kills in one run: rank 1 between
+        // checkpoints, then rank 0, the rank that writes, inside a checkpoint's write.
         string whole = Path.Combine(_root, "whole"), killed = Path.Combine(_root, "killed");
         var uninterrupted = MpiRunner.Run(2, Timeout, Train(whole, 30, "--save-every", "3"));
         Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Stderr);
 
-        using (var job = MpiRunner.Start(2, Train(killed, 30, "--save-every", "3")))
-        {
-            _ = job.StandardOutput.ReadToEndAsync();
-            var stderr = job.StandardError.ReadToEndAsync();
-            job.StandardInput.Close();
-            WaitFor(() => TrainerCheckpoint.TryRead(killed) is { Step: >= 9 } || job.HasExited, "a checkpoint at step 9");
-            Assert.False(job.HasExited, "the job ended before it could be killed");
-            var killedAt = Stopwatch.StartNew();
-            Process.GetProcessById(Ranks(job.Id).Last()).Kill();   // SIGKILL to one rank
-            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(15)), "the job went on after a rank was killed");
-            output.WriteLine($"job ended {killedAt.Elapsed.TotalSeconds:F1} s after its rank 1 was killed, exit {job.ExitCode}: " +
-                             stderr.Result.Split('\n').FirstOrDefault(l => l.Contains("signal", StringComparison.Ordinal))?.Trim());
-            Assert.NotEqual(0, job.ExitCode);
-        }
+        KillRank(killed, rank: 1, afterStep: 9, insideWrite: false);
+        int first = TrainerCheckpoint.TryRead(killed)!.Step;
+        KillRank(killed, rank: 0, afterStep: first + 6, insideWrite: true, "--resume");
         var left = TrainerCheckpoint.TryRead(killed);   // the last checkpoint is whole
         Assert.NotNull(left);
-        Assert.True(left.Step < 30);
+        Assert.InRange(left.Step, first + 6, 29);
         var resumed = MpiRunner.Run(2, Timeout, Train(killed, 30, "--save-every", "3", "--resume"));
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss),
                      File.ReadAllLines(Path.Combine(killed, "metrics.jsonl")).Select(TrainingTests.Loss));
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
                      File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
+        Assert.Empty(Directory.GetFiles(killed, ".*.tmp"));   // the killed write's temporary file is gone
 
         // The checkpoint holds two ranks' dropout generators: one process may not resume it.
         var alone = CliRunner.Run(Timeout, Train(killed, 40, "--save-every", "3", "--resume"));
@@ -238,6 +229,46 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
         foreach (var a in (string[])[dll, "30"]) info.ArgumentList.Add(a);
         return Process.Start(info)!;
     }
+
+    // Starts a 2-rank run of 30 steps (a checkpoint every 3) and kills one rank with SIGKILL once a checkpoint of at least
+    // afterStep is committed: at once, or as soon as a checkpoint's temporary file shows a write in progress.
+    private void KillRank(string directory, int rank, int afterStep, bool insideWrite, params string[] extra)
+    {
+        using var job = MpiRunner.Start(2, Train(directory, 30, ["--save-every", "3", .. extra]));
+        _ = job.StandardOutput.ReadToEndAsync();
+        var stderr = job.StandardError.ReadToEndAsync();
+        job.StandardInput.Close();
+        WaitFor(() => TrainerCheckpoint.TryRead(directory) is { } c && c.Step >= afterStep || job.HasExited,
+                $"a checkpoint at step {afterStep}");
+        using var victim = Process.GetProcessById(RankProcess(job.Id, rank));
+        bool Writing() => Directory.EnumerateFiles(directory, ".*.tmp").Any();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (insideWrite && !Writing() && !job.HasExited && DateTime.UtcNow < deadline) Thread.SpinWait(1000);
+        Assert.False(job.HasExited, "the job ended before it could be killed");
+        var killedAt = Stopwatch.StartNew();
+        victim.Kill();   // SIGKILL: no handler runs, nothing is flushed
+        bool inside = Writing();
+        Assert.True(inside || !insideWrite, "the write ended before the kill landed");
+        Assert.True(job.WaitForExit(TimeSpan.FromSeconds(15)), $"the job went on after its rank {rank} was killed");
+        output.WriteLine($"rank {rank} killed{(inside ? " inside a checkpoint's write (its temporary file left)" : "")}: the job " +
+                         $"ended {killedAt.Elapsed.TotalSeconds:F1} s later, exit {job.ExitCode}: " +
+                         stderr.Result.Split('\n').FirstOrDefault(l => l.Contains("signal", StringComparison.Ordinal))?.Trim());
+        Assert.NotEqual(0, job.ExitCode);
+    }
+
+    // The process of one rank of the job, by the rank Open MPI gave it.
+    private static int RankProcess(int mpirun, int rank) => Ranks(mpirun).Single(pid =>
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+                .Contains("OMPI_COMM_WORLD_RANK=" + rank.ToString(CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return false;   // gone meanwhile
+        }
+    });
 
     // The processes mpirun started (its children), oldest first.
     internal static List<int> Ranks(int mpirun) =>

@@ -71,10 +71,10 @@ internal static class CliOptions
         },
     };
 
-    /// <summary>--threads: kernel threads, default all cores (under mpirun, this machine's cores shared by its ranks).</summary>
+    /// <summary>--threads: kernel threads, default all cores (under mpirun, a rank's bound cores or its share of the machine's).</summary>
     public static Option<int> Threads() =>
-        Int("--threads", "Threads to use: every core, or under mpirun the machine's cores shared among its ranks.",
-            Distributed.MpiWorld.LocalSize is int ranks ? Math.Max(1, Environment.ProcessorCount / ranks) : Environment.ProcessorCount);
+        Int("--threads", "Threads to use: every core, or under mpirun the cores a rank is bound to, else the machine's cores " +
+            "shared among its ranks.", Distributed.RankThreads.Default);
 
     /// <summary>--json: one JSON object on standard output.</summary>
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object on standard output." };

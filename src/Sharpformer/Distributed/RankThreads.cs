@@ -15,7 +15,9 @@ public static class RankThreads
     private const string OnlineFile = "/sys/devices/system/cpu/online";
 
     /// <summary>The default number of kernel threads for this process.</summary>
-    public static int Default => For(Environment.ProcessorCount, BoundToSomeCores(), MpiWorld.LocalSize);
+    public static int Default => MpiWorld.LocalSize is int ranks
+        ? For(Environment.ProcessorCount, BoundToSomeCores(), ranks)
+        : Environment.ProcessorCount;
 
     /// <summary>
     /// The threads for a process that may use <paramref name="usableCores"/>, bound by its launcher or not, one of

@@ -4,7 +4,10 @@ using Sharpformer.NN;
 
 namespace Sharpformer.Server;
 
-/// <summary>A model directory opened for serving under a name: a translator or a text generator, and its config.json as written.</summary>
+/// <summary>
+/// A model directory opened for serving under a name (a LoRA run's adapters merged into its base): a translator or a
+/// text generator, and its config.json as written (for a LoRA run, its base's).
+/// </summary>
 public sealed class ServedModel
 {
     private ServedModel(string name, string directory, ModelFiles files)
@@ -12,7 +15,9 @@ public sealed class ServedModel
         (Name, Directory, Files) = (name, directory, files);
         Translator = files.Model is Transformer translator ? new Translator(translator, files.Tokenizer) : null;
         Generator = files.Model is LanguageModel language ? new TextGenerator(language, files.Tokenizer) : null;
-        ConfigJson = File.ReadAllBytes(Path.Combine(directory, ModelDirectory.ConfigFile));
+        // A LoRA run's architecture is its base model's.
+        string configDirectory = LoraDirectory.Holds(directory) ? LoraDirectory.ReadConfig(directory).BaseModel : directory;
+        ConfigJson = File.ReadAllBytes(Path.Combine(configDirectory, ModelDirectory.ConfigFile));
     }
 
     /// <summary>

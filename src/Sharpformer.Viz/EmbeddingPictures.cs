@@ -21,7 +21,9 @@ public static class EmbeddingPictures
     public static void Write(SequenceModel model, ITokenizer tokenizer, string path, int tokens = DefaultTokens)
     {
         if (tokens < 2) throw new ArgumentException($"the embedding map needs at least 2 tokens, not {tokens}");
-        var embedding = model.EmbeddingWeights[^1];                  // [vocabulary, d_model]
+        var targetTable = model is Transformer translation ? translation.TargetEmbedding : ((LanguageModel)model).Embedding;
+        // [vocabulary, d_model]; an int8 table's rows dequantized
+        var embedding = targetTable.Int8Weight?.Dequantize() ?? targetTable.Weight;
         int vocabulary = embedding.Size(0), dim = embedding.Size(1);
         var chosen = new List<(int Id, string Label)>();
         for (int id = 0; id < vocabulary && chosen.Count < tokens; id++)

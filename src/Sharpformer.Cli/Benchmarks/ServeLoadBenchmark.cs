@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Sharpformer.Generation;
 
 namespace Sharpformer.Cli.Benchmarks;
 
@@ -41,11 +40,11 @@ internal static class ServeLoadBenchmark
     public static ServeLoadReport Run(string model, IReadOnlyList<string> sentences, int[] clients, double seconds, int maxBatch,
                                       int threads, TextWriter progress)
     {
+        var translator = Commands.ModelKinds.OpenTranslator(model);   // a model the server cannot serve is refused here, in one line
+        translator.BatchSize = maxBatch;
         using var server = StartServer(model, maxBatch, threads, progress, out var url);
         try
         {
-            var translator = Translator.Load(model);
-            translator.BatchSize = maxBatch;
             var offline = new List<double>();
             double Offline()
             {
@@ -141,7 +140,7 @@ internal static class ServeLoadBenchmark
             return process;
         }
         process.WaitForExit();
-        throw new InvalidOperationException($"sharpformer serve exited with {process.ExitCode} before listening");
+        throw new IOException($"sharpformer serve exited with {process.ExitCode} before listening (its error is above)");
     }
 
     private static double Percentile(List<double> values, double p)

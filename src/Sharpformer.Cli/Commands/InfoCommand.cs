@@ -37,6 +37,13 @@ internal static class InfoCommand
                 ? string.Create(CultureInfo.InvariantCulture,
                     $"  int8 weights ({int8Values:N0} values with a float32 scale per row), float32 biases and norms (inference only)")
                 : "  float32 weights");
+            if (LoraDirectory.Holds(directory))
+            {
+                var adapters = IO.SafeTensors.Read(Path.Combine(directory, LoraDirectory.AdapterFile)).Tensors;
+                string described = LoraDirectory.Describe(LoraDirectory.ReadConfig(directory));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {described}: " +
+                    $"{adapters.Sum(t => (long)t.Value.Length):N0} adapter values, merged into the weights counted below"));
+            }
             output.WriteLine("  parameters per module:");
             foreach (var (name, child) in files.Model.Children())
             {

@@ -24,7 +24,8 @@ internal static class TrainCommand
         var train = new Option<string?>("--train")
         {
             HelpName = "FILE",
-            Description = "Training pairs: a UTF-8 TSV file, source<TAB>target per line.",
+            Description = "Training data: a .tsv file of pairs (source<TAB>target per line) trains a translation model; any other " +
+                          "UTF-8 text file trains a language model.",
         };
         var valid = new Option<string?>("--valid")
         {

@@ -82,7 +82,9 @@ internal static class VizCommand
             {
                 if (result.GetResult(dim) is { Implicit: false })
                     throw new ArgumentException("--dim comes from the model: give --model or --dim, not both");
-                var config = ModelDirectory.ReadConfig(directory);
+                // A LoRA run's architecture is its base model's.
+                string architecture = LoraDirectory.Holds(directory) ? LoraDirectory.ReadConfig(directory).BaseModel : directory;
+                var config = ModelDirectory.ReadConfig(architecture);
                 int positions = Math.Min(lengthGiven ? result.GetValue(length) : 1024, config.MaxLength);
                 Pictures.WritePositionalEncoding(config.DModel, positions, path);
             }

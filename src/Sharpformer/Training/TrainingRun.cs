@@ -89,6 +89,9 @@ public sealed class TrainingRun
         if (resuming && adapters is null && setup.Lora is not null)
             throw new ArgumentException($"{directory} is not a LoRA run: --resume cannot add adapters to it");
         var lora = adapters?.Options ?? (resuming ? null : setup.Lora);
+        if (lora is null && LoraDirectory.Holds(directory))
+            throw new ArgumentException($"{directory} holds LoRA adapters ({LoraDirectory.ConfigFile}), which would be opened instead " +
+                                        "of the model this run writes: choose another directory");
         string? baseDirectory = adapters?.BaseModel ?? (resuming ? null : setup.InitFrom);
         var baseFiles = baseDirectory is null ? null : OpenBase(baseDirectory, adapters, lora);
         int maxLength = baseFiles is null ? setup.MaxLength : Math.Min(setup.MaxLength, baseFiles.Model.Config.MaxLength - 2);
@@ -103,7 +106,8 @@ public sealed class TrainingRun
         TrainingOptions options;
         if (saved is not null)
         {
-            config = baseFiles is not null && adapters is not null ? baseFiles.Model.Config : ModelDirectory.ReadConfig(directory);
+            config = baseFiles is not null && adapters is not null ? AdaptedConfig(directory, baseFiles.Model.Config)
+                : ModelDirectory.ReadConfig(directory);
             if (setup.ResumeOptions is not null && setup.Dropout is float dropout) config = config with { Dropout = dropout };
             var continued = setup.ResumeOptions ?? saved;
             options = setup.ResumeSteps is int steps ? continued with { Steps = steps } : continued;
@@ -114,14 +118,6 @@ public sealed class TrainingRun
             config = baseFiles is null ? NewModelConfig(setup, data)
                 : setup.Dropout is float dropout ? baseFiles.Model.Config with { Dropout = dropout } : baseFiles.Model.Config;
             options = setup.Epochs is int epochs ? setup.Training with { Steps = EpochSteps(epochs, data) } : setup.Training;
-            if (leader)
-            {
-                Directory.CreateDirectory(directory);
-                data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
-                if (lora is not null)
-                    LoraDirectory.WriteConfig(directory, new LoraAdapterConfig(Path.GetFullPath(baseDirectory!),
-                        LoraDirectory.HashWeights(baseDirectory!), lora));
-            }
         }
         options.Validate();
         if (config.TargetVocab != data.Tokenizer.VocabSize || config.Architecture != data.Architecture)
@@ -140,6 +136,17 @@ public sealed class TrainingRun
         if (tensorParallel is not null) model.SplitAcross(tensorParallel);   // every rank built the same whole model: each keeps its share
         var translations = data.ValidPairs.Count > 0 ? new TranslationValidation(data.Tokenizer, data.ValidPairs) : null;
         var trainer = new Trainer(model, modelRng, data.Train, data.Valid, options, directory, parallel, translations);
+        if (!resuming && leader)
+        {
+            // Written once every setting is checked, so a refused run leaves no directory that looks like a run.
+            data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
+            if (lora is not null)
+            {
+                TransformerConfigFile.Write(Path.Combine(directory, ModelDirectory.ConfigFile), config);
+                LoraDirectory.WriteConfig(directory, new LoraAdapterConfig(Path.GetFullPath(baseDirectory!),
+                    LoraDirectory.HashWeights(baseDirectory!), lora));
+            }
+        }
         var run = new TrainingRun(setup, data, options, model, trainer, log);
         if (resuming)
         {
@@ -208,6 +215,13 @@ public sealed class TrainingRun
         return files;
     }
 
+    // A resumed LoRA run's model: its base's, with the dropout the run was started with (its config.json; a run written
+    // before LoRA runs kept one trains with the base's).
+    private static TransformerConfig AdaptedConfig(string directory, TransformerConfig baseConfig) =>
+        File.Exists(Path.Combine(directory, ModelDirectory.ConfigFile))
+            ? baseConfig with { Dropout = ModelDirectory.ReadConfig(directory).Dropout }
+            : baseConfig;
+
     // A resumed LoRA run's adapter config. Its adapters cannot change (their shapes and scaling are in the checkpoint); a
     // base named again may be the recorded one moved elsewhere: with the same weights it becomes the run's base from now on.
     private static LoraAdapterConfig ResumedAdapters(string directory, TrainingRunOptions setup, bool leader)
@@ -232,7 +246,7 @@ public sealed class TrainingRun
     // What TrainingData.Load does not check itself (it checks the task and files).
     private static void CheckSetup(TrainingRunOptions setup)
     {
-        if (setup.Lora is not null && setup.InitFrom is null)
+        if (setup.Lora is not null && setup.InitFrom is null && !(setup.Resume && LoraDirectory.Holds(setup.Directory)))
             throw new ArgumentException("LoRA adapters need a base model to adapt: give --init-from DIR");
         if (setup.InitFrom is not null && (setup.Model is not null || setup.Positional is not null || setup.RopeBase is not null))
             throw new ArgumentException("a fine-tuning run keeps its base model's architecture: drop the model settings");

@@ -45,6 +45,11 @@ public sealed class LoraCliTests : IDisposable
         var fromMerged = CliRunner.Run(Timeout, ["translate", "--model", merged, .. inputs]);
         Ok(fromAdapters);
         Assert.Equal(fromMerged.Stdout, fromAdapters.Stdout);
+        var info = CliRunner.Run(Timeout, "info", "--model", adapted);
+        Ok(info);
+        Assert.Contains("LoRA rank 4, α 16, targets q,k,v,o,ff", info.Stdout);
+        Assert.Contains($", biases trained, base {base_}: ", info.Stdout);
+        Assert.DoesNotContain("LoRA", CliRunner.Run(Timeout, "info", "--model", merged).Stdout);
 
         // A changed base: the adapters refuse it, in one line.
         var weights = Path.Combine(base_, "model.safetensors");
@@ -100,6 +105,14 @@ public sealed class LoraCliTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_root, "r100")) || Directory.Exists(Path.Combine(_root, "stacked")));
         // Resume continues the run's adapters: another rank is refused, not silently ignored; the same is fine.
         Refused("cannot change a LoRA run's adapters", Adapt(base_, adapted, "--lora-rank", "8", "--steps", "20", "--resume"));
+        Refused("cannot change a LoRA run's adapters", "train", "--task", "copy", "--out", adapted, "--lora-rank", "8", "--resume");
+        Refused("these differ: --dropout", "train", "--task", "copy", "--out", adapted, "--dropout", "0.3", "--resume");
+        // A full run into adapters would write a model that the adapters hide; a LoRA run refused by a later check leaves
+        // no directory that looks like a LoRA run.
+        Refused("holds LoRA adapters", "train", "--task", "reverse", "--out", other, "--steps", "5", "--eval-every", "0");
+        Refused("average-last averages whole models",
+            Adapt(base_, Path.Combine(_root, "averaged"), "--lora-rank", "4", "--average-last", "2", "--save-every", "5"));
+        Assert.False(Directory.Exists(Path.Combine(_root, "averaged")), "a refused run left a directory");
         // A moved base: the run says so, and continues once told where it is (the same weights), from then on by itself.
         string moved = Path.Combine(_root, "moved-base");
         Directory.Move(base_, moved);

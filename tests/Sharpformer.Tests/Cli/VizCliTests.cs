@@ -15,6 +15,8 @@ public sealed class VizCliTests : IDisposable
     {
         string model = VizFixtures.SaveModel(VizFixtures.Translator(), _root);
         string metrics = VizFixtures.WriteMetrics(model);
+        string adapted = Lora.LoraRunFixture.Write(model, Path.Combine(_root, "adapted")), int8 = Path.Combine(_root, "int8");
+        Assert.Equal(0, CliRunner.Run(Timeout, "quantize", "--model", model, "--out", int8).ExitCode);
 
         var (code, stdout, stderr) = CliRunner.Run(Timeout, "viz", "attention", "--model", model, "--source", "abcd", "--target", "dcba",
             "--out", Path.Combine(_root, "attn"));
@@ -32,6 +34,9 @@ public sealed class VizCliTests : IDisposable
             ["curves", "--metrics", model],
             ["curves", "--metrics", metrics],
             ["embeddings", "--model", model, "--tokens", "10"],
+            ["embeddings", "--model", int8, "--tokens", "10"],      // int8 rows, dequantized
+            ["embeddings", "--model", adapted, "--tokens", "10"],   // the adapters merged
+            ["positional", "--model", adapted],                     // the base's architecture
         })
         {
             string output = Path.Combine(_root, $"{args[0]}-{Guid.NewGuid():N}.png");

@@ -49,6 +49,26 @@ public sealed class ServeTests : IDisposable
     }
 
     [Fact]
+    public async Task ALoraRunIsServedAsItsAdaptersMergedIntoItsBase()
+    {
+        string adapted = Lora.LoraRunFixture.Write(_model, Path.Combine(_root, "adapted"));
+
+        using var server = await ServerProcess.StartAsync("--model", adapted);
+        using var response = await Post(server, "/v1/translate", new { text = Texts });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var served = body.RootElement.GetProperty("results").EnumerateArray()
+            .Select(r => r.GetProperty("translations").EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } t
+                ? t.GetProperty("text").GetString() : "").ToList();
+        var merged = Translator.Load(adapted);
+        Assert.Equal(Texts.Select(t => merged.Translate(t)), served);
+        Assert.NotEqual(Texts.Select(t => Translator.Load(_model).Translate(t)), served);   // the adapters are not ignored
+        using var described = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/model?name=adapted"));
+        Assert.Equal(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_model, "config.json")))!.ToJsonString(),
+                     System.Text.Json.Nodes.JsonNode.Parse(described.RootElement.GetProperty("config").GetRawText())!.ToJsonString());
+    }
+
+    [Fact]
     public async Task ConcurrentRequestsAreBatchedAndAnsweredAsIfAlone()
     {
         using var server = await ServerProcess.StartAsync("--model", _model, "--batch-wait", "50", "--max-batch", "16");

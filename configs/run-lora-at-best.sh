@@ -5,10 +5,10 @@
 # one; then both best models and the base scored on the test and validation chapters, greedy and beam 4.
 # Every stage resumes where a killed run left it (run it again), and a finished stage is skipped.
 # About 3 hours on 2 threads of a quiet first-generation EPYC; the base alone 40–100 minutes.
-# Usage: configs/run-lora-at-best.sh [RUNS directory (runs)]
+# Usage: configs/run-lora-at-best.sh [RUNS directory (the repository's runs/)]
 set -euo pipefail
+runs=$(realpath -m "${1:-$(dirname "$0")/../runs}")   # a relative RUNS is the caller's, read before the cd
 cd "$(dirname "$0")/.."
-runs=${1:-runs}
 mkdir -p "$runs"
 dotnet build src/Sharpformer.Cli -c Release --nologo -v quiet >&2
 sharpformer() { dotnet src/Sharpformer.Cli/bin/Release/net10.0/Sharpformer.Cli.dll "$@"; }
@@ -24,21 +24,22 @@ stage() {
 
 stage ot-base train --task bible-ot-en-es --out "$runs/ot-base" --config configs/bible-ot-lora-base.json --steps 1600 \
     --batch-tokens 4096 --lr 1e-3 --warmup 300 --save-every 400 --eval-every 0 --threads 2 --seed 1 --resume
-best=(--steps 2000 --batch-tokens 4096 --warmup 30 --eval-every 100 --eval-bleu --keep-best --patience 4 --save-every 100
+to_best=(--steps 2000 --batch-tokens 4096 --warmup 30 --eval-every 100 --eval-bleu --keep-best --patience 4 --save-every 100
       --threads 2 --seed 2 --resume)
-stage nt-full-best train --task bible-nt-en-es --init-from "$runs/ot-base" --out "$runs/nt-full-best" --lr 5e-4 "${best[@]}"
+stage nt-full-best train --task bible-nt-en-es --init-from "$runs/ot-base" --out "$runs/nt-full-best" --lr 5e-4 "${to_best[@]}"
 stage nt-lora-best train --task bible-nt-en-es --init-from "$runs/ot-base" --out "$runs/nt-lora-best" --lora-rank 8 \
-    --lora-alpha 16 --lora-targets emb,q,v --lr 1e-2 "${best[@]}"
+    --lora-alpha 16 --lora-targets emb,q,v --lr 1e-2 "${to_best[@]}"
 
 for model in "$runs/ot-base" "$runs/nt-full-best/best" "$runs/nt-lora-best/best"; do
     for split in test valid; do
         for decoding in --greedy "--beam 4"; do
             # shellcheck disable=SC2086  # "--beam 4" is two words
-            echo "$model $split $decoding: $(sharpformer eval --model "$model" --task bible-nt-en-es --split "$split" $decoding \
-                --threads 2 --json)"
+            scores=$(sharpformer eval --model "$model" --task bible-nt-en-es --split "$split" $decoding --threads 2 --json)
+            echo "$model $split $decoding: $scores"
         done
     done
 done
 for run in nt-full-best nt-lora-best; do
-    echo "$run: best $(cat "$runs/$run/best/best.json")"
+    best=$(cat "$runs/$run/best/best.json")
+    echo "$run: best $best"
 done

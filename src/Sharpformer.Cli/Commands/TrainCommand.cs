@@ -148,6 +148,8 @@ internal static class TrainCommand
             if (!lora && (Given(loraAlpha) || Given(loraDropout) || Given(loraTargets) || Given(loraBias) || Given(loraPlus)))
                 throw new ArgumentException(
                     "--lora-alpha, --lora-dropout, --lora-targets, --lora-bias and --lora-plus-ratio need --lora-rank");
+            if (lora && result.GetValue(initFrom) is null && !(result.GetValue(resume) && LoraDirectory.Holds(result.GetValue(output)!)))
+                throw new ArgumentException("--lora-rank adapts a model: give it with --init-from DIR");
             if (result.GetValue(initFrom) is not null && (configPath is not null || Given(preset) || Given(vocabSize)))
                 throw new ArgumentException("--init-from fine-tunes its model: --preset, --config and --vocab-size do not apply");
             if (result.GetValue(tokenizer) is not null && Given(vocabSize))
@@ -208,7 +210,7 @@ internal static class TrainCommand
             }
             if (setup.Resume && TrainerCheckpoint.TryRead(setup.Directory) is { Options: var saved })
             {
-                // A LoRA run's directory holds adapters and no config.json: its model is its base's, which the run cannot change.
+                // A LoRA run's config.json is its base's with the run's dropout (none in runs written before it kept one).
                 var model = File.Exists(Path.Combine(setup.Directory, ModelDirectory.ConfigFile))
                     ? ModelDirectory.ReadConfig(setup.Directory) : null;
                 var given = setup.Training;

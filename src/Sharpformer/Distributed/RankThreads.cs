@@ -1,32 +1,28 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Numerics;
 
 namespace Sharpformer.Distributed;
 
 /// <summary>
-/// How many kernel threads a process uses by default. Outside a launcher: every core it may run on. Under mpirun: the
-/// cores the launcher bound it to, when it bound it to some of the machine's cores (<c>mpirun --map-by slot:PE=k</c>
-/// gives each rank k); unbound, the machine's cores shared by the job's processes on it, so two ranks on a 16-core
-/// machine take 8 threads each, not 16.
+/// How many kernel threads a process uses by default. Outside a launcher: every core it may run on. Under mpirun: its
+/// share of the cores the launcher may use, divided among the job's processes on the machine, and never more than the
+/// cores the process itself is bound to — so two unbound ranks on 16 cores take 8 threads each, two ranks given 8 cores
+/// each (<c>mpirun --map-by slot:PE=8</c>) take 8, and four ranks bound two to a socket of 8 take 4.
 /// </summary>
 public static class RankThreads
 {
-    private const string OnlineFile = "/sys/devices/system/cpu/online";
-
     /// <summary>The default number of kernel threads for this process.</summary>
     public static int Default => MpiWorld.LocalSize is int ranks
-        ? For(Environment.ProcessorCount, BoundToSomeCores(), ranks)
+        ? For(Environment.ProcessorCount, LauncherCpus() ?? Environment.ProcessorCount, ranks)
         : Environment.ProcessorCount;
 
     /// <summary>
-    /// The threads for a process that may use <paramref name="usableCores"/>, bound by its launcher or not, one of
-    /// <paramref name="ranksOnMachine"/> processes of a job on its machine (null: not launched as one).
+    /// The threads for a process that may run on <paramref name="ownCores"/>, one of <paramref name="ranksOnMachine"/>
+    /// processes that a launcher allowed <paramref name="launcherCores"/> started on its machine.
     /// </summary>
-    internal static int For(int usableCores, bool bound, int? ranksOnMachine) =>
-        ranksOnMachine is int ranks && !bound ? Math.Max(1, usableCores / ranks) : usableCores;
+    internal static int For(int ownCores, int launcherCores, int ranksOnMachine) =>
+        Math.Max(1, Math.Min(ownCores, launcherCores / Math.Max(1, ranksOnMachine)));
 
-    /// <summary>The number of CPUs in a list such as <c>0-3,8-11</c> (the kernel's online file), or 0 if it is not one.</summary>
+    /// <summary>The number of CPUs in a list such as <c>0-3,8-11</c> (the kernel's format), or 0 if it is not one.</summary>
     internal static int CountCpus(string list)
     {
         int count = 0;
@@ -42,14 +38,26 @@ public static class RankThreads
         return count;
     }
 
-    // Whether the launcher bound this process to some of the machine's cores: its affinity mask leaves online cores out.
-    // The mask .NET reads holds 64 cores; on larger machines (or without the kernel's file) the process counts as unbound.
-    private static bool BoundToSomeCores()
+    // The CPUs the launcher (this process's parent: mpirun, or Open MPI's daemon on another machine) may run on, from the
+    // kernel's Cpus_allowed_list (cpusets and containers included); null where it cannot be read.
+    private static int? LauncherCpus()
     {
-        if (!OperatingSystem.IsLinux() || !File.Exists(OnlineFile)) return false;
-        int online = CountCpus(File.ReadAllText(OnlineFile));
-        if (online is 0 or > 64) return false;
-        using var self = Process.GetCurrentProcess();
-        return BitOperations.PopCount((ulong)(long)self.ProcessorAffinity) < online;
+        try
+        {
+            string? parent = File.ReadAllLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal));
+            if (parent is null) return null;
+            string? allowed = File.ReadAllLines($"/proc/{parent["PPid:".Length..].Trim()}/status")
+                .FirstOrDefault(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+            int count = allowed is null ? 0 : CountCpus(allowed["Cpus_allowed_list:".Length..]);
+            return count > 0 ? count : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

@@ -358,7 +358,11 @@ public sealed partial class Trainer
     // The files a checkpoint's state implies: the model directory and the readable trainer.json.
     private void WriteCopies(string checkpointJson, IEnumerable<(string Name, Tensor Value)> weights)
     {
-        if (_model.HasLora) LoraDirectory.SaveAdapters(weights, _directory);
+        if (_model.HasLora)
+        {
+            TransformerConfigFile.Write(Path.Combine(_directory, ModelDirectory.ConfigFile), _model.Config);
+            LoraDirectory.SaveAdapters(weights, _directory);
+        }
         else ModelDirectory.Save(_model.Config, weights, _directory);
         if (_ema is not null) SaveModelDirectory(EmaFolder, _ema.Weights);
         AtomicFile.WriteAllText(Path.Combine(_directory, StateJsonFile), checkpointJson + "\n");
@@ -374,7 +378,7 @@ public sealed partial class Trainer
         if (Step == 0)
         {
             _metrics.Clear();
-            if (!_model.HasLora) TransformerConfigFile.Write(Path.Combine(_directory, ModelDirectory.ConfigFile), _model.Config);
+            TransformerConfigFile.Write(Path.Combine(_directory, ModelDirectory.ConfigFile), _model.Config);   // a LoRA run's: its dropout
             return;
         }
         _metrics.TruncateAfter(Step);

@@ -85,7 +85,8 @@ public sealed class TrainingRun
         TrainingOptions? saved = checkpoint?.Options;
         ulong seed = saved?.Seed ?? setup.Training.Seed;
         // A fine-tuning run starts from a base model: named by the options, or for a resumed LoRA run by its adapter config.
-        var adapters = resuming && LoraDirectory.Holds(directory) ? ResumedAdapters(directory, setup, leader) : null;
+        // A LoRA run killed before its first checkpoint starts again from its adapter config (its base and adapters).
+        var adapters = setup.Resume && LoraDirectory.Holds(directory) ? ResumedAdapters(directory, setup, leader) : null;
         if (resuming && adapters is null && setup.Lora is not null)
             throw new ArgumentException($"{directory} is not a LoRA run: --resume cannot add adapters to it");
         var lora = adapters?.Options ?? (resuming ? null : setup.Lora);
@@ -141,11 +142,8 @@ public sealed class TrainingRun
             // Written once every setting is checked, so a refused run leaves no directory that looks like a run.
             data.Tokenizer.Save(Path.Combine(directory, ModelDirectory.TokenizerFile));
             if (lora is not null)
-            {
-                TransformerConfigFile.Write(Path.Combine(directory, ModelDirectory.ConfigFile), config);
                 LoraDirectory.WriteConfig(directory, new LoraAdapterConfig(Path.GetFullPath(baseDirectory!),
                     LoraDirectory.HashWeights(baseDirectory!), lora));
-            }
         }
         var run = new TrainingRun(setup, data, options, model, trainer, log);
         if (resuming)
@@ -215,8 +213,8 @@ public sealed class TrainingRun
         return files;
     }
 
-    // A resumed LoRA run's model: its base's, with the dropout the run was started with (its config.json; a run written
-    // before LoRA runs kept one trains with the base's).
+    // A resumed LoRA run's model: its base's, with the run's dropout (its config.json, written by the trainer; a run
+    // written before LoRA runs kept one trains with the base's).
     private static TransformerConfig AdaptedConfig(string directory, TransformerConfig baseConfig) =>
         File.Exists(Path.Combine(directory, ModelDirectory.ConfigFile))
             ? baseConfig with { Dropout = ModelDirectory.ReadConfig(directory).Dropout }
@@ -247,7 +245,7 @@ public sealed class TrainingRun
     private static void CheckSetup(TrainingRunOptions setup)
     {
         if (setup.Lora is not null && setup.InitFrom is null && !(setup.Resume && LoraDirectory.Holds(setup.Directory)))
-            throw new ArgumentException("LoRA adapters need a base model to adapt: give --init-from DIR");
+            throw new ArgumentException("LoRA adapters need a base model to adapt: name the model directory to fine-tune");
         if (setup.InitFrom is not null && (setup.Model is not null || setup.Positional is not null || setup.RopeBase is not null))
             throw new ArgumentException("a fine-tuning run keeps its base model's architecture: drop the model settings");
         if (setup.InitFrom is not null && setup.TokenizerFile is not null)

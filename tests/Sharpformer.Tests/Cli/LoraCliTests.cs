@@ -131,5 +131,13 @@ public sealed class LoraCliTests : IDisposable
         first.Value.AsSpan()[0] = float.NaN;
         Sharpformer.IO.SafeTensors.Write(Path.Combine(adapted, "adapter.safetensors"), adapters.Tensors);
         Refused($"its tensor {first.Key} holds a NaN or an infinity", "translate", "--model", adapted, "abc");
+        // A LoRA run killed before its first checkpoint (its adapter config and tokenizer written, nothing else) starts again
+        // from its adapter config on --resume: its base and adapters are there, so --init-from is not needed.
+        string restarted = Directory.CreateDirectory(Path.Combine(_root, "restarted")).FullName;
+        foreach (string file in (string[])["adapter_config.json", "tokenizer.json"])
+            File.Copy(Path.Combine(adapted, file), Path.Combine(restarted, file));
+        Ok(CliRunner.Run(Timeout, "train", "--task", "copy", "--out", restarted, "--lora-rank", "4", "--steps", "5", "--eval-every", "0",
+            "--threads", "1", "--resume"));
+        Assert.True(File.Exists(Path.Combine(restarted, "adapter.safetensors")));
     }
 }

@@ -66,6 +66,8 @@ public sealed class QuantizeCliTests : IDisposable
         // one line each, exit 1, and nothing written.
         string link = Path.Combine(_root, "link"), run = Path.Combine(_root, "run"), adapters = Path.Combine(_root, "adapters");
         Directory.CreateSymbolicLink(link, model);
+        string parentLink = Path.Combine(_root, "parent-link");   // a link above the model
+        Directory.CreateSymbolicLink(parentLink, _root);
         File.Copy(Path.Combine(model, "trainer-state.safetensors"), Path.Combine(Directory.CreateDirectory(run).FullName,
             "trainer-state.safetensors"));
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(adapters).FullName, "adapter_config.json"), "{}");
@@ -74,6 +76,9 @@ public sealed class QuantizeCliTests : IDisposable
             (new[] { "quantize", "--model", int8, "--out", Path.Combine(_root, "again") }, "int8 already"),
             (["quantize", "--model", model, "--out", model + "/"], "another directory than the model"),
             (["quantize", "--model", model, "--out", link], "another directory than the model"),
+            (["quantize", "--model", model, "--out", Path.Combine(parentLink, Path.GetFileName(model))],
+                "another directory than the model"),
+            (["quantize", "--model", model, "--out", Path.Combine(model, "best")], "is a folder of the training run"),
             (["quantize", "--model", model, "--out", run], "holds a training run"),
             (["quantize", "--model", model, "--out", adapters], "holds adapters"),
             (["quantize", "--model", Path.Combine(_root, "missing"), "--out", Path.Combine(_root, "x")], "missing"),

@@ -159,12 +159,18 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
     }
 
     [MpiFact]
-    public void UnderMpirunTheThreadsDefaultToTheMachinesCoresSharedByItsRanks()
+    public void UnderMpirunTheThreadsDefaultToTheMachinesCoresSharedByItsRanksAtMostTheirOwn()
     {
-        var (code, _, stderr) = MpiRunner.Run(2, Timeout,
-            "train", "--task", "copy", "--steps", "2", "--out", Path.Combine(_root, "threads"));
-        Assert.True(code == 0, stderr);
-        Assert.Contains($"2 ranks × {Math.Max(1, Environment.ProcessorCount / 2)} thread(s)", stderr);
+        // Unbound, two ranks share the machine's cores; bound to a core each, they take one thread.
+        foreach (var (binding, threads) in new[] { ("none", Math.Max(1, Environment.ProcessorCount / 2)), ("core", 1) })
+        {
+            string[] args = ["train", "--task", "copy", "--steps", "2", "--out", Path.Combine(_root, $"threads-{binding}")];
+            using var job = MpiRunner.StartEach([args, args], mpirunOptions: ["--bind-to", binding]);
+            job.StandardInput.Close();
+            var (code, _, stderr) = CliRunner.Complete(job, Timeout, args);
+            Assert.True(code == 0, stderr);
+            Assert.Contains($"2 ranks × {threads} thread(s)", stderr);
+        }
     }
 
     [MpiFact]
@@ -241,16 +247,17 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
         WaitFor(() => TrainerCheckpoint.TryRead(directory) is { } c && c.Step >= afterStep || job.HasExited,
                 $"a checkpoint at step {afterStep}");
         using var victim = Process.GetProcessById(RankProcess(job.Id, rank));
-        bool Writing() => Directory.EnumerateFiles(directory, ".*.tmp").Any();
+        // The checkpoint's commit: trainer-state.safetensors, written through a temporary file.
+        bool Writing() => Directory.EnumerateFiles(directory, $".{Trainer.StateFile}.*.tmp").Any();
         var deadline = DateTime.UtcNow + Timeout;
-        while (insideWrite && !Writing() && !job.HasExited && DateTime.UtcNow < deadline) Thread.SpinWait(1000);
+        while (insideWrite && !Writing() && !job.HasExited && DateTime.UtcNow < deadline) Thread.Yield();
         Assert.False(job.HasExited, "the job ended before it could be killed");
         var killedAt = Stopwatch.StartNew();
         victim.Kill();   // SIGKILL: no handler runs, nothing is flushed
         bool inside = Writing();
-        Assert.True(inside || !insideWrite, "the write ended before the kill landed");
+        Assert.True(inside || !insideWrite, "the checkpoint's write ended before the kill landed");
         Assert.True(job.WaitForExit(TimeSpan.FromSeconds(15)), $"the job went on after its rank {rank} was killed");
-        output.WriteLine($"rank {rank} killed{(inside ? " inside a checkpoint's write (its temporary file left)" : "")}: the job " +
+        output.WriteLine($"rank {rank} killed{(inside ? " inside the checkpoint's commit (its temporary file left)" : "")}: the job " +
                          $"ended {killedAt.Elapsed.TotalSeconds:F1} s later, exit {job.ExitCode}: " +
                          stderr.Result.Split('\n').FirstOrDefault(l => l.Contains("signal", StringComparison.Ordinal))?.Trim());
         Assert.NotEqual(0, job.ExitCode);

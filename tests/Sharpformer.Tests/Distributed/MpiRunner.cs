@@ -20,9 +20,11 @@ internal static class MpiRunner
     public static Process Start(int ranks, params string[] args) => StartEach([.. Enumerable.Repeat(args, ranks)]);
 
     /// <summary>
-    /// Starts one process per entry, each with its own arguments (mpirun's <c>-np 1 A : -np 1 B</c>), outputs redirected.
+    /// Starts one process per entry, each with its own arguments (mpirun's <c>-np 1 A : -np 1 B</c>), outputs redirected;
+    /// <paramref name="mpirunOptions"/> go to mpirun itself (<c>--bind-to none</c>, say).
     /// </summary>
-    public static Process StartEach(IReadOnlyList<string[]> argumentsByRank, string? dll = null)
+    public static Process StartEach(IReadOnlyList<string[]> argumentsByRank, string? dll = null,
+                                    IReadOnlyList<string>? mpirunOptions = null)
     {
         var info = new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException(MissingReason))
         {
@@ -34,6 +36,7 @@ internal static class MpiRunner
         info.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         info.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
         info.ArgumentList.Add("--oversubscribe");
+        foreach (string option in mpirunOptions ?? []) info.ArgumentList.Add(option);
         for (int rank = 0; rank < argumentsByRank.Count; rank++)
         {
             if (rank > 0) info.ArgumentList.Add(":");

@@ -4,6 +4,7 @@ using System.Globalization;
 using Sharpformer.Models;
 using Sharpformer.Onnx;
 using Sharpformer.Text;
+using Sharpformer.Training;
 
 namespace Sharpformer.Cli.Commands;
 
@@ -31,6 +32,7 @@ internal static class ExportCommand
         command.SetAction(result => CommandErrors.Run(() =>
         {
             string source = result.GetValue(model)!, target = result.GetValue(output)!;
+            ModelCopyTarget.Check(source, target);   // its config.json and tokenizer.json would replace a model's or a run's
             var clock = Stopwatch.StartNew();
             var files = ModelDirectory.Open(source);
             var written = OnnxExport.Write(files.Model, target);

@@ -254,6 +254,17 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("no such model directory", stderr);
         Assert.DoesNotContain("   at ", stderr);
+
+        // Into the model itself, or into a training run, its config and tokenizer would replace theirs.
+        string run = Directory.CreateDirectory(Path.Combine(_directory, "run")).FullName;
+        File.WriteAllText(Path.Combine(run, "trainer-state.safetensors"), "");
+        foreach (var (target, message) in new[] { (_directory, "another directory than the model"), (run, "holds a training run") })
+        {
+            (code, _, stderr) = CliRunner.Run(TimeSpan.FromMinutes(1), "export", "onnx", "--model", _directory, "--out", target);
+            Assert.Equal(1, code);
+            Assert.Contains(message, stderr);
+        }
+        Assert.Equal(["trainer-state.safetensors"], Directory.GetFiles(run).Select(Path.GetFileName));
     }
 
     // Greedy decoding as Sharpformer's: bos first, padding and bos never chosen, a row ends at eos, at most max_length − 2

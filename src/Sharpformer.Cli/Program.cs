@@ -38,9 +38,9 @@ if (CommandLineChecks.UnknownCommand(root, args) is { } unknownCommand)
     return 2;
 }
 ParseResult parsed = root.Parse(args);
-if (CommandLineChecks.OptionTakenAsText(parsed, args) is { } unknownOption)
+if ((CommandLineChecks.UnknownOption(parsed, args) ?? CommandLineChecks.MissingCommand(parsed)) is { } problem)
 {
-    Console.Error.WriteLine($"sharpformer: {unknownOption}");
+    Console.Error.WriteLine($"sharpformer: {problem}");
     return 2;
 }
 if (parsed.Errors.Count > 0)

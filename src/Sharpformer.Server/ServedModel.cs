@@ -16,7 +16,7 @@ public sealed class ServedModel
         Translator = files.Model is Transformer translator ? new Translator(translator, files.Tokenizer) : null;
         Generator = files.Model is LanguageModel language ? new TextGenerator(language, files.Tokenizer) : null;
         // A LoRA run's architecture is its base model's.
-        string configDirectory = LoraDirectory.Holds(directory) ? LoraDirectory.ReadConfig(directory).BaseModel : directory;
+        string configDirectory = LoraDirectory.BaseOrSelf(directory);
         ConfigJson = File.ReadAllBytes(Path.Combine(configDirectory, ModelDirectory.ConfigFile));
     }
 

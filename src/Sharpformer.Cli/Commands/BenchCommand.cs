@@ -47,7 +47,7 @@ internal static class BenchCommand
         {
             Kernels.Parallelism.Threads = result.GetValue(threads);
             if (result.GetValue(seconds) > 300) throw new ArgumentException("--seconds must be at most 300");
-            if (result.GetValue(clients)!.Any(c => c > 256)) throw new ArgumentException("--clients must each be at most 256");
+            if (result.GetValue(clients)!.Values.Any(c => c > 256)) throw new ArgumentException("--clients must each be at most 256");
             var texts = (result.GetValue(data) is { } file
                     ? file.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
                         ? Data.TsvReader.Read(file).Pairs.Select(pair => pair.Source)
@@ -55,7 +55,7 @@ internal static class BenchCommand
                     : Data.Corpora.BibleVerses("bible-en-es", Data.Split.Test).Select(v => v.English))
                 .Where(text => text.Length > 0).Distinct().Take(result.GetValue(sentences)).ToList();
             if (texts.Count == 0) throw new ArgumentException("no sentences to send");
-            var report = ServeLoadBenchmark.Run(result.GetValue(model)!, texts, result.GetValue(clients)!, result.GetValue(seconds),
+            var report = ServeLoadBenchmark.Run(result.GetValue(model)!, texts, result.GetValue(clients)!.Values, result.GetValue(seconds),
                 result.GetValue(maxBatch), result.GetValue(threads), Console.Error);
             if (result.GetValue(json))
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.ServeLoadReport));
@@ -79,7 +79,7 @@ internal static class BenchCommand
         {
             var world = job
                 ?? throw new ArgumentException("bench allreduce measures an MPI job: run it as mpirun -np 2 sharpformer bench allreduce");
-            var report = AllReduceBenchmark.Run(world, result.GetValue(sizes)!, result.GetValue(rounds));
+            var report = AllReduceBenchmark.Run(world, result.GetValue(sizes)!.Values, result.GetValue(rounds));
             if (world.Rank != 0) return 0;
             if (result.GetValue(json))
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.AllReduceReport));
@@ -104,7 +104,7 @@ internal static class BenchCommand
         command.SetAction(result => CommandErrors.Run(() =>
         {
             Kernels.Parallelism.Threads = result.GetValue(threads);
-            var report = AttentionBenchmark.Run(result.GetValue(seq)!, result.GetValue(causal), result.GetValue(threads),
+            var report = AttentionBenchmark.Run(result.GetValue(seq)!.Values, result.GetValue(causal), result.GetValue(threads),
                 result.GetValue(rounds), Console.Error);
             if (result.GetValue(json))
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, CliJson.Default.AttentionReport));
@@ -118,7 +118,7 @@ internal static class BenchCommand
     {
         var config = new Option<string>("--config")
         {
-            Description = "Reference configuration: big or small.",
+            Description = "Reference model size (train's --preset): big or small.",
             DefaultValueFactory = _ => "big"
         };
         config.AcceptOnlyFromAmong("big", "small");
@@ -198,14 +198,15 @@ internal static class BenchCommand
     {
         var config = new Option<string>("--config")
         {
-            Description = "Reference configuration: big or small.",
+            Description = "Reference model size (train's --preset): big or small.",
             DefaultValueFactory = _ => "big"
         };
         config.AcceptOnlyFromAmong("big", "small");
         var threads = CliOptions.Threads();
         var json = CliOptions.Json();
         var command = new Command("decode",
-            "Greedy decoding of 32 tokens at batch 1 (source length 32), with and without the key/value cache.")
+            "Greedy decoding of 32 tokens at batch 1 (source length 32): with the key/value cache, float32 and int8 weights " +
+            "alternating, and without it.")
         {
             config,
             threads,

@@ -49,12 +49,15 @@ internal static class CliOptions
         return option;
     }
 
-    /// <summary>Comma-separated whole numbers, each at least <paramref name="minimum"/>: "512,1024".</summary>
-    public static Option<int[]> IntList(string name, string description, int[] defaultValue, int minimum = 1) => new(name)
+    /// <summary>
+    /// Comma-separated whole numbers, each at least <paramref name="minimum"/>: "512,1024" (help shows the default so, in a
+    /// form that can be typed).
+    /// </summary>
+    public static Option<NumberList> IntList(string name, string description, int[] defaultValue, int minimum = 1) => new(name)
     {
         Description = description,
         HelpName = "N,N,…",
-        DefaultValueFactory = _ => defaultValue,
+        DefaultValueFactory = _ => new NumberList(defaultValue),
         CustomParser = result =>
         {
             string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
@@ -65,11 +68,18 @@ internal static class CliOptions
                 if (int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out values[i]) && values[i] >= minimum)
                     continue;
                 result.AddError($"{name} must be whole numbers of at least {minimum}, separated by commas, not '{text}'");
-                return defaultValue;
+                return new NumberList(defaultValue);
             }
-            return values;
+            return new NumberList(values);
         },
     };
+
+    /// <summary>The value of an <see cref="IntList"/> option, written as it is typed ("1,8,64").</summary>
+    public sealed record NumberList(int[] Values)
+    {
+        /// <inheritdoc/>
+        public override string ToString() => string.Join(',', Values);
+    }
 
     /// <summary>--threads: kernel threads, default all cores (under mpirun, a rank's bound cores or its share of the machine's).</summary>
     public static Option<int> Threads() =>

@@ -23,7 +23,7 @@ internal static class EvalCommand
         };
         var split = new Option<string>("--split") { Description = "Split of --task: valid or test.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("valid", "test");
-        var limit = CliOptions.Int("--limit", "Evaluate only the first N pairs.", int.MaxValue);
+        var limit = CliOptions.Int("--limit", "Evaluate only the first N pairs [default: all].", null);
         var json = CliOptions.Json();
         var output = new Option<string?>("--output")
         {
@@ -42,7 +42,7 @@ internal static class EvalCommand
             var translator = ModelKinds.OpenTranslator(result.GetValue(model)!);
             var options = decoding.Read(result);
             var pairs = ReadPairs(result.GetValue(data), result.GetValue(task), result.GetValue(split)!)
-                .Take(result.GetValue(limit)).ToList();
+                .Take(result.GetResult(limit) is { Implicit: false } ? result.GetValue(limit) : int.MaxValue).ToList();
             if (pairs.Count == 0) throw new ArgumentException("no pairs to evaluate");
 
             var clock = Stopwatch.StartNew();

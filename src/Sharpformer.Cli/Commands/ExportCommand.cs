@@ -19,13 +19,15 @@ internal static class ExportCommand
         var output = new Option<string>("--out")
         {
             HelpName = "DIR",
-            Description = "Directory for encoder.onnx, decoder.onnx, the tokenizer (a BPE one in Hugging Face's schema) and config.json.",
+            Description = "Directory for the .onnx graphs, config.json and the tokenizer (a BPE one also in Hugging Face's " +
+                          "schema; char and word ones in Sharpformer's own).",
             Required = true,
         };
         var command = new Command("onnx",
             "Export a model as ONNX graphs (opset 17) that ONNX Runtime runs: encoder.onnx (source ids → memory) and decoder.onnx " +
-            "(memory, source ids, target ids so far → the next token's logits), or a decoder-only model's decoder.onnx (ids → the " +
-            "next token's logits); batch and lengths are dynamic.")
+            "(memory, source ids, target ids so far → the next token's logits), decoder_with_past.onnx (the same, one token at a " +
+            "time with its key/value cache), or a decoder-only model's decoder.onnx (ids → the next token's logits); batch and " +
+            "lengths are dynamic.")
         {
             model, output
         };

@@ -36,7 +36,7 @@ internal static class QuantizeCommand
             var clock = Stopwatch.StartNew();
             var files = ModelDirectory.Open(source);   // a LoRA run's adapters are merged into its base
             if (files.Model.IsQuantized) throw new ArgumentException($"{source}: the model's weights are int8 already");
-            string floatModel = LoraDirectory.Holds(source) ? LoraDirectory.ReadConfig(source).BaseModel : source;
+            string floatModel = LoraDirectory.BaseOrSelf(source);
             long before = new FileInfo(Path.Combine(floatModel, ModelDirectory.WeightsFile)).Length;
             files.Model.QuantizeWeights();
             ModelDirectory.Save(files.Model, files.Tokenizer, target);

@@ -62,7 +62,8 @@ internal static class TokenizerCommand
             Description = "Text to encode (words are joined by spaces); none: each line of standard input.",
             Arity = ArgumentArity.ZeroOrMore
         };
-        var command = new Command("encode", "Print token ids, space-separated: one line per TEXT or per line of standard input.")
+        var command = new Command("encode",
+            "Print token ids, space-separated: one line for the TEXT (its words joined by spaces), or one per line of standard input.")
         {
             tokenizerPath, text
         };

@@ -30,7 +30,8 @@ internal static class TrainCommand
         var valid = new Option<string?>("--valid")
         {
             HelpName = "FILE",
-            Description = "Validation pairs (TSV), evaluated every --eval-every steps.",
+            Description = "Validation data in --train's form (TSV pairs, or text for a language model), evaluated every " +
+                          "--eval-every updates.",
         };
         var output = new Option<string>("--out")
         {
@@ -48,15 +49,15 @@ internal static class TrainCommand
             Description = "Positions: sinusoidal (added to the embeddings, the paper) or rope (rotary queries and keys).",
         };
         positional.AcceptOnlyFromAmong("sinusoidal", "rope");
-        var ropeBase = CliOptions.Float("--rope-base", "The base θ of rotary positions.", 10000f, 1.0001f, 1e9f);
+        var ropeBase = CliOptions.Float("--rope-base", "The base θ of rotary positions [default: the architecture's, else 10000].", null,
+            1.0001f, 1e9f);
         var config = new Option<string?>("--config")
         {
             HelpName = "FILE",
             Description = "A config.json giving the architecture (instead of --preset).",
         };
         var steps = CliOptions.Int("--steps", "Optimizer updates.", defaults.Training.Steps);
-        var epochs = CliOptions.Int("--epochs", "Passes over the training data (instead of --steps; not for generated tasks).", 0,
-            minimum: 1);
+        var epochs = CliOptions.Int("--epochs", "Passes over the training data (instead of --steps; not for generated tasks).", null);
         var batchTokens = CliOptions.Int("--batch-tokens", "Padded tokens per batch (approximately).", defaults.BatchTokens);
         var maxLength = CliOptions.Int("--max-length", "Longest sequence in tokens; longer ones are cut (and counted).", defaults.MaxLength,
             minimum: 4);
@@ -71,10 +72,28 @@ internal static class TrainCommand
             HelpName = "FILE",
         };
         var lr = CliOptions.Float("--lr", "Peak learning rate.", defaults.Training.Lr, 1e-8f, 10f);
-        var dropout = CliOptions.Float("--dropout", "Dropout probability [default: the preset's, 0.1].", null, 0f, 0.9f);
+        var dropout = CliOptions.Float("--dropout",
+            "Dropout probability [default: the architecture's: --config's or the base's, else 0.1].", null, 0f, 0.9f);
         var labelSmoothing = CliOptions.Float("--label-smoothing", "Label smoothing of the loss.", defaults.Training.LabelSmoothing,
             0f, 0.9f);
         var warmup = CliOptions.Int("--warmup", "Warmup updates.", defaults.Training.Warmup, minimum: 0);
+        var schedule = new Option<string>("--schedule")
+        {
+            Description = "The learning rate after the warmup: cosine or linear decay to zero at the last update, inverse_sqrt " +
+                          "(the paper's), or constant.",
+            DefaultValueFactory = _ => ScheduleName(defaults.Training.Schedule),
+        };
+        schedule.AcceptOnlyFromAmong([.. Schedules.Keys]);
+        var beta2 = CliOptions.Float("--beta2", "Adam's β₂, the decay of its squared-gradient average (0.98 in the paper).",
+            defaults.Training.Beta2, 1e-6f, 0.999999f);
+        var weightDecay = CliOptions.Float("--weight-decay",
+            "AdamW's decoupled weight decay on the weight matrices (never biases, norms or embeddings); 0 is plain Adam.",
+            defaults.Training.WeightDecay, 0f, 10f);
+        var clipNorm = CliOptions.Float("--clip-norm", "Clip the global gradient norm to X before each update (0: no clipping).",
+            defaults.Training.ClipNorm, 0f, 1e6f);
+        var accumulation = CliOptions.Int("--accumulation",
+            "Batches of --batch-tokens whose gradients make one update (a batch N times larger in the same memory).",
+            defaults.Training.Accumulation);
         var seed = CliOptions.Int("--seed", "Seed of initialization, dropout and data order.", (int)defaults.Training.Seed, minimum: 0);
         var threads = CliOptions.Threads();
         var saveEvery = CliOptions.Int("--save-every", "Checkpoint every N updates (0: only at the end).", defaults.Training.SaveEvery,
@@ -91,7 +110,8 @@ internal static class TrainCommand
             Description = "Fine-tune this model directory: its architecture, weights and tokenizer are the start.", HelpName = "DIR",
         };
         var loraDefaults = new LoraOptions();
-        var loraRank = CliOptions.Int("--lora-rank", "With --init-from: train rank-R LoRA adapters beside the frozen weights.", 8);
+        var loraRank = CliOptions.Int("--lora-rank",
+            "With --init-from: train rank-N LoRA adapters beside the frozen weights (8 is common); without it every weight trains.", null);
         var loraAlpha = CliOptions.Float("--lora-alpha", "LoRA scaling α (the adapters' updates are multiplied by α / rank).",
             loraDefaults.Alpha, 1e-6f, LoraOptions.MaxAlpha);
         var loraDropout = CliOptions.Float("--lora-dropout", "Dropout on the adapters' input.",
@@ -126,7 +146,8 @@ internal static class TrainCommand
         };
         var force = new Option<bool>("--force")
         {
-            Description = "With --resume: continue with settings that differ from the checkpoint's (listed) instead of refusing.",
+            Description = "With --resume: continue with settings that differ from the checkpoint's (listed) instead of " +
+                          "refusing; never the seed or the positions.",
         };
         var validation = new ValidationFlags();
 
@@ -134,8 +155,9 @@ internal static class TrainCommand
             "Train a Transformer and write its model directory (config, weights, tokenizer, metrics, checkpoint).")
         {
             task, train, valid, output, preset, config, positional, ropeBase, steps, epochs, batchTokens, maxLength, vocabSize, tokenizer,
-            lr, dropout, labelSmoothing, warmup, seed, threads, saveEvery, evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha,
-            loraDropout, loraTargets, loraBias, loraPlus, precision, tensorParallel, resume, force,
+            lr, dropout, labelSmoothing, warmup, schedule, beta2, weightDecay, clipNorm, accumulation, seed, threads, saveEvery,
+            evalEvery, logEvery, skipBad, initFrom, loraRank, loraAlpha, loraDropout, loraTargets, loraBias, loraPlus, precision,
+            tensorParallel, resume, force,
         };
         validation.AddTo(command);
         command.SetAction(result => MpiJob.Run(job =>
@@ -173,6 +195,9 @@ internal static class TrainCommand
                 Training = validation.Apply(result, new TrainingOptions
                 {
                     Steps = result.GetValue(steps), Lr = result.GetValue(lr), Warmup = result.GetValue(warmup),
+                    Schedule = Schedules[result.GetValue(schedule)!], Beta2 = result.GetValue(beta2),
+                    WeightDecay = result.GetValue(weightDecay), ClipNorm = result.GetValue(clipNorm),
+                    Accumulation = result.GetValue(accumulation),
                     Seed = (ulong)result.GetValue(seed), LabelSmoothing = result.GetValue(labelSmoothing),
                     SaveEvery = result.GetValue(saveEvery), EvalEvery = result.GetValue(evalEvery), LogEvery = result.GetValue(logEvery),
                     Precision = result.GetValue(precision) == "bf16" ? Precision.BFloat16 : Precision.Float32,
@@ -221,6 +246,10 @@ internal static class TrainCommand
                     ResumeOptions = ResumeCheck.Continue(setup.Directory, continued with
                     {
                         Lr = Pick(lr, given.Lr, saved.Lr), Warmup = Pick(warmup, given.Warmup, saved.Warmup),
+                        Schedule = Pick(schedule, given.Schedule, saved.Schedule), Beta2 = Pick(beta2, given.Beta2, saved.Beta2),
+                        WeightDecay = Pick(weightDecay, given.WeightDecay, saved.WeightDecay),
+                        ClipNorm = Pick(clipNorm, given.ClipNorm, saved.ClipNorm),
+                        Accumulation = Pick(accumulation, given.Accumulation, saved.Accumulation),
                         Seed = Pick(seed, given.Seed, saved.Seed),
                         LabelSmoothing = Pick(labelSmoothing, given.LabelSmoothing, saved.LabelSmoothing),
                         Precision = Pick(precision, given.Precision, saved.Precision),
@@ -231,6 +260,10 @@ internal static class TrainCommand
                     }, result.GetValue(force),
                     [
                         ResumeCheck.Compare(result, lr, saved.Lr), ResumeCheck.Compare(result, warmup, saved.Warmup),
+                        ResumeCheck.Compare(result, schedule, ScheduleName(saved.Schedule)),
+                        ResumeCheck.Compare(result, beta2, saved.Beta2),
+                        ResumeCheck.Compare(result, weightDecay, saved.WeightDecay), ResumeCheck.Compare(result, clipNorm, saved.ClipNorm),
+                        ResumeCheck.Compare(result, accumulation, saved.Accumulation),
                         ResumeCheck.Compare(result, seed, (int)saved.Seed),
                         ResumeCheck.Compare(result, labelSmoothing, saved.LabelSmoothing),
                         ResumeCheck.Compare(result, precision, saved.Precision == Precision.BFloat16 ? "bf16" : "fp32"),
@@ -265,4 +298,13 @@ internal static class TrainCommand
         }));
         return command;
     }
+
+    // --schedule's values: the names checkpoints record (trainer.json's "schedule").
+    private static readonly Dictionary<string, ScheduleKind> Schedules = new()
+    {
+        ["cosine"] = ScheduleKind.Cosine, ["linear"] = ScheduleKind.Linear, ["inverse_sqrt"] = ScheduleKind.InverseSqrt,
+        ["constant"] = ScheduleKind.Constant,
+    };
+
+    private static string ScheduleName(ScheduleKind kind) => Schedules.First(pair => pair.Value == kind).Key;
 }

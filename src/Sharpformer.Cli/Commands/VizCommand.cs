@@ -83,7 +83,7 @@ internal static class VizCommand
                 if (result.GetResult(dim) is { Implicit: false })
                     throw new ArgumentException("--dim comes from the model: give --model or --dim, not both");
                 // A LoRA run's architecture is its base model's.
-                string architecture = LoraDirectory.Holds(directory) ? LoraDirectory.ReadConfig(directory).BaseModel : directory;
+                string architecture = LoraDirectory.BaseOrSelf(directory);
                 var config = ModelDirectory.ReadConfig(architecture);
                 int positions = Math.Min(lengthGiven ? result.GetValue(length) : 1024, config.MaxLength);
                 Pictures.WritePositionalEncoding(config.DModel, positions, path);
@@ -148,7 +148,8 @@ internal static class VizCommand
         };
         var output = PngOption();
         var command = new Command("curves",
-            "Training and validation loss, learning rate and gradient norm against the step, in one PNG of three panels.")
+            "Training and validation loss, learning rate and gradient norm against the step, in one PNG of three panels (four with " +
+            "validation BLEU and chrF when the run logged them).")
         {
             metrics, output
         };

@@ -25,6 +25,12 @@ public static class LoraDirectory
     /// <summary>Whether <paramref name="directory"/> holds adapters (rather than a whole model).</summary>
     public static bool Holds(string directory) => File.Exists(Path.Combine(directory, ConfigFile));
 
+    /// <summary>
+    /// The whole model behind <paramref name="directory"/>: a LoRA run's base (whose <c>config.json</c> gives the
+    /// architecture and whose weights are the float ones), or the directory itself when it holds a whole model.
+    /// </summary>
+    public static string BaseOrSelf(string directory) => Holds(directory) ? ReadConfig(directory).BaseModel : directory;
+
     /// <summary>The SHA-256 of a model directory's weights file, in lower-case hex.</summary>
     /// <exception cref="InvalidFileException">The file is missing or unreadable.</exception>
     public static string HashWeights(string modelDirectory)

@@ -39,12 +39,16 @@ public sealed partial class CommandLineHelpTests : IDisposable
             // A placeholder is a kind in capitals (N, X, DIR, FILE, TEXT …) or the accepted values, never the option's own name.
             if (placeholder.Length > 0)
             {
-                Assert.True(Regex.IsMatch(placeholder, @"^([A-Z][A-Z,…]*|[a-z0-9-]+(\|[a-z0-9-]+)+)$"),
+                Assert.True(Regex.IsMatch(placeholder, @"^([A-Z][A-Z,…]*|[a-z0-9_-]+(\|[a-z0-9_-]+)+)$"),
                     $"{command} {name} <{placeholder}>");
             }
             Assert.False(text.Contains("(default", StringComparison.Ordinal) && text.Contains("[default:", StringComparison.Ordinal),
                 $"{command} {name}: the default is given twice: {text}");
             if (name == "--beam" || (name == "--max-tokens" && command == "translate")) Assert.DoesNotContain("[default: 0]", text);
+            // A default is shown as it would be typed: lists with commas, never a sentinel the option refuses.
+            Assert.DoesNotMatch(@"\[default: [^\]]*\|", text);
+            Assert.DoesNotContain(int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), text);
+            if (name is "--epochs" or "--lora-rank" or "--rope-base") Assert.DoesNotContain("[default: 0]", text);
         }
     }
 

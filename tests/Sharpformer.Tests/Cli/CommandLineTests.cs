@@ -3,8 +3,9 @@ using Sharpformer.Text;
 namespace Sharpformer.Tests.Cli;
 
 /// <summary>
-/// What the parser would let through: misspelt commands are named with a suggestion, an unknown option is never taken as
-/// text (exit 2), text starting with '-' goes after --, and no arguments print the usage.
+/// What the parser would let through: misspelt commands and options are named with a suggestion, an unknown option is never
+/// taken as text (exit 2), text starting with '-' goes after --, a group without its command lists them, and no arguments
+/// print the usage.
 /// </summary>
 public sealed class CommandLineTests : IDisposable
 {
@@ -33,6 +34,24 @@ public sealed class CommandLineTests : IDisposable
     public void AMisspeltSubcommandToo() =>
         Assert.Contains("'encdoe' is not a sharpformer tokenizer command; did you mean 'encode'?",
             OneLineError(CliRunner.Run(Timeout, "tokenizer", "encdoe", "hello")));
+
+    [Theory]
+    [InlineData("train --out x --eval-blue", "unknown option '--eval-blue' for 'sharpformer train'; did you mean '--eval-bleu'? " +
+        "(see sharpformer train --help)")]
+    [InlineData("bench attention --sq 64", "unknown option '--sq' for 'sharpformer bench attention'; did you mean '--seq'?")]
+    [InlineData("viz curves --bogus=3", "unknown option '--bogus=3' for 'sharpformer viz curves' (see sharpformer viz curves --help)")]
+    [InlineData("bench", "'sharpformer bench' needs one of its commands: gemm, tokenizer, decode, train, attention, allreduce, serve")]
+    [InlineData("viz", "'sharpformer viz' needs one of its commands: attention,")]
+    public void AnUnknownOptionIsNamedWithTheNearestOneAndAGroupAsksForItsCommands(string args, string expected) =>
+        Assert.Contains(expected, OneLineError(CliRunner.Run(Timeout, args.Split(' '))));
+
+    [Fact]
+    public void AGroupsHelpIsStillItsHelp()
+    {
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, "bench", "--help");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("allreduce", stdout);
+    }
 
     [Theory]
     [InlineData("translate")]
@@ -69,11 +88,11 @@ public sealed class CommandLineTests : IDisposable
         string tokenizer = Path.Combine(_root, "tokenizer.json");
         BpeTrainer.Train(["hello world, hello there"], new TokenizerTrainingOptions { VocabSize = 300, MinFrequency = 1 }).Save(tokenizer);
 
-        Assert.Contains("unknown option '--beams' for 'translate'",
+        Assert.Contains("unknown option '--beams' for 'sharpformer translate'; did you mean '--beam'?",
             OneLineError(CliRunner.Run(Timeout, "translate", "--model", _root, "--beams", "4", "abc")));
-        Assert.Contains("unknown option '--bogus' for 'encode'",
+        Assert.Contains("unknown option '--bogus' for 'sharpformer tokenizer encode'",
             OneLineError(CliRunner.Run(Timeout, "tokenizer", "encode", "--tokenizer", tokenizer, "--bogus", "x")));
-        Assert.Contains("unknown option '-x' for 'decode'",
+        Assert.Contains("unknown option '-x' for 'sharpformer tokenizer decode'",
             OneLineError(CliRunner.Run(Timeout, "tokenizer", "decode", "--tokenizer", tokenizer, "-x")));
 
         // After --, the same words are text; a negative number is never an option.

@@ -56,6 +56,37 @@ public sealed class ResumeSettingsTests : IDisposable
         Assert.Contains("--force goes with --resume", stderr);
     }
 
+    [Fact]
+    public void OptimizerSettingsAreRecordedAndKeptOnResume()
+    {
+        string run = Path.Combine(_root, "optimizer");
+        string[] optimizer = ["--schedule", "linear", "--weight-decay", "0.01", "--beta2", "0.99", "--clip-norm", "0.5",
+                              "--accumulation", "2"];
+        var (code, _, stderr) = CliRunner.Run(Timeout, Train(run, ["--steps", "2", .. optimizer]));
+        Assert.True(code == 0, stderr);
+        AssertOptions();
+
+        (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "3", "--schedule", "constant", "--accumulation", "1", "--resume"));
+        Assert.Equal(1, code);
+        Assert.Contains("these differ: --schedule constant (the checkpoint's: linear), --accumulation 1 (the checkpoint's: 2)", stderr);
+
+        (code, _, stderr) = CliRunner.Run(Timeout, Train(run, "--steps", "3", "--resume"));   // not given: the checkpoint's
+        Assert.True(code == 0, stderr);
+        Assert.Equal(3, Step(run));
+        AssertOptions();
+
+        void AssertOptions()
+        {
+            using var trainer = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "trainer.json")));
+            var options = trainer.RootElement.GetProperty("options");
+            Assert.Equal("linear", options.GetProperty("schedule").GetString());
+            Assert.Equal(0.01, options.GetProperty("weight_decay").GetDouble(), 6);
+            Assert.Equal(0.99, options.GetProperty("beta2").GetDouble(), 6);
+            Assert.Equal(0.5, options.GetProperty("clip_norm").GetDouble(), 6);
+            Assert.Equal(2, options.GetProperty("accumulation").GetInt32());
+        }
+    }
+
     private static int Step(string run)
     {
         using var trainer = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "trainer.json")));

@@ -284,7 +284,19 @@ internal static class TrainCommand
                 Console.Error.WriteLine($"sharpformer: warning: the warmup ({run.Options.Warmup} updates) is longer than the run " +
                                         $"({run.Options.Steps}): the learning rate never reaches its peak");
             run.Trainer.Progress = new TrainingProgressBar(Console.Error, interactive: !Console.IsErrorRedirected).Report;
-            var done = run.Run();
+            TrainingRunResult done;
+            using (var stop = new StopSignal(leader))
+            {
+                try
+                {
+                    done = run.Run(stop.Token);
+                }
+                catch (OperationCanceledException e)   // a signal here or, in a job, on rank 0
+                {
+                    if (leader) Console.Error.WriteLine($"sharpformer: {e.Message}: continue it with --resume");
+                    return stop.ExitCode;
+                }
+            }
             if (leader)
                 Console.WriteLine(done.ValidLoss is float loss && done.TokenAccuracy is float accuracy
                     ? string.Create(CultureInfo.InvariantCulture,

@@ -183,6 +183,11 @@ public sealed partial class Trainer
     /// (<see cref="TrainingOptions.MaxMinutes"/>) is spent or the patience runs out, then writes the final checkpoint and
     /// model files.
     /// </summary>
+    /// <param name="cancel">
+    /// Stops the run between two updates: the last update is checkpointed (a later <see cref="Resume"/> continues exactly),
+    /// then <see cref="OperationCanceledException"/> is thrown. In a job of several ranks rank 0's token decides for all.
+    /// </param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> stopped the run; its checkpoint is written.</exception>
     public void Run(CancellationToken cancel = default)
     {
         CheckRanksAgree(_parallel?.World);
@@ -198,11 +203,18 @@ public sealed partial class Trainer
         double firstSeconds = _trainingSeconds;
         long tokensSinceLog = 0;
         double secondsSinceLog = 0;   // of updates: evaluations and checkpoints are not in tokens/s
-        _model.Train();
         bool patienceOut = Agree(PatienceOut ? 1 : 0) == 1;   // a resumed run that had stopped for it
-        while (Step < _options.Steps && !TimeIsUp && !patienceOut && !cancel.IsCancellationRequested)
+        int saved = Step;   // the step of the checkpoint on disk (a fresh run's step 0 has none, and needs none)
+        while (Step < _options.Steps && !TimeIsUp && !patienceOut)
         {
+            if (Agree(cancel.IsCancellationRequested ? 1 : 0) == 1)   // rank 0's token stops every rank after the same update
+            {
+                if (Step > saved) SaveCheckpoint();
+                throw new OperationCanceledException($"training was cancelled after step {Step}; the checkpoint in {_directory} " +
+                                                     $"holds step {Step}", cancel);
+            }
             long started = Stopwatch.GetTimestamp();
+            _model.Train();   // every update, in case a progress callback decoded with the model (which puts it in evaluation mode)
             float lr = LearningRate();
             var (loss, tokens) = AccumulateGradients();
             if (_parallel is not null)
@@ -243,7 +255,11 @@ public sealed partial class Trainer
                 _metrics.Append(Step, _train.Epoch, loss, lr, norm, tokensPerSecond, _trainingSeconds, valid);
                 (tokensSinceLog, secondsSinceLog) = (0, 0);
             }
-            if ((_options.SaveEvery > 0 && Step % _options.SaveEvery == 0) || last) SaveCheckpoint();
+            if ((_options.SaveEvery > 0 && Step % _options.SaveEvery == 0) || last)
+            {
+                SaveCheckpoint();
+                saved = Step;
+            }
             if (IsLeader) Progress?.Invoke(Report(loss, lr, norm, tokensPerSecond, clock.Elapsed, Step - firstStep,
                 _trainingSeconds - firstSeconds, valid, last));
         }
@@ -309,12 +325,13 @@ public sealed partial class Trainer
                                         "same data");
     }
 
-    // The leader's value on every rank of a data-parallel job (a collective call there).
+    // Rank 0's value on every rank of a job (a collective call there): across the ranks that share the batch, then within
+    // each group that splits the model, whose first rank has it by then.
     private double Agree(double value)
     {
-        if (_parallel is null) return value;
         Span<double> shared = [value];
-        _parallel.World.Broadcast(shared, root: 0);
+        _parallel?.World.Broadcast(shared, root: 0);
+        _split?.Communicator.Broadcast(shared, root: 0);
         return shared[0];
     }
 

@@ -184,6 +184,8 @@ public sealed class TrainingRun
     /// Trains to the last step (checkpointing, logging and evaluating as the options say), then measures
     /// the validation set once more.
     /// </summary>
+    /// <param name="cancel">Stops the run between two updates, checkpointing the last (see <see cref="Trainer.Run"/>).</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> stopped the run; its checkpoint is written.</exception>
     public TrainingRunResult Run(CancellationToken cancel = default)
     {
         Trainer.Run(cancel);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Sharpformer.Models;
 using Sharpformer.NN;
@@ -48,6 +49,37 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(expected, actual);
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
             File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
+    }
+
+    [Fact]
+    public void SigtermCheckpointsTheLastUpdateBeforeExiting()
+    {
+        string whole = Path.Combine(_root, "whole"), stopped = Path.Combine(_root, "stopped");
+        var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(whole));
+        Assert.True(code == 0, stderr);
+
+        using (var process = CliRunner.Start(TrainArgs(stopped)))
+        {
+            string metrics = Path.Combine(stopped, "metrics.jsonl");
+            var deadline = DateTime.UtcNow + Timeout;
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
+            Assert.False(process.HasExited, "the run finished before it could be stopped");
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+                kill.WaitForExit();
+            (code, _, stderr) = CliRunner.Complete(process, Timeout, ["train"]);
+        }
+        Assert.Equal(143, code);   // 128 + SIGTERM, as the shell reports a process the signal ended
+        var match = System.Text.RegularExpressions.Regex.Match(stderr, @"cancelled after step (\d+); the checkpoint .* holds step \1: " +
+            "continue it with --resume");
+        Assert.True(match.Success, stderr);
+        int step = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(step, 45, 59);   // past the last periodic checkpoint (step 40)
+        (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(stopped, "--resume"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"resuming at step {step}", stderr);
+        Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss),
+            File.ReadAllLines(Path.Combine(stopped, "metrics.jsonl")).Select(TrainingTests.Loss));
     }
 
     [Fact]

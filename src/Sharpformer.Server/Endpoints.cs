@@ -74,8 +74,8 @@ internal sealed class Endpoints(IReadOnlyList<ServedModel> models, IReadOnlyDict
             if (ids.Length == 0) throw RequestException.Invalid("'prompt' is empty");
             int limit = model.Generator.Model.Config.MaxLength;
             if (ids.Length >= limit) throw RequestException.TooLarge($"'prompt' has {ids.Length} tokens; the model holds {limit} in all");
-            generating = queues[model.Name].GenerateAsync(prompt, decoding with { MaxOutputTokens = null },
-                decoding.MaxOutputTokens ?? 100, context.RequestAborted);
+            generating = queues[model.Name].GenerateAsync(prompt, decoding,
+                decoding.MaxOutputTokens ?? TextGenerator.DefaultMaxTokens, context.RequestAborted);
         }
         var outcome = await generating;
         await JsonResponse.WriteAsync(context.Response, 200, json =>

@@ -43,7 +43,7 @@ public static class Corpora
     private static readonly Lazy<IReadOnlyList<BibleVerse>> Bible = new(ReadBible);
 
     /// <summary>The six Austen novels' file names, in order.</summary>
-    public static readonly string[] AustenNovels =
+    public static IReadOnlyList<string> AustenNovels { get; } =
         ["austen_emma", "austen_mansfieldpark", "austen_northangerabbey",
             "austen_persuasion", "austen_prideprejudice", "austen_sensesensibility"];
 

@@ -8,7 +8,8 @@ namespace Sharpformer.Data;
 public sealed record DataSpec(string? Task, string? TrainFile, string? ValidFile)
 {
     /// <summary>The names of the built-in tasks.</summary>
-    public static readonly string[] TaskNames = ["copy", "reverse", "sort", "bible-en-es", "bible-ot-en-es", "bible-nt-en-es", "austen"];
+    public static IReadOnlyList<string> TaskNames { get; } =
+        ["copy", "reverse", "sort", "bible-en-es", "bible-ot-en-es", "bible-nt-en-es", "austen"];
 
     /// <summary>A short name for messages.</summary>
     public string Describe() => Task ?? Path.GetFileName(TrainFile)!;

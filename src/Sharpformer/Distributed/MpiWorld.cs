@@ -65,6 +65,8 @@ public sealed unsafe class MpiWorld : ICommunicator, IDisposable
 
     /// <summary>
     /// Initializes MPI (once per process: MPI cannot start again after it finalized) and returns the job's processes.
+    /// Unless <see cref="Kernels.Parallelism.Threads"/> was set, it becomes this rank's share of the machine's cores
+    /// (<see cref="RankThreads.Default"/>).
     /// </summary>
     /// <exception cref="MpiException">MPI is not installed, is not Open MPI, or does not start.</exception>
     public static MpiWorld Initialize()
@@ -77,6 +79,7 @@ public sealed unsafe class MpiWorld : ICommunicator, IDisposable
         OpenMpiLibrary.Check(OpenMpiLibrary.InitThread(null, null, OpenMpiLibrary.ThreadFunneled, &provided), "MPI_Init_thread");
         if (provided < OpenMpiLibrary.ThreadFunneled)
             throw new MpiException($"MPI offers thread level {provided}; Sharpformer needs MPI_THREAD_FUNNELED");
+        if (!Kernels.Parallelism.IsSet) Kernels.Parallelism.Threads = RankThreads.Default;   // not every core on every rank
         return _current = new MpiWorld();
     }
 

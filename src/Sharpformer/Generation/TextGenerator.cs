@@ -33,6 +33,9 @@ public sealed class TextGenerator
         return new TextGenerator(files.LanguageModel, files.Tokenizer);
     }
 
+    /// <summary>Tokens generated when neither the call nor <see cref="DecodingOptions.MaxOutputTokens"/> says how many.</summary>
+    public const int DefaultMaxTokens = 100;
+
     /// <summary>The model.</summary>
     public LanguageModel Model { get; }
 
@@ -40,32 +43,34 @@ public sealed class TextGenerator
     public ITokenizer Tokenizer { get; }
 
     /// <summary>
-    /// The text that follows <paramref name="prompt"/>: at most <paramref name="maxTokens"/> tokens (fewer
-    /// when the model's length ends first), greedy unless <paramref name="options"/> ask for sampling.
+    /// The text that follows <paramref name="prompt"/>: at most <paramref name="maxTokens"/> tokens (null: the options'
+    /// <see cref="DecodingOptions.MaxOutputTokens"/>, else <see cref="DefaultMaxTokens"/>; fewer when the model's length
+    /// ends first), greedy unless <paramref name="options"/> ask for sampling.
     /// </summary>
-    public string Generate(string prompt, DecodingOptions? options = null, int maxTokens = 100) =>
+    public string Generate(string prompt, DecodingOptions? options = null, int? maxTokens = null) =>
         GenerateDetailed(prompt, options ?? DecodingOptions.Greedy, maxTokens).Text;
 
     /// <summary>
-    /// As <see cref="Generate(string, DecodingOptions?, int)"/>, with the token counts and score of the continuation;
+    /// As <see cref="Generate(string, DecodingOptions?, int?)"/>, with the token counts and score of the continuation;
     /// <paramref name="cancellation"/> stops it between tokens (throwing <see cref="OperationCanceledException"/>).
     /// </summary>
-    public GenerationResult GenerateDetailed(string prompt, DecodingOptions options, int maxTokens = 100,
+    public GenerationResult GenerateDetailed(string prompt, DecodingOptions options, int? maxTokens = null,
                                              CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        int most = maxTokens ?? options.MaxOutputTokens ?? DefaultMaxTokens;
         if (options.Method == DecodingMethod.Beam)
             throw new ArgumentException("a language model samples or decodes greedily; beam search is for translation");
-        if (maxTokens < 1) throw new ArgumentException($"max tokens {maxTokens} must be at least 1");
+        if (most < 1) throw new ArgumentException($"max tokens {most} must be at least 1");
         var ids = Tokenizer.Encode(prompt);
         if (ids.Length == 0) throw new ArgumentException("the prompt is empty");
         int room = Model.Config.MaxLength - ids.Length;
         if (room < 1) throw new ArgumentException($"the prompt has {ids.Length} tokens; the model handles {Model.Config.MaxLength} in all");
         var sampling = options.Method == DecodingMethod.Sample ? options.Sampling : new SamplingOptions(Temperature: 0f);
         var controls = DecodingControls.For(Tokenizer, Model.Config, cancellation);
-        var output = Generate(Model, ids, sampling, new Rng(options.Seed), Math.Min(maxTokens, room), controls);
+        var output = Generate(Model, ids, sampling, new Rng(options.Seed), Math.Min(most, room), controls);
         return new GenerationResult(prompt, ids.Length, Tokenizer.Decode(output.Tokens), output.Tokens, output.Score, output.Ended);
     }
 

@@ -13,7 +13,7 @@ public sealed record TranslationResult(string Source, int SourceTokens, int Trun
 
     /// <summary>
     /// Writes the result as one JSON object — <c>{"source", "source_tokens", "truncated_tokens", "translations": [{"text",
-    /// "score", "tokens"}]}</c>, scores to 4 decimals — the shape of <c>sharpformer translate --json</c> and of the server.
+    /// "score", "tokens", "ended"}]}</c>, scores to 4 decimals — the shape of <c>sharpformer translate --json</c> and of the server.
     /// </summary>
     public void WriteJson(Utf8JsonWriter json)
     {
@@ -29,6 +29,7 @@ public sealed record TranslationResult(string Source, int SourceTokens, int Trun
             json.WriteString("text", hypothesis.Text);
             json.WriteNumber("score", Math.Round(hypothesis.Score, 4));
             json.WriteNumber("tokens", hypothesis.Tokens.Length);
+            json.WriteBoolean("ended", hypothesis.Ended);
             json.WriteEndObject();
         }
         json.WriteEndArray();

@@ -115,7 +115,7 @@ public sealed class Translator
         }
         return [.. Enumerable.Range(0, texts.Count).Select(i =>
             new TranslationResult(texts[i], ids[i].Length, encoded[i].Length - ids[i].Length,
-                [.. (hypotheses[i] ?? []).Select(h => new Translation(Tokenizer.Decode(h.Tokens), h.Score, h.Tokens))]))];
+                [.. (hypotheses[i] ?? []).Select(h => new Translation(Tokenizer.Decode(h.Tokens), h.Score, h.Tokens, h.Ended))]))];
     }
 
     // ids: non-empty sources → the n best hypotheses of each.

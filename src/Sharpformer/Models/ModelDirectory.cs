@@ -106,6 +106,9 @@ public static class ModelDirectory
     public static SequenceModel Load(string directory)
     {
         if (!Directory.Exists(directory)) throw new InvalidFileException(directory, "no such model directory");
+        if (LoraDirectory.Holds(directory))
+            throw new InvalidFileException(directory, $"holds LoRA adapters ({LoraDirectory.ConfigFile}), not a whole model: " +
+                "open it with ModelDirectory.Open (the base with the adapters added) or merge the adapters first");
         var config = ReadConfig(directory);
         using var weights = SafeTensorsReader.Open(Path.Combine(directory, WeightsFile));
         CheckHeader(weights, ParameterLayout.Stored(config), "config.json");

@@ -47,7 +47,7 @@ public static class CheckpointAverage
         var kept = List(runDirectory);
         if (kept.Count < last)
             throw new ArgumentException(kept.Count == 0
-                ? $"{runDirectory} keeps no checkpoints to average: train it with --average-last K"
+                ? $"{runDirectory} keeps no checkpoints to average: train it keeping the last K for averaging"
                 : $"{runDirectory} keeps {kept.Count} checkpoints (steps {string.Join(", ", kept.Select(k => k.Step))}), not {last}");
         var config = ModelDirectory.ReadConfig(runDirectory);
         var tokenizer = Text.ITokenizer.Load(Path.Combine(runDirectory, ModelDirectory.TokenizerFile));

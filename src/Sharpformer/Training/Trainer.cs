@@ -131,11 +131,12 @@ public sealed partial class Trainer
     private ulong[] OwnDropoutState(ulong[] states, string source)
     {
         int ranks = states.Length / 4, size = _parallel?.World.Size ?? 1;
-        string split = _split is null ? "" : $" --tensor-parallel {_split.Size}";
+        string split = _split is null ? "" : $", the model split over {_split.Size} of them as now";
         if (ranks != size)
             throw new InvalidFileException(source, ranks == 1
                 ? $"the checkpoint was written by one process (or one split model); resume it without data parallelism, not by {size} ranks"
-                : $"the checkpoint was written by {ranks} ranks; resume it with mpirun -np {ranks * (_split?.Size ?? 1)}{split}");
+                : $"the checkpoint was written by {ranks} ranks; resume it on {ranks * (_split?.Size ?? 1)} ranks (mpirun -np " +
+                  $"{ranks * (_split?.Size ?? 1)}){split}");
         return states[(4 * (_parallel?.World.Rank ?? 0))..][..4];
     }
 

@@ -88,7 +88,7 @@ public sealed class TrainingRun
         // A LoRA run killed before its first checkpoint starts again from its adapter config (its base and adapters).
         var adapters = setup.Resume && LoraDirectory.Holds(directory) ? ResumedAdapters(directory, setup, leader) : null;
         if (resuming && adapters is null && setup.Lora is not null)
-            throw new ArgumentException($"{directory} is not a LoRA run: --resume cannot add adapters to it");
+            throw new ArgumentException($"{directory} is not a LoRA run: resuming it cannot add adapters");
         var lora = adapters?.Options ?? (resuming ? null : setup.Lora);
         if (lora is null && LoraDirectory.Holds(directory))
             throw new ArgumentException($"{directory} holds LoRA adapters ({LoraDirectory.ConfigFile}), which would be opened instead " +
@@ -200,11 +200,11 @@ public sealed class TrainingRun
     private static ModelFiles OpenBase(string directory, LoraAdapterConfig? adapters, LoraOptions? lora)
     {
         if (lora is not null && LoraDirectory.Holds(directory))
-            throw new ArgumentException($"{directory} holds LoRA adapters, not a model: merge them first (sharpformer lora merge " +
-                                        $"--model {directory} --out DIR) and put new adapters on the merged model");
+            throw new ArgumentException($"{directory} holds LoRA adapters, not a model: merge them into a model directory of " +
+                                        "their own first, and put new adapters on that");
         if (adapters is not null && !Directory.Exists(directory))
-            throw new ArgumentException($"the base model of this run's adapters, {directory}, does not exist: if it moved, name it " +
-                                        "again (--init-from DIR)");
+            throw new IO.InvalidFileException(directory, "the base model of this run's adapters does not exist: if it moved, name " +
+                                                         "it again as the model to fine-tune");
         if (adapters is not null && LoraDirectory.HashWeights(directory) != adapters.BaseWeightsSha256)
             throw new IO.InvalidFileException(Path.Combine(directory, ModelDirectory.WeightsFile),
                 "its weights changed since the adapters of this run were trained on them");
@@ -228,7 +228,7 @@ public sealed class TrainingRun
     {
         var adapters = LoraDirectory.ReadConfig(directory);
         if (setup.Lora is { } given && given != adapters.Options)
-            throw new ArgumentException($"--resume cannot change a LoRA run's adapters: they are {Settings(adapters.Options)}, " +
+            throw new ArgumentException($"resuming cannot change a LoRA run's adapters: they are {Settings(adapters.Options)}, " +
                                         $"not {Settings(given)}; drop the LoRA settings to continue with them");
         if (setup.InitFrom is not { } moved || Path.GetFullPath(moved) == adapters.BaseModel) return adapters;
         if (!Directory.Exists(moved) || LoraDirectory.HashWeights(moved) != adapters.BaseWeightsSha256)

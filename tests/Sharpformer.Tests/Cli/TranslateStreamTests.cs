@@ -81,6 +81,7 @@ public sealed class TranslateStreamTests : IDisposable
             var translations = root.GetProperty("translations").EnumerateArray().ToArray();
             Assert.Equal(expected[i].Hypotheses.Select(h => h.Text), translations.Select(t => t.GetProperty("text").GetString()));
             Assert.Equal(expected[i].Hypotheses.Select(h => h.Tokens.Length), translations.Select(t => t.GetProperty("tokens").GetInt32()));
+            Assert.Equal(expected[i].Hypotheses.Select(h => h.Ended), translations.Select(t => t.GetProperty("ended").GetBoolean()));
             for (int h = 0; h < translations.Length; h++)
                 Assert.Equal(expected[i].Hypotheses[h].Score, translations[h].GetProperty("score").GetSingle(), 1e-4f);
         }

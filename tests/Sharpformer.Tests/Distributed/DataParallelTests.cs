@@ -155,7 +155,7 @@ public sealed class DataParallelTests(ITestOutputHelper output) : IDisposable
         // The checkpoint holds two ranks' dropout generators: one process may not resume it.
         var alone = CliRunner.Run(Timeout, Train(killed, 40, "--save-every", "3", "--resume"));
         Assert.Equal(1, alone.ExitCode);
-        Assert.Contains("the checkpoint was written by 2 ranks; resume it with mpirun -np 2", alone.Stderr);
+        Assert.Contains("the checkpoint was written by 2 ranks; resume it on 2 ranks (mpirun -np 2)", alone.Stderr);
     }
 
     [MpiFact]

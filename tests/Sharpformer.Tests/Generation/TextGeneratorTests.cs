@@ -37,6 +37,18 @@ public sealed class TextGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void TheOptionsLimitTheOutputUnlessTheCallDoes()
+    {
+        var generator = TextGenerator.Load(LanguageModelDirectory());
+        var limited = DecodingOptions.Greedy with { MaxOutputTokens = 3 };
+        var result = generator.GenerateDetailed("abc", limited);
+        Assert.InRange(result.Tokens.Length, 0, 3);
+        Assert.Equal(generator.GenerateDetailed("abc", DecodingOptions.Greedy, maxTokens: 3).Tokens, result.Tokens);
+        Assert.Equal(generator.Generate("abc", maxTokens: 5), generator.Generate("abc", limited, maxTokens: 5));   // the call's wins
+        Assert.True(generator.GenerateDetailed("abc", DecodingOptions.Greedy).Tokens.Length > 3, "the default (100) should allow more");
+    }
+
+    [Fact]
     public void TheModelsLengthBoundsTheOutputAndBadRequestsAreClear()
     {
         var generator = TextGenerator.Load(LanguageModelDirectory());

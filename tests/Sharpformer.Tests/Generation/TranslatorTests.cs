@@ -41,6 +41,18 @@ public sealed class TranslatorTests : IDisposable
     }
 
     [Fact]
+    public void OneTranslatorServesSeveralThreadsAtOnce()
+    {
+        var translator = Translator.Load(_directory);
+        var options = DecodingOptions.Beam(2);
+        var alone = translator.Translate(Texts, options);
+        var together = new IReadOnlyList<string>[8];
+        Parallel.For(0, together.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            i => together[i] = translator.Translate(Texts, options));
+        Assert.All(together, t => Assert.Equal(alone, t));
+    }
+
+    [Fact]
     public void SamplingIsReproducibleFromItsSeed()
     {
         var translator = Translator.Load(_directory);
@@ -56,6 +68,9 @@ public sealed class TranslatorTests : IDisposable
         var results = translator.TranslateDetailed(Texts, DecodingOptions.Greedy with { MaxOutputTokens = 2 });
         Assert.Empty(results[1].Hypotheses);
         Assert.All(results.SelectMany(r => r.Hypotheses), h => Assert.InRange(h.Tokens.Length, 0, 2));
+        // Cut at the limit, or ended by end-of-sequence before it: the translation says which.
+        Assert.All(results.SelectMany(r => r.Hypotheses), h => Assert.Equal(h.Tokens.Length < 2, h.Ended));
+        Assert.Contains(results.SelectMany(r => r.Hypotheses), h => !h.Ended);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Sharpformer.NN;
 using Sharpformer.Tensors;
 
 namespace Sharpformer.Data;
@@ -16,6 +17,21 @@ public sealed record Batch(Tensor Source, Tensor TargetInput, Tensor TargetOutpu
 
     /// <summary>The padding id of a batch with no padding (language-model windows): no token has it.</summary>
     public const int NoPadding = -1;
+
+    /// <summary>
+    /// Refuses a batch made with special ids other than <paramref name="config"/>'s (a batch padded with another id would
+    /// count its padding as targets): batches of pairs must be made with <see cref="SpecialIds.Of(TransformerConfig)"/>.
+    /// A language model's windows, which have no padding, fit any model.
+    /// </summary>
+    /// <exception cref="ArgumentException">The ids differ.</exception>
+    public void CheckFits(TransformerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (Ids.Pad == NoPadding || Ids == SpecialIds.Of(config)) return;
+        throw new ArgumentException($"the batch was made with padding {Ids.Pad}, bos {Ids.Bos} and eos {Ids.Eos}, the model's are " +
+                                    $"{config.PadId}, {config.BosId} and {config.EosId}: make its batches with the model's ids " +
+                                    "(SpecialIds.Of(model.Config))");
+    }
 
     /// <summary>Pads <paramref name="pairs"/> into one batch, with <paramref name="ids"/> (default: the reserved ones).</summary>
     public static Batch FromPairs(IReadOnlyList<SequencePair> pairs, SpecialIds? ids = null)

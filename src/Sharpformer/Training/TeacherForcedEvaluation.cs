@@ -32,6 +32,7 @@ public static class TeacherForcedEvaluation
         {
             foreach (var batch in batches)
             {
+                batch.CheckFits(model.Config);
                 using var memory = TensorArena.IsActive
                     ? default(TensorArena.Scope?)
                     : arena.Activate();   // each batch's tensors serve the next

@@ -452,6 +452,7 @@ public sealed partial class Trainer
         for (int micro = 0; micro < _options.Accumulation; micro++)
         {
             var batch = _train.Next();
+            batch.CheckFits(_model.Config);
             tokens += batch.TargetTokens;
             // A rank's share of the batch weighs its mean loss by its share of the batch's tokens: the ranks' gradients
             // then sum to the gradient of the batch's mean loss.

@@ -26,6 +26,21 @@ public sealed class BatchTests
     }
 
     [Fact]
+    public void ABatchMadeWithOtherIdsThanTheModelsIsRefusedWhereItWouldCountPadding()
+    {
+        var config = TransformerConfig.Tiny(30) with { PadId = 29, BosId = 28, EosId = 28, MaxLength = 16 };
+        var model = new Transformer(config, new Rng(1));
+        var reserved = HandWritten();   // padded with 0, which this model reads as a token
+        string refused = Assert.Throws<ArgumentException>(() => Sharpformer.Training.TeacherForcedEvaluation.Run(model, [reserved]))
+            .Message;
+        Assert.Contains($"the batch was made with padding {P}, bos {B} and eos {E}, the model's are 29, 28 and 28", refused);
+        var fitting = Batch.FromPairs([new SequencePair([5, 6, 7], [8, 9]), new SequencePair([10], [11, 12, 13])], SpecialIds.Of(config));
+        var (loss, _) = Sharpformer.Training.TeacherForcedEvaluation.Run(model, [fitting]);
+        Assert.True(float.IsFinite(loss));
+        HandWritten().CheckFits(TransformerConfig.Tiny(30));   // the reserved ids are a default model's
+    }
+
+    [Fact]
     public void OtherSpecialIdsLayOutTheSameWayAndRowsKeepThem()
     {
         var ids = new SpecialIds(Pad: 20, Bos: 21, Eos: 21);

@@ -31,10 +31,22 @@ public sealed class ServedModel
         int equals = spec.IndexOf('=', StringComparison.Ordinal);
         string directory = equals > 0 ? spec[(equals + 1)..] : spec;
         string name = equals > 0 ? spec[..equals] : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-            throw new ArgumentException($"model name '{name}' must be letters, digits, '-', '_' or '.' (give NAME=DIR)");
+        if (!IsName(name)) throw new ArgumentException($"model name '{name}' must be letters, digits, '-', '_' or '.' (give NAME=DIR)");
+        return Open(name, directory);
+    }
+
+    /// <summary>Opens the model directory <paramref name="directory"/> to be served as <paramref name="name"/>.</summary>
+    /// <exception cref="IO.InvalidFileException">A file of the directory is missing or damaged.</exception>
+    /// <exception cref="ArgumentException">The name is not letters, digits, '-', '_' and '.'.</exception>
+    public static ServedModel Open(string name, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        if (!IsName(name)) throw new ArgumentException($"model name '{name}' must be letters, digits, '-', '_' or '.'");
         return new ServedModel(name, directory, ModelDirectory.Open(directory));
     }
+
+    private static bool IsName(string name) => name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     /// <summary>The name requests choose it by.</summary>
     public string Name { get; }

@@ -110,6 +110,9 @@ public sealed class TrainingRun
             config = baseFiles is not null && adapters is not null ? AdaptedConfig(directory, baseFiles.Model.Config)
                 : ModelDirectory.ReadConfig(directory);
             if (setup.ResumeOptions is not null && setup.Dropout is float dropout) config = config with { Dropout = dropout };
+            if (setup.ResumeOptions is { } given && given.Seed != saved.Seed)
+                throw new ArgumentException($"resuming cannot change the seed ({saved.Seed} in the checkpoint, {given.Seed} given): " +
+                                            "the data order and the dropout generators continue from the checkpoint's position in it");
             var continued = setup.ResumeOptions ?? saved;
             options = setup.ResumeSteps is int steps ? continued with { Steps = steps } : continued;
             if (setup.ResumeMaxMinutes is double minutes) options = options with { MaxMinutes = minutes };

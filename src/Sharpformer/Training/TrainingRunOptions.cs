@@ -80,7 +80,11 @@ public sealed record TrainingRunOptions
     /// <summary>Padded tokens per batch (approximately).</summary>
     public int BatchTokens { get; init; } = 1024;
 
-    /// <summary>Steps, learning rate, warmup, seed, label smoothing, evaluation, logging and checkpoints.</summary>
+    /// <summary>
+    /// Steps, learning rate, warmup, seed, label smoothing, evaluation, logging and checkpoints. Not read when a checkpoint
+    /// is resumed: its own options continue (<see cref="ResumeSteps"/>, <see cref="ResumeMaxMinutes"/> and
+    /// <see cref="ResumeOptions"/> change them).
+    /// </summary>
     public TrainingOptions Training { get; init; } = new();
 
     /// <summary>Passes over the training data instead of <see cref="TrainingOptions.Steps"/> (fixed data sets only).</summary>
@@ -100,7 +104,8 @@ public sealed record TrainingRunOptions
 
     /// <summary>
     /// When resuming, options to continue with instead of the checkpoint's (null keeps them, which makes the resumed run
-    /// the same as one that never stopped); <see cref="Dropout"/> then replaces the model's too.
+    /// the same as one that never stopped); <see cref="Dropout"/> then replaces the model's too. Start from the
+    /// checkpoint's (<c>TrainerCheckpoint.TryRead(directory)!.Options with { Lr = … }</c>); the seed cannot change.
     /// </summary>
     public TrainingOptions? ResumeOptions { get; init; }
 }

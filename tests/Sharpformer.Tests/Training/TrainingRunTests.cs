@@ -19,6 +19,21 @@ public sealed class TrainingRunTests : IDisposable
     };
 
     [Fact]
+    public void AResumeKeepsTheCheckpointsOptionsUnlessResumeOptionsChangeThemAndNeverTheSeed()
+    {
+        var setup = Reverse("resumed", steps: 4);
+        TrainingRun.Start(setup).Run();
+        var ignored = TrainingRun.Start(setup with { Resume = true, ResumeSteps = 6, Training = setup.Training with { Lr = 0.5f } });
+        Assert.Equal(1e-3f, ignored.Options.Lr);   // the checkpoint's, as the docs of Training say
+        Assert.Equal(6, ignored.Options.Steps);
+        var saved = TrainerCheckpoint.TryRead(setup.Directory)!.Options;
+        var changed = TrainingRun.Start(setup with { Resume = true, ResumeOptions = saved with { Lr = 2e-3f } });
+        Assert.Equal(2e-3f, changed.Options.Lr);
+        Assert.Contains("resuming cannot change the seed (3 in the checkpoint, 4 given)", Assert.Throws<ArgumentException>(() =>
+            TrainingRun.Start(setup with { Resume = true, ResumeOptions = saved with { Seed = 4 } })).Message);
+    }
+
+    [Fact]
     public void TheLibraryAndTheCommandLineTrainTheSameModel()
     {
         var setup = Reverse("library", steps: 6);

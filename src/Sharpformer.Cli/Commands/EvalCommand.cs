@@ -1,10 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Sharpformer.Data;
-using Sharpformer.Evaluation;
-using Sharpformer.Tensors;
 using Sharpformer.Training;
 
 namespace Sharpformer.Cli.Commands;
@@ -43,32 +40,16 @@ internal static class EvalCommand
             var options = decoding.Read(result);
             var pairs = ReadPairs(result.GetValue(data), result.GetValue(task), result.GetValue(split)!)
                 .Take(result.GetResult(limit) is { Implicit: false } ? result.GetValue(limit) : int.MaxValue).ToList();
-            if (pairs.Count == 0) throw new ArgumentException("no pairs to evaluate");
-
-            var clock = Stopwatch.StartNew();
-            var rng = new Rng(options.Seed);
-            var hypotheses = new List<string>(pairs.Count);
-            foreach (var chunk in pairs.Chunk(translator.BatchSize))
-            {
-                hypotheses.AddRange(translator.Translate([.. chunk.Select(p => p.Source)], options, rng));
-                if (!Console.IsErrorRedirected) Console.Error.Write($"\r{hypotheses.Count}/{pairs.Count} translated");
-            }
-            if (!Console.IsErrorRedirected) Console.Error.WriteLine();
-            double seconds = clock.Elapsed.TotalSeconds;
+            bool interactive = !Console.IsErrorRedirected;
+            var scores = TranslationEvaluation.Run(translator, pairs, options,
+                interactive ? done => Console.Error.Write($"\r{done}/{pairs.Count} translated") : null);
+            if (interactive) Console.Error.WriteLine();
             if (result.GetValue(output) is { } path)
             {
-                Sharpformer.IO.AtomicFile.WriteAllText(path, string.Concat(hypotheses.Select(h => TextInputs.OneLine(h) + "\n")));
-                Console.Error.WriteLine($"{hypotheses.Count} hypotheses written to {path}");
+                Sharpformer.IO.AtomicFile.WriteAllText(path, string.Concat(scores.Hypotheses.Select(h => TextInputs.OneLine(h) + "\n")));
+                Console.Error.WriteLine($"{scores.Hypotheses.Count} hypotheses written to {path}");
             }
-            var references = pairs.Select(p => p.Target).ToList();
-            var bleu = Bleu.Corpus(hypotheses, [references]);
-            var chrf = Chrf.Corpus(hypotheses, [references]);
-            double exact = ExactMatch.Fraction(hypotheses, references);
-            var encoded = EncodedPairs.Encode(pairs, translator.Tokenizer.Encode, translator.Model.Config.MaxLength - 2);
-            var batches = Batch.InOrder(encoded.Pairs, 2048, SpecialIds.Of(translator.Model.Config));
-            var (loss, accuracy) = TeacherForcedEvaluation.Run(translator.Model, batches);
-            long outputTokens = hypotheses.Sum(h => (long)translator.Tokenizer.Encode(h).Length);
-
+            var (bleu, chrf) = (scores.Bleu, scores.Chrf);
             if (result.GetValue(json))
             {
                 using var stream = Console.OpenStandardOutput();
@@ -78,13 +59,13 @@ internal static class EvalCommand
                 writer.WriteNumber("pairs", pairs.Count);
                 writer.WriteNumber("bleu", Math.Round(bleu.Score, 4));
                 writer.WriteNumber("chrf", Math.Round(chrf.Score, 4));
-                writer.WriteNumber("exact_match", Math.Round(exact, 6));
-                writer.WriteNumber("loss", Math.Round(loss, 6));
-                writer.WriteNumber("perplexity", Math.Round(Perplexity.FromMeanLoss(loss), 4));
-                writer.WriteNumber("token_accuracy", Math.Round(accuracy, 6));
+                writer.WriteNumber("exact_match", Math.Round(scores.ExactMatch, 6));
+                writer.WriteNumber("loss", Math.Round(scores.Loss, 6));
+                writer.WriteNumber("perplexity", Math.Round(scores.Perplexity, 4));
+                writer.WriteNumber("token_accuracy", Math.Round(scores.TokenAccuracy, 6));
                 writer.WriteNumber("hypothesis_tokens_per_reference_token", Math.Round(bleu.Ratio, 4));
-                writer.WriteNumber("decode_seconds", Math.Round(seconds, 3));
-                writer.WriteNumber("output_tokens_per_s", Math.Round(outputTokens / seconds, 1));
+                writer.WriteNumber("decode_seconds", Math.Round(scores.DecodeSeconds, 3));
+                writer.WriteNumber("output_tokens_per_s", Math.Round(scores.OutputTokensPerSecond, 1));
                 writer.WriteString("bleu_signature", bleu.Signature);
                 writer.WriteEndObject();
                 writer.Flush();
@@ -93,12 +74,13 @@ internal static class EvalCommand
             else
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{pairs.Count} pairs, {options.Name}, {seconds:F1} s ({outputTokens / seconds:F0} output tokens/s)"));
+                    $"{pairs.Count} pairs, {options.Name}, {scores.DecodeSeconds:F1} s " +
+                    $"({scores.OutputTokensPerSecond:F0} output tokens/s)"));
                 Console.WriteLine(bleu.ToString());
                 Console.WriteLine(chrf.ToString());
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"exact match {exact:P2}, loss {loss:F4}, perplexity {
-                        Perplexity.FromMeanLoss(loss):F2}, token accuracy {accuracy:P2}"));
+                    $"exact match {scores.ExactMatch:P2}, loss {scores.Loss:F4}, perplexity {scores.Perplexity:F2}, " +
+                    $"token accuracy {scores.TokenAccuracy:P2}"));
             }
             return 0;
         }));

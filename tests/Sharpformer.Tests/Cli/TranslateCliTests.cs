@@ -1,3 +1,4 @@
+using Sharpformer.Generation;
 using Sharpformer.Tensors;
 
 namespace Sharpformer.Tests.Cli;
@@ -95,6 +96,13 @@ public sealed class TranslateCliTests : IDisposable
             Assert.True(doc.RootElement.GetProperty("exact_match").GetDouble() >= 0.99, evalJson);
             Assert.True(doc.RootElement.GetProperty("chrf").GetDouble() >= 99, evalJson);
             Assert.True(doc.RootElement.GetProperty("perplexity").GetDouble() < 1.5, evalJson);
+            // The library's evaluation is the command's.
+            var scores = Sharpformer.Training.TranslationEvaluation.Run(Translator.Load(model),
+                [.. inputs.Take(50).Select(i => (i, new string([.. i.Reverse()])))], DecodingOptions.Beam(2));
+            Assert.Equal(doc.RootElement.GetProperty("bleu").GetDouble(), Math.Round(scores.Bleu.Score, 4));
+            Assert.Equal(doc.RootElement.GetProperty("chrf").GetDouble(), Math.Round(scores.Chrf.Score, 4));
+            Assert.Equal(doc.RootElement.GetProperty("loss").GetDouble(), Math.Round(scores.Loss, 6));
+            Assert.Equal(doc.RootElement.GetProperty("token_accuracy").GetDouble(), Math.Round(scores.TokenAccuracy, 6));
         }
 
         var (infoCode, info, _) = CliRunner.Run(Timeout, "info", "--model", model);

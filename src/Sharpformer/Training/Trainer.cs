@@ -211,8 +211,9 @@ public sealed partial class Trainer
             if (Agree(cancel.IsCancellationRequested ? 1 : 0) == 1)   // rank 0's token stops every rank after the same update
             {
                 if (Step > saved) SaveCheckpoint();
-                throw new OperationCanceledException($"training was cancelled after step {Step}; the checkpoint in {_directory} " +
-                                                     $"holds step {Step}", cancel);
+                throw new OperationCanceledException(Step == 0
+                    ? $"training was cancelled before its first update; {_directory} holds no checkpoint"
+                    : $"training was cancelled after step {Step}; the checkpoint in {_directory} holds step {Step}", cancel);
             }
             long started = Stopwatch.GetTimestamp();
             _model.Train();   // every update, in case a progress callback decoded with the model (which puts it in evaluation mode)

@@ -53,8 +53,7 @@ try
     long modelBytes = new FileInfo(Path.Combine(baseDir, ModelDirectory.WeightsFile)).Length;
     Console.WriteLine($"\n3. {LoraDirectory.AdapterFile}: {adapterBytes / 1e3:F0} kB, against {modelBytes / 1e3:F0} kB for the model " +
                       $"({LoraDirectory.Describe(LoraDirectory.ReadConfig(loraDir))})");
-    var files = ModelDirectory.Open(loraDir);
-    ModelDirectory.Save(files.Model, files.Tokenizer, Path.Combine(root, "merged"));
+    ModelCopies.MergeLora(loraDir, Path.Combine(root, "merged"));   // what `sharpformer lora merge` writes
     run.Model.Eval();                                       // each layer still adds the adapter's u·Bᵀ to x·Wᵀ
     var unmerged = new Translator((Transformer)run.Model, run.Data.Tokenizer);
     bool same = Translator.Load(Path.Combine(root, "merged")).Translate(inputs).SequenceEqual(unmerged.Translate(inputs));

@@ -2,7 +2,6 @@
 // bfloat16 weight copies and saved activations): the loss curves side by side, then the memory one training step needs.
 // Usage: dotnet run --project examples/16-MixedPrecision -c Release -- [steps=300]
 using System.Globalization;
-using System.Text.Json;
 using Sharpformer.NN;
 using Sharpformer.Optim;
 using Sharpformer.Tensors;
@@ -22,8 +21,7 @@ try
             Directory = directory, Task = "copy",
             Training = new TrainingOptions { Steps = steps, LogEvery = steps / 6, EvalEvery = 0, SaveEvery = 0, Precision = precision },
         }).Run();
-        return [.. File.ReadLines(Path.Combine(directory, MetricsLog.FileName))
-            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("loss").GetSingle())];
+        return [.. MetricsLog.Read(Path.Combine(directory, MetricsLog.FileName)).Select(point => (float)point.Loss)];
     }
     var (fp32, bf16) = (Train(Precision.Float32), Train(Precision.BFloat16));
     Console.WriteLine($"1. training loss on the copy task ({steps} steps, seed 1):");

@@ -3,7 +3,6 @@
 // Usage: mpirun -np 2 dotnet examples/17-DataParallel/bin/Release/net10.0/17-DataParallel.dll [steps=60]
 //        dotnet run --project examples/17-DataParallel -c Release -- [steps=60]       (one process: the reference)
 using System.Globalization;
-using System.Text.Json;
 using Sharpformer.Distributed;
 using Sharpformer.Training;
 
@@ -37,11 +36,8 @@ try
     // 3. The losses rank 0 logged: the same as `dotnet 17-DataParallel.dll` alone prints, to float rounding.
     string ranks = world is null ? "1 process" : $"{world.Size} ranks";
     Console.WriteLine($"training loss of the copy task, {ranks}, {steps} steps:");
-    foreach (var line in File.ReadLines(Path.Combine(directory, "run", MetricsLog.FileName)))
-    {
-        var entry = JsonDocument.Parse(line).RootElement;
-        Console.WriteLine($"  step {entry.GetProperty("step").GetInt32(),4}  loss {entry.GetProperty("loss").GetSingle():F5}");
-    }
+    foreach (var point in MetricsLog.Read(Path.Combine(directory, "run", MetricsLog.FileName)))
+        Console.WriteLine($"  step {point.Step,4}  loss {(float)point.Loss:F5}");
     if (parallel is not null) Console.WriteLine($"time in all-reduce: {parallel.ReduceTime.TotalMilliseconds:F0} ms");
 }
 finally

@@ -4,7 +4,6 @@
 // Usage: mpirun -np 2 dotnet examples/18-TensorParallel/bin/Release/net10.0/18-TensorParallel.dll [steps=30]
 //        dotnet run --project examples/18-TensorParallel -c Release -- [steps=30]   (2 ranks as threads of one process)
 using System.Globalization;
-using System.Text.Json;
 using Sharpformer.Distributed;
 using Sharpformer.NN;
 using Sharpformer.Tensors;
@@ -69,11 +68,8 @@ void Rank(ICommunicator world)
         run.Run();
         if (world.Rank != 0) return;
         Console.WriteLine($"training loss of the copy task, split over {world.Size} ranks, {steps} steps:");
-        foreach (var line in File.ReadLines(Path.Combine(directory, MetricsLog.FileName)))
-        {
-            var entry = JsonDocument.Parse(line).RootElement;
-            Console.WriteLine($"  step {entry.GetProperty("step").GetInt32(),4}  loss {entry.GetProperty("loss").GetSingle():F5}");
-        }
+        foreach (var point in MetricsLog.Read(Path.Combine(directory, MetricsLog.FileName)))
+            Console.WriteLine($"  step {point.Step,4}  loss {(float)point.Loss:F5}");
         long saved = Sharpformer.Models.ModelDirectory.Load(directory).ParameterCount();
         Console.WriteLine($"the model directory holds the whole model: {saved:N0} parameters");
     }

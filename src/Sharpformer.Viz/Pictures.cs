@@ -1,5 +1,6 @@
 using Sharpformer.NN;
 using Sharpformer.Text;
+using Sharpformer.Training;
 
 namespace Sharpformer.Viz;
 
@@ -44,7 +45,7 @@ public static class Pictures
     /// <summary>Loss (training and validation), learning rate and gradient norm from a metrics.jsonl file, in one PNG.</summary>
     public static string WriteCurves(string metricsPath, string outputPath)
     {
-        var points = MetricsFile.Read(metricsPath);
+        var points = MetricsLog.Read(metricsPath);
         CurvePictures.Write(points, outputPath);
         return outputPath;
     }
@@ -56,7 +57,7 @@ public static class Pictures
     public static string WriteRunComparison(IReadOnlyList<string> metricsPaths, string outputPath)
     {
         var runs = metricsPaths.Select(p => (Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(p)))!,
-            MetricsFile.Read(p))).ToList();
+            MetricsLog.Read(p))).ToList();
         RunComparisonPictures.Write(runs, outputPath);
         return outputPath;
     }

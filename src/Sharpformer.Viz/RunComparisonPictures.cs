@@ -1,5 +1,6 @@
 using System.Globalization;
 using ScottPlot;
+using Sharpformer.Training;
 
 namespace Sharpformer.Viz;
 

@@ -27,11 +27,7 @@ internal static class LoraCommand
         merge.SetAction(result => CommandErrors.Run(() =>
         {
             string source = result.GetValue(model)!, target = result.GetValue(output)!;
-            if (!LoraDirectory.Holds(source))
-                throw new ArgumentException($"{source} holds no {LoraDirectory.ConfigFile}: it is not a LoRA run");
-            ModelCopyTarget.Check(source, target);
-            var files = LoraDirectory.Open(source);
-            ModelDirectory.Save(files.Model, files.Tokenizer, target);
+            ModelCopies.MergeLora(source, target);
             Console.Error.WriteLine($"lora merge: {LoraDirectory.Describe(LoraDirectory.ReadConfig(source))} → {target}");
             return 0;
         }));

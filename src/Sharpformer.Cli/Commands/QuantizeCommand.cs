@@ -32,14 +32,9 @@ internal static class QuantizeCommand
         command.SetAction(result => CommandErrors.Run(() =>
         {
             string source = result.GetValue(model)!, target = result.GetValue(output)!;
-            ModelCopyTarget.Check(source, target);
             var clock = Stopwatch.StartNew();
-            var files = ModelDirectory.Open(source);   // a LoRA run's adapters are merged into its base
-            if (files.Model.IsQuantized) throw new ArgumentException($"{source}: the model's weights are int8 already");
-            string floatModel = LoraDirectory.BaseOrSelf(source);
-            long before = new FileInfo(Path.Combine(floatModel, ModelDirectory.WeightsFile)).Length;
-            files.Model.QuantizeWeights();
-            ModelDirectory.Save(files.Model, files.Tokenizer, target);
+            var files = ModelCopies.Quantize(source, target);   // a LoRA run's adapters are merged into its base
+            long before = new FileInfo(Path.Combine(LoraDirectory.BaseOrSelf(source), ModelDirectory.WeightsFile)).Length;
             long after = new FileInfo(Path.Combine(target, ModelDirectory.WeightsFile)).Length;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"quantize: {files.Model.NamedInt8Weights().Count()} matrices to int8; {ModelDirectory.WeightsFile} " +

@@ -297,11 +297,12 @@ internal static class TrainCommand
                     return stop.ExitCode;
                 }
             }
+            string why = done.End == TrainingEnd.StepsDone ? "" : $", {done.EndDescription}";   // a budget or the patience
             if (leader)
                 Console.WriteLine(done.ValidLoss is float loss && done.TokenAccuracy is float accuracy
                     ? string.Create(CultureInfo.InvariantCulture,
-                        $"done: step {done.Step}, validation loss {loss:F4}, token accuracy {accuracy:P2}; model in {setup.Directory}")
-                    : $"done: step {done.Step}; model in {setup.Directory}");
+                        $"done: step {done.Step}{why}; validation loss {loss:F4}, token accuracy {accuracy:P2}; model in {setup.Directory}")
+                    : $"done: step {done.Step}{why}; model in {setup.Directory}");
             if (leader && run.Options.KeepBest && run.Trainer.Best is { } best
                 && File.Exists(Path.Combine(setup.Directory, Trainer.BestFolder, Trainer.BestRecordFile)))
                 Console.WriteLine($"best: step {best.Step} by validation {(run.Options.BestBy == BestMetric.Bleu ? "BLEU" : "loss")

@@ -27,7 +27,7 @@ internal static class LossCurvePictures
             });
             int vocab = run.Model.Config.TargetVocab;
             run.Run();
-            var points = MetricsFile.Read(Path.Combine(folder, "metrics.jsonl"));
+            var points = MetricsLog.Read(Path.Combine(folder, "metrics.jsonl"));
             Draw(points, vocab, path);
         }
         finally

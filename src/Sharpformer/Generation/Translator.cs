@@ -70,7 +70,7 @@ public sealed class Translator
     /// The <paramref name="n"/> best translations of each text by beam search (n at most the beam size),
     /// best first, with their scores (log-probability over GNMT's length penalty); none for an empty text.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<Translation>> TranslateNBest(IReadOnlyList<string> texts, int n, DecodingOptions options)
+    public IReadOnlyList<IReadOnlyList<Translation>> TranslateNBest(IReadOnlyList<string> texts, DecodingOptions options, int n)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Method != DecodingMethod.Beam)

@@ -8,7 +8,7 @@ namespace Sharpformer.Training;
 /// seconds of updates so far; val_loss and val_accuracy when evaluated, and val_bleu and val_chrf when the evaluation
 /// translated). tokens_per_s and train_s count the updates alone: evaluations and checkpoints are not in them.
 /// </summary>
-public sealed class MetricsLog(string path)
+public sealed partial class MetricsLog(string path)
 {
     /// <summary>The file's name inside a model directory.</summary>
     public const string FileName = "metrics.jsonl";

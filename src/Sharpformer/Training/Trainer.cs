@@ -39,6 +39,7 @@ public sealed partial class Trainer
     private readonly ExponentialMovingAverage? _ema;   // the leader's
     private double _trainingSeconds, _decayStartSeconds;   // the updates' own time, and that at the end of warmup
     private BestSoFar? _best;
+    private bool _patienceAgreed;   // rank 0 stopped the run for its patience
     private List<(string Name, Tensor Value)>? _bestWeights;   // the leader's copy of best/'s weights, checkpointed as best.*
     private string? _resumedCheckpointJson;   // the record Resume read, which trainer.json copies until the next checkpoint
 
@@ -265,6 +266,7 @@ public sealed partial class Trainer
             if (IsLeader) Progress?.Invoke(Report(loss, lr, norm, tokensPerSecond, clock.Elapsed, Step - firstStep,
                 _trainingSeconds - firstSeconds, valid, last));
         }
+        _patienceAgreed = patienceOut;
     }
 
     // How far the run is, from its step count or its time budget, whichever ends it sooner: the fraction done, and the
@@ -305,11 +307,23 @@ public sealed partial class Trainer
     /// Why the run has nothing left to train — its steps made, its time budget spent or its patience run out — or null
     /// while it has. A resumed run that has ended trains no further (give it more steps or minutes to continue).
     /// </summary>
-    public string? Ended => Step >= _options.Steps ? $"its {_options.Steps} steps are done"
-        : TimeIsUp ? string.Create(CultureInfo.InvariantCulture, $"its {_options.MaxMinutes:0.##} minutes of training are spent")
-        : PatienceOut ? $"its patience ran out ({_options.Patience} evaluations without a better score than step {_best!.Step}'s)"
+    public TrainingEnd? EndReason => Step >= _options.Steps ? TrainingEnd.StepsDone
+        : TimeIsUp ? TrainingEnd.TimeSpent
+        : PatienceOut || _patienceAgreed ? TrainingEnd.PatienceRanOut
         : null;
 
+    /// <summary><see cref="EndReason"/> in words, or null while the run has steps left.</summary>
+    public string? Ended => EndReason switch
+    {
+        TrainingEnd.StepsDone => $"its {_options.Steps} steps are done",
+        TrainingEnd.TimeSpent =>
+            string.Create(CultureInfo.InvariantCulture, $"its {_options.MaxMinutes:0.##} minutes of training are spent"),
+        TrainingEnd.PatienceRanOut => $"its patience ran out ({_options.Patience} evaluations without a better score" +
+                                      (_best is { } best ? $" than step {best.Step}'s)" : ")"),
+        _ => null,
+    };
+
+    // Only the ranks that evaluate know the best score: the others learn that the patience ran out from rank 0.
     private bool PatienceOut => _options.Patience > 0 && _best is { } best && best.EvaluationsSince >= _options.Patience;
 
     // Every rank of a job must take the same steps: the same options, model, batches and position as rank 0, or their

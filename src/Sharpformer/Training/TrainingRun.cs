@@ -192,10 +192,11 @@ public sealed class TrainingRun
     public TrainingRunResult Run(CancellationToken cancel = default)
     {
         Trainer.Run(cancel);
+        var end = Trainer.EndReason ?? throw new InvalidOperationException("the trainer stopped with steps left");
         if (Data.Valid.Count == 0 || !Trainer.EvaluatesValidation)
-            return new TrainingRunResult(Trainer.Step, null, null);
+            return new TrainingRunResult(Trainer.Step, null, null, end, Trainer.Ended!);
         var (loss, accuracy) = TeacherForcedEvaluation.Run(Model, Data.Valid);   // every rank of a split model computes it together
-        return new TrainingRunResult(Trainer.Step, loss, accuracy);
+        return new TrainingRunResult(Trainer.Step, loss, accuracy, end, Trainer.Ended!);
     }
 
     // The model to fine-tune: float32, a model directory of its own when adapters are to be added (their config records

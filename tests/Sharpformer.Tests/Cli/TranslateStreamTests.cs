@@ -49,7 +49,7 @@ public sealed class TranslateStreamTests : IDisposable
     {
         var (code, stdout, stderr) = CliRunner.Run(Timeout, "translate", "--model", _model, "--beam", "4", "--nbest", "3", "abc", "dcba");
         Assert.True(code == 0, stderr);
-        var expected = Translator.Load(_model).TranslateNBest(["abc", "dcba"], 3, DecodingOptions.Beam(4));
+        var expected = Translator.Load(_model).TranslateNBest(["abc", "dcba"], DecodingOptions.Beam(4), 3);
         var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(row => row.Split(" ||| ")).ToArray();
         Assert.Equal(expected.Sum(list => list.Count), rows.Length);
         var flat = expected.SelectMany((list, i) => list.Select(t => (i, t))).ToArray();

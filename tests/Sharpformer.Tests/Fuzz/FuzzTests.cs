@@ -139,7 +139,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         Report(FuzzRunner.Run("metrics-viz", Inputs, 5, rng => MutateLines(rng, seed, json: true), input =>
         {
             File.WriteAllBytes(path, input);
-            Sharpformer.Viz.MetricsFile.Read(path);
+            MetricsLog.Read(path);
         }, path));
         Report(FuzzRunner.Run("metrics-resume", Inputs, 5, rng => MutateLines(rng, seed, json: true), input =>
         {

@@ -78,7 +78,7 @@ public sealed class TranslatorTests : IDisposable
     {
         var translator = Translator.Load(_directory);
         var options = DecodingOptions.Beam(4);
-        var lists = translator.TranslateNBest(Texts, 3, options);
+        var lists = translator.TranslateNBest(Texts, options, 3);
         Assert.Equal(Texts.Length, lists.Count);
         Assert.Empty(lists[1]);
         var best = translator.Translate(Texts, options);
@@ -91,9 +91,9 @@ public sealed class TranslatorTests : IDisposable
             Assert.Equal(lists[i].Count, lists[i].Select(t => string.Join(",", t.Tokens)).Distinct().Count());
         }
         Assert.Contains("n-best 5 must be from 1 to the beam size 4",
-            Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, 5, options)).Message);
+            Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, options, 5)).Message);
         Assert.Contains("come from beam search",
-            Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, 1, DecodingOptions.Greedy)).Message);
+            Assert.Throws<ArgumentException>(() => translator.TranslateNBest(Texts, DecodingOptions.Greedy, 1)).Message);
     }
 
     [Theory]

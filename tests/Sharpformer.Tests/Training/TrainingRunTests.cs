@@ -44,7 +44,7 @@ public sealed class TrainingRunTests : IDisposable
             "--seed", "3", "--threads", "1", "--out", Path.Combine(_root, "cli"));
 
         Assert.True(code == 0, stderr);
-        Assert.Equal(6, result.Step);
+        Assert.Equal((6, TrainingEnd.StepsDone, "its 6 steps are done"), (result.Step, result.End, result.EndDescription));
         Assert.NotNull(result.ValidLoss);
         foreach (var file in new[] { ModelDirectory.ConfigFile, ModelDirectory.WeightsFile, ModelDirectory.TokenizerFile })
             Assert.Equal(File.ReadAllBytes(Path.Combine(_root, "cli", file)), File.ReadAllBytes(Path.Combine(setup.Directory, file)));

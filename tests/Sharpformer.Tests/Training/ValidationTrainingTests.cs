@@ -177,7 +177,9 @@ public sealed class ValidationTrainingTests : IDisposable
     {
         var setup = Run("patience", Options(200) with { Patience = 2, EvalEvery = 2, Lr = 2e-2f });
         var run = TrainingRun.Start(setup);
-        int last = run.Run().Step;
+        var result = run.Run();
+        int last = result.Step;
+        Assert.Equal(TrainingEnd.PatienceRanOut, result.End);
 
         // Replaying the rule over the logged evaluations finds the same stop, before the last step.
         var losses = Evaluations(setup.Directory).Select(e => (Step: e.GetProperty("step").GetInt32(), Loss: e.GetProperty("val_loss")
@@ -198,9 +200,11 @@ public sealed class ValidationTrainingTests : IDisposable
         Assert.Equal(stop, losses[^1].Step);
         Assert.Equal(2, run.Trainer.Best!.EvaluationsSince);
         Assert.Equal(last, TrainerCheckpoint.TryRead(setup.Directory)!.Step);   // the stop wrote its checkpoint
-        // Resuming a run that ran out of patience trains no further.
-        var resumed = TrainingRun.Start(setup with { Resume = true });
-        Assert.Equal(last, resumed.Run().Step);
+        Assert.Equal($"its patience ran out (2 evaluations without a better score than step {run.Trainer.Best.Step}'s)",
+                     result.EndDescription);
+        // Resuming a run that ran out of patience trains no further, and says why.
+        var resumed = TrainingRun.Start(setup with { Resume = true }).Run();
+        Assert.Equal((last, TrainingEnd.PatienceRanOut), (resumed.Step, resumed.End));
     }
 
     [Fact]
@@ -280,7 +284,8 @@ public sealed class ValidationTrainingTests : IDisposable
         var run = TrainingRun.Start(setup);
         var progress = new List<TrainingProgress>();
         run.Trainer.Progress = progress.Add;
-        run.Run();
+        var result = run.Run();
+        Assert.Equal((TrainingEnd.TimeSpent, "its 0.04 minutes of training are spent"), (result.End, result.EndDescription));
 
         var checkpoint = TrainerCheckpoint.TryRead(setup.Directory)!;
         Assert.InRange(checkpoint.TrainingSeconds, 2.4, 20);   // stopped at the budget: the first update past 2.4 s
@@ -297,7 +302,9 @@ public sealed class ValidationTrainingTests : IDisposable
         Assert.Equal(Math.Round(checkpoint.TrainingSeconds, 3), lastLine.GetProperty("train_s").GetDouble(), 1e-9);
         // The time is spent: resuming trains no further; a larger budget continues.
         Assert.Equal(checkpoint.Step, TrainingRun.Start(setup with { Resume = true }).Run().Step);
-        Assert.True(TrainingRun.Start(setup with { Resume = true, ResumeMaxMinutes = 0.06 }).Run().Step > checkpoint.Step);
+        var longer = TrainingRun.Start(setup with { Resume = true, ResumeMaxMinutes = 0.06 }).Run();
+        Assert.True(longer.Step > checkpoint.Step);
+        Assert.Equal(TrainingEnd.TimeSpent, longer.End);
     }
 
     [Fact]

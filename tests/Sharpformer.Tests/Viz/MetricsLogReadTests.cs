@@ -1,8 +1,9 @@
+using Sharpformer.Training;
 using Sharpformer.Viz;
 
 namespace Sharpformer.Tests.Viz;
 
-public sealed class MetricsFileTests : IDisposable
+public sealed class MetricsLogReadTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("sharpformer-metrics-").FullName;
 
@@ -11,7 +12,7 @@ public sealed class MetricsFileTests : IDisposable
     [Fact]
     public void ReadsEveryFieldAndNonFiniteStrings()
     {
-        var points = MetricsFile.Read(VizFixtures.WriteMetrics(_root));
+        var points = MetricsLog.Read(VizFixtures.WriteMetrics(_root));
         Assert.Equal(30, points.Count);
         Assert.Equal(10, points[0].Step);
         Assert.Equal(4.0, points[0].Loss, 1e-12);
@@ -31,7 +32,7 @@ public sealed class MetricsFileTests : IDisposable
             $"\"grad_norm\":1,\"train_s\":{i * 1.5}"
             + (i % 2 == 0 ? $",\"val_loss\":{4.0 / i},\"val_bleu\":{i * 2},\"val_chrf\":{i * 5}}}" : "}")));
 
-        var points = MetricsFile.Read(path);
+        var points = MetricsLog.Read(path);
         Assert.Equal(3.0, points[1].TrainSeconds);
         Assert.Equal((4.0, 10.0), (points[1].ValidBleu, points[1].ValidChrf));
         Assert.Null(points[0].ValidBleu);
@@ -51,15 +52,15 @@ public sealed class MetricsFileTests : IDisposable
     {
         string path = Path.Combine(_root, "bad.jsonl");
         File.WriteAllLines(path, ["{\"step\":1,\"loss\":2}", "", "{\"step\":2,\"loss\":"]);
-        var e = Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsFile.Read(path));
+        var e = Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsLog.Read(path));
         Assert.StartsWith($"{path}:3:", e.Message);
 
         File.WriteAllLines(path, ["{\"loss\":2}"]);
-        Assert.Contains("\"step\"", Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsFile.Read(path)).Message);
+        Assert.Contains("\"step\"", Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsLog.Read(path)).Message);
 
         File.WriteAllText(path, "\n");
-        Assert.Contains("no metrics", Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsFile.Read(path)).Message);
+        Assert.Contains("no metrics", Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsLog.Read(path)).Message);
 
-        Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsFile.Read(Path.Combine(_root, "missing.jsonl")));
+        Assert.Throws<Sharpformer.IO.InvalidFileException>(() => MetricsLog.Read(Path.Combine(_root, "missing.jsonl")));
     }
 }

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Sharpformer.IO;
 
-namespace Sharpformer.Viz;
+namespace Sharpformer.Training;
 
-/// <summary>One logged step of metrics.jsonl (non-finite values are NaN or ±∞).</summary>
+/// <summary>One logged step of metrics.jsonl (non-finite values are NaN or ±∞), as <see cref="MetricsLog.Read"/> gives it.</summary>
 /// <param name="Step">The optimizer step.</param>
 /// <param name="Loss">Training loss.</param>
 /// <param name="LearningRate">The learning rate of that step.</param>
@@ -17,11 +17,11 @@ namespace Sharpformer.Viz;
 public sealed record MetricsPoint(int Step, double Loss, double LearningRate, double GradNorm, double? ValidLoss, double? ValidAccuracy,
     double? TrainSeconds = null, double? ValidBleu = null, double? ValidChrf = null);
 
-/// <summary>Reads the metrics.jsonl that training writes.</summary>
-public static class MetricsFile
+// Reading the file back: for pictures, reports and an application's own checks of a run.
+public sealed partial class MetricsLog
 {
     /// <summary>
-    /// The points of <paramref name="path"/>, one per non-blank line. A missing or unreadable file, a line
+    /// The points of the metrics.jsonl at <paramref name="path"/>, one per non-blank line. A missing or unreadable file, a line
     /// that is not a metrics object, or a file without one throws <see cref="InvalidFileException"/>
     /// naming the file (and the line).
     /// </summary>

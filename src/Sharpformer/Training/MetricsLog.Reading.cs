@@ -11,11 +11,13 @@ namespace Sharpformer.Training;
 /// <param name="GradNorm">The global gradient norm (before clipping).</param>
 /// <param name="ValidLoss">Validation loss, when the step was evaluated.</param>
 /// <param name="ValidAccuracy">Validation token accuracy, when logged.</param>
-/// <param name="TrainSeconds">Seconds of updates so far (logged since issue 19).</param>
+/// <param name="TrainSeconds">Seconds of updates so far (absent from files of older versions).</param>
 /// <param name="ValidBleu">Validation BLEU, when the evaluation translated.</param>
 /// <param name="ValidChrf">Validation chrF, when the evaluation translated.</param>
+/// <param name="Epoch">The epoch of the training data the step was in.</param>
+/// <param name="TokensPerSecond">Target tokens a second of updates since the last logged step.</param>
 public sealed record MetricsPoint(int Step, double Loss, double LearningRate, double GradNorm, double? ValidLoss, double? ValidAccuracy,
-    double? TrainSeconds = null, double? ValidBleu = null, double? ValidChrf = null);
+    double? TrainSeconds = null, double? ValidBleu = null, double? ValidChrf = null, int? Epoch = null, double? TokensPerSecond = null);
 
 // Reading the file back: for pictures, reports and an application's own checks of a run.
 public sealed partial class MetricsLog
@@ -51,7 +53,9 @@ public sealed partial class MetricsLog
                     Optional(root, "val_accuracy"),
                     Optional(root, "train_s"),
                     Optional(root, "val_bleu"),
-                    Optional(root, "val_chrf")));
+                    Optional(root, "val_chrf"),
+                    Optional(root, "epoch") is { } epoch ? (int)epoch : null,
+                    Optional(root, "tokens_per_s")));
             }
             catch (JsonException)
             {

@@ -17,8 +17,10 @@ public static class ModelCopies
     /// <paramref name="output"/>: its Linear, attention and embedding matrices int8 with a float32 scale per output row.
     /// </summary>
     /// <returns>The int8 model and its tokenizer, as written.</returns>
-    /// <exception cref="ArgumentException">The model is int8 already, or <paramref name="output"/> is no place for a copy.</exception>
-    /// <exception cref="IO.InvalidFileException">A file of the model is missing or damaged.</exception>
+    /// <exception cref="ArgumentException">The model is int8 already or holds a NaN or an infinity, or
+    /// <paramref name="output"/> is no place for a copy.</exception>
+    /// <exception cref="IO.InvalidFileException">A file of the model (or of a LoRA run's base) is missing or damaged, or the
+    /// base changed since its adapters were trained.</exception>
     public static ModelFiles Quantize(string model, string output)
     {
         ModelCopyTarget.Check(model, output);

@@ -305,7 +305,8 @@ public sealed partial class Trainer
 
     /// <summary>
     /// Why the run has nothing left to train — its steps made, its time budget spent or its patience run out — or null
-    /// while it has. A resumed run that has ended trains no further (give it more steps or minutes to continue).
+    /// while it has. A resumed run that has ended trains no further: give it more steps or minutes to continue (more
+    /// patience is a changed option, <see cref="TrainingRunOptions.ResumeOptions"/>).
     /// </summary>
     public TrainingEnd? EndReason => Step >= _options.Steps ? TrainingEnd.StepsDone
         : TimeIsUp ? TrainingEnd.TimeSpent
@@ -315,11 +316,12 @@ public sealed partial class Trainer
     /// <summary><see cref="EndReason"/> in words, or null while the run has steps left.</summary>
     public string? Ended => EndReason switch
     {
-        TrainingEnd.StepsDone => $"its {_options.Steps} steps are done",
-        TrainingEnd.TimeSpent =>
-            string.Create(CultureInfo.InvariantCulture, $"its {_options.MaxMinutes:0.##} minutes of training are spent"),
-        TrainingEnd.PatienceRanOut => $"its patience ran out ({_options.Patience} evaluations without a better score" +
-                                      (_best is { } best ? $" than step {best.Step}'s)" : ")"),
+        TrainingEnd.StepsDone => _options.Steps == 1 ? "its 1 step is done" : $"its {_options.Steps} steps are done",
+        TrainingEnd.TimeSpent => _options.MaxMinutes == 1 ? "its 1 minute of training is spent"
+            : string.Create(CultureInfo.InvariantCulture, $"its {_options.MaxMinutes:0.##} minutes of training are spent"),
+        TrainingEnd.PatienceRanOut => $"its patience ran out ({_options.Patience} evaluation{(_options.Patience == 1 ? "" : "s")} " +
+                                      "without a better score" +
+                                      (EvaluatesValidation && _best is { } best ? $" than step {best.Step}'s)" : ")"),
         _ => null,
     };
 

@@ -40,10 +40,6 @@ public sealed class LoraCliTests : IDisposable
 
         // The adapter directory decodes like its merged model.
         Ok(CliRunner.Run(Timeout, "lora", "merge", "--model", adapted, "--out", merged));
-        string library = Path.Combine(_root, "merged-by-library");   // the library's call writes the same files
-        Sharpformer.Training.ModelCopies.MergeLora(adapted, library);
-        foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
-            Assert.Equal(File.ReadAllBytes(Path.Combine(merged, file)), File.ReadAllBytes(Path.Combine(library, file)));
         Assert.Contains("it is not a LoRA run",
             Assert.Throws<ArgumentException>(() => Sharpformer.Training.ModelCopies.MergeLora(base_, Path.Combine(_root, "x"))).Message);
         string[] inputs = ["abcdef", "ponmlk", "aabbccdd"];

@@ -21,10 +21,12 @@ public sealed class QuantizeCliTests : IDisposable
         Assert.True(quantizeCode == 0, quantizeErr);
         Assert.Contains("matrices to int8", quantizeErr);
         Assert.Contains("\"weights\": \"int8\"", File.ReadAllText(Path.Combine(int8, "config.json")));
-        string library = Path.Combine(_root, "reverse-int8-by-library");   // the library's call writes the same files
-        Assert.True(Sharpformer.Training.ModelCopies.Quantize(model, library).Model.IsQuantized);
-        foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
-            Assert.Equal(File.ReadAllBytes(Path.Combine(int8, file)), File.ReadAllBytes(Path.Combine(library, file)));
+        // The library's call refuses what the command refuses, and writes nothing then.
+        Assert.Contains("int8 already", Assert.Throws<ArgumentException>(() =>
+            Sharpformer.Training.ModelCopies.Quantize(int8, Path.Combine(_root, "twice"))).Message);
+        Assert.Contains("another directory than the model", Assert.Throws<ArgumentException>(() =>
+            Sharpformer.Training.ModelCopies.Quantize(model, model)).Message);
+        Assert.False(Directory.Exists(Path.Combine(_root, "twice")));
 
         var (infoCode, info, infoErr) = CliRunner.Run(Timeout, "info", "--model", int8);
         Assert.True(infoCode == 0, infoErr);

@@ -79,7 +79,8 @@ public sealed class ValidationCliTests : IDisposable
         Assert.Contains("for 0.03 minutes", stderr);
         using var trainer = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "budget", "trainer.json")));
         Assert.InRange(trainer.RootElement.GetProperty("training_seconds").GetDouble(), 1.8, 30);
-        Assert.Contains("done: step ", stdout);
+        Assert.Contains("; validation loss ", stdout);
+        Assert.Matches(@"^done: step \d+, its 0\.03 minutes of training are spent; ", stdout);
 
         // A resume extends the budget without --force, as --steps extends a step count.
         int before = trainer.RootElement.GetProperty("step").GetInt32();

@@ -185,10 +185,10 @@ public sealed class ValidationTrainingTests : IDisposable
         var losses = Evaluations(setup.Directory).Select(e => (Step: e.GetProperty("step").GetInt32(), Loss: e.GetProperty("val_loss")
             .GetDouble())).ToList();
         double best = double.PositiveInfinity;
-        int since = 0, stop = 200;
+        int since = 0, stop = 200, bestStep = 0;
         foreach (var (step, loss) in losses)
         {
-            (best, since) = loss < best ? (loss, 0) : (best, since + 1);
+            (best, since, bestStep) = loss < best ? (loss, 0, step) : (best, since + 1, bestStep);
             if (since == 2)
             {
                 stop = step;
@@ -200,7 +200,7 @@ public sealed class ValidationTrainingTests : IDisposable
         Assert.Equal(stop, losses[^1].Step);
         Assert.Equal(2, run.Trainer.Best!.EvaluationsSince);
         Assert.Equal(last, TrainerCheckpoint.TryRead(setup.Directory)!.Step);   // the stop wrote its checkpoint
-        Assert.Equal($"its patience ran out (2 evaluations without a better score than step {run.Trainer.Best.Step}'s)",
+        Assert.Equal($"its patience ran out (2 evaluations without a better score than step {bestStep}'s)",
                      result.EndDescription);
         // Resuming a run that ran out of patience trains no further, and says why.
         var resumed = TrainingRun.Start(setup with { Resume = true }).Run();

@@ -24,6 +24,19 @@ public sealed class MetricsLogReadTests : IDisposable
     }
 
     [Fact]
+    public void ReadGivesBackWhatAppendWrote()
+    {
+        string path = Path.Combine(_root, MetricsLog.FileName);
+        var log = new MetricsLog(path);
+        log.Append(7, 2, 3.25f, 1e-3f, float.PositiveInfinity, 1234.56, 8.5, null);
+        log.Append(8, 3, float.NaN, 5e-4f, 0.5f, 99.0, 9.75, new ValidationScores(2.5f, 0.625f, 17.5, 40.25));
+
+        var points = MetricsLog.Read(path);
+        Assert.Equal(new MetricsPoint(7, 3.25, 1e-3, double.PositiveInfinity, null, null, 8.5, null, null, 2, 1234.6), points[0]);
+        Assert.Equal(new MetricsPoint(8, double.NaN, 5e-4, 0.5, 2.5, 0.625, 9.75, 17.5, 40.25, 3, 99.0), points[1]);
+    }
+
+    [Fact]
     public void TranslationScoresAndTrainingTimeAreReadAndDrawn()
     {
         string path = Path.Combine(_root, "run", "metrics.jsonl");

@@ -9,9 +9,10 @@ namespace Sharpformer.Server;
 /// <see cref="ServerOptions.MaxBatch"/> lines; each batch starts from the oldest segment and takes every queued segment
 /// decoded the same way (greedy, or beam search with the same settings) until the batch is full, so concurrent requests
 /// share decoding steps. A batch that is not full waits up to <see cref="ServerOptions.BatchWaitMilliseconds"/>, and only
-/// while requests are arriving. Sampled translations and generations are decoded one request at a time (a request's
-/// samples come from its own seed, as they would alone). A cancelled request leaves the queue at once and stops a running
-/// batch when it was the batch's last live request.
+/// while requests that began arriving within that time are still arriving. A request that would queue more than
+/// <see cref="ServerOptions.MaxQueuedLines"/> is refused (503) unless the queue is empty. Sampled translations and
+/// generations are decoded one request at a time (a request's samples come from its own seed, as they would alone). A
+/// cancelled request leaves the queue at once and stops a running batch when it was the batch's last live request.
 /// </summary>
 internal sealed class DecodingQueue : IDisposable
 {
@@ -40,6 +41,9 @@ internal sealed class DecodingQueue : IDisposable
         }
     }
 
+    // The lines waiting, a generation counting one (under the lock).
+    private int Waiting => _queue.Sum(job => job is Segment s ? s.Count : 1);
+
     /// <summary>Translates <paramref name="texts"/> in the batches the queue forms.</summary>
     public Task<TranslationOutcome> TranslateAsync(string[] texts, DecodingOptions options, int nBest, CancellationToken cancellation)
     {
@@ -58,21 +62,28 @@ internal sealed class DecodingQueue : IDisposable
         return job.Done.Task;
     }
 
-    // Registered first, queued second: a request cancelled in between is seen under the lock and never queued.
+    // Registered first, queued second: a request cancelled in between is seen under the lock and never queued. A refused
+    // request's registration is disposed outside the lock, which its cancellation callback takes.
     private void Enqueue(Request request, IJob[] jobs)
     {
         request.Registration = request.Cancellation.Register(() => Cancel(request));
+        RequestException? refused = null;
         lock (_gate)
         {
-            if (_stopping)
+            int adding = jobs.Sum(job => job is Segment s ? s.Count : 1), waiting = Waiting;
+            if (_stopping) refused = new RequestException(503, "unavailable", "the server is stopping");
+            else if (waiting > 0 && waiting + adding > _options.MaxQueuedLines)
+                refused = RequestException.Overloaded($"{waiting} lines are waiting for model '{_model.Name}' and this request " +
+                                                      $"brings {adding}; the limit is {_options.MaxQueuedLines}: try again shortly");
+            else if (!request.Cancellation.IsCancellationRequested)
             {
-                request.Registration.Dispose();
-                throw new RequestException(503, "unavailable", "the server is stopping");
+                foreach (var job in jobs) _queue.AddLast(job);
+                Monitor.PulseAll(_gate);
             }
-            if (request.Cancellation.IsCancellationRequested) return;
-            foreach (var job in jobs) _queue.AddLast(job);
-            Monitor.PulseAll(_gate);
         }
+        if (refused is null) return;
+        request.Registration.Dispose();
+        throw refused;
     }
 
     // A cancelled request's segments leave the queue; its task ends cancelled; a running batch of only cancelled requests stops.
@@ -130,7 +141,8 @@ internal sealed class DecodingQueue : IDisposable
                 if (deadline == 0)
                     deadline = Stopwatch.GetTimestamp() + (long)(_options.BatchWaitMilliseconds * Stopwatch.Frequency / 1000);
                 long left = deadline - Stopwatch.GetTimestamp();
-                if (lines >= _options.MaxBatch || !Mergeable(first.Value) || _arrivals.Count == 0 || left <= 0 || _stopping)
+                bool arriving = _arrivals.Recent(TimeSpan.FromMilliseconds(_options.BatchWaitMilliseconds)) > 0;
+                if (lines >= _options.MaxBatch || !Mergeable(first.Value) || !arriving || left <= 0 || _stopping)
                 {
                     foreach (var job in batch) _queue.Remove(job);
                     return batch;

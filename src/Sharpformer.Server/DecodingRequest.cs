@@ -16,7 +16,8 @@ internal static class DecodingRequest
         bool greedy = fields.Bool("greedy") ?? false, sample = fields.Bool("sample") ?? false;
         int? beam = beamAllowed ? fields.Int("beam", 1, MaxBeam) : null;
         float? temperature = fields.Float("temperature", 0f, 100f), topP = fields.Float("top_p", 1e-6f, 1f);
-        int? topK = fields.Int("top_k", 0), seed = fields.Int("seed", 0), maxTokens = fields.Int("max_tokens", 1);
+        int? topK = fields.Int("top_k", 0), maxTokens = fields.Int("max_tokens", 1);
+        ulong? seed = fields.UInt64("seed");
         float? lengthPenalty = beamAllowed ? fields.Float("length_penalty", 0f, 5f) : null;
         if ((greedy ? 1 : 0) + (sample ? 1 : 0) + (beam is null ? 0 : 1) > 1)
         {
@@ -32,7 +33,7 @@ internal static class DecodingRequest
             BeamSize = beam ?? defaults.BeamSize,
             LengthPenalty = lengthPenalty ?? defaults.LengthPenalty,
             Sampling = new SamplingOptions(temperature ?? 1f, topK ?? 0, topP ?? 1f),
-            Seed = (ulong)(seed ?? 1),
+            Seed = seed ?? 1,
             MaxOutputTokens = maxTokens,
         };
         try

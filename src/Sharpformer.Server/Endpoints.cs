@@ -15,6 +15,15 @@ internal sealed class Endpoints(IReadOnlyList<ServedModel> models, IReadOnlyDict
                                 ServerOptions options, Arrivals arrivals, Func<int> inFlight)
 {
     private readonly long _started = Stopwatch.GetTimestamp();
+    private volatile bool _stopping;
+
+    /// <summary>From the moment the server starts stopping: health says so (503), and new decoding requests are refused.</summary>
+    public void Stop() => _stopping = true;
+
+    private void RefuseWhileStopping()
+    {
+        if (_stopping) throw new RequestException(503, "unavailable", "the server is stopping");
+    }
 
     public async Task Translate(HttpContext context)
     {
@@ -22,6 +31,7 @@ internal sealed class Endpoints(IReadOnlyList<ServedModel> models, IReadOnlyDict
         ServedModel model;
         DecodingOptions decoding;
         Task<TranslationOutcome> translating;
+        RefuseWhileStopping();
         using (arrivals.Arrive())
         {
             using var json = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
@@ -61,6 +71,7 @@ internal sealed class Endpoints(IReadOnlyList<ServedModel> models, IReadOnlyDict
         long start = Stopwatch.GetTimestamp();
         ServedModel model;
         Task<GenerationOutcome> generating;
+        RefuseWhileStopping();
         using (arrivals.Arrive())
         {
             using var json = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
@@ -94,10 +105,10 @@ internal sealed class Endpoints(IReadOnlyList<ServedModel> models, IReadOnlyDict
         });
     }
 
-    public Task Health(HttpContext context) => JsonResponse.WriteAsync(context.Response, 200, json =>
+    public Task Health(HttpContext context) => JsonResponse.WriteAsync(context.Response, _stopping ? 503 : 200, json =>
     {
         json.WriteStartObject();
-        json.WriteString("status", "ok");
+        json.WriteString("status", _stopping ? "stopping" : "ok");   // a load balancer sends new work elsewhere
         json.WriteStartArray("models");
         foreach (var model in models) json.WriteStringValue(model.Name);
         json.WriteEndArray();

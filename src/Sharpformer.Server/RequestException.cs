@@ -3,7 +3,7 @@ namespace Sharpformer.Server;
 /// <summary>A request the server refuses: the HTTP status, a short machine-readable code, and a message for people.</summary>
 internal sealed class RequestException(int status, string code, string message) : Exception(message)
 {
-    /// <summary>400, 404, 413 or 415.</summary>
+    /// <summary>400, 404, 413, 415 or 503.</summary>
     public int Status { get; } = status;
 
     /// <summary>"invalid_json", "invalid_request", "unknown_model", "too_large", …</summary>
@@ -14,4 +14,7 @@ internal sealed class RequestException(int status, string code, string message) 
 
     /// <summary>A 413 too_large.</summary>
     public static RequestException TooLarge(string message) => new(413, "too_large", message);
+
+    /// <summary>A 503 overloaded: the client may try again (the response says after how long).</summary>
+    public static RequestException Overloaded(string message) => new(503, "overloaded", message);
 }

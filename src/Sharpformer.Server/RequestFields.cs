@@ -52,8 +52,15 @@ internal sealed class RequestFields
         if (Read(name) is not { } value) return null;
         if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number) && number >= minimum && number <= maximum)
             return number;
-        string range = maximum == int.MaxValue ? $"{minimum} up" : $"{minimum} to {maximum}";
-        throw RequestException.Invalid($"'{name}' must be a whole number from {range}");
+        throw RequestException.Invalid($"'{name}' must be a whole number from {minimum} to {maximum}");
+    }
+
+    /// <summary>A whole number from 0 to 2⁶⁴ − 1, or null when absent.</summary>
+    public ulong? UInt64(string name)
+    {
+        if (Read(name) is not { } value) return null;
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out ulong number)) return number;
+        throw RequestException.Invalid($"'{name}' must be a whole number from 0 to {ulong.MaxValue}");
     }
 
     /// <summary>A number in [<paramref name="minimum"/>, <paramref name="maximum"/>], or null when absent.</summary>

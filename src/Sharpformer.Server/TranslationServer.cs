@@ -79,6 +79,7 @@ public sealed class TranslationServer : IAsyncDisposable
             }
             catch (RequestException e)
             {
+                if (e.Status == 503) context.Response.Headers.RetryAfter = "1";   // seconds
                 await JsonResponse.ErrorAsync(context.Response, e.Status, e.Code, e.Message);
             }
             catch (BadHttpRequestException e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
@@ -112,8 +113,11 @@ public sealed class TranslationServer : IAsyncDisposable
         app.MapGet("/v1/models", endpoints.Models);
         app.MapGet("/v1/model", endpoints.Model);
         app.MapGet("/openapi.json", endpoints.OpenApi);
-        app.Lifetime.ApplicationStopping.Register(() => log(server.RequestsInFlight is var n and > 0
-            ? $"stopping: {n} request(s) in flight, finishing them first" : "stopping"));
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            endpoints.Stop();
+            log(server.RequestsInFlight is var n and > 0 ? $"stopping: {n} request(s) in flight, finishing them first" : "stopping");
+        });
 
         try
         {

@@ -7,10 +7,11 @@ namespace Sharpformer.Cli.Commands;
 internal static class CliOptions
 {
     /// <summary>
-    /// A whole number of at least <paramref name="minimum"/>, shown as N in help; a null default is not shown (the description
-    /// says what happens without the option, and the command asks whether it was given).
+    /// A whole number of at least <paramref name="minimum"/> (and at most <paramref name="maximum"/>), shown as N in help; a
+    /// null default is not shown (the description says what happens without the option, and the command asks whether it was
+    /// given).
     /// </summary>
-    public static Option<int> Int(string name, string description, int? defaultValue, int minimum = 1)
+    public static Option<int> Int(string name, string description, int? defaultValue, int minimum = 1, int maximum = int.MaxValue)
     {
         var option = new Option<int>(name)
         {
@@ -19,8 +20,10 @@ internal static class CliOptions
             CustomParser = result =>
             {
                 string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-                if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum) return value;
-                result.AddError($"{name} must be a whole number of at least {minimum}, not '{text}'");
+                if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum
+                    && value <= maximum) return value;
+                result.AddError(maximum == int.MaxValue ? $"{name} must be a whole number of at least {minimum}, not '{text}'"
+                                                        : $"{name} must be a whole number from {minimum} to {maximum}, not '{text}'");
                 return defaultValue ?? 0;
             },
         };

@@ -30,12 +30,15 @@ internal static class ServeCommand
                                          (float)defaults.BatchWaitMilliseconds, 0f, 1000f);
         var maxTexts = CliOptions.Int("--max-texts", "Most texts in one request (more: 413).", defaults.MaxTexts);
         var maxChars = CliOptions.Int("--max-chars", "Most characters in one text or prompt (more: 413).", defaults.MaxTextCharacters);
-        var maxBody = CliOptions.Int("--max-body-kb", "Most KiB in a request body (more: 413).", defaults.MaxBodyBytes / 1024);
+        var maxBody = CliOptions.Int("--max-body-kb", "Most KiB in a request body (more: 413).", defaults.MaxBodyBytes / 1024,
+                                     maximum: int.MaxValue / 1024);
+        var maxQueue = CliOptions.Int("--max-queue", "Most lines waiting for a model (more: 503 overloaded, unless none wait).",
+                                      defaults.MaxQueuedLines);
         var threads = CliOptions.Threads();
         var command = new Command("serve",
             "Serve models over HTTP: POST /v1/translate, POST /v1/generate, GET /v1/health, /v1/models, /v1/model, /openapi.json.")
         {
-            models, host, port, maxBatch, batchWait, maxTexts, maxChars, maxBody, threads
+            models, host, port, maxBatch, batchWait, maxQueue, maxTexts, maxChars, maxBody, threads
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
@@ -46,6 +49,7 @@ internal static class ServeCommand
                 Port = result.GetValue(port),
                 MaxBatch = result.GetValue(maxBatch),
                 BatchWaitMilliseconds = result.GetValue(batchWait),
+                MaxQueuedLines = result.GetValue(maxQueue),
                 MaxTexts = result.GetValue(maxTexts),
                 MaxTextCharacters = result.GetValue(maxChars),
                 MaxBodyBytes = result.GetValue(maxBody) * 1024,

@@ -24,8 +24,11 @@ public static class Sampler
     public static int Choose(ReadOnlySpan<float> logits, SamplingOptions options, Rng rng)
     {
         if (options.Temperature == 0f) return LogProbabilities.ArgMax(logits);
+        // The largest logit is subtracted before dividing: a tiny temperature then gives −∞ and 0, never an overflow to +∞
+        // (whose probabilities would be NaN), and the distribution is the same.
+        float max = logits[LogProbabilities.ArgMax(logits)];
         var scaled = new float[logits.Length];
-        for (int i = 0; i < scaled.Length; i++) scaled[i] = logits[i] / options.Temperature;
+        for (int i = 0; i < scaled.Length; i++) scaled[i] = (logits[i] - max) / options.Temperature;
         var probabilities = LogProbabilities.Row(scaled);
         for (int i = 0; i < probabilities.Length; i++) probabilities[i] = Math.Exp(probabilities[i]);
 

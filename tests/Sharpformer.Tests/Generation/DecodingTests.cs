@@ -151,6 +151,18 @@ public class DecodingTests
     }
 
     [Fact]
+    public void ATinyTemperatureTakesTheMostLikelyTokenNeverAForbiddenOne()
+    {
+        // Large logits over a temperature of 1e-40 overflow float division (∞ / ∞ in the softmax: NaN everywhere), which
+        // drew a fixed id — the padding id under top-p — whatever the logits said.
+        float[] logits = [float.NegativeInfinity, 3e3f, 2.9e3f, -5e3f, float.NegativeInfinity];
+        var rng = new Rng(3);
+        foreach (var options in new[] { new SamplingOptions(1e-40f), new SamplingOptions(1e-40f, TopP: 0.9f),
+                                        new SamplingOptions(float.Epsilon, TopK: 3) })
+            for (int draw = 0; draw < 50; draw++) Assert.Equal(1, Sampler.Choose(logits, options, rng));
+    }
+
+    [Fact]
     public void BadSamplingOptionsAreRejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SamplingOptions(Temperature: -1f).Validate());

@@ -44,6 +44,19 @@ public sealed class ServeTests : IDisposable
         for (int i = 0; i < lines.Length; i++) Assert.Equal(lines[i], results[i].GetRawText());
         Assert.Equal("toy", body.RootElement.GetProperty("model").GetString());
         Assert.Equal("beam 3", body.RootElement.GetProperty("decoding").GetString());
+
+        // A temperature too small for float division samples the most likely token, as greedy decoding does; a seed
+        // beyond 32 bits is taken.
+        using var greedy = await Post(server, "/v1/translate", new { text = Texts });
+        using var cold = await Post(server, "/v1/translate",
+                                    new { text = Texts, sample = true, temperature = 1e-40, seed = 5_000_000_000 });
+        Assert.Equal(HttpStatusCode.OK, cold.StatusCode);
+        static string Firsts(JsonDocument answer) => string.Join('|', answer.RootElement.GetProperty("results").EnumerateArray()
+            .Select(r => r.GetProperty("translations").EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } t
+                ? t.GetProperty("text").GetString() : ""));
+        using var greedyBody = JsonDocument.Parse(await greedy.Content.ReadAsStringAsync());
+        using var coldBody = JsonDocument.Parse(await cold.Content.ReadAsStringAsync());
+        Assert.Equal(Firsts(greedyBody), Firsts(coldBody));
         var timings = body.RootElement.GetProperty("timings_ms");
         Assert.True(timings.GetProperty("total").GetDouble() >= timings.GetProperty("decoding").GetDouble());
     }
@@ -120,6 +133,10 @@ public sealed class ServeTests : IDisposable
         { "nbest without beam", "{\"text\": \"abc\", \"nbest\": 2}", 400, "invalid_request", "'nbest' needs 'beam'" },
         { "top_p 0", "{\"text\": \"abc\", \"sample\": true, \"top_p\": 0}", 400, "invalid_request", "'top_p' must be a number" },
         { "unknown field", "{\"text\": \"abc\", \"beams\": 4}", 400, "invalid_request", "unknown field 'beams'" },
+        { "seed above 2^64", "{\"text\": \"abc\", \"sample\": true, \"seed\": 18446744073709551616}", 400, "invalid_request",
+          "'seed' must be a whole number from 0 to 18446744073709551615" },
+        { "max_tokens above int", "{\"text\": \"abc\", \"max_tokens\": 5000000000}", 400, "invalid_request",
+          "'max_tokens' must be a whole number from 1 to 2147483647" },
         { "field given twice", "{\"text\": \"abc\", \"text\": \"d\"}", 400, "invalid_request", "given twice" },
         { "lone surrogate", "{\"text\": \"ab\\ud800c\"}", 400, "invalid_utf8", "lone surrogate" },
         { "lone surrogate in a name", "{\"te\\udc00xt\": \"abc\"}", 400, "invalid_utf8", "a field name holds a lone surrogate" },
@@ -149,6 +166,17 @@ public sealed class ServeTests : IDisposable
             await AssertError(nowhere, 404, "not_found", "no endpoint GET /v2/anything", "unknown path");
         using (var xml = await server.Client.PostAsync("/v1/translate", new StringContent("<text/>", Encoding.UTF8, "application/xml")))
             await AssertError(xml, 415, "unsupported_media_type", "must be application/json", "XML");
+        // JSON declared as plain text or a form: what a web page may post without asking the server first.
+        foreach (var type in new[] { "text/plain", "application/x-www-form-urlencoded", "application/jsonx" })
+        {
+            using var disguised = await server.Client.PostAsync("/v1/translate", Declared("{\"text\": \"abc\"}", type));
+            await AssertError(disguised, 415, "unsupported_media_type", "must be application/json", type);
+        }
+        foreach (var type in new[] { "application/json; charset=utf-8", "application/vnd.example+json" })
+        {
+            using var json = await server.Client.PostAsync("/v1/translate", Declared("{\"text\": \"abc\"}", type));
+            Assert.True(json.StatusCode == HttpStatusCode.OK, $"{type}: {(int)json.StatusCode}");
+        }
         using var answered = await good;
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         using var after = await Post(server, "/v1/translate", new { text = "abc" });
@@ -312,6 +340,14 @@ public sealed class ServeTests : IDisposable
     private static Task<HttpResponseMessage> Post(ServerProcess server, string path, object body,
                                                   CancellationToken cancellation = default) =>
         server.Client.PostAsync(path, new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"), cancellation);
+
+    // A body sent with exactly this Content-Type header.
+    private static ByteArrayContent Declared(string body, string contentType)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
 
     private static async Task AssertError(HttpResponseMessage response, int status, string code, string message, string what)
     {

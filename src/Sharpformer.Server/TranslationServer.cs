@@ -49,6 +49,9 @@ public sealed class TranslationServer : IAsyncDisposable
         foreach (var model in models.Where(m => m.Translator is not null)) model.Translator!.BatchSize = options.MaxBatch;
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // The options above are the whole configuration: not the host application's appsettings.json (whose Kestrel
+        // endpoints would be bound too) nor ASPNETCORE_ variables.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

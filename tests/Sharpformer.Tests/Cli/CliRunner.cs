@@ -12,7 +12,10 @@ internal static class CliRunner
     public static string Dll => CliDll.Value;
 
     /// <summary>Starts the command with <paramref name="args"/>, output redirected.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string[])"/>, with <paramref name="environment"/> added to this process's variables.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -21,6 +24,7 @@ internal static class CliRunner
         };
         info.ArgumentList.Add(CliDll.Value);
         foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
     }
 

@@ -324,6 +324,26 @@ public sealed class ServeTests : IDisposable
     }
 
     [Fact]
+    public async Task TheServerListensOnlyWhereItsOptionsSay()
+    {
+        // ASP.NET Core reads Kestrel endpoints from configuration (environment variables, appsettings.json): a host
+        // application's, or a variable left in a shell, must not open a second address.
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int other = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var environment = new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__Extra__Url"] = $"http://127.0.0.1:{other}", ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{other}",
+        };
+        using var server = await ServerProcess.StartAsync(environment, "--model", _model);
+        using (var health = await server.Client.GetAsync("/v1/health"))
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        using var client = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => client.ConnectAsync(IPAddress.Loopback, other));
+    }
+
+    [Fact]
     public void BadServerSettingsAreOneLineErrors()
     {
         var (code, _, stderr) = CliRunner.Run(Timeout, "serve", "--model", _model, "--host", "example.com");

@@ -40,9 +40,12 @@ internal sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Starts the server with <paramref name="args"/> after "serve --port 0" and waits until it listens.</summary>
-    public static async Task<ServerProcess> StartAsync(params string[] args)
+    public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with <paramref name="environment"/> added to the server's variables.</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var server = new ServerProcess(CliRunner.Start(["serve", "--port", "0", .. args]));
+        var server = new ServerProcess(CliRunner.Start(environment, ["serve", "--port", "0", .. args]));
         server.Process.StandardInput.Close();
         using var timeout = new CancellationTokenSource(StartTimeout);
         while (await server.Process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)

@@ -32,16 +32,16 @@ internal sealed class DecodingQueue : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Lines of translation requests waiting to be decoded.</summary>
+    /// <summary>Lines waiting to be decoded, a generation counting one (what <see cref="ServerOptions.MaxQueuedLines"/> bounds).</summary>
     public int QueuedLines
     {
         get
         {
-            lock (_gate) return _queue.OfType<Segment>().Sum(s => s.Count);
+            lock (_gate) return Waiting;
         }
     }
 
-    // The lines waiting, a generation counting one (under the lock).
+    // The lines waiting (under the lock).
     private int Waiting => _queue.Sum(job => job is Segment s ? s.Count : 1);
 
     /// <summary>Translates <paramref name="texts"/> in the batches the queue forms.</summary>

@@ -21,7 +21,7 @@ public sealed record ServerOptions
     /// <summary>
     /// Most lines (texts; a generation counts one) waiting for a model's decoding thread: a request that would queue more
     /// is refused with 503 <c>overloaded</c> and a Retry-After, unless nothing is queued, so that a burst cannot grow
-    /// memory and waiting times without bound.
+    /// memory and waiting times without bound. At least <see cref="MaxBatch"/>.
     /// </summary>
     public int MaxQueuedLines { get; init; } = 4096;
 
@@ -45,7 +45,8 @@ public sealed record ServerOptions
         if (MaxBatch < 1) throw new ArgumentException($"max batch {MaxBatch} must be at least 1");
         if (!(BatchWaitMilliseconds is >= 0 and <= 1000))
             throw new ArgumentException($"batch wait {BatchWaitMilliseconds} ms must be from 0 to 1000");
-        if (MaxQueuedLines < 1) throw new ArgumentException($"max queued lines {MaxQueuedLines} must be at least 1");
+        if (MaxQueuedLines < MaxBatch)   // a batch being formed waits in the queue
+            throw new ArgumentException($"max queued lines {MaxQueuedLines} must be at least the max batch {MaxBatch}");
         if (MaxTexts < 1) throw new ArgumentException($"max texts {MaxTexts} must be at least 1");
         if (MaxTextCharacters < 1) throw new ArgumentException($"max text characters {MaxTextCharacters} must be at least 1");
         if (MaxBodyBytes < 64) throw new ArgumentException($"max body bytes {MaxBodyBytes} must be at least 64");

@@ -82,7 +82,8 @@ public sealed class TranslationServer : IAsyncDisposable
             }
             catch (RequestException e)
             {
-                if (e.Status == 503) context.Response.Headers.RetryAfter = "1";   // seconds
+                if (e.Code == "overloaded") context.Response.Headers.RetryAfter = "1";   // seconds
+                if (e.Code == "unavailable") context.Response.Headers.Connection = "close";   // this server takes no more
                 await JsonResponse.ErrorAsync(context.Response, e.Status, e.Code, e.Message);
             }
             catch (BadHttpRequestException e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)

@@ -19,7 +19,7 @@ public sealed class DecodingQueueTests : IDisposable
     public async Task ABurstBeyondTheQueuesLimitIsRefusedAndWhatWasTakenCompletes()
     {
         var model = ServedModel.Open("toy", HostileModelDirectory.Write(Path.Combine(_root, "toy")));
-        var options = new ServerOptions { MaxQueuedLines = 8 };
+        var options = new ServerOptions { MaxQueuedLines = 8, MaxBatch = 4 };
         using var queue = new DecodingQueue(model, options, new Arrivals());
         // Sampled requests are decoded one at a time, so a burst queued in microseconds waits behind the first.
         var sampled = DecodingOptions.Sample(new SamplingOptions(), seed: 4);
@@ -45,6 +45,8 @@ public sealed class DecodingQueueTests : IDisposable
         var outcomes = await Task.WhenAll(accepted);
         Assert.All(outcomes, outcome => Assert.Equal(texts.Length, outcome.Results.Length));
         Assert.Equal(0, queue.QueuedLines);
+        Assert.Contains("must be at least the max batch 4",
+            Assert.Throws<ArgumentException>(() => (options with { MaxQueuedLines = 3 }).Validate()).Message);
         // A request larger than the limit is still taken when nothing waits.
         var large = await queue.TranslateAsync([.. Enumerable.Repeat("abc", 12)], DecodingOptions.Greedy, 1, CancellationToken.None);
         Assert.Equal(12, large.Results.Length);

@@ -165,14 +165,14 @@ public sealed class ServeTests : IDisposable
         using (var nowhere = await server.Client.GetAsync("/v2/anything"))
             await AssertError(nowhere, 404, "not_found", "no endpoint GET /v2/anything", "unknown path");
         using (var xml = await server.Client.PostAsync("/v1/translate", new StringContent("<text/>", Encoding.UTF8, "application/xml")))
-            await AssertError(xml, 415, "unsupported_media_type", "must be application/json", "XML");
-        // JSON declared as plain text or a form: what a web page may post without asking the server first.
-        foreach (var type in new[] { "text/plain", "application/x-www-form-urlencoded", "application/jsonx" })
+            await AssertError(xml, 415, "unsupported_media_type", "must be declared application/json", "XML");
+        // JSON declared as plain text, a form or nothing: what a web page may post without asking the server first.
+        foreach (var type in new[] { "text/plain", "application/x-www-form-urlencoded", "application/jsonx", null })
         {
             using var disguised = await server.Client.PostAsync("/v1/translate", Declared("{\"text\": \"abc\"}", type));
-            await AssertError(disguised, 415, "unsupported_media_type", "must be application/json", type);
+            await AssertError(disguised, 415, "unsupported_media_type", "must be declared application/json", type ?? "no type");
         }
-        foreach (var type in new[] { "application/json; charset=utf-8", "application/vnd.example+json" })
+        foreach (var type in new[] { "application/json; charset=utf-8", "Application/JSON;charset=UTF-8", "application/vnd.example+json" })
         {
             using var json = await server.Client.PostAsync("/v1/translate", Declared("{\"text\": \"abc\"}", type));
             Assert.True(json.StatusCode == HttpStatusCode.OK, $"{type}: {(int)json.StatusCode}");
@@ -361,11 +361,11 @@ public sealed class ServeTests : IDisposable
                                                   CancellationToken cancellation = default) =>
         server.Client.PostAsync(path, new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"), cancellation);
 
-    // A body sent with exactly this Content-Type header.
-    private static ByteArrayContent Declared(string body, string contentType)
+    // A body sent with exactly this Content-Type header, or none.
+    private static ByteArrayContent Declared(string body, string? contentType)
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (contentType is not null) content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         return content;
     }
 

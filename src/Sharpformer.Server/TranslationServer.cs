@@ -33,9 +33,13 @@ public sealed class TranslationServer : IAsyncDisposable
     /// <summary>Translation and generation requests being answered now.</summary>
     public int RequestsInFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Starts serving <paramref name="models"/> (names must differ); <paramref name="log"/> hears of stops and failures.</summary>
+    /// <summary>
+    /// Starts serving <paramref name="models"/> (names must differ; each translator's <see cref="Generation.Translator.BatchSize"/>
+    /// becomes <see cref="ServerOptions.MaxBatch"/>); <paramref name="log"/> hears of stops and failures;
+    /// <paramref name="cancellation"/> abandons a start that has not finished.
+    /// </summary>
     public static async Task<TranslationServer> StartAsync(IReadOnlyList<ServedModel> models, ServerOptions options,
-                                                          Action<string>? log = null)
+                                                          Action<string>? log = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(options);
@@ -125,7 +129,7 @@ public sealed class TranslationServer : IAsyncDisposable
 
         try
         {
-            await app.StartAsync();
+            await app.StartAsync(cancellation);
         }
         catch
         {
@@ -141,8 +145,11 @@ public sealed class TranslationServer : IAsyncDisposable
     /// <summary>Completes when the server has been stopped (Ctrl-C, SIGTERM or <see cref="StopAsync"/>) and has drained.</summary>
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
-    /// <summary>Stops accepting connections and waits for requests in flight (up to <see cref="ServerOptions.DrainSeconds"/>).</summary>
-    public Task StopAsync() => _app.StopAsync();
+    /// <summary>
+    /// Stops accepting connections and waits for requests in flight (up to <see cref="ServerOptions.DrainSeconds"/>, or
+    /// until <paramref name="cancellation"/> says to stop waiting).
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellation = default) => _app.StopAsync(cancellation);
 
     /// <summary>Stops the server and its decoding threads.</summary>
     public async ValueTask DisposeAsync()

@@ -41,7 +41,8 @@ public sealed partial class DocumentedCodeTests(ITestOutputHelper output)
                               d => d.Severity == DiagnosticSeverity.Error && d.Id != UndeclaredName);
     }
 
-    // The ```csharp blocks of the README and docs/ that an application would write (the line after the fence, the code).
+    // The ```csharp blocks of the README and docs/ that an application would write (the fence's line, the code: the code's
+    // line n, counted from 1 after the one line of usings, is the file's fence line + n).
     private static IEnumerable<(string File, int Line, string Code)> Snippets()
     {
         string root = CliRunner.RepositoryRoot;
@@ -54,7 +55,7 @@ public sealed partial class DocumentedCodeTests(ITestOutputHelper output)
             {
                 string code = block.Groups[1].Value;
                 if (SourceExcerpt().IsMatch(code)) continue;
-                yield return (file, text[..block.Index].Count(c => c == '\n') + 2, code);
+                yield return (file, text[..block.Index].Count(c => c == '\n') + 1, code);   // the fence's line
             }
         }
     }

@@ -42,7 +42,10 @@ internal sealed class DecodingQueue : IDisposable
     }
 
     // The lines waiting (under the lock).
-    private int Waiting => _queue.Sum(job => job is Segment s ? s.Count : 1);
+    private int Waiting => _queue.Sum(Lines);
+
+    // A job's lines: a segment's texts, or one for a generation.
+    private static int Lines(IJob job) => job is Segment s ? s.Count : 1;
 
     /// <summary>Translates <paramref name="texts"/> in the batches the queue forms.</summary>
     public Task<TranslationOutcome> TranslateAsync(string[] texts, DecodingOptions options, int nBest, CancellationToken cancellation)
@@ -70,8 +73,8 @@ internal sealed class DecodingQueue : IDisposable
         RequestException? refused = null;
         lock (_gate)
         {
-            int adding = jobs.Sum(job => job is Segment s ? s.Count : 1), waiting = Waiting;
-            if (_stopping) refused = new RequestException(503, "unavailable", "the server is stopping");
+            int adding = jobs.Sum(Lines), waiting = Waiting;
+            if (_stopping) refused = RequestException.Stopping();
             else if (waiting > 0 && waiting + adding > _options.MaxQueuedLines)
                 refused = RequestException.Overloaded($"{waiting} lines are waiting for model '{_model.Name}' and this request " +
                                                       $"brings {adding}; the limit is {_options.MaxQueuedLines}: try again shortly");

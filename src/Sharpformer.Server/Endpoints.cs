@@ -22,7 +22,7 @@ internal sealed class Endpoints(IReadOnlyList<ServedModel> models, IReadOnlyDict
 
     private void RefuseWhileStopping()
     {
-        if (_stopping) throw new RequestException(503, "unavailable", "the server is stopping");
+        if (_stopping) throw RequestException.Stopping();
     }
 
     public async Task Translate(HttpContext context)

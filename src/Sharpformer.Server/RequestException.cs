@@ -15,6 +15,9 @@ internal sealed class RequestException(int status, string code, string message) 
     /// <summary>A 413 too_large.</summary>
     public static RequestException TooLarge(string message) => new(413, "too_large", message);
 
+    /// <summary>A 503 unavailable: the server is stopping and takes no more work.</summary>
+    public static RequestException Stopping() => new(503, "unavailable", "the server is stopping");
+
     /// <summary>A 503 overloaded: the client may try again (the response says after how long).</summary>
     public static RequestException Overloaded(string message) => new(503, "overloaded", message);
 }

@@ -51,25 +51,22 @@ public sealed class TrainCliTests : IDisposable
             File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
     }
 
-    [Fact]
-    public void SigtermCheckpointsTheLastUpdateBeforeExiting()
+    [Theory]
+    [InlineData(Signal.Interrupt, 130)]   // Ctrl-C
+    [InlineData(Signal.Terminate, 143)]   // docker stop, a scheduler's preemption
+    public void ASignalCheckpointsTheLastUpdateBeforeExiting(Signal signal, int expectedCode)
     {
         string whole = Path.Combine(_root, "whole"), stopped = Path.Combine(_root, "stopped");
         var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(whole));
         Assert.True(code == 0, stderr);
 
-        using (var process = CliRunner.Start(TrainArgs(stopped)))
+        using (var process = StartAndWaitForStep45(stopped))
         {
-            string metrics = Path.Combine(stopped, "metrics.jsonl");
-            var deadline = DateTime.UtcNow + Timeout;
-            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline)
-                Thread.Sleep(20);
-            Assert.False(process.HasExited, "the run finished before it could be stopped");
-            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-                kill.WaitForExit();
+            Signals.Send(process.Id, signal);
             (code, _, stderr) = CliRunner.Complete(process, Timeout, ["train"]);
         }
-        Assert.Equal(143, code);   // 128 + SIGTERM, as the shell reports a process the signal ended
+        Assert.Equal(expectedCode, code);   // 128 + the signal's number, as the shell reports a process the signal ended
+        Assert.Contains("stopping after this update to checkpoint it", stderr);
         var match = System.Text.RegularExpressions.Regex.Match(stderr, @"cancelled after step (\d+); the checkpoint .* holds step \1: " +
             "continue it with --resume");
         Assert.True(match.Success, stderr);
@@ -80,6 +77,55 @@ public sealed class TrainCliTests : IDisposable
         Assert.Contains($"resuming at step {step}", stderr);
         Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss),
             File.ReadAllLines(Path.Combine(stopped, "metrics.jsonl")).Select(TrainingTests.Loss));
+    }
+
+    [Fact]
+    public async Task ASecondSignalStopsAtOnceAndTheRunStillResumes()
+    {
+        // The big preset: an update takes most of a second, so the second signal lands while the first waits for it.
+        string directory = Path.Combine(_root, "stopped");
+        string[] args = ["train", "--task", "reverse", "--preset", "big", "--out", directory, "--steps", "6", "--save-every", "2",
+            "--log-every", "1", "--eval-every", "0", "--seed", "5", "--threads", "1", "--batch-tokens", "2048"];
+        int code;
+        var stderr = new System.Text.StringBuilder();
+        using (var process = CliRunner.Start(args))
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            string metrics = Path.Combine(directory, "metrics.jsonl");
+            var deadline = DateTime.UtcNow + Timeout;
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 3) && !process.HasExited && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
+            Assert.False(process.HasExited, "the run finished before it could be stopped");
+            Signals.Send(process.Id, Signal.Interrupt);
+            // Two signals sent back to back would merge into one (POSIX keeps one pending): wait for the first's answer.
+            for (string? line; (line = process.StandardError.ReadLine()) is not null;)
+            {
+                stderr.AppendLine(line);
+                if (line.Contains("stopping after this update", StringComparison.Ordinal)) break;
+            }
+            Signals.Send(process.Id, Signal.Interrupt);
+            stderr.Append(process.StandardError.ReadToEnd());
+            Assert.True(process.WaitForExit(Timeout), "a second Ctrl-C did not end the run");
+            code = process.ExitCode;
+            await stdout;
+        }
+        Assert.Equal(130, code);
+        Assert.Contains("stopping after this update", stderr.ToString());
+        Assert.DoesNotContain("cancelled after step", stderr.ToString());   // ended by the signal, not by the checkpointed stop
+        var (resumed, _, resumeErr) = CliRunner.Run(Timeout, [.. args, "--resume"]);   // what was on disk is whole
+        Assert.True(resumed == 0, resumeErr);
+        Assert.Matches(@"resuming at step [2-6]\b", resumeErr);
+    }
+
+    private static System.Diagnostics.Process StartAndWaitForStep45(string directory)
+    {
+        var process = CliRunner.Start(TrainArgs(directory));
+        string metrics = Path.Combine(directory, "metrics.jsonl");
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        Assert.False(process.HasExited, "the run finished before it could be stopped");
+        return process;
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Sharpformer.Tests.Cli;
 
@@ -62,11 +61,7 @@ internal sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Sends SIGINT, as Ctrl-C does.</summary>
-    public void Interrupt()
-    {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-INT", Process.Id.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-    }
+    public void Interrupt() => Signals.Send(Process.Id, Signal.Interrupt);
 
     /// <summary>Waits for the process to end and for its standard error to be read.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -37,6 +37,10 @@ public static class ModelDirectory
         if (tokenizer.VocabSize != model.Config.TargetVocab)
             throw new InvalidFileException(tokenizerPath,
                 $"{tokenizer.VocabSize} tokens, but the model's vocabulary is {model.Config.TargetVocab}");
+        // One tokenizer reads the source too: an id past the source embedding's rows would fail mid-translation.
+        if (tokenizer.VocabSize != model.Config.SourceVocab)
+            throw new InvalidFileException(tokenizerPath,
+                $"{tokenizer.VocabSize} tokens, but the model's source vocabulary is {model.Config.SourceVocab}");
         // Decoding starts at <bos>, stops at <eos> and pads with <pad>: the ids config.json names (Sharpformer's: 0–2).
         var (specials, config) = (tokenizer.SpecialTokens, model.Config);
         if (specials.Pad != config.PadId || specials.Bos != config.BosId || specials.Eos != config.EosId)

@@ -1,6 +1,9 @@
 using System.Text;
+using Sharpformer.Data;
 using Sharpformer.IO;
 using Sharpformer.Models;
+using Sharpformer.NN;
+using Sharpformer.Tensors;
 using Sharpformer.Tests.Cli;
 using Sharpformer.Text;
 
@@ -249,6 +252,27 @@ public sealed class HostileFileTests : IDisposable
         ITokenizer.Load(path);
         Assert.Contains("the model pads with id 0, starts at 1 and ends at 2 (config.json), but the tokenizer's <pad>, <bos> and <eos> " +
             "are 1, 0 and 2", OneLineError(path, "translate", "--model", directory, "abc"));
+    }
+
+    [Theory]
+    [InlineData("target", 4, "20 tokens, but the model's vocabulary is 24")]   // would decode ids the tokenizer does not have
+    [InlineData("source", -4, "20 tokens, but the model's source vocabulary is 16")]   // would look up rows past the table
+    [InlineData("source", 4, "20 tokens, but the model's source vocabulary is 24")]
+    public void ATokenizerOfAnotherVocabularyIsNamed(string side, int extra, string expected)
+    {
+        int vocab = HostileModelDirectory.Config.TargetVocab;
+        var config = HostileModelDirectory.Config with
+        {
+            ShareEmbeddings = false,
+            SourceVocab = vocab + (side == "source" ? extra : 0),
+            TargetVocab = vocab + (side == "target" ? extra : 0),
+        };
+        string directory = Path.Combine(_root, $"vocab-{side}{extra}");
+        ModelDirectory.Save(SequenceModel.Create(config, new Rng(11)), TrainingData.ToyTokenizer(), directory);
+        string path = Path.Combine(directory, "tokenizer.json");
+        Assert.Equal(20, vocab);
+        Assert.Contains(expected, Assert.Throws<InvalidFileException>(() => ModelDirectory.Open(directory)).Message);
+        Assert.Contains(expected, OneLineError(path, "translate", "--model", directory, "abc"));
     }
 
     [Fact]

@@ -37,6 +37,25 @@ public sealed class TextGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void OneGeneratorServesThreadsWithDifferentPromptsAndSeedsAtOnce()
+    {
+        var generator = TextGenerator.Load(LanguageModelDirectory());
+        string[] prompts = ["abc", "hello", "z", "ponml"];
+        var requests = Enumerable.Range(0, 16).Select(i => (Prompt: prompts[i % prompts.Length],
+            Options: i % 3 == 0 ? DecodingOptions.Greedy : DecodingOptions.Sample(new SamplingOptions(Temperature: 1.5f), seed: (ulong)i),
+            Tokens: 4 + i % 7)).ToArray();
+        var alone = requests.Select(r => generator.Generate(r.Prompt, r.Options, r.Tokens)).ToArray();
+        for (int round = 0; round < 3; round++)
+        {
+            var together = new string[requests.Length];
+            Parallel.For(0, requests.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+                i => together[i] = generator.Generate(requests[i].Prompt, requests[i].Options, requests[i].Tokens));
+            Assert.Equal(alone, together);
+        }
+        Assert.True(alone.Distinct().Count() > 8, "the requests should differ");
+    }
+
+    [Fact]
     public void TheOptionsLimitTheOutputUnlessTheCallDoes()
     {
         var generator = TextGenerator.Load(LanguageModelDirectory());

@@ -53,6 +53,34 @@ public sealed class TranslatorTests : IDisposable
     }
 
     [Fact]
+    public void ThreadsAskingForDifferentTextsAndMethodsAtOnceGetWhatEachWouldAlone()
+    {
+        // What an application's request handlers do: each thread its own texts, decoding method, batch and list size.
+        var translator = Translator.Load(_directory);
+        DecodingOptions[] methods =
+        [
+            DecodingOptions.Greedy, DecodingOptions.Beam(2), DecodingOptions.Beam(4) with { LengthPenalty = 1f },
+            DecodingOptions.Sample(new SamplingOptions(Temperature: 1.3f, TopK: 5), seed: 7),
+            DecodingOptions.Sample(new SamplingOptions(TopP: 0.8f), seed: 8), DecodingOptions.Greedy with { MaxOutputTokens = 3 },
+        ];
+        var requests = Enumerable.Range(0, 24).Select(i =>
+            (Texts: Texts.Skip(i % Texts.Length).Concat(Texts.Take(i % 4)).ToArray(), Options: methods[i % methods.Length],
+             NBest: i % 5 == 0 ? 2 : 1)).ToArray();
+        IReadOnlyList<IReadOnlyList<string>> Ask((string[] Texts, DecodingOptions Options, int NBest) r) => r.NBest == 1
+            ? [.. translator.Translate(r.Texts, r.Options).Select(t => (IReadOnlyList<string>)[t])]
+            : [.. translator.TranslateNBest(r.Texts, DecodingOptions.Beam(3), r.NBest).Select(list =>
+                (IReadOnlyList<string>)[.. list.Select(t => $"{t.Text} {t.Score:R} {t.Ended}")])];
+        var alone = requests.Select(Ask).ToArray();
+        for (int round = 0; round < 3; round++)
+        {
+            var together = new IReadOnlyList<IReadOnlyList<string>>[requests.Length];
+            Parallel.For(0, requests.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => together[i] = Ask(requests[i]));
+            for (int i = 0; i < requests.Length; i++) Assert.Equal(alone[i], together[i]);
+        }
+        Assert.True(alone.Select(a => string.Join('|', a.SelectMany(x => x))).Distinct().Count() > 10, "the requests should differ");
+    }
+
+    [Fact]
     public void SamplingIsReproducibleFromItsSeed()
     {
         var translator = Translator.Load(_directory);

@@ -20,11 +20,17 @@ public sealed class TorchEncoderLayer : nn.Module<TorchTensor, TorchTensor, Torc
     private readonly Linear linear1, linear2;
     private readonly LayerNorm norm1, norm2;
     private readonly bool _preNorm, _gelu;
+    private readonly TorchRotary? _rotary;
 
-    /// <summary>Width <paramref name="d"/>, <paramref name="heads"/> heads, feed-forward width <paramref name="dff"/>.</summary>
-    public TorchEncoderLayer(long d, long heads, long dff, bool preNorm, bool gelu, double eps = 1e-5) : base(nameof(TorchEncoderLayer))
+    /// <summary>
+    /// Width <paramref name="d"/>, <paramref name="heads"/> heads, feed-forward width <paramref name="dff"/>; with
+    /// <paramref name="rotaryBase"/>, self-attention rotates its queries and keys (RoPE).
+    /// </summary>
+    public TorchEncoderLayer(long d, long heads, long dff, bool preNorm, bool gelu, double eps = 1e-5, double? rotaryBase = null)
+        : base(nameof(TorchEncoderLayer))
     {
         (_preNorm, _gelu) = (preNorm, gelu);
+        _rotary = rotaryBase is double theta ? new TorchRotary(heads, theta) : null;
         self_attn = nn.MultiheadAttention(d, heads, 0.0);
         linear1 = nn.Linear(d, dff);
         linear2 = nn.Linear(dff, d);
@@ -38,13 +44,15 @@ public sealed class TorchEncoderLayer : nn.Module<TorchTensor, TorchTensor, Torc
     {
         if (_preNorm)
         {
-            var h = norm1.call(x);
-            x = x + self_attn.call(h, h, h, padding, true, mask).Item1;
+            x = x + SelfAttention(norm1.call(x), mask, padding);
             return x + FeedForward(norm2.call(x));
         }
-        x = norm1.call(x + self_attn.call(x, x, x, padding, true, mask).Item1);
+        x = norm1.call(x + SelfAttention(x, mask, padding));
         return norm2.call(x + FeedForward(x));
     }
+
+    private TorchTensor SelfAttention(TorchTensor x, TorchTensor mask, TorchTensor padding) =>
+        _rotary?.SelfAttention(self_attn, x, mask, padding) ?? self_attn.call(x, x, x, padding, true, mask).Item1;
 
     private TorchTensor FeedForward(TorchTensor x)
     {
@@ -60,11 +68,17 @@ public sealed class TorchDecoderLayer : nn.Module<TorchTensor, TorchTensor, Torc
     private readonly Linear linear1, linear2;
     private readonly LayerNorm norm1, norm2, norm3;
     private readonly bool _preNorm, _gelu;
+    private readonly TorchRotary? _rotary;
 
-    /// <summary>Width <paramref name="d"/>, <paramref name="heads"/> heads, feed-forward width <paramref name="dff"/>.</summary>
-    public TorchDecoderLayer(long d, long heads, long dff, bool preNorm, bool gelu, double eps = 1e-5) : base(nameof(TorchDecoderLayer))
+    /// <summary>
+    /// Width <paramref name="d"/>, <paramref name="heads"/> heads, feed-forward width <paramref name="dff"/>; with
+    /// <paramref name="rotaryBase"/>, self-attention (not cross-attention) rotates its queries and keys (RoPE).
+    /// </summary>
+    public TorchDecoderLayer(long d, long heads, long dff, bool preNorm, bool gelu, double eps = 1e-5, double? rotaryBase = null)
+        : base(nameof(TorchDecoderLayer))
     {
         (_preNorm, _gelu) = (preNorm, gelu);
+        _rotary = rotaryBase is double theta ? new TorchRotary(heads, theta) : null;
         self_attn = nn.MultiheadAttention(d, heads, 0.0);
         multihead_attn = nn.MultiheadAttention(d, heads, 0.0);
         linear1 = nn.Linear(d, dff);
@@ -81,15 +95,17 @@ public sealed class TorchDecoderLayer : nn.Module<TorchTensor, TorchTensor, Torc
     {
         if (_preNorm)
         {
-            var h = norm1.call(x);
-            x = x + self_attn.call(h, h, h, targetPadding, true, targetMask).Item1;
+            x = x + SelfAttention(norm1.call(x), targetMask, targetPadding);
             x = x + multihead_attn.call(norm2.call(x), memory, memory, memoryPadding, true, memoryMask).Item1;
             return x + FeedForward(norm3.call(x));
         }
-        x = norm1.call(x + self_attn.call(x, x, x, targetPadding, true, targetMask).Item1);
+        x = norm1.call(x + SelfAttention(x, targetMask, targetPadding));
         x = norm2.call(x + multihead_attn.call(x, memory, memory, memoryPadding, true, memoryMask).Item1);
         return norm3.call(x + FeedForward(x));
     }
+
+    private TorchTensor SelfAttention(TorchTensor x, TorchTensor mask, TorchTensor padding) =>
+        _rotary?.SelfAttention(self_attn, x, mask, padding) ?? self_attn.call(x, x, x, padding, true, mask).Item1;
 
     private TorchTensor FeedForward(TorchTensor x)
     {
@@ -202,12 +218,15 @@ public sealed class TorchSeq2Seq : nn.Module
     private readonly Embedding _sourceEmbedding, _targetEmbedding;
     private readonly nn.Module<TorchTensor, TorchTensor> _generator;
     private readonly TorchCore _core;
-    private readonly TorchTensor _table;
+    private readonly TorchTensor? _table;
     private readonly double _scale;
 
-    /// <summary>Registers the parts under their torch-style names; <paramref name="table"/> is the [L, d] positional table.</summary>
+    /// <summary>
+    /// Registers the parts under their torch-style names; <paramref name="table"/> is the [L, d] positional table added to
+    /// the embeddings (null where the layers rotate instead).
+    /// </summary>
     public TorchSeq2Seq(Embedding sourceEmbedding, Embedding? targetEmbedding, nn.Module core, TorchCore run,
-        nn.Module<TorchTensor, TorchTensor> generator, TorchTensor table, long dModel)
+        nn.Module<TorchTensor, TorchTensor> generator, TorchTensor? table, long dModel)
         : base(nameof(TorchSeq2Seq))
     {
         _sourceEmbedding = sourceEmbedding;
@@ -226,8 +245,8 @@ public sealed class TorchSeq2Seq : nn.Module
     public TorchTensor Logits(TorchTensor src, TorchTensor tgt)
     {
         long s = src.shape[1], t = tgt.shape[1];
-        var x = (_sourceEmbedding.call(src) * _scale + _table.narrow(0, 0, s)).transpose(0, 1);
-        var y = (_targetEmbedding.call(tgt) * _scale + _table.narrow(0, 0, t)).transpose(0, 1);
+        var x = TorchRotary.Embed(_sourceEmbedding.call(src) * _scale, _table).transpose(0, 1);
+        var y = TorchRotary.Embed(_targetEmbedding.call(tgt) * _scale, _table).transpose(0, 1);
         var hidden = _core(x, y, ModuleParity.TorchCausal((int)t), src.eq(0), tgt.eq(0));
         return _generator.call(hidden.transpose(0, 1));
     }
@@ -272,4 +291,77 @@ public sealed class TorchTiedGenerator : nn.Module<TorchTensor, TorchTensor>
 
     /// <summary>x: [..., d] → [..., V].</summary>
     public override TorchTensor forward(TorchTensor x) => nn.functional.linear(x, _weight(), bias);
+}
+
+/// <summary>
+/// A decoder-only language model from libtorch modules, as Sharpformer's LanguageModel: tgt_embed.*, decoder.layers.N.*
+/// and decoder.norm.* (encoder-style layers under a causal mask), generator.*.
+/// </summary>
+public sealed class TorchLanguageModel : nn.Module
+{
+    private readonly Embedding _embedding;
+    private readonly TorchEncoderStack _blocks;
+    private readonly nn.Module<TorchTensor, TorchTensor> _generator;
+    private readonly TorchTensor? _table;
+    private readonly double _scale;
+
+    /// <summary>The parts; <paramref name="table"/>: the [L, d] positional table, null where the layers rotate instead.</summary>
+    public TorchLanguageModel(Embedding embedding, TorchEncoderStack blocks, nn.Module<TorchTensor, TorchTensor> generator,
+        TorchTensor? table, long dModel) : base(nameof(TorchLanguageModel))
+    {
+        (_embedding, _blocks, _generator, _table, _scale) = (embedding, blocks, generator, table, Math.Sqrt(dModel));
+        register_module("tgt_embed", embedding);
+        register_module("decoder", blocks);
+        register_module("generator", generator);
+    }
+
+    /// <summary>tokens: int64 [B, T] (pad id 0) → logits [B, T, V].</summary>
+    public TorchTensor Logits(TorchTensor tokens)
+    {
+        long t = tokens.shape[1];
+        var x = TorchRotary.Embed(_embedding.call(tokens) * _scale, _table).transpose(0, 1);          // [T, B, d]
+        return _generator.call(_blocks.call(x, ModuleParity.TorchCausal((int)t), tokens.eq(0)).transpose(0, 1));
+    }
+}
+
+/// <summary>
+/// Rotary position embeddings (RoPE) written with torch ops the way LLaMA's reference code writes them, and a
+/// self-attention that applies them with the weights of a libtorch MultiheadAttention (in_proj_*, out_proj.*).
+/// </summary>
+public sealed class TorchRotary(long heads, double theta)
+{
+    /// <summary>x: [..., T at positionDim, ..., d] rotated at positions offset … offset + T − 1 (rotate_half).</summary>
+    public static TorchTensor Rotate(TorchTensor x, int positionDim, int offset, double theta)
+    {
+        long d = x.shape[^1], t = x.shape[positionDim];
+        var inverseFrequency = 1.0 / torch.pow(theta, torch.arange(0, d, 2, dtype: x.dtype) / d);
+        var positions = torch.arange(offset, offset + t, dtype: x.dtype);
+        var angles = torch.outer(positions, inverseFrequency);                 // [T, d/2]
+        var embedding = torch.cat([angles, angles], -1);                       // [T, d]
+        var shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
+        shape[positionDim] = t;
+        shape[^1] = d;
+        var (cos, sin) = (embedding.cos().reshape(shape), embedding.sin().reshape(shape));
+        var halves = x.chunk(2, -1);
+        var rotated = torch.cat([-halves[1], halves[0]], -1);                  // rotate_half
+        return x * cos + rotated * sin;
+    }
+
+    /// <summary>Embeddings [B, L, d] plus the positional <paramref name="table"/>'s first L rows, or unchanged without one.</summary>
+    public static TorchTensor Embed(TorchTensor x, TorchTensor? table) => table is null ? x : x + table.narrow(0, 0, x.shape[1]);
+
+    /// <summary>x: [S, B, E]; mask: float [S, S] or null; padding: bool [B, S] or null → [S, B, E].</summary>
+    public TorchTensor SelfAttention(MultiheadAttention attention, TorchTensor x, TorchTensor? mask, TorchTensor? padding)
+    {
+        var p = ModuleParity.TorchParameters(attention);
+        long s = x.shape[0], b = x.shape[1], e = x.shape[2], d = e / heads;
+        var qkv = nn.functional.linear(x, p["in_proj_weight"], p["in_proj_bias"]).chunk(3, -1);   // 3 × [S, B, E]
+        TorchTensor Split(TorchTensor t) => t.reshape(s, b, heads, d).permute(1, 2, 0, 3);        // [B, H, S, d]
+        var (q, k, v) = (Rotate(Split(qkv[0]), 2, 0, theta), Rotate(Split(qkv[1]), 2, 0, theta), Split(qkv[2]));
+        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(d);                                // [B, H, S, S]
+        if (mask is not null) scores = scores + mask;
+        if (padding is not null) scores = scores.masked_fill(padding.reshape(b, 1, 1, s), double.NegativeInfinity);
+        var context = scores.softmax(-1).matmul(v).permute(2, 0, 1, 3).reshape(s, b, e);          // [S, B, E]
+        return nn.functional.linear(context, p["out_proj.weight"], p["out_proj.bias"]);
+    }
 }

@@ -123,20 +123,23 @@ public class TransformerParityTests
 
     public enum Embeddings { Shared, Separate, SharedAndTiedOutput }
 
-    public static TheoryData<int, NormPlacement, ActivationKind, Embeddings> ModelCases() => new()
+    public static TheoryData<int, NormPlacement, ActivationKind, Embeddings, float?> ModelCases() => new()
     {
-        { 1, NormPlacement.Post, ActivationKind.Relu, Embeddings.Shared },
-        { 2, NormPlacement.Post, ActivationKind.Gelu, Embeddings.Separate },
-        { 3, NormPlacement.Post, ActivationKind.Relu, Embeddings.SharedAndTiedOutput },
-        { 4, NormPlacement.Pre, ActivationKind.Relu, Embeddings.Shared },
-        { 5, NormPlacement.Pre, ActivationKind.Gelu, Embeddings.Separate },
-        { 6, NormPlacement.Pre, ActivationKind.Gelu, Embeddings.SharedAndTiedOutput },
-        { 7, NormPlacement.Post, ActivationKind.Relu, Embeddings.Shared },
+        { 1, NormPlacement.Post, ActivationKind.Relu, Embeddings.Shared, null },
+        { 2, NormPlacement.Post, ActivationKind.Gelu, Embeddings.Separate, null },
+        { 3, NormPlacement.Post, ActivationKind.Relu, Embeddings.SharedAndTiedOutput, null },
+        { 4, NormPlacement.Pre, ActivationKind.Relu, Embeddings.Shared, null },
+        { 5, NormPlacement.Pre, ActivationKind.Gelu, Embeddings.Separate, null },
+        { 6, NormPlacement.Pre, ActivationKind.Gelu, Embeddings.SharedAndTiedOutput, null },
+        { 7, NormPlacement.Post, ActivationKind.Relu, Embeddings.Shared, null },
+        // Rotary positions (RoPE) in both stacks' self-attention, none added to the embeddings.
+        { 8, NormPlacement.Pre, ActivationKind.Relu, Embeddings.SharedAndTiedOutput, 10000f },
+        { 9, NormPlacement.Post, ActivationKind.Gelu, Embeddings.Separate, 500f },
     };
 
     [Theory]
     [MemberData(nameof(ModelCases))]
-    public void FullModel(int seed, NormPlacement norm, ActivationKind act, Embeddings embeddings)
+    public void FullModel(int seed, NormPlacement norm, ActivationKind act, Embeddings embeddings, float? rope)
     {
         using var scope = torch.NewDisposeScope();
         int sourceVocab = 11, targetVocab = embeddings == Embeddings.Separate ? 13 : 11;
@@ -145,6 +148,7 @@ public class TransformerParityTests
             SourceVocab = sourceVocab, TargetVocab = targetVocab, DModel = E, Heads = Heads, DimFeedForward = Dff,
             EncoderLayers = 2, DecoderLayers = 2, Dropout = 0f, Activation = act, Norm = norm, MaxLength = 16,
             ShareEmbeddings = embeddings != Embeddings.Separate, TieOutput = embeddings == Embeddings.SharedAndTiedOutput,
+            Positional = rope is null ? PositionalKind.Sinusoidal : PositionalKind.Rope, RopeBase = rope ?? 10000f,
         };
         var ours = new Sharpformer.NN.Transformer(config, new Rng((ulong)seed));
         Perturb(ours, seed, 0.05f);
@@ -153,22 +157,25 @@ public class TransformerParityTests
         var tgtEmbed = embeddings == Embeddings.Separate ? torch.nn.Embedding(targetVocab, E) : null;
         torch.nn.Module core;
         TorchCore run;
-        if (norm == NormPlacement.Post)
+        if (norm == NormPlacement.Post && rope is null)
         {
             var native = torch.nn.Transformer(E, Heads, 2, 2, Dff, 0.0, TorchActivation(act));
             (core, run) = (native, (src, tgt, tm, sp, tp) => native.call(src, tgt, null!, tm, null!, sp, tp, sp));
         }
         else
         {
+            bool pre = norm == NormPlacement.Pre, gelu = act == ActivationKind.Gelu;
             var composed = new TorchEncoderDecoder(
-                new TorchEncoderStack(Enumerable.Range(0, 2).Select(_ => TorchEncoderLayerFor(norm, act)), torch.nn.LayerNorm(E)),
-                new TorchDecoderStack(Enumerable.Range(0, 2).Select(_ => TorchDecoderLayerFor(norm, act)), torch.nn.LayerNorm(E)));
+                new TorchEncoderStack(Enumerable.Range(0, 2).Select(_ => new TorchEncoderLayer(E, Heads, Dff, pre, gelu, rotaryBase: rope)),
+                    torch.nn.LayerNorm(E)),
+                new TorchDecoderStack(Enumerable.Range(0, 2).Select(_ => new TorchDecoderLayer(E, Heads, Dff, pre, gelu, rotaryBase: rope)),
+                    torch.nn.LayerNorm(E)));
             (core, run) = (composed, composed.Run);
         }
         torch.nn.Module<TorchTensor, TorchTensor> generator = embeddings == Embeddings.SharedAndTiedOutput
             ? new TorchTiedGenerator(srcEmbed)
             : torch.nn.Linear(E, targetVocab);
-        var theirs = new TorchSeq2Seq(srcEmbed, tgtEmbed, core, run, generator, TorchPositionalTable(16, E), E);
+        var theirs = new TorchSeq2Seq(srcEmbed, tgtEmbed, core, run, generator, rope is null ? TorchPositionalTable(16, E) : null, E);
         string Map(string name) => name switch
         {
             "tgt_embed.weight" when embeddings != Embeddings.Separate => "src_embed.weight",
@@ -185,7 +192,8 @@ public class TransformerParityTests
         var expected = theirs.Logits(src.Theirs, tgt.Theirs);
         // Two stacks deep, float32 against float64: the largest scaled errors measured are about 4e-7 (logits) and
         // 1.5e-6 (parameter gradients), so the default 1e-5 holds.
-        Verify($"Transformer {norm} {act} {embeddings}", seed, [new("logits", logits, expected)], [src, tgt], ours, theirs, Map);
+        Verify($"Transformer {norm} {act} {embeddings}{(rope is null ? "" : $" RoPE {rope}")}", seed, [new("logits", logits, expected)],
+            [src, tgt], ours, theirs, Map);
     }
 
     /// <summary>

@@ -31,19 +31,95 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
     public void RunsKilledAtRandomMomentsResumeToTheUninterruptedResult()
     {
         string whole = Path.Combine(_root, "whole");
-        var started = DateTime.UtcNow;
-        var (code, _, stderr) = CliRunner.Run(Timeout, Train(whole));
-        Assert.True(code == 0, stderr);
-        double runSeconds = (DateTime.UtcNow - started).TotalSeconds;
+        var (runSeconds, stderr) = Timed(Train(whole));
+        Assert.True(runSeconds > 0, stderr);
 
-        var rng = new Rng(2026);
+        var (kills, chains, insideWrites, beforeFirstCheckpoint) = KillAndResume(Train, runSeconds, Kills, new Rng(2026), directory =>
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
+                         File.ReadAllBytes(Path.Combine(directory, "model.safetensors")));
+            CheckpointAssert.Same(whole, directory);
+            Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss),
+                         File.ReadAllLines(Path.Combine(directory, "metrics.jsonl")).Select(TrainingTests.Loss));
+        });
+        output.WriteLine($"{kills} kills in {chains} chains ({insideWrites} inside a file write, leaving a temporary file; " +
+                         $"{beforeFirstCheckpoint} before the first checkpoint); " +
+                         $"{chains} of {chains} resumed chains identical to the uninterrupted run ({runSeconds:F1} s)");
+        Assert.True(kills >= 20);
+    }
+
+    /// <summary>
+    /// The same with everything a run keeps besides its checkpoint — the best model by validation BLEU, the moving
+    /// average of the weights, the last checkpoints for averaging — on a TSV corpus whose epochs end mid-run.
+    /// </summary>
+    [Fact]
+    public void RunsThatKeepBestEmaAndLastCheckpointsResumeToTheUninterruptedResult()
+    {
+        var rng = new Rng(5);
+        string[] en = ["red", "green", "blue", "black", "white"], es = ["rojo", "verde", "azul", "negro", "blanco"];
+        string Pairs(int count) => string.Concat(Enumerable.Range(0, count).Select(_ =>
+        {
+            int[] words = [.. Enumerable.Range(0, 2 + rng.NextInt(3)).Select(_ => rng.NextInt(5))];
+            return string.Join(' ', words.Select(w => en[w])) + "\t" + string.Join(' ', words.Select(w => es[w])) + "\n";
+        }));
+        string train = Path.Combine(_root, "train.tsv"), valid = Path.Combine(_root, "valid.tsv");
+        File.WriteAllText(train, Pairs(200));   // about 8 updates an epoch: the run crosses three epoch boundaries
+        File.WriteAllText(valid, Pairs(12));
+        string[] Keeping(string directory) =>
+            ["train", "--train", train, "--valid", valid, "--out", directory, "--preset", "tiny", "--vocab-size", "280",
+             "--batch-tokens", "256", "--threads", "1", "--warmup", "3", "--steps", "30", "--eval-every", "5", "--eval-bleu",
+             "--keep-best", "--average-last", "2", "--ema", "0.9", "--save-every", "1", "--log-every", "1", "--seed", "3", "--resume"];
+
+        string whole = Path.Combine(_root, "whole");
+        var (runSeconds, stderr) = Timed(Keeping(whole));
+        Assert.True(runSeconds > 0, stderr);
+        Assert.Contains("\"epoch\":3", File.ReadAllText(Path.Combine(whole, "metrics.jsonl")));
+        string[] kept = ["model.safetensors", "best/model.safetensors", "best/best.json", "ema/model.safetensors",
+            "checkpoints/step-000029.safetensors", "checkpoints/step-000030.safetensors"];
+
+        var (kills, chains, _, _) = KillAndResume(Keeping, runSeconds, 12, new Rng(77), directory =>
+        {
+            foreach (string file in kept)
+                Assert.True(File.ReadAllBytes(Path.Combine(whole, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(directory, file))),
+                    $"{file} differs from the uninterrupted run's");
+            Assert.Equal(Directory.GetFiles(Path.Combine(whole, "checkpoints")).Length,
+                Directory.GetFiles(Path.Combine(directory, "checkpoints")).Length);
+            CheckpointAssert.Same(whole, directory);
+            Assert.Equal(Untimed(Path.Combine(whole, "metrics.jsonl")), Untimed(Path.Combine(directory, "metrics.jsonl")));
+        });
+        output.WriteLine($"{kills} kills in {chains} chains, each resumed to the uninterrupted run's files ({runSeconds:F1} s)");
+        Assert.True(kills >= 8);
+    }
+
+    // A metrics file without its clocks: every loss, rate, norm and validation score.
+    private static List<string> Untimed(string metrics) =>
+        [.. File.ReadAllLines(metrics).Select(line => System.Text.RegularExpressions.Regex.Replace(line,
+            "\"(tokens_per_s|train_s)\":[0-9.eE+-]+,?", ""))];
+
+    private static (double Seconds, string Stderr) Timed(string[] args)
+    {
+        var started = DateTime.UtcNow;
+        var (code, _, stderr) = CliRunner.Run(Timeout, args);
+        return (code == 0 ? (DateTime.UtcNow - started).TotalSeconds : 0, stderr);
+    }
+
+    /// <summary>
+    /// Chains of <see cref="KillsPerChain"/> SIGKILLs of the command <paramref name="args"/> gives for a chain's directory —
+    /// half at a random moment of a run lasting <paramref name="runSeconds"/>, half as soon as a write is in progress —
+    /// each chain then run to its end and handed to <paramref name="check"/>.
+    /// </summary>
+    private (int Kills, int Chains, int InsideWrites, int BeforeFirstCheckpoint) KillAndResume(Func<string, string[]> args,
+        double runSeconds, int target, Rng rng, Action<string> check)
+    {
         int kills = 0, insideWrites = 0, beforeFirstCheckpoint = 0, chains = 0;
-        while (kills < Kills)
+        while (kills < target)
         {
             string directory = Path.Combine(_root, $"chain-{chains++}");
-            for (int inChain = 0; inChain < KillsPerChain && kills < Kills; inChain++)
+            bool Writing() => Directory.Exists(directory)
+                && Directory.EnumerateFiles(directory, ".*.tmp", SearchOption.AllDirectories).Any();
+            for (int inChain = 0; inChain < KillsPerChain && kills < target; inChain++)
             {
-                using var process = CliRunner.Start(Train(directory));
+                using var process = CliRunner.Start(args(directory));
                 _ = process.StandardOutput.ReadToEndAsync();
                 _ = process.StandardError.ReadToEndAsync();
                 process.StandardInput.Close();
@@ -52,30 +128,21 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
                 else
                 {
                     var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2 * runSeconds);
-                    while (!process.HasExited && DateTime.UtcNow < deadline
-                        && !(Directory.Exists(directory) && Directory.EnumerateFiles(directory, ".*.tmp").Any()))
-                        Thread.Sleep(1);
+                    while (!process.HasExited && DateTime.UtcNow < deadline && !Writing()) Thread.Sleep(1);
                 }
                 if (process.HasExited) break;   // this chain finished before the kill: nothing left to kill
                 process.Kill();                 // SIGKILL: no handler runs, nothing is flushed
                 process.WaitForExit();
                 kills++;
-                if (Directory.Exists(directory) && Directory.GetFiles(directory, ".*.tmp").Length > 0) insideWrites++;
+                if (Writing()) insideWrites++;
                 if (CheckConsistent(directory) is null) beforeFirstCheckpoint++;
             }
-            (code, _, stderr) = CliRunner.Run(Timeout, Train(directory));
+            var (code, _, stderr) = CliRunner.Run(Timeout, args(directory));
             Assert.True(code == 0, $"{directory}: {stderr}");
-            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
-                         File.ReadAllBytes(Path.Combine(directory, "model.safetensors")));
-            CheckpointAssert.Same(whole, directory);
-            Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss),
-                         File.ReadAllLines(Path.Combine(directory, "metrics.jsonl")).Select(TrainingTests.Loss));
-            Assert.Empty(Directory.GetFiles(directory, ".*.tmp"));
+            check(directory);
+            Assert.Empty(Directory.GetFiles(directory, ".*.tmp", SearchOption.AllDirectories));
         }
-        output.WriteLine($"{kills} kills in {chains} chains ({insideWrites} inside a file write, leaving a temporary file; " +
-                         $"{beforeFirstCheckpoint} before the first checkpoint); " +
-                         $"{chains} of {chains} resumed chains identical to the uninterrupted run ({runSeconds:F1} s)");
-        Assert.True(kills >= 20);
+        return (kills, chains, insideWrites, beforeFirstCheckpoint);
     }
 
     /// <summary>The checkpoint a killed run left (null: none yet), after checking that what is there loads.</summary>

@@ -234,6 +234,11 @@ public static class HuggingFaceTokenizerFile
     // The vocab as an array by id: each id from 0 up to the largest belongs to exactly one token or special token.
     private static string[] TokensById(JsonFields root, (string Key, int Value)[] vocab, SpecialTokenSet specials)
     {
+        foreach (var (text, id) in vocab.Concat(specials.All.Select(token => (token.Text, token.Id))))
+        {
+            if (id is < 0 or >= MaxEntries)
+                throw root.Error($"token {Quote(text)} has id {id}, outside 0 to {MaxEntries - 1:N0}");
+        }
         int size = vocab.Select(entry => entry.Value + 1).Concat(specials.All.Select(token => token.Id + 1)).DefaultIfEmpty(0).Max();
         if (size > MaxEntries) throw root.Error($"ids reach {size - 1:N0}, more than a model's vocabulary of {MaxEntries:N0} takes");
         var tokens = new string?[size];

@@ -53,13 +53,56 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         BpeTrainer.Train(["hug hug hug pug pun bun hugs", "¿qué tal? el niño", "the the then there"],
             new TokenizerTrainingOptions { VocabSize = 300 }).Save(path);
         byte[] bpe = File.ReadAllBytes(path);
-        Report(FuzzRunner.Run("tokenizer", Inputs, 2, rng => Mutator.Mutate(rng, rng.NextInt(2) == 0 ? chars : bpe, json: true), input =>
+        byte[][] seeds = [chars, bpe, HuggingFaceSeed(bpe)];
+        Report(FuzzRunner.Run("tokenizer", Inputs, 2, rng => Mutator.Mutate(rng, seeds[rng.NextInt(seeds.Length)], json: true), input =>
         {
             var tokenizer = TokenizerFile.Parse(input, path);
             var ids = tokenizer.Encode(Sample);
             Assert.All(ids, id => Assert.InRange(id, 0, tokenizer.VocabSize - 1));
             tokenizer.Decode(ids);
         }, path));
+    }
+
+    /// <summary>
+    /// Mutants of a Hugging Face tokenizer.json through the real command: each encodes, or ends with one line naming the
+    /// file and exit code 1 — never a stack trace.
+    /// </summary>
+    [Fact]
+    public void HuggingFaceTokenizerJsonThroughTheCommandLine()
+    {
+        string path = Path.Combine(_root, "tokenizer.json");
+        BpeTrainer.Train(["hug hug hug pug pun bun hugs", "¿qué tal? el niño", "the the then there"],
+            new TokenizerTrainingOptions { VocabSize = 300 }).Save(path);
+        byte[] seed = HuggingFaceSeed(File.ReadAllBytes(path));
+        int encoded = 0, refused = 0;
+        for (int i = 0; i < 40; i++)
+        {
+            File.WriteAllBytes(path, Mutator.Mutate(new Rng(9_000 + (ulong)i), seed, json: true));
+            var (code, stdout, stderr) = Cli.CliRunner.Run(TimeSpan.FromMinutes(1), "tokenizer", "encode", "--tokenizer", path, Sample);
+            if (code == 0)
+            {
+                Assert.Matches(@"^\d+( \d+)*\n$", stdout);
+                encoded++;
+                continue;
+            }
+            Assert.True(code == 1, $"mutant {i}: exit code {code}: {stderr}");
+            var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length == 1 && lines[0].StartsWith($"sharpformer: {path}: ", StringComparison.Ordinal),
+                $"mutant {i}: {stderr}");
+            refused++;
+        }
+        output.WriteLine($"40 mutants of a Hugging Face tokenizer.json through `tokenizer encode`: {encoded} encoded, {refused} refused");
+        Assert.True(refused >= 10, "the mutations are too gentle");
+    }
+
+    // The same byte-level BPE in Hugging Face's schema (tokenizers' tokenizer.json), as `sharpformer export` writes it.
+    private byte[] HuggingFaceSeed(byte[] sharpformerJson)
+    {
+        string directory = Path.Combine(_root, "hf");
+        HuggingFaceTokenizerFile.Write(TokenizerFile.Parse(sharpformerJson, "bpe.json"), directory);
+        byte[] json = File.ReadAllBytes(Path.Combine(directory, "tokenizer.json"));
+        Assert.True(HuggingFaceTokenizerFile.Recognises(System.Text.Json.JsonDocument.Parse(json).RootElement));
+        return json;
     }
 
     [Fact]

@@ -127,6 +127,8 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
         { "merge of an unknown token", "merges[0] names 'zz', which is not in the vocab" },
         { "token outside the byte mapping", "is not a byte sequence in GPT-2's byte-to-character mapping" },
         { "negative id", "must be a whole number from 0" },
+        { "largest id", "has id 2147483647, outside 0 to 1,048,575" },   // once an IndexOutOfRangeException (the fuzz suite)
+        { "largest special id", "'<sep>' has id 2147483647, outside 0 to 1,048,575" },
     };
 
     [Theory]
@@ -159,6 +161,8 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
             case "merge of an unknown token": model["merges"]![0] = "zz y"; break;
             case "token outside the byte mapping": vocab["一"] = 300; break;
             case "negative id": vocab[TokenOf(8)] = -8; break;
+            case "largest id": vocab[TokenOf(8)] = int.MaxValue; break;
+            case "largest special id": json["added_tokens"]![4]!["id"] = int.MaxValue; break;
         }
         File.WriteAllText(TokenizerPath, json.ToJsonString());
 

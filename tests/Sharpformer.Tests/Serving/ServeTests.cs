@@ -341,6 +341,49 @@ public sealed class ServeTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         using var client = new System.Net.Sockets.TcpClient();
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => client.ConnectAsync(IPAddress.Loopback, other));
+
+        // Without --host, this machine only: 127.0.0.1, not the machine's other addresses.
+        Assert.Equal("127.0.0.1", server.Client.BaseAddress!.Host);
+        var outward = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        if (outward is null) return;   // a machine with no other address: nothing more to show
+        using var outside = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(
+            () => outside.ConnectAsync(outward, server.Client.BaseAddress.Port));
+    }
+
+    [Fact]
+    public async Task RequestsBeyondMaxQueueAreRefusedWith503AndRetryAfter()
+    {
+        // One line decoded at a time (--max-batch 1): while lines wait, a request that would queue more than --max-queue 64
+        // in all is refused (whichever came second: the 64 beam-searched lines or one of the 8-line requests sent meanwhile);
+        // every request taken is answered.
+        using var server = await ServerProcess.StartAsync("--model", _model, "--max-queue", "64", "--max-batch", "1", "--threads", "1");
+        string[] lines = [.. Enumerable.Range(0, 64).Select(i => new string((char)('a' + i % 26), 8 + i % 9))];
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            var responses = new List<HttpResponseMessage>();
+            var first = Post(server, "/v1/translate", new { text = lines, beam = 4 });
+            do responses.Add(await Post(server, "/v1/translate", new { text = lines[..8] }));
+            while (!first.IsCompleted && responses.Count < 1000);
+            responses.Add(await first);
+            var refused = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+            Assert.All(responses.Except(refused), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            if (refused.Count > 0)
+            {
+                Assert.Equal(TimeSpan.FromSeconds(1), refused[0].Headers.RetryAfter?.Delta);
+                using var body = JsonDocument.Parse(await refused[0].Content.ReadAsStringAsync());
+                var error = body.RootElement.GetProperty("error");
+                Assert.Equal("overloaded", error.GetProperty("code").GetString());
+                Assert.Contains("the limit is 64", error.GetProperty("message").GetString());
+                responses.ForEach(r => r.Dispose());
+                return;
+            }
+            responses.ForEach(r => r.Dispose());
+        }
+        Assert.Fail("in 5 attempts no request was refused while 64 lines waited");
     }
 
     [Fact]

@@ -24,6 +24,43 @@ public sealed class DemoAndGenerateCliTests : IDisposable
         Assert.Contains("already holds", error);
     }
 
+    /// <summary>
+    /// What the README shows of the demo at its default settings: every sequence reversed, the nine pictures, and the
+    /// decoder's cross-attention on the anti-diagonal (each output letter looking at its mirror position in the source).
+    /// </summary>
+    [Fact]
+    public void TheDefaultDemoReversesAndItsCrossAttentionIsTheAntiDiagonal()
+    {
+        string output = Path.Combine(_root, "default");
+        var (code, stdout, stderr) = CliRunner.Run(Timeout, "demo", "--out", output);
+        Assert.True(code == 0, stderr);
+        var greedy = System.Text.RegularExpressions.Regex.Match(stdout, @"greedy +([0-9.]+) %");
+        Assert.True(greedy.Success, stdout);
+        Assert.InRange(double.Parse(greedy.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 99.0, 100.0);
+        foreach (string picture in new[] { "training-curves", "positional-encoding", "embeddings-pca", "attention-encoder-self-layer1",
+                     "attention-encoder-self-layer2", "attention-decoder-self-layer1", "attention-decoder-self-layer2",
+                     "attention-decoder-cross-layer1", "attention-decoder-cross-layer2" })
+            Viz.VizFixtures.AssertPng(Path.Combine(output, "pictures", picture + ".png"));
+
+        // The last layer, averaged over heads: query i (which predicts letter i of the reversal) weighs source position
+        // n − 1 − i most for most letters, and a neighbour of it otherwise (the letter it reads, n − i, pulls too).
+        var files = Sharpformer.Models.ModelDirectory.Open(output);
+        foreach (string source in new[] { "agihhcdmnej", "okcpfiggd", "lcpif", "gnjhlahhocfg" })
+        {
+            var last = Sharpformer.Viz.AttentionCapture.Capture(files.Model, files.Tokenizer, source)
+                .Last(map => map.Kind == Sharpformer.Viz.AttentionKind.Cross);
+            int n = source.Length;
+            int[] peaks = [.. Enumerable.Range(0, n).Select(i =>
+            {
+                var keys = Enumerable.Range(0, n).Select(j => last.Weights.Average(head => head[i, j])).ToList();
+                return keys.IndexOf(keys.Max());
+            })];
+            string described = $"'{source}': peaks at {string.Join(", ", peaks)}";
+            Assert.All(Enumerable.Range(0, n), i => Assert.True(Math.Abs(peaks[i] - (n - 1 - i)) <= 1, described));
+            Assert.True(Enumerable.Range(0, n).Count(i => peaks[i] == n - 1 - i) >= 2 * n / 3, described);
+        }
+    }
+
     [Fact]
     public void AustenLanguageModelGeneratesFromAPrompt()
     {

@@ -237,10 +237,9 @@ public static class HuggingFaceTokenizerFile
         foreach (var (text, id) in vocab.Concat(specials.All.Select(token => (token.Text, token.Id))))
         {
             if (id is < 0 or >= MaxEntries)
-                throw root.Error($"token {Quote(text)} has id {id}, outside 0 to {MaxEntries - 1:N0}");
+                throw root.Error($"token {Quote(text)} has id {id}, outside 0 to {MaxEntries - 1:N0} (a model's largest vocabulary)");
         }
         int size = vocab.Select(entry => entry.Value + 1).Concat(specials.All.Select(token => token.Id + 1)).DefaultIfEmpty(0).Max();
-        if (size > MaxEntries) throw root.Error($"ids reach {size - 1:N0}, more than a model's vocabulary of {MaxEntries:N0} takes");
         var tokens = new string?[size];
         foreach (var (text, id) in vocab)
         {

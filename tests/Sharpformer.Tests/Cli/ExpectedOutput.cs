@@ -7,11 +7,14 @@ namespace Sharpformer.Tests.Cli;
 /// The "Expected output" section a docs chapter ends with: the command that runs its example and what it prints, checked
 /// against a real run. Each shown line must appear in the output, in order (lines between may be left out, and a line of
 /// <c>⋮</c> says so); <c>⋯</c> stands for text that varies (a time, a speed, a path); numbers match to 0.2 % (or 1e-3
-/// near zero), since the last digit of a float can differ between the AVX2 and AVX-512 kernels.
+/// near zero), since the last digit of a float can differ between the AVX2 and AVX-512 kernels, and a number marked
+/// <c>≈</c> — one that a different CPU's rounding moves further (a training run's outcome, a tile's scratch) — within 5 %
+/// or one unit of its last digit. Runs of spaces match any run (a minus sign shifts a padded column).
 /// </summary>
 public static partial class ExpectedOutput
 {
     private const string Varies = "⋯", LeftOut = "⋮";
+    private const char Approximately = '≈';
 
     /// <summary>
     /// The shown lines of <paramref name="chapter"/>'s section, once it is seen to run the example as the test does, and the
@@ -49,10 +52,13 @@ public static partial class ExpectedOutput
         }
     }
 
+    // A number of a shown line: its value, whether it is a count (matched exactly), and for one marked ≈ its last digit's unit.
+    private readonly record struct Shown(double Value, bool Whole, double? Unit);
+
     // A regex for the shown line: ⋯ matches anything, each number is captured to be compared with a tolerance.
-    private static (Regex Regex, (double Value, bool Whole)[] Numbers) Pattern(string line)
+    private static (Regex Regex, Shown[] Numbers) Pattern(string line)
     {
-        var numbers = new List<(double, bool)>();
+        var numbers = new List<Shown>();
         var pattern = new System.Text.StringBuilder("^");
         string[] parts = line.Split(Varies);
         for (int p = 0; p < parts.Length; p++)
@@ -61,25 +67,34 @@ public static partial class ExpectedOutput
             int at = 0;
             foreach (Match m in Number().Matches(parts[p]))
             {
-                pattern.Append(Regex.Escape(parts[p][at..m.Index])).Append('(').Append(NumberPattern).Append(')');
+                bool approximate = m.Index > 0 && parts[p][m.Index - 1] == Approximately;
+                pattern.Append(Literal(parts[p][at..(approximate ? m.Index - 1 : m.Index)])).Append('(').Append(NumberPattern).Append(')');
                 bool whole = !m.Value.Contains('.', StringComparison.Ordinal) && !m.Value.Contains('E', StringComparison.OrdinalIgnoreCase);
-                numbers.Add((Parse(m.Value), whole));
+                int point = m.Value.IndexOf('.', StringComparison.Ordinal), decimals = point < 0 ? 0 : m.Value.Length - point - 1;
+                numbers.Add(new Shown(Parse(m.Value), whole && !approximate, approximate ? Math.Pow(10, -decimals) : null));
                 at = m.Index + m.Length;
             }
-            pattern.Append(Regex.Escape(parts[p][at..]));
+            pattern.Append(Literal(parts[p][at..]));
         }
         return (new Regex(pattern.Append('$').ToString()), [.. numbers]);
     }
 
-    // Whole numbers (counts, sizes) must be equal; others within 0.2 % or 1e-3.
-    private static bool Matches(Regex regex, (double Value, bool Whole)[] numbers, string line)
+    // Text between numbers, any run of spaces matching any other.
+    private static string Literal(string text) => Regex.Replace(Regex.Escape(text), @"(?:\\ )+", " +");
+
+    // Whole numbers (counts, sizes) must be equal; others within 0.2 % or 1e-3; a number marked ≈ within 5 % or its unit.
+    private static bool Matches(Regex regex, Shown[] numbers, string line)
     {
         var match = regex.Match(line);
         if (!match.Success) return false;
         var actual = match.Groups.Cast<Group>().Skip(1).Select(g => Parse(g.Value)).ToArray();
-        return actual.Length == numbers.Length && numbers.Zip(actual).All(p => p.First.Whole
-            ? p.First.Value == p.Second
-            : Math.Abs(p.First.Value - p.Second) <= Math.Max(1e-3, 2e-3 * Math.Abs(p.First.Value)));
+        return actual.Length == numbers.Length && numbers.Zip(actual).All(p =>
+        {
+            var (shown, value) = p;
+            double off = Math.Abs(shown.Value - value);
+            return shown.Unit is double unit ? off <= Math.Max(0.05 * Math.Abs(shown.Value), unit) * (1 + 1e-9)
+                : shown.Whole ? off == 0 : off <= Math.Max(1e-3, 2e-3 * Math.Abs(shown.Value));
+        });
     }
 
     private static double Parse(string number) =>

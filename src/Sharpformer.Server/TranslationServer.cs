@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -78,8 +79,9 @@ public sealed class TranslationServer : IAsyncDisposable
             $"no endpoint {context.HttpContext.Request.Method} {context.HttpContext.Request.Path} (see GET /openapi.json)"));
         app.Use(async (context, next) =>
         {
+            // What the health check counts: requests routed to a decoding endpoint (routing ignores the path's case).
             bool decoding = HttpMethods.IsPost(context.Request.Method)
-                && context.Request.Path.Value is "/v1/translate" or "/v1/generate";   // what the health check counts
+                && context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: "/v1/translate" or "/v1/generate" };
             if (decoding) Interlocked.Increment(ref server._inFlight);
             try
             {

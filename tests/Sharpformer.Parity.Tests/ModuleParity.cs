@@ -196,6 +196,9 @@ public static class ModuleParity
     public static TorchTensor TorchCausal(int length) =>
         torch.triu(torch.full(length, length, double.NegativeInfinity, dtype: torch.ScalarType.Float64), 1);
 
+    /// <summary>Embeddings [B, L, d] plus the positional <paramref name="table"/>'s first L rows, or unchanged without one.</summary>
+    public static TorchTensor AddPositions(TorchTensor x, TorchTensor? table) => table is null ? x : x + table.narrow(0, 0, x.shape[1]);
+
     /// <summary>The sinusoidal table in float64, computed in torch from the paper's formula: [maxLength, dim].</summary>
     public static TorchTensor TorchPositionalTable(int maxLength, int dim)
     {

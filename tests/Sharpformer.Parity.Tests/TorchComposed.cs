@@ -245,8 +245,8 @@ public sealed class TorchSeq2Seq : nn.Module
     public TorchTensor Logits(TorchTensor src, TorchTensor tgt)
     {
         long s = src.shape[1], t = tgt.shape[1];
-        var x = TorchRotary.Embed(_sourceEmbedding.call(src) * _scale, _table).transpose(0, 1);
-        var y = TorchRotary.Embed(_targetEmbedding.call(tgt) * _scale, _table).transpose(0, 1);
+        var x = ModuleParity.AddPositions(_sourceEmbedding.call(src) * _scale, _table).transpose(0, 1);
+        var y = ModuleParity.AddPositions(_targetEmbedding.call(tgt) * _scale, _table).transpose(0, 1);
         var hidden = _core(x, y, ModuleParity.TorchCausal((int)t), src.eq(0), tgt.eq(0));
         return _generator.call(hidden.transpose(0, 1));
     }
@@ -319,7 +319,7 @@ public sealed class TorchLanguageModel : nn.Module
     public TorchTensor Logits(TorchTensor tokens)
     {
         long t = tokens.shape[1];
-        var x = TorchRotary.Embed(_embedding.call(tokens) * _scale, _table).transpose(0, 1);          // [T, B, d]
+        var x = ModuleParity.AddPositions(_embedding.call(tokens) * _scale, _table).transpose(0, 1);          // [T, B, d]
         return _generator.call(_blocks.call(x, ModuleParity.TorchCausal((int)t), tokens.eq(0)).transpose(0, 1));
     }
 }
@@ -346,9 +346,6 @@ public sealed class TorchRotary(long heads, double theta)
         var rotated = torch.cat([-halves[1], halves[0]], -1);                  // rotate_half
         return x * cos + rotated * sin;
     }
-
-    /// <summary>Embeddings [B, L, d] plus the positional <paramref name="table"/>'s first L rows, or unchanged without one.</summary>
-    public static TorchTensor Embed(TorchTensor x, TorchTensor? table) => table is null ? x : x + table.narrow(0, 0, x.shape[1]);
 
     /// <summary>x: [S, B, E]; mask: float [S, S] or null; padding: bool [B, S] or null → [S, B, E].</summary>
     public TorchTensor SelfAttention(MultiheadAttention attention, TorchTensor x, TorchTensor? mask, TorchTensor? padding)

@@ -1,3 +1,9 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Sharpformer.Models;
+using Sharpformer.Tests.Viz;
+using Sharpformer.Viz;
+
 namespace Sharpformer.Tests.Cli;
 
 /// <summary>End-to-end runs of the demo and of a language model trained on the shipped Austen corpus.</summary>
@@ -34,22 +40,22 @@ public sealed class DemoAndGenerateCliTests : IDisposable
         string output = Path.Combine(_root, "default");
         var (code, stdout, stderr) = CliRunner.Run(Timeout, "demo", "--out", output);
         Assert.True(code == 0, stderr);
-        var greedy = System.Text.RegularExpressions.Regex.Match(stdout, @"greedy +([0-9.]+) %");
+        var greedy = Regex.Match(stdout, @"greedy +([0-9.]+) %");
         Assert.True(greedy.Success, stdout);
-        Assert.InRange(double.Parse(greedy.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 99.0, 100.0);
+        Assert.InRange(double.Parse(greedy.Groups[1].Value, CultureInfo.InvariantCulture), 99.0, 100.0);
         foreach (string picture in new[] { "training-curves", "positional-encoding", "embeddings-pca", "attention-encoder-self-layer1",
                      "attention-encoder-self-layer2", "attention-decoder-self-layer1", "attention-decoder-self-layer2",
                      "attention-decoder-cross-layer1", "attention-decoder-cross-layer2" })
-            Viz.VizFixtures.AssertPng(Path.Combine(output, "pictures", picture + ".png"));
+            VizFixtures.AssertPng(Path.Combine(output, "pictures", picture + ".png"));
 
         // The last layer, averaged over heads: query i (which predicts letter i of the reversal) weighs source position
         // n − 1 − i most for most letters, and a neighbour of it otherwise (the letter it reads, n − i, pulls too).
-        var files = Sharpformer.Models.ModelDirectory.Open(output);
+        var files = ModelDirectory.Open(output);
         foreach (string source in new[] { "agihhcdmnej", "okcpfiggd", "lcpif", "gnjhlahhocfg" })
         {
-            var last = Sharpformer.Viz.AttentionCapture.Capture(files.Model, files.Tokenizer, source)
-                .Last(map => map.Kind == Sharpformer.Viz.AttentionKind.Cross);
+            var last = AttentionCapture.Capture(files.Model, files.Tokenizer, source).Last(map => map.Kind == AttentionKind.Cross);
             int n = source.Length;
+            Assert.True(last.QueryTokens.Length > n, $"'{source}' was translated to {last.QueryTokens.Length - 1} tokens");
             int[] peaks = [.. Enumerable.Range(0, n).Select(i =>
             {
                 var keys = Enumerable.Range(0, n).Select(j => last.Weights.Average(head => head[i, j])).ToList();

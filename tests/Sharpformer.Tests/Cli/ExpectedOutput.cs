@@ -7,7 +7,9 @@ namespace Sharpformer.Tests.Cli;
 /// The "Expected output" section a docs chapter ends with: the command that runs its example and what it prints, checked
 /// against a real run. Each shown line must appear in the output, in order (lines between may be left out, and a line of
 /// <c>⋮</c> says so); <c>⋯</c> stands for text that varies (a time, a speed, a path); numbers match to 0.2 % (or 1e-3
-/// near zero), since the last digit of a float can differ between the AVX2 and AVX-512 kernels, and a number marked
+/// near zero), since the last digit of a float can differ between the AVX2 and AVX-512 kernels; one in E notation (a
+/// measured error, 4.8E-007) within a factor of 10 (zero exactly), since rounding errors differ between kernels but a
+/// regression shows as orders of magnitude; and a number marked
 /// <c>≈</c> — one that a different CPU's rounding moves further (a training run's outcome, a tile's scratch) — within 5 %
 /// or one unit of its last digit. Runs of spaces match any run (a minus sign shifts a padded column).
 /// </summary>
@@ -52,8 +54,10 @@ public static partial class ExpectedOutput
         }
     }
 
-    // A number of a shown line: its value, whether it is a count (matched exactly), and for one marked ≈ its last digit's unit.
-    private readonly record struct Shown(double Value, bool Whole, double? Unit);
+    private enum Kind { Count, Decimal, Magnitude, Approximate }
+
+    // A number of a shown line: its value, how it matches, and for one marked ≈ its last digit's unit.
+    private readonly record struct Shown(double Value, Kind Kind, double Unit = 0);
 
     // A regex for the shown line: ⋯ matches anything, each number is captured to be compared with a tolerance.
     private static (Regex Regex, Shown[] Numbers) Pattern(string line)
@@ -69,9 +73,7 @@ public static partial class ExpectedOutput
             {
                 bool approximate = m.Index > 0 && parts[p][m.Index - 1] == Approximately;
                 pattern.Append(Literal(parts[p][at..(approximate ? m.Index - 1 : m.Index)])).Append('(').Append(NumberPattern).Append(')');
-                bool whole = !m.Value.Contains('.', StringComparison.Ordinal) && !m.Value.Contains('E', StringComparison.OrdinalIgnoreCase);
-                int point = m.Value.IndexOf('.', StringComparison.Ordinal), decimals = point < 0 ? 0 : m.Value.Length - point - 1;
-                numbers.Add(new Shown(Parse(m.Value), whole && !approximate, approximate ? Math.Pow(10, -decimals) : null));
+                numbers.Add(Classify(m.Value, approximate));
                 at = m.Index + m.Length;
             }
             pattern.Append(Literal(parts[p][at..]));
@@ -82,7 +84,18 @@ public static partial class ExpectedOutput
     // Text between numbers, any run of spaces matching any other.
     private static string Literal(string text) => Regex.Replace(Regex.Escape(text), @"(?:\\ )+", " +");
 
-    // Whole numbers (counts, sizes) must be equal; others within 0.2 % or 1e-3; a number marked ≈ within 5 % or its unit.
+    // 1,024 is a count; 0.85 a decimal; 4.8E-007 a magnitude; ≈0.85 approximate, its unit 0.01 (≈4.8E-007: 1e-8).
+    private static Shown Classify(string number, bool approximate)
+    {
+        int e = number.IndexOfAny(['e', 'E']), point = number.IndexOf('.', StringComparison.Ordinal);
+        string mantissa = e < 0 ? number : number[..e];
+        int decimals = point < 0 ? 0 : mantissa.Length - point - 1;
+        int exponent = e < 0 ? 0 : int.Parse(number[(e + 1)..], CultureInfo.InvariantCulture);
+        if (approximate) return new Shown(Parse(number), Kind.Approximate, Math.Pow(10, exponent - decimals));
+        return new Shown(Parse(number), e >= 0 ? Kind.Magnitude : point >= 0 ? Kind.Decimal : Kind.Count);
+    }
+
+    // Counts equal; decimals within 0.2 % or 1e-3; magnitudes within a factor of 10; ≈ within 5 % or one unit.
     private static bool Matches(Regex regex, Shown[] numbers, string line)
     {
         var match = regex.Match(line);
@@ -92,8 +105,14 @@ public static partial class ExpectedOutput
         {
             var (shown, value) = p;
             double off = Math.Abs(shown.Value - value);
-            return shown.Unit is double unit ? off <= Math.Max(0.05 * Math.Abs(shown.Value), unit) * (1 + 1e-9)
-                : shown.Whole ? off == 0 : off <= Math.Max(1e-3, 2e-3 * Math.Abs(shown.Value));
+            return shown.Kind switch
+            {
+                Kind.Count => off == 0,
+                Kind.Decimal => off <= Math.Max(1e-3, 2e-3 * Math.Abs(shown.Value)),
+                Kind.Magnitude => shown.Value == 0 ? value == 0
+                    : Math.Sign(shown.Value) == Math.Sign(value) && Math.Abs(Math.Log10(value / shown.Value)) <= 1,
+                _ => off <= Math.Max(0.05 * Math.Abs(shown.Value), shown.Unit) * (1 + 1e-9),
+            };
         });
     }
 

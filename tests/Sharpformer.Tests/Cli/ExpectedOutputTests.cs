@@ -28,6 +28,11 @@ public sealed class ExpectedOutputTests
     [InlineData("tiled ≈0.85 MB", "tiled 0.87 MB", true)]        // ≈: within 5 %
     [InlineData("tiled ≈0.85 MB", "tiled 0.95 MB", false)]
     [InlineData("diff ≈0.00 %", "diff -0.01 %", true)]
+    [InlineData("max 4.8E-007", "max 2.4E-006", true)]           // a measured error: within a factor of 10
+    [InlineData("max 4.8E-007", "max 1.0E-004", false)]
+    [InlineData("max 0.00E+000", "max 1.0E-010", false)]          // zero exactly
+    [InlineData("max ≈4.8E-007", "max 4.9E-007", true)]           // ≈ in E notation: the mantissa's last digit
+    [InlineData("max ≈4.8E-007", "max 5.2E-007", false)]
     [InlineData("took ⋯ s at ⋯", "took 2.6 s at 4511/s", true)]
     [InlineData("greedy \"fffl\"", "greedy \"fffm\"", false)]
     public void OneLine(string shown, string printed, bool passes) => Assert.Equal(passes, Passes(shown, printed));

@@ -14,9 +14,11 @@ public sealed class TrainCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static string[] TrainArgs(string directory, params string[] extra) =>
-        ["train", "--task", "reverse", "--out", directory, "--steps", "60", "--save-every", "20", "--log-every", "1",
-         "--eval-every", "0", "--seed", "5", "--threads", "1", "--batch-tokens", "256", .. extra];
+    private static string[] TrainArgs(string directory, params string[] extra) => TrainArgsFor(directory, 60, extra);
+
+    private static string[] TrainArgsFor(string directory, int steps, params string[] extra) =>
+        ["train", "--task", "reverse", "--out", directory, "--steps", steps.ToString(CultureInfo.InvariantCulture), "--save-every", "20",
+         "--log-every", "1", "--eval-every", "0", "--seed", "5", "--threads", "1", "--batch-tokens", "256", .. extra];
 
     [Theory]
     [InlineData("fp32")]
@@ -57,10 +59,11 @@ public sealed class TrainCliTests : IDisposable
     public void ASignalCheckpointsTheLastUpdateBeforeExiting(Signal signal, int expectedCode)
     {
         string whole = Path.Combine(_root, "whole"), stopped = Path.Combine(_root, "stopped");
-        var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(whole));
+        // 200 short updates: the signal, sent after update 45, lands long before the run could end by itself.
+        var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgsFor(whole, 200));
         Assert.True(code == 0, stderr);
 
-        using (var process = StartAndWaitForStep45(stopped))
+        using (var process = StartAndWaitForStep45(TrainArgsFor(stopped, 200)))
         {
             Signals.Send(process.Id, signal);
             (code, _, stderr) = CliRunner.Complete(process, Timeout, ["train"]);
@@ -71,8 +74,8 @@ public sealed class TrainCliTests : IDisposable
             "continue it with --resume");
         Assert.True(match.Success, stderr);
         int step = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        Assert.InRange(step, 45, 59);   // past the last periodic checkpoint (step 40)
-        (code, _, stderr) = CliRunner.Run(Timeout, TrainArgs(stopped, "--resume"));
+        Assert.InRange(step, 45, 199);   // stopped by the signal, before the run's end
+        (code, _, stderr) = CliRunner.Run(Timeout, TrainArgsFor(stopped, 200, "--resume"));
         Assert.True(code == 0, stderr);
         Assert.Contains($"resuming at step {step}", stderr);
         Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.jsonl")).Select(TrainingTests.Loss),
@@ -82,10 +85,10 @@ public sealed class TrainCliTests : IDisposable
     [Fact]
     public async Task ASecondSignalStopsAtOnceAndTheRunStillResumes()
     {
-        // The big preset: an update takes most of a second, so the second signal lands while the first waits for it.
+        // The big preset at 4,096 tokens: an update takes seconds, so the second signal lands while the first waits for it.
         string directory = Path.Combine(_root, "stopped");
-        string[] args = ["train", "--task", "reverse", "--preset", "big", "--out", directory, "--steps", "6", "--save-every", "2",
-            "--log-every", "1", "--eval-every", "0", "--seed", "5", "--threads", "1", "--batch-tokens", "2048"];
+        string[] args = ["train", "--task", "reverse", "--preset", "big", "--out", directory, "--steps", "4", "--save-every", "1",
+            "--log-every", "1", "--eval-every", "0", "--seed", "5", "--threads", "1", "--batch-tokens", "4096"];
         int code;
         var stderr = new System.Text.StringBuilder();
         using (var process = CliRunner.Start(args))
@@ -93,18 +96,18 @@ public sealed class TrainCliTests : IDisposable
             var stdout = process.StandardOutput.ReadToEndAsync();
             string metrics = Path.Combine(directory, "metrics.jsonl");
             var deadline = DateTime.UtcNow + Timeout;
-            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 3) && !process.HasExited && DateTime.UtcNow < deadline)
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 2) && !process.HasExited && DateTime.UtcNow < deadline)
                 Thread.Sleep(20);
             Assert.False(process.HasExited, "the run finished before it could be stopped");
             Signals.Send(process.Id, Signal.Interrupt);
             // Two signals sent back to back would merge into one (POSIX keeps one pending): wait for the first's answer.
-            for (string? line; (line = process.StandardError.ReadLine()) is not null;)
+            for (string? line; (line = await process.StandardError.ReadLineAsync().WaitAsync(Timeout)) is not null;)
             {
                 stderr.AppendLine(line);
                 if (line.Contains("stopping after this update", StringComparison.Ordinal)) break;
             }
             Signals.Send(process.Id, Signal.Interrupt);
-            stderr.Append(process.StandardError.ReadToEnd());
+            stderr.Append(await process.StandardError.ReadToEndAsync().WaitAsync(Timeout));
             Assert.True(process.WaitForExit(Timeout), "a second Ctrl-C did not end the run");
             code = process.ExitCode;
             await stdout;
@@ -114,13 +117,13 @@ public sealed class TrainCliTests : IDisposable
         Assert.DoesNotContain("cancelled after step", stderr.ToString());   // ended by the signal, not by the checkpointed stop
         var (resumed, _, resumeErr) = CliRunner.Run(Timeout, [.. args, "--resume"]);   // what was on disk is whole
         Assert.True(resumed == 0, resumeErr);
-        Assert.Matches(@"resuming at step [2-6]\b", resumeErr);
+        Assert.Matches(@"resuming at step [1-4]\b", resumeErr);
     }
 
-    private static System.Diagnostics.Process StartAndWaitForStep45(string directory)
+    private static System.Diagnostics.Process StartAndWaitForStep45(string[] args)
     {
-        var process = CliRunner.Start(TrainArgs(directory));
-        string metrics = Path.Combine(directory, "metrics.jsonl");
+        var process = CliRunner.Start(args);
+        string metrics = Path.Combine(args[Array.IndexOf(args, "--out") + 1], "metrics.jsonl");
         var deadline = DateTime.UtcNow + Timeout;
         while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline)
             Thread.Sleep(20);

@@ -31,9 +31,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
     public void RunsKilledAtRandomMomentsResumeToTheUninterruptedResult()
     {
         string whole = Path.Combine(_root, "whole");
-        var (runSeconds, stderr) = Timed(Train(whole));
-        Assert.True(runSeconds > 0, stderr);
-
+        double runSeconds = TimedRun(Train(whole));
         var (kills, chains, insideWrites, beforeFirstCheckpoint) = KillAndResume(Train, runSeconds, Kills, new Rng(2026), directory =>
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")),
@@ -45,7 +43,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{kills} kills in {chains} chains ({insideWrites} inside a file write, leaving a temporary file; " +
                          $"{beforeFirstCheckpoint} before the first checkpoint); " +
                          $"{chains} of {chains} resumed chains identical to the uninterrupted run ({runSeconds:F1} s)");
-        Assert.True(kills >= 20);
+        Assert.True(insideWrites > 0, "no kill landed inside a file write");
     }
 
     /// <summary>
@@ -71,13 +69,12 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
              "--keep-best", "--average-last", "2", "--ema", "0.9", "--save-every", "1", "--log-every", "1", "--seed", "3", "--resume"];
 
         string whole = Path.Combine(_root, "whole");
-        var (runSeconds, stderr) = Timed(Keeping(whole));
-        Assert.True(runSeconds > 0, stderr);
+        double runSeconds = TimedRun(Keeping(whole));
         Assert.Contains("\"epoch\":3", File.ReadAllText(Path.Combine(whole, "metrics.jsonl")));
         string[] kept = ["model.safetensors", "best/model.safetensors", "best/best.json", "ema/model.safetensors",
             "checkpoints/step-000029.safetensors", "checkpoints/step-000030.safetensors"];
 
-        var (kills, chains, _, _) = KillAndResume(Keeping, runSeconds, 12, new Rng(77), directory =>
+        var (kills, chains, insideWrites, _) = KillAndResume(Keeping, runSeconds, 12, new Rng(77), directory =>
         {
             foreach (string file in kept)
                 Assert.True(File.ReadAllBytes(Path.Combine(whole, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(directory, file))),
@@ -87,8 +84,9 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
             CheckpointAssert.Same(whole, directory);
             Assert.Equal(Untimed(Path.Combine(whole, "metrics.jsonl")), Untimed(Path.Combine(directory, "metrics.jsonl")));
         });
-        output.WriteLine($"{kills} kills in {chains} chains, each resumed to the uninterrupted run's files ({runSeconds:F1} s)");
-        Assert.True(kills >= 8);
+        output.WriteLine($"{kills} kills in {chains} chains ({insideWrites} inside a file write), each resumed to the uninterrupted " +
+                         $"run's files ({runSeconds:F1} s)");
+        Assert.True(insideWrites > 0, "no kill landed inside a file write");
     }
 
     // A metrics file without its clocks: every loss, rate, norm and validation score.
@@ -96,28 +94,31 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
         [.. File.ReadAllLines(metrics).Select(line => System.Text.RegularExpressions.Regex.Replace(line,
             "\"(tokens_per_s|train_s)\":[0-9.eE+-]+,?", ""))];
 
-    private static (double Seconds, string Stderr) Timed(string[] args)
+    // Runs the command to its end (it must succeed) and returns how many seconds it took.
+    private static double TimedRun(string[] args)
     {
         var started = DateTime.UtcNow;
         var (code, _, stderr) = CliRunner.Run(Timeout, args);
-        return (code == 0 ? (DateTime.UtcNow - started).TotalSeconds : 0, stderr);
+        Assert.True(code == 0, stderr);
+        return (DateTime.UtcNow - started).TotalSeconds;
     }
 
     /// <summary>
-    /// Chains of <see cref="KillsPerChain"/> SIGKILLs of the command <paramref name="args"/> gives for a chain's directory —
-    /// half at a random moment of a run lasting <paramref name="runSeconds"/>, half as soon as a write is in progress —
-    /// each chain then run to its end and handed to <paramref name="check"/>.
+    /// <paramref name="killCount"/> SIGKILLs in chains of up to <see cref="KillsPerChain"/>, of the command
+    /// <paramref name="args"/> gives for a chain's directory — half at a random moment of a run lasting
+    /// <paramref name="runSeconds"/>, half as soon as a write is in progress — each chain then run to its end and handed
+    /// to <paramref name="check"/>.
     /// </summary>
     private (int Kills, int Chains, int InsideWrites, int BeforeFirstCheckpoint) KillAndResume(Func<string, string[]> args,
-        double runSeconds, int target, Rng rng, Action<string> check)
+        double runSeconds, int killCount, Rng rng, Action<string> check)
     {
         int kills = 0, insideWrites = 0, beforeFirstCheckpoint = 0, chains = 0;
-        while (kills < target)
+        while (kills < killCount)
         {
             string directory = Path.Combine(_root, $"chain-{chains++}");
             bool Writing() => Directory.Exists(directory)
                 && Directory.EnumerateFiles(directory, ".*.tmp", SearchOption.AllDirectories).Any();
-            for (int inChain = 0; inChain < KillsPerChain && kills < target; inChain++)
+            for (int inChain = 0; inChain < KillsPerChain && kills < killCount; inChain++)
             {
                 using var process = CliRunner.Start(args(directory));
                 _ = process.StandardOutput.ReadToEndAsync();

@@ -23,15 +23,15 @@ for round in $(seq "$rounds"); do
     mpirun --bind-to none -np 2 dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --json 2> /dev/null >> "$out/2x1"
     mpirun --bind-to none -np 2 dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --tensor-parallel 2 --json \
         2> /dev/null >> "$out/tp"
-    dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --json 2> /dev/null >> "$out/pairA" &
-    dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --json 2> /dev/null >> "$out/pairB"
+    dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --json 2> /dev/null >> "$out/pair" &   # one line each
+    dotnet "$cli" bench train --config big --threads 1 --steps "$steps" --json 2> /dev/null >> "$out/pair"
     wait
 done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { grep -o "\"$2\":[0-9.eE+-]*" "$out/$1" | cut -d: -f2 | median; }
 one=$(field 1x1 median_step_ms); two=$(field 1x2 median_step_ms); ranks=$(field 2x1 median_step_ms)
 reduce=$(field 2x1 median_allreduce_ms); wait=$(field 2x1 median_wait_ms)
-paired=$(cat "$out/pairA" "$out/pairB" | grep -o '"median_step_ms":[0-9.eE+-]*' | cut -d: -f2 | median)
+paired=$(field pair median_step_ms)
 split=$(field tp median_step_ms); splitReduce=$(field tp median_allreduce_ms)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'; }

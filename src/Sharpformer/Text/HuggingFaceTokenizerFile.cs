@@ -234,12 +234,13 @@ public static class HuggingFaceTokenizerFile
     // The vocab as an array by id: each id from 0 up to the largest belongs to exactly one token or special token.
     private static string[] TokensById(JsonFields root, (string Key, int Value)[] vocab, SpecialTokenSet specials)
     {
-        foreach (var (text, id) in vocab.Concat(specials.All.Select(token => (token.Text, token.Id))))
+        List<(string Text, int Id)> entries = [.. vocab, .. specials.All.Select(token => (token.Text, token.Id))];
+        foreach (var (text, id) in entries)
         {
             if (id is < 0 or >= MaxEntries)
                 throw root.Error($"token {Quote(text)} has id {id}, outside 0 to {MaxEntries - 1:N0} (a model's largest vocabulary)");
         }
-        int size = vocab.Select(entry => entry.Value + 1).Concat(specials.All.Select(token => token.Id + 1)).DefaultIfEmpty(0).Max();
+        int size = entries.Select(entry => entry.Id + 1).DefaultIfEmpty(0).Max();
         var tokens = new string?[size];
         foreach (var (text, id) in vocab)
         {

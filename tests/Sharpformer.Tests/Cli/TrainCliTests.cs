@@ -30,13 +30,8 @@ public sealed class TrainCliTests : IDisposable
         Assert.True(code == 0, stderr);
         if (precision == "bf16") Assert.Contains("in bf16 mixed precision", stderr);
 
-        using (var process = CliRunner.Start(TrainArgs(killed, "--precision", precision)))
+        using (var process = StartAndWaitForStep(TrainArgs(killed, "--precision", precision), 45))
         {
-            string metrics = Path.Combine(killed, "metrics.jsonl");
-            var deadline = DateTime.UtcNow + Timeout;
-            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline)
-                Thread.Sleep(20);
-            Assert.False(process.HasExited, "the run finished before it could be killed");
             process.Kill(); // SIGKILL on Linux: no chance to clean up
             process.WaitForExit();
         }
@@ -63,7 +58,7 @@ public sealed class TrainCliTests : IDisposable
         var (code, _, stderr) = CliRunner.Run(Timeout, TrainArgsFor(whole, 200));
         Assert.True(code == 0, stderr);
 
-        using (var process = StartAndWaitForStep45(TrainArgsFor(stopped, 200)))
+        using (var process = StartAndWaitForStep(TrainArgsFor(stopped, 200), 45))
         {
             Signals.Send(process.Id, signal);
             (code, _, stderr) = CliRunner.Complete(process, Timeout, ["train"]);
@@ -91,14 +86,9 @@ public sealed class TrainCliTests : IDisposable
             "--log-every", "1", "--eval-every", "0", "--seed", "5", "--threads", "1", "--batch-tokens", "4096"];
         int code;
         var stderr = new System.Text.StringBuilder();
-        using (var process = CliRunner.Start(args))
+        using (var process = StartAndWaitForStep(args, 2))
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
-            string metrics = Path.Combine(directory, "metrics.jsonl");
-            var deadline = DateTime.UtcNow + Timeout;
-            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 2) && !process.HasExited && DateTime.UtcNow < deadline)
-                Thread.Sleep(20);
-            Assert.False(process.HasExited, "the run finished before it could be stopped");
             Signals.Send(process.Id, Signal.Interrupt);
             // Two signals sent back to back would merge into one (POSIX keeps one pending): wait for the first's answer.
             for (string? line; (line = await process.StandardError.ReadLineAsync().WaitAsync(Timeout)) is not null;)
@@ -120,14 +110,15 @@ public sealed class TrainCliTests : IDisposable
         Assert.Matches(@"resuming at step [1-4]\b", resumeErr);
     }
 
-    private static System.Diagnostics.Process StartAndWaitForStep45(string[] args)
+    // Starts `train` with args and returns it once its metrics log holds `step` lines (one an update), still running.
+    private static System.Diagnostics.Process StartAndWaitForStep(string[] args, int step)
     {
         var process = CliRunner.Start(args);
         string metrics = Path.Combine(args[Array.IndexOf(args, "--out") + 1], "metrics.jsonl");
         var deadline = DateTime.UtcNow + Timeout;
-        while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 45) && !process.HasExited && DateTime.UtcNow < deadline)
+        while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= step) && !process.HasExited && DateTime.UtcNow < deadline)
             Thread.Sleep(20);
-        Assert.False(process.HasExited, "the run finished before it could be stopped");
+        Assert.False(process.HasExited, $"the run finished before update {step}, where it was to be stopped");
         return process;
     }
 

@@ -15,14 +15,8 @@ public sealed class ValidationCliTests : IDisposable
     public ValidationCliTests()
     {
         var rng = new Sharpformer.Tensors.Rng(7);
-        string[] en = ["red", "green", "blue", "black", "white"], es = ["rojo", "verde", "azul", "negro", "blanco"];
-        string Pairs(int count) => string.Concat(Enumerable.Range(0, count).Select(_ =>
-        {
-            int[] words = [.. Enumerable.Range(0, 2 + rng.NextInt(3)).Select(_ => rng.NextInt(5))];
-            return string.Join(' ', words.Select(w => en[w])) + "\t" + string.Join(' ', words.Select(w => es[w])) + "\n";
-        }));
-        File.WriteAllText(Path.Combine(_root, "train.tsv"), Pairs(200));
-        File.WriteAllText(Path.Combine(_root, "valid.tsv"), Pairs(12));
+        ColourPairs.Write(Path.Combine(_root, "train.tsv"), 200, rng);
+        ColourPairs.Write(Path.Combine(_root, "valid.tsv"), 12, rng);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

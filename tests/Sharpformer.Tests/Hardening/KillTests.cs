@@ -54,15 +54,9 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
     public void RunsThatKeepBestEmaAndLastCheckpointsResumeToTheUninterruptedResult()
     {
         var rng = new Rng(5);
-        string[] en = ["red", "green", "blue", "black", "white"], es = ["rojo", "verde", "azul", "negro", "blanco"];
-        string Pairs(int count) => string.Concat(Enumerable.Range(0, count).Select(_ =>
-        {
-            int[] words = [.. Enumerable.Range(0, 2 + rng.NextInt(3)).Select(_ => rng.NextInt(5))];
-            return string.Join(' ', words.Select(w => en[w])) + "\t" + string.Join(' ', words.Select(w => es[w])) + "\n";
-        }));
         string train = Path.Combine(_root, "train.tsv"), valid = Path.Combine(_root, "valid.tsv");
-        File.WriteAllText(train, Pairs(200));   // about 8 updates an epoch: the run crosses three epoch boundaries
-        File.WriteAllText(valid, Pairs(12));
+        ColourPairs.Write(train, 200, rng);   // about 8 updates an epoch: the run crosses three epoch boundaries
+        ColourPairs.Write(valid, 12, rng);
         string[] Keeping(string directory) =>
             ["train", "--train", train, "--valid", valid, "--out", directory, "--preset", "tiny", "--vocab-size", "280",
              "--batch-tokens", "256", "--threads", "1", "--warmup", "3", "--steps", "30", "--eval-every", "5", "--eval-bleu",
